@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@koa/cors';
+import Router from '@koa/router';
+import * as E from 'fp-ts/lib/Either.js';
+import Koa, { type Context, type Next } from 'koa';
+import bodyParser from 'koa-bodyparser';
+import type { Logger as Pino } from 'pino';
+import { decodeWith } from '../../domain/decode.js';
+import { AppError, isAppError } from '../../domain/errors.js';
+import { DEFAULT_TENANT, TenantId } from '../../domain/tenant.js';
+import { toHttpError } from './error-mapper.js';
+import type { RouteResult, RouteSpec } from './route-spec.js';
+
+export interface HttpAppOptions {
+  readonly routes: readonly RouteSpec[];
+  readonly log: Pino;
+  /** Explicit origins; empty means `*` without credentials. */
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+}
+
+interface State {
+  requestId: string;
+  tenantId?: TenantId;
+}
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const requestIdOf = (ctx: Context): string => {
+  const given = ctx.get('x-request-id');
+  return SANE_REQUEST_ID.test(given) ? given : randomUUID();
+};
+
+const toOpenApiKoaPath = (p: string): string => p.replace(/\{([^}]+)\}/g, ':$1');
+
+/** Errors thrown by Koa's own parts (body parser, router) carry an HTTP status. */
+const frameworkError = (err: unknown): AppError | undefined => {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof e.status !== 'number' || e.status >= 500) return undefined;
+  if (e.status === 413 || e.type === 'entity.too.large') {
+    return AppError.validation('The request body is larger than the limit.', { reason: 'payload_too_large' });
+  }
+  if (e.type === 'entity.parse.failed') return AppError.validation('The request body is not valid JSON.');
+  if (e.status === 415) return AppError.validation('The request body must be JSON (Content-Type: application/json).');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+    return AppError.validation('The request body uses an unsupported encoding.');
+  }
+  return AppError.validation('The request could not be read.');
+};
+
+function sendResult(ctx: Context, result: RouteResult): void {
+  for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
+  for (const c of result.cookies ?? []) {
+    // Secure cookies are what browsers need for SameSite=None; TLS ends at the proxy in front of us.
+    if (c.options.secure) (ctx.cookies as { secure?: boolean }).secure = true;
+    ctx.cookies.set(c.name, c.value, { ...c.options, overwrite: true });
+  }
+  if (result.location) ctx.set('Location', result.location);
+  ctx.status = result.status;
+  if (result.raw) {
+    ctx.type = result.raw.contentType;
+    ctx.body = result.raw.body;
+  } else if (result.body !== undefined) {
+    ctx.body = result.body;
+  } else if (result.status !== 204 && !result.location) {
+    ctx.body = '';
+  }
+}
+
+function sendError(ctx: Context, error: AppError): void {
+  const { status, body, headers } = toHttpError(error);
+  ctx.status = status;
+  for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
+  ctx.body = body;
+}
+
+/**
+ * Builds the Koa application from the route table. It does not listen: the caller
+ * decides (main.ts on PORT, tests on an ephemeral port).
+ */
+export function createHttpApp(opts: HttpAppOptions): Koa {
+  const app = new Koa({ proxy: false });
+  // Errors are answered and logged by the middleware below; Koa's default printer stays quiet.
+  app.silent = true;
+  const router = new Router();
+  const wildcard = opts.corsOrigins.length === 0;
+  const origins = new Set(opts.corsOrigins);
+
+  app.use(async (ctx: Context, next: Next) => {
+    const started = process.hrtime.bigint();
+    const state = ctx.state as State;
+    state.requestId = requestIdOf(ctx);
+    ctx.set('X-Request-Id', state.requestId);
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        const match = router.match(ctx.path, ctx.method);
+        const allowed = [...new Set(match.path.flatMap((l) => l.methods))].filter((m) => m !== 'HEAD');
+        if (match.path.length > 0 && !match.route) {
+          ctx.set('Allow', allowed.join(', '));
+          sendError(ctx, AppError.validation(`Method ${ctx.method} is not allowed here; use ${allowed.join(', ')}.`, { reason: 'method_not_allowed' }));
+        } else {
+          sendError(ctx, AppError.notFound(`No route for ${ctx.method} ${ctx.path}.`));
+        }
+      }
+    } catch (err) {
+      const known = isAppError(err) ? err : frameworkError(err);
+      if (known) {
+        sendError(ctx, known);
+        if (known.code === 'INTERNAL_ERROR') opts.log.error({ req_id: state.requestId, err: known.cause ?? known.message }, 'internal error');
+      } else {
+        opts.log.error({ req_id: state.requestId, err }, 'unhandled exception');
+        sendError(ctx, AppError.internal('unhandled exception', { cause: err }));
+      }
+    } finally {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      opts.log.info(
+        {
+          req_id: state.requestId,
+          method: ctx.method,
+          route: (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? null,
+          path: ctx.path,
+          status: ctx.status,
+          duration_ms: Math.round(durationMs * 100) / 100,
+          tenant: state.tenantId ?? null,
+        },
+        'request',
+      );
+    }
+  });
+
+  app.use(
+    cors({
+      origin: (ctx: Context) => {
+        if (wildcard) return '*';
+        const origin = ctx.get('Origin');
+        return origins.has(origin) ? origin : '';
+      },
+      credentials: !wildcard,
+      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      allowHeaders: ['Content-Type', 'Authorization', 'X-Tenant-Id', 'X-Request-Id'],
+      allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
+    }),
+  );
+
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: `${opts.bodyLimitBytes}b`,
+      strict: true,
+      onerror: (err: Error) => {
+        throw err;
+      },
+    }),
+  );
+
+  for (const spec of opts.routes) {
+    const queryDecoder = spec.query ? decodeWith(spec.query, 'query parameters') : undefined;
+    const bodyDecoder = spec.body ? decodeWith(spec.body, 'request body') : undefined;
+    router[spec.method](toOpenApiKoaPath(spec.path), async (ctx: Context) => {
+      const state = ctx.state as State;
+      let tenantId = DEFAULT_TENANT;
+      if (spec.tenantScoped) {
+        const header = ctx.headers['x-tenant-id'];
+        if (header !== undefined) {
+          const value = Array.isArray(header) ? header.join(',') : header;
+          if (!TenantId.is(value)) {
+            throw AppError.validation('X-Tenant-Id must be 1-128 characters of letters, digits, ".", "_", ":" or "-".');
+          }
+          tenantId = value;
+        }
+        state.tenantId = tenantId;
+      }
+      const query = queryDecoder ? queryDecoder(ctx.query) : E.right(undefined);
+      if (E.isLeft(query)) throw query.left;
+      let body: E.Either<AppError, unknown> = E.right(undefined);
+      if (bodyDecoder) {
+        if (!ctx.is('application/json')) {
+          throw AppError.validation('The request body must be JSON (Content-Type: application/json).');
+        }
+        body = bodyDecoder((ctx.request as { body?: unknown }).body);
+      }
+      if (E.isLeft(body)) throw body.left;
+      const outcome = await spec.handle({
+        tenantId,
+        requestId: state.requestId,
+        params: ctx.params as Record<string, string>,
+        query: query.right,
+        body: body.right,
+        headers: ctx.headers,
+        cookie: (name) => ctx.cookies.get(name),
+      })();
+      if (E.isLeft(outcome)) throw outcome.left;
+      sendResult(ctx, outcome.right);
+    });
+  }
+  app.use(router.routes());
+  return app;
+}

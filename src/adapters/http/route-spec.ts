@@ -1,0 +1,88 @@
+/**
+ * One table of routes drives both the Koa router and the OpenAPI document, so the
+ * two cannot drift: a route that exists is documented, and only those exist.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type * as t from 'io-ts';
+import type { AppError } from '../../domain/errors.js';
+import type { JsonSchema } from '../../domain/json-schema.js';
+import type { TenantId } from '../../domain/tenant.js';
+
+export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export interface CookieToSet {
+  readonly name: string;
+  readonly value: string | null;
+  readonly options: {
+    readonly httpOnly?: boolean;
+    readonly secure?: boolean;
+    readonly sameSite?: 'strict' | 'lax' | 'none';
+    readonly path?: string;
+    readonly maxAge?: number;
+  };
+}
+
+export interface RouteResult {
+  readonly status: number;
+  readonly body?: unknown;
+  /** A raw body (static files) instead of JSON. */
+  readonly raw?: { readonly contentType: string; readonly body: string | Buffer | Readable };
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly cookies?: readonly CookieToSet[];
+  /** Sets Location; use with a 3xx status. */
+  readonly location?: string;
+}
+
+export interface RouteInput<Q, B> {
+  readonly tenantId: TenantId;
+  readonly requestId: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Q;
+  readonly body: B;
+  readonly headers: IncomingHttpHeaders;
+  readonly cookie: (name: string) => string | undefined;
+}
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: JsonSchema;
+}
+
+export interface ResponseSpec {
+  readonly description: string;
+  readonly schema?: JsonSchema;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, { description: string; schema: JsonSchema }>>;
+}
+
+export interface RouteSpec<Q = unknown, B = unknown> {
+  readonly method: HttpMethod;
+  /** OpenAPI-style path: `/connectors/{connector}/connection`. */
+  readonly path: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  readonly pathParams?: readonly ParamSpec[];
+  /** An exact codec over the query string (values are strings). */
+  readonly query?: t.Type<Q, unknown, unknown>;
+  /** An exact codec over the JSON body. */
+  readonly body?: t.Type<B, unknown, unknown>;
+  readonly responses: Readonly<Record<number, ResponseSpec>>;
+  /** Routes under X-Tenant-Id document the header. */
+  readonly tenantScoped: boolean;
+  readonly handle: (input: RouteInput<Q, B>) => TE.TaskEither<AppError, RouteResult>;
+}
+
+/** Erases the type parameters so routes of different shapes fit one table. */
+export const route = <Q, B>(spec: RouteSpec<Q, B>): RouteSpec =>
+  spec as unknown as RouteSpec;
+
+export const json = (status: number, body: unknown, headers?: Record<string, string>): RouteResult => ({
+  status,
+  body,
+  ...(headers ? { headers } : {}),
+});

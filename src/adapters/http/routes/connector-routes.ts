@@ -1,0 +1,86 @@
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import type { DeleteConnection } from '../../../application/delete-connection.js';
+import type { GetConnection } from '../../../application/get-connection.js';
+import type { ListConnectors } from '../../../application/list-connectors.js';
+import { isConnectorId, type ConnectorId } from '../../../domain/connector.js';
+import { AppError } from '../../../domain/errors.js';
+import { json, route, type RouteSpec } from '../route-spec.js';
+import { CONNECTION_VIEW_SCHEMA, CONNECTOR_PARAM } from './schemas.js';
+
+export const connectorParam = (params: Readonly<Record<string, string>>): TE.TaskEither<AppError, ConnectorId> => {
+  const id = params['connector'] ?? '';
+  return isConnectorId(id)
+    ? TE.right(id)
+    : TE.left(AppError.notFound('Unknown connector; expected jira or confluence.'));
+};
+
+export function connectorRoutes(deps: {
+  listConnectors: ListConnectors;
+  getConnection: GetConnection;
+  deleteConnection: DeleteConnection;
+}): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/connectors',
+      operationId: 'listConnectors',
+      summary: "The connectors and the caller tenant's connection to each (never a token).",
+      tags: ['connectors'],
+      tenantScoped: true,
+      responses: {
+        200: {
+          description: 'One entry per connector.',
+          schema: {
+            type: 'object',
+            required: ['items'],
+            properties: { items: { type: 'array', items: CONNECTION_VIEW_SCHEMA } },
+          },
+        },
+      },
+      handle: ({ tenantId }) =>
+        pipe(
+          deps.listConnectors.execute(tenantId),
+          TE.map((items) => json(200, { items })),
+        ),
+    }),
+    route({
+      method: 'get',
+      path: '/connectors/{connector}/connection',
+      operationId: 'getConnection',
+      summary: "The caller tenant's connection to one connector.",
+      tags: ['connectors'],
+      tenantScoped: true,
+      pathParams: [CONNECTOR_PARAM],
+      responses: {
+        200: { description: 'The connection (connected: false when there is none).', schema: CONNECTION_VIEW_SCHEMA },
+        404: { description: 'Unknown connector.' },
+      },
+      handle: ({ tenantId, params }) =>
+        pipe(
+          connectorParam(params),
+          TE.flatMap((connector) => deps.getConnection.execute(tenantId, connector)),
+          TE.map((view) => json(200, view)),
+        ),
+    }),
+    route({
+      method: 'delete',
+      path: '/connectors/{connector}/connection',
+      operationId: 'deleteConnection',
+      summary: "Disconnects: forgets the caller tenant's connection and its credentials. Idempotent.",
+      tags: ['connectors'],
+      tenantScoped: true,
+      pathParams: [CONNECTOR_PARAM],
+      responses: {
+        204: { description: 'Gone (or was never there).' },
+        404: { description: 'Unknown connector.' },
+      },
+      handle: ({ tenantId, params }) =>
+        pipe(
+          connectorParam(params),
+          TE.flatMap((connector) => deps.deleteConnection.execute(tenantId, connector)),
+          TE.map(() => ({ status: 204 })),
+        ),
+    }),
+  ];
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { migrationProvider } from './migrations.js';
+import type { Database } from './schema.js';
+
+export type DatabaseLocation =
+  | { readonly dialect: 'sqlite'; readonly filename: string /* ':memory:' or a path */ };
+
+export interface OpenedDatabase {
+  readonly db: Kysely<Database>;
+  readonly location: DatabaseLocation;
+  close(): Promise<void>;
+}
+
+/** How long a writer waits for another process's write lock before SQLite gives up. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens the database, applies pragmas, and runs pending migrations. Safe to call from
+ * several processes on one SQLite file: migrations are idempotent and serialised by
+ * SQLite's write lock.
+ */
+export async function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase> {
+  const { filename } = location;
+  if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  const sqlite = new SQLite(filename, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return { db, location, close: () => db.destroy() };
+}
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

@@ -1,0 +1,147 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { AuthType, Connection, ConnectionStatus, Site } from '../../domain/connection.js';
+import type { ConnectorId } from '../../domain/connector.js';
+import { AppError } from '../../domain/errors.js';
+import type { TenantId } from '../../domain/tenant.js';
+import type { ConnectionDraft, ConnectionStore } from '../../application/ports/connection-store.js';
+import { pingQuery } from './migrations.js';
+import type { ConnectionsTable, Database } from './schema.js';
+
+const storageError = (err: unknown): AppError =>
+  AppError.internal('The connection store is unavailable.', { cause: err });
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+const date = (s: string | null): Date | null => (s ? new Date(s) : null);
+
+const parseJsonArray = <A>(text: string): A[] => {
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? (value as A[]) : [];
+};
+
+export const rowToConnection = (row: Selectable<ConnectionsTable>): Connection => ({
+  tenantId: row.tenant_id as TenantId,
+  connector: row.connector as ConnectorId,
+  authType: row.auth_type as AuthType,
+  status: row.status as ConnectionStatus,
+  siteUrl: row.site_url,
+  cloudId: row.cloud_id,
+  sites: parseJsonArray<Site>(row.sites),
+  scopes: parseJsonArray<string>(row.scopes),
+  grantId: row.grant_id,
+  expiresAt: date(row.expires_at),
+  refreshedAt: date(row.refreshed_at),
+  createdAt: new Date(row.created_at),
+  updatedAt: new Date(row.updated_at),
+  version: Number(row.version),
+  credentials: row.credentials,
+});
+
+const draftColumns = (c: ConnectionDraft) => ({
+  auth_type: c.authType,
+  status: c.status,
+  site_url: c.siteUrl,
+  cloud_id: c.cloudId,
+  sites: JSON.stringify(c.sites),
+  scopes: JSON.stringify(c.scopes),
+  grant_id: c.grantId,
+  expires_at: iso(c.expiresAt),
+  refreshed_at: iso(c.refreshedAt),
+  credentials: c.credentials,
+});
+
+/** ConnectionStore on Kysely. Written against the SQL both SQLite and PostgreSQL speak. */
+export class KyselyConnectionStore implements ConnectionStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined> {
+    return TE.tryCatch(async () => {
+      const row = await this.db
+        .selectFrom('connections')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('connector', '=', connector)
+        .executeTakeFirst();
+      return row ? rowToConnection(row) : undefined;
+    }, storageError);
+  }
+
+  list(tenantId: TenantId): TE.TaskEither<AppError, readonly Connection[]> {
+    return TE.tryCatch(async () => {
+      const rows = await this.db
+        .selectFrom('connections')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('connector')
+        .execute();
+      return rows.map(rowToConnection);
+    }, storageError);
+  }
+
+  save(draft: ConnectionDraft, now: Date): TE.TaskEither<AppError, Connection> {
+    return pipe(
+      TE.tryCatch(async () => {
+        const at = now.toISOString();
+        await this.db
+          .insertInto('connections')
+          .values({
+            tenant_id: draft.tenantId,
+            connector: draft.connector,
+            ...draftColumns(draft),
+            created_at: at,
+            updated_at: at,
+            version: 1,
+          })
+          .onConflict((oc) =>
+            oc.columns(['tenant_id', 'connector']).doUpdateSet((eb) => ({
+              ...draftColumns(draft),
+              updated_at: at,
+              version: eb('connections.version', '+', 1),
+              refresh_lease_owner: null,
+              refresh_lease_until: null,
+            })),
+          )
+          .execute();
+      }, storageError),
+      TE.flatMap(() => this.find(draft.tenantId, draft.connector)),
+      TE.flatMap((row) => (row ? TE.right(row) : TE.left(storageError(new Error('row vanished after save'))))),
+    );
+  }
+
+  update(next: Connection, now: Date): TE.TaskEither<AppError, Connection | undefined> {
+    return pipe(
+      TE.tryCatch(
+        () =>
+          this.db
+            .updateTable('connections')
+            .set({ ...draftColumns(next), updated_at: now.toISOString(), version: next.version + 1 })
+            .where('tenant_id', '=', next.tenantId)
+            .where('connector', '=', next.connector)
+            .where('version', '=', next.version)
+            .executeTakeFirst(),
+        storageError,
+      ),
+      TE.flatMap((result) =>
+        Number(result.numUpdatedRows) === 0 ? TE.right(undefined) : this.find(next.tenantId, next.connector),
+      ),
+    );
+  }
+
+  delete(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, boolean> {
+    return TE.tryCatch(async () => {
+      const result = await this.db
+        .deleteFrom('connections')
+        .where('tenant_id', '=', tenantId)
+        .where('connector', '=', connector)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    }, storageError);
+  }
+
+  ping(): TE.TaskEither<AppError, void> {
+    return TE.tryCatch(async () => {
+      await pingQuery.execute(this.db);
+    }, storageError);
+  }
+}

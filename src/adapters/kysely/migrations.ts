@@ -1,0 +1,58 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Migrations live in code (not files found at run time) so they work the same from
+ * `src` under tsx and from `dist`. Never edit a shipped migration: add a new one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_connections': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('connections')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('connector', 'varchar(32)', (c) => c.notNull())
+        .addColumn('auth_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('site_url', 'text')
+        .addColumn('cloud_id', 'varchar(64)')
+        .addColumn('sites', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('scopes', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('grant_id', 'varchar(64)')
+        .addColumn('expires_at', 'varchar(32)')
+        .addColumn('refreshed_at', 'varchar(32)')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('credentials', 'text')
+        .addColumn('refresh_lease_owner', 'varchar(64)')
+        .addColumn('refresh_lease_until', 'varchar(32)')
+        .addPrimaryKeyConstraint('connections_pk', ['tenant_id', 'connector'])
+        .execute();
+      await db.schema
+        .createIndex('connections_grant_idx')
+        .ifNotExists()
+        .on('connections')
+        .columns(['tenant_id', 'grant_id'])
+        .execute();
+      await db.schema
+        .createTable('service_meta')
+        .ifNotExists()
+        .addColumn('key', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('service_meta').ifExists().execute();
+      await db.schema.dropTable('connections').ifExists().execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};
+
+/** Used by health checks: one real statement against the database. */
+export const pingQuery = sql<{ one: number }>`select 1 as one`;

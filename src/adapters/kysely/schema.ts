@@ -1,0 +1,35 @@
+import type { Generated } from 'kysely';
+
+/** Row shapes as the database holds them. Times are ISO-8601 UTC strings, lists JSON text. */
+export interface ConnectionsTable {
+  tenant_id: string;
+  connector: string;
+  auth_type: string;
+  status: string;
+  site_url: string | null;
+  cloud_id: string | null;
+  sites: string;
+  scopes: string;
+  grant_id: string | null;
+  expires_at: string | null;
+  refreshed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+  credentials: string | null;
+  refresh_lease_owner: string | null;
+  refresh_lease_until: string | null;
+}
+
+export interface ServiceMetaTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface Database {
+  connections: ConnectionsTable;
+  service_meta: ServiceMetaTable;
+}
+
+export type { Generated };

@@ -1,0 +1,53 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as T from 'fp-ts/lib/Task.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { CONNECTOR_IDS, type ConnectorId } from '../domain/connector.js';
+import type { Clock } from './ports/clock.js';
+import type { ConnectionStore } from './ports/connection-store.js';
+
+export interface ServiceHealth {
+  readonly status: 'ok' | 'degraded';
+  readonly service: string;
+  readonly version: string;
+  readonly uptime_seconds: number;
+  readonly database: { readonly reachable: boolean; readonly dialect: string };
+  readonly connectors: ReadonlyArray<{ readonly id: ConnectorId; readonly oauth_configured: boolean }>;
+  readonly time: string;
+}
+
+export interface ServiceFacts {
+  readonly name: string;
+  readonly version: string;
+  readonly startedAt: Date;
+  readonly databaseDialect: string;
+  /** True when the OAuth client id and redirect URI are configured. Never the values. */
+  readonly oauthConfigured: boolean;
+}
+
+/** The detailed health object of `GET /`: it asks the database for real, and says nothing secret. */
+export class GetServiceHealth {
+  constructor(private readonly ports: { connections: ConnectionStore; clock: Clock; facts: ServiceFacts }) {}
+
+  execute(): T.Task<ServiceHealth> {
+    const { connections, clock, facts } = this.ports;
+    return pipe(
+      connections.ping(),
+      TE.match(
+        () => false,
+        () => true,
+      ),
+      T.map((reachable) => {
+        const now = clock.now();
+        return {
+          status: reachable ? 'ok' : 'degraded',
+          service: facts.name,
+          version: facts.version,
+          uptime_seconds: Math.round((now.getTime() - facts.startedAt.getTime()) / 1000),
+          database: { reachable, dialect: facts.databaseDialect },
+          connectors: CONNECTOR_IDS.map((id) => ({ id, oauth_configured: facts.oauthConfigured })),
+          time: now.toISOString(),
+        };
+      }),
+    );
+  }
+}

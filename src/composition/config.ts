@@ -1,0 +1,221 @@
+/**
+ * The service's configuration, decoded once at start from the environment by io-ts.
+ * A bad value stops the service with a message naming the variable and what it expects.
+ */
+import path from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as t from 'io-ts';
+
+const fromString = <A>(name: string, parse: (s: string) => A | undefined): t.Type<A, string, unknown> =>
+  new t.Type<A, string, unknown>(
+    name,
+    (u): u is A => parse(String(u)) !== undefined,
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c, name);
+      const parsed = parse(u.trim());
+      return parsed === undefined ? t.failure(u, c, name) : t.success(parsed);
+    },
+    String,
+  );
+
+const intBetween = (min: number, max: number) =>
+  fromString(`an integer from ${min} to ${max}`, (s) => {
+    if (!/^-?\d+$/.test(s)) return undefined;
+    const n = Number(s);
+    return n >= min && n <= max ? n : undefined;
+  });
+
+const bool = fromString('true or false', (s) => {
+  const v = s.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  return undefined;
+});
+
+const csv = fromString('a comma-separated list', (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== ''),
+);
+
+const httpUrl = fromString('an http(s) URL', (s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? s.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+});
+
+const logLevel = t.keyof(
+  { fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null },
+  'one of fatal, error, warn, info, debug, trace, silent',
+);
+
+export type DatabaseConfig = { readonly dialect: 'sqlite'; readonly filename: string };
+
+/**
+ * The SQLAlchemy URL forms the FastAPI service used: `sqlite:///relative.db`,
+ * `sqlite:////absolute/path.db` and `sqlite:///:memory:`.
+ */
+export const parseDatabaseUrl = (url: string): E.Either<string, DatabaseConfig> => {
+  const m = /^sqlite:\/\/\/(.+)$/.exec(url.trim());
+  if (!m?.[1]) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+    return E.left(
+      scheme && scheme !== 'sqlite'
+        ? `INTEGRATION_DB_URL uses the unsupported scheme "${scheme}"; expected sqlite:///relative.db, sqlite:////absolute/path.db or sqlite:///:memory:`
+        : 'INTEGRATION_DB_URL must look like sqlite:///relative.db, sqlite:////absolute/path.db or sqlite:///:memory:',
+    );
+  }
+  const rest = m[1];
+  if (rest === ':memory:') return E.right({ dialect: 'sqlite', filename: ':memory:' });
+  return E.right({ dialect: 'sqlite', filename: rest.startsWith('/') ? rest : path.resolve(rest) });
+};
+
+const databaseUrl = new t.Type<DatabaseConfig, string, unknown>(
+  'a sqlite:/// URL',
+  (u): u is DatabaseConfig => typeof u === 'object' && u !== null && 'dialect' in u,
+  (u, c) => (typeof u === 'string' ? pipe(parseDatabaseUrl(u), E.fold((msg) => t.failure(u, c, msg), t.success)) : t.failure(u, c)),
+  (d) => `sqlite:///${d.filename}`,
+);
+
+export const DEFAULT_JIRA_SCOPES = [
+  'read:jira-work',
+  'write:jira-work',
+  'read:jira-user',
+  'offline_access',
+  'read:space:confluence',
+  'read:page:confluence',
+  'write:page:confluence',
+  'search:confluence',
+];
+
+/** Variable name -> codec, default (as the environment would spell it). */
+const spec = {
+  PORT: [intBetween(0, 65535), '3001'],
+  HOST: [t.string, '0.0.0.0'],
+  LOG_LEVEL: [logLevel, 'info'],
+  LOG_PRETTY: [bool, ''],
+  BACKEND_CORS_ORIGINS: [csv, ''],
+  NEXT_PUBLIC_BACKEND_CORS_ORIGINS: [csv, ''],
+  INTEGRATION_DB_URL: [databaseUrl, 'sqlite:///./integration.db'],
+  BODY_LIMIT_BYTES: [intBetween(1024, 64 * 1024 * 1024), String(1024 * 1024)],
+  APP_FRONTEND_URL: [httpUrl, 'http://localhost:3000'],
+  JIRA_OAUTH_CLIENT_ID: [t.string, ''],
+  JIRA_OAUTH_CLIENT_SECRET: [t.string, ''],
+  JIRA_REDIRECT_URI: [t.string, ''],
+  JIRA_OAUTH_SCOPES: [t.string, DEFAULT_JIRA_SCOPES.join(' ')],
+  ATLASSIAN_CLOUD_BASE_URL: [t.string, ''],
+  ATLASSIAN_AUTH_BASE_URL: [httpUrl, 'https://auth.atlassian.com'],
+  ATLASSIAN_API_BASE_URL: [httpUrl, 'https://api.atlassian.com'],
+  ALLOWED_ATLASSIAN_HOSTS: [csv, ''],
+  ENABLE_JIRA_PAT: [bool, 'false'],
+  ENABLE_OAUTH_PKCE: [bool, 'false'],
+  STATE_SIGNING_SECRET: [t.string, ''],
+  INTEGRATION_ENCRYPTION_KEY: [t.string, ''],
+  INTEGRATION_ENCRYPTION_KEY_PREVIOUS: [t.string, ''],
+  TOKEN_REFRESH_SKEW_SECONDS: [intBetween(0, 3000), '300'],
+  ATLASSIAN_TIMEOUT_MS: [intBetween(100, 300_000), '10000'],
+  ATLASSIAN_RETRY_BUDGET_MS: [intBetween(0, 300_000), '15000'],
+  TOOLS_READ_ONLY: [bool, 'false'],
+} as const;
+
+type Spec = typeof spec;
+export type EnvName = keyof Spec;
+type Decoded = { -readonly [K in EnvName]: t.TypeOf<Spec[K][0]> };
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: t.TypeOf<typeof logLevel>;
+  readonly logPretty: boolean;
+  /** Explicit origins; empty means the `*` wildcard (without credentials). */
+  readonly corsOrigins: readonly string[];
+  readonly database: DatabaseConfig;
+  readonly bodyLimitBytes: number;
+  readonly frontendUrl: string;
+  readonly oauth: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly redirectUri: string;
+    readonly scopes: readonly string[];
+    readonly pkce: boolean;
+    readonly stateSigningSecret: string;
+  };
+  readonly atlassian: {
+    readonly cloudBaseUrl: string;
+    readonly authBaseUrl: string;
+    readonly apiBaseUrl: string;
+    readonly allowedHosts: readonly string[];
+    readonly timeoutMs: number;
+    readonly retryBudgetMs: number;
+  };
+  readonly encryption: { readonly key: string; readonly previousKey: string };
+  readonly tokenRefreshSkewSeconds: number;
+  readonly enableJiraPat: boolean;
+  readonly toolsReadOnly: boolean;
+}
+
+/** Decodes every variable; all problems are reported at once. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): E.Either<string, Config> {
+  const problems: string[] = [];
+  const values: Partial<Decoded> = {};
+  for (const name of Object.keys(spec) as EnvName[]) {
+    const [codec, fallback] = spec[name];
+    const raw = env[name];
+    const input = raw === undefined || raw.trim() === '' ? fallback : raw;
+    const result = (codec as t.Type<unknown, unknown, unknown>).decode(input);
+    if (E.isLeft(result)) {
+      const message = result.left[0]?.message ?? codec.name;
+      problems.push(`${name} must be ${message.startsWith(name) ? message.slice(name.length + 1) : message}`);
+    } else {
+      (values as Record<string, unknown>)[name] = result.right;
+    }
+  }
+  if (problems.length > 0) return E.left(`Invalid configuration: ${problems.join('; ')}`);
+  const v = values as Decoded;
+  const cors = v.BACKEND_CORS_ORIGINS.length > 0 ? v.BACKEND_CORS_ORIGINS : v.NEXT_PUBLIC_BACKEND_CORS_ORIGINS;
+  return E.right({
+    port: v.PORT,
+    host: v.HOST,
+    logLevel: v.LOG_LEVEL,
+    logPretty: v.LOG_PRETTY,
+    corsOrigins: cors.filter((o) => o !== '*'),
+    database: v.INTEGRATION_DB_URL,
+    bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    frontendUrl: v.APP_FRONTEND_URL,
+    oauth: {
+      clientId: v.JIRA_OAUTH_CLIENT_ID.trim(),
+      clientSecret: v.JIRA_OAUTH_CLIENT_SECRET,
+      redirectUri: v.JIRA_REDIRECT_URI.trim(),
+      scopes: v.JIRA_OAUTH_SCOPES.split(/[\s,]+/).filter((s) => s !== ''),
+      pkce: v.ENABLE_OAUTH_PKCE,
+      stateSigningSecret: v.STATE_SIGNING_SECRET,
+    },
+    atlassian: {
+      cloudBaseUrl: v.ATLASSIAN_CLOUD_BASE_URL.trim().replace(/\/+$/, ''),
+      authBaseUrl: v.ATLASSIAN_AUTH_BASE_URL,
+      apiBaseUrl: v.ATLASSIAN_API_BASE_URL,
+      allowedHosts: v.ALLOWED_ATLASSIAN_HOSTS.map((h) => h.toLowerCase()),
+      timeoutMs: v.ATLASSIAN_TIMEOUT_MS,
+      retryBudgetMs: v.ATLASSIAN_RETRY_BUDGET_MS,
+    },
+    encryption: { key: v.INTEGRATION_ENCRYPTION_KEY.trim(), previousKey: v.INTEGRATION_ENCRYPTION_KEY_PREVIOUS.trim() },
+    tokenRefreshSkewSeconds: v.TOKEN_REFRESH_SKEW_SECONDS,
+    enableJiraPat: v.ENABLE_JIRA_PAT,
+    toolsReadOnly: v.TOOLS_READ_ONLY,
+  });
+}
+
+/** Configuration for tests and embedders: defaults plus the given variables. */
+export function configFrom(env: Readonly<Record<string, string | undefined>> = {}): Config {
+  return pipe(
+    loadConfig(env),
+    E.getOrElseW((msg) => {
+      throw new Error(msg);
+    }),
+  );
+}

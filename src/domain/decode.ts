@@ -1,0 +1,43 @@
+import * as E from 'fp-ts/lib/Either.js';
+import type * as t from 'io-ts';
+import { AppError } from './errors.js';
+
+/**
+ * Turns io-ts errors into one message that names each failing field and what was
+ * expected, without echoing the submitted value (it may be a token).
+ */
+export const describeErrors = (errors: t.Errors, subject: string): string => {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const error of errors) {
+    // Union and intersection members appear in the context as numeric keys; they are not fields.
+    const path = error.context
+      .filter((c, i) => {
+        const parent = error.context[i - 1]?.type as { _tag?: string } | undefined;
+        return c.key !== '' && parent?._tag !== 'UnionType' && parent?._tag !== 'IntersectionType';
+      })
+      .map((c) => c.key)
+      .join('.');
+    const leaf = error.context[error.context.length - 1];
+    const expected = error.message ?? leaf?.type.name ?? 'a valid value';
+    const missing = leaf !== undefined && leaf.actual === undefined;
+    const line = path === ''
+      ? `${subject} must be ${expected}`
+      : missing
+        ? `${path} is required (${expected})`
+        : `${path} must be ${expected}`;
+    if (!seen.has(line)) {
+      seen.add(line);
+      parts.push(line);
+    }
+    if (parts.length >= 5) break;
+  }
+  return `Invalid ${subject}: ${parts.join('; ')}`;
+};
+
+export const decodeWith =
+  <A, O, I>(codec: t.Type<A, O, I>, subject: string) =>
+  (input: I): E.Either<AppError, A> =>
+    E.mapLeft((errors: t.Errors) => AppError.validation(describeErrors(errors, subject)))(
+      codec.decode(input),
+    );
