@@ -1,0 +1,53 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** The core (domain + application) must not know any framework, driver or adapter. */
+const coreBoundary = {
+  patterns: [
+    {
+      regex: '^(koa|koa-.+|@koa/.+|got|kysely|kysely/.+|better-sqlite3|pg|pino|pino-.+|tsyringe|reflect-metadata|undici|@modelcontextprotocol/.+)$',
+      message: 'src/domain and src/application stay framework-free: depend on a port and implement it in src/adapters.',
+    },
+    {
+      regex: '(^|/)(adapters|composition)(/|$)|(^|/)main\\.js$',
+      message: 'The core must not import adapters or the composition root; invert the dependency with a port.',
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', fetch: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts', 'src/application/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', coreBoundary],
+    },
+  },
+  {
+    // tsyringe belongs to the composition root alone.
+    files: ['src/**/*.ts'],
+    ignores: ['src/composition/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ regex: '^(tsyringe|reflect-metadata)$', message: 'Only src/composition knows the DI container.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts', 'src/application/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', coreBoundary] },
+  },
+);
