@@ -1,0 +1,1595 @@
+/**
+ * A fake Atlassian (auth.atlassian.com + api.atlassian.com gateway + *.atlassian.net site +
+ * Data Center server) on one `node:http` server bound to 127.0.0.1:<ephemeral>.
+ *
+ * Shapes follow the official OpenAPI documents in /work/shared/atlassian-specs and the facts in
+ * /work/shared/design/atlassian-api.md. Where the specs are silent (OAuth, Confluence v1 search,
+ * Jira Data Center /rest/api/2, error bodies), the shapes follow Atlassian's developer docs:
+ * - https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/ (token, rotation, resources)
+ * - https://developer.atlassian.com/cloud/confluence/rest/v1/api-group-search/ (v1 search)
+ * - https://docs.atlassian.com/software/jira/docs/api/REST/9.12.0/ (Data Center /rest/api/2)
+ */
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface FakeAtlassianOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** how long a rotated-out refresh token keeps working; Atlassian: 10 minutes */
+  refreshGraceMs?: number;
+  /** lifetime of access tokens; Atlassian: 3600 */
+  accessTokenTtlSeconds?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** path without the query string, as received (gateway prefix included) */
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** parsed JSON, a raw string when not JSON, undefined when empty */
+  body: unknown;
+  at: number;
+}
+
+export interface FakeSite {
+  id: string;
+  name: string;
+  url: string;
+  scopes: string[];
+  avatarUrl: string;
+}
+export interface FakeProject {
+  id: string;
+  key: string;
+  name: string;
+}
+export interface FakeIssue {
+  id: string;
+  key: string;
+  summary: string;
+  /** status name: 'To Do' | 'In Progress' | 'Done' (others get category 'indeterminate') */
+  status: string;
+  /** issue type name: 'Task' | 'Bug' | 'Story' | 'Epic' */
+  issueType: string;
+  /** assignee display name; accountId/email are derived from it */
+  assignee: string | null;
+  /** Jira timestamp, e.g. 2026-11-20T10:15:30.000+0000 */
+  updated: string;
+  projectKey: string;
+  /** ADF document (v3 create) or string (v2 create); null/absent for seeded issues */
+  description?: unknown;
+}
+export interface FakeSpace {
+  id: string;
+  key: string;
+  name: string;
+  type: 'global' | 'personal';
+  homepageId?: string;
+}
+export interface FakePage {
+  id: string;
+  title: string;
+  spaceId: string;
+  excerpt: string;
+}
+
+export type Fault =
+  | {
+      kind: 'status';
+      path: string;
+      method?: string;
+      status: number;
+      body?: unknown;
+      headers?: Record<string, string>;
+      times?: number;
+    }
+  | { kind: 'delay'; path: string; method?: string; ms: number; times?: number }
+  | { kind: 'reset'; path: string; method?: string; times?: number }
+  | { kind: 'malformed'; path: string; method?: string; body: string; contentType?: string; times?: number };
+
+export interface FakeAtlassian {
+  /** http://127.0.0.1:PORT — auth base, API gateway base, Cloud site base and Data Center base */
+  readonly url: string;
+  close(): Promise<void>;
+  readonly requests: RecordedRequest[];
+  readonly tokenGrants: { authorizationCode: number; refresh: number; rejectedRefresh: number };
+  sites: FakeSite[];
+  /** returns a code `/oauth/token` accepts once; `redirectUri`, if given, must match at exchange */
+  issueAuthorizationCode(opts?: { scopes?: string[]; redirectUri?: string }): string;
+  /** shortcut: a fresh grant without the HTTP code exchange */
+  issueTokens(opts?: { scopes?: string[] }): { accessToken: string; refreshToken: string };
+  revokeAll(): void;
+  /** with a token: whether its grant is revoked; without: whether any grant is revoked */
+  isGrantRevoked(token?: string): boolean;
+  inject(fault: Fault): void;
+  clearFaults(): void;
+  jira: { projects: FakeProject[]; issues: FakeIssue[]; createdIssues: unknown[] };
+  confluence: { spaces: FakeSpace[]; pages: FakePage[]; createdPages: unknown[] };
+  apiTokens: Map<string, string>;
+  pats: Set<string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// seed data
+
+export const JIRA_SCOPES = ['read:jira-work', 'write:jira-work', 'read:jira-user'] as const;
+export const CONFLUENCE_SCOPES = [
+  'read:space:confluence',
+  'read:page:confluence',
+  'write:page:confluence',
+  'search:confluence',
+] as const;
+/** what an authorization code grants when no scopes are given */
+export const DEFAULT_GRANT_SCOPES = [...JIRA_SCOPES, ...CONFLUENCE_SCOPES, 'offline_access'];
+
+export const DEFAULT_CLIENT_ID = 'fake-client-id';
+export const DEFAULT_CLIENT_SECRET = 'fake-client-secret';
+
+const VERBS = ['Fix', 'Investigate', 'Implement', 'Refactor', 'Document', 'Review', 'Test'];
+const TOPICS = [
+  'login timeout',
+  'payment webhook',
+  'search indexing',
+  'export to CSV',
+  'dark mode',
+  'rate limiter',
+  'SSO callback',
+  'email digest',
+  'audit log',
+  'cache invalidation',
+  'mobile layout',
+];
+const STATUSES = ['To Do', 'In Progress', 'Done'];
+const TYPES = ['Task', 'Bug', 'Story'];
+const PEOPLE = ['Mia Krystof', 'Noah Lindqvist', 'Priya Raman', null];
+const BASE_TIME = Date.parse('2026-11-20T10:15:30.000Z');
+
+/** Jira's timestamp format: 2026-11-20T10:15:30.000+0000 */
+export function jiraTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+function summaryFor(i: number): string {
+  if (i === 7) return 'Handle "quoted" titles in export';
+  if (i === 8) return 'Path C:\\temp\\reports not found';
+  return `${VERBS[i % VERBS.length]} ${TOPICS[i % TOPICS.length]} (#${i + 1})`;
+}
+
+function seedIssue(i: number, id: number, key: string, projectKey: string): FakeIssue {
+  return {
+    id: String(id),
+    key,
+    summary: summaryFor(i),
+    status: STATUSES[i % STATUSES.length] ?? 'To Do',
+    issueType: TYPES[i % TYPES.length] ?? 'Task',
+    assignee: PEOPLE[i % PEOPLE.length] ?? null,
+    updated: jiraTimestamp(BASE_TIME - i * 3_600_000),
+    projectKey,
+  };
+}
+
+/** `n` issues `KEY-1..KEY-n` in one project, ids `startId..` (varied summaries/status/assignee). */
+export function makeIssues(n: number, projectKey: string, startId = 20000): FakeIssue[] {
+  return Array.from({ length: n }, (_, i) => seedIssue(i, startId + i, `${projectKey}-${i + 1}`, projectKey));
+}
+
+function defaultSites(): FakeSite[] {
+  const scopes = [...JIRA_SCOPES, ...CONFLUENCE_SCOPES];
+  return [
+    {
+      id: '11111111-1111-4111-8111-111111111111',
+      name: 'acme',
+      url: 'https://acme.atlassian.net',
+      scopes: [...scopes],
+      avatarUrl: 'https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/flag.png',
+    },
+    {
+      id: '22222222-2222-4222-8222-222222222222',
+      name: 'beta',
+      url: 'https://beta.atlassian.net',
+      scopes: [...scopes],
+      avatarUrl: 'https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png',
+    },
+  ];
+}
+
+function defaultProjects(): FakeProject[] {
+  return [
+    { id: '10000', key: 'ACME', name: 'Acme Platform' },
+    { id: '10001', key: 'OPS', name: 'Operations' },
+    { id: '10002', key: 'WEB', name: 'Website Redesign' },
+  ];
+}
+
+function defaultIssues(projects: FakeProject[], n = 120): FakeIssue[] {
+  const counters = new Map<string, number>();
+  return Array.from({ length: n }, (_, i) => {
+    const projectKey = projects[i % projects.length]?.key ?? 'ACME';
+    const num = (counters.get(projectKey) ?? 0) + 1;
+    counters.set(projectKey, num);
+    return seedIssue(i, 20000 + i, `${projectKey}-${num}`, projectKey);
+  });
+}
+
+function defaultSpaces(): FakeSpace[] {
+  return [
+    { id: '98305', key: 'ENG', name: 'Engineering', type: 'global', homepageId: '98310' },
+    { id: '98306', key: 'OPS', name: 'Operations Handbook', type: 'global', homepageId: '98311' },
+    { id: '98307', key: '~5570581a2b3c4d5e6f', name: 'Mia Krystof', type: 'personal', homepageId: '98312' },
+  ];
+}
+
+const PAGE_TOPICS: Array<[string, string]> = [
+  ['Onboarding guide', 'How new engineers set up their laptop and get access.'],
+  ['Incident runbook', 'Steps to follow when the pager goes off at night.'],
+  ['Release checklist', 'Everything to verify before shipping a release.'],
+  ['Architecture overview', 'Hexagonal architecture, ports and adapters explained.'],
+  ['Meeting notes', 'Weekly sync: decisions, action items and owners.'],
+  ['Postmortem: login timeout', 'Root cause was an expired certificate on the SSO callback.'],
+];
+
+function defaultPages(spaces: FakeSpace[], n = 30): FakePage[] {
+  return Array.from({ length: n }, (_, i) => {
+    const [title, excerpt] = PAGE_TOPICS[i % PAGE_TOPICS.length] ?? ['Page', ''];
+    return {
+      id: String(1_000_001 + i),
+      title: `${title} ${i + 1}`,
+      spaceId: spaces[i % spaces.length]?.id ?? '98305',
+      excerpt,
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+interface Grant {
+  id: string;
+  scopes: string[];
+  revoked: boolean;
+}
+interface AccessToken {
+  grantId: string;
+  expiresAt: number;
+}
+interface RefreshToken {
+  grantId: string;
+  rotatedAt: number | null;
+}
+interface Code {
+  scopes: string[];
+  redirectUri: string | undefined;
+  used: boolean;
+}
+interface QueuedFault {
+  fault: Fault;
+  remaining: number;
+}
+
+type Json = Record<string, unknown>;
+type Mode = 'oauth' | 'basic' | 'pat';
+
+interface Ctx {
+  method: string;
+  /** path after the gateway prefix */
+  inner: string;
+  query: URLSearchParams;
+  body: unknown;
+  rawBody: Buffer;
+  /** `${url}` or `${url}/ex/{product}/{cloudId}`: base for `self` links */
+  base: string;
+  mode: Mode;
+  email: string | undefined;
+  res: ServerResponse;
+}
+
+const JSON_TYPE = 'application/json;charset=UTF-8';
+const MAX_BODY = 64 * 1024 * 1024;
+const PAGE_BODY_LIMIT = 5 * 1024 * 1024;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function token(prefix: string): string {
+  return `${prefix}-${randomBytes(24).toString('base64url')}`;
+}
+
+function sha(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.writableEnded || res.destroyed) return;
+  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    ...(body === undefined
+      ? {}
+      : { 'content-type': typeof body === 'string' ? 'text/plain;charset=UTF-8' : JSON_TYPE }),
+    ...headers,
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+function jiraError(res: ServerResponse, status: number, messages: string[], errors: Record<string, string> = {}): void {
+  send(res, status, { errorMessages: messages, errors });
+}
+
+function confluenceError(res: ServerResponse, status: number, code: string, title: string): void {
+  send(res, status, { errors: [{ status, code, title, detail: null }] });
+}
+
+function encodeCursor(data: Json): string {
+  return Buffer.from(JSON.stringify(data)).toString('base64url');
+}
+
+function decodeCursor(s: string): Json | null {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
+    return isObject(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseIntParam(v: string | null, def: number): number | null {
+  if (v === null || v === '') return def;
+  return /^-?\d+$/.test(v) ? Number(v) : null;
+}
+
+function listParam(q: URLSearchParams, name: string): string[] {
+  return q
+    .getAll(name)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+}
+
+function accountIdFor(name: string): string {
+  return `557058:${sha(name).slice(0, 8)}-${sha(name).slice(8, 12)}-4${sha(name).slice(13, 16)}-8${sha(name).slice(17, 20)}-${sha(name).slice(20, 32)}`;
+}
+
+function emailFor(name: string): string {
+  return `${name.toLowerCase().replace(/[^a-z0-9]+/g, '.')}@example.com`;
+}
+
+function avatarUrls(kind: 'user' | 'project', id: string): Record<string, string> {
+  const base =
+    kind === 'user'
+      ? `https://avatar-management--avatars.us-west-2.prod.public.atl-paas.net/${encodeURIComponent(id)}`
+      : `https://acme.atlassian.net/rest/api/3/universal_avatar/view/type/project/avatar/${id}`;
+  return {
+    '48x48': `${base}?size=48`,
+    '24x24': `${base}?size=24`,
+    '16x16': `${base}?size=16`,
+    '32x32': `${base}?size=32`,
+  };
+}
+
+// --- JQL / CQL (a very small subset) ---------------------------------------------------------
+
+function unescapeQuoted(s: string): string {
+  return s.replace(/\\(.)/g, '$1');
+}
+
+/** index of the first occurrence of `re` outside double/single quotes, or -1 */
+function splitOutsideQuotes(q: string): { balanced: boolean; orderByAt: number } {
+  let quote: string | null = null;
+  let orderByAt = -1;
+  for (let i = 0; i < q.length; i++) {
+    const c = q[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (orderByAt < 0 && /^order\s+by\b/i.test(q.slice(i)) && (i === 0 || /\s/.test(q[i - 1] ?? ''))) {
+      orderByAt = i;
+    }
+  }
+  return { balanced: quote === null, orderByAt };
+}
+
+const QUOTED = String.raw`(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([^\s()"',]+))`;
+
+function quotedValues(where: string, field: string, op: string): string[] {
+  const re = new RegExp(String.raw`(?:^|[\s(])${field}\s*${op}\s*${QUOTED}`, 'gi');
+  const out: string[] = [];
+  for (const m of where.matchAll(re)) out.push(unescapeQuoted(m[1] ?? m[2] ?? m[3] ?? ''));
+  return out;
+}
+
+function inValues(where: string, field: string): string[] {
+  const re = new RegExp(String.raw`(?:^|[\s(])${field}\s+in\s*\(([^)]*)\)`, 'gi');
+  const out: string[] = [];
+  for (const m of where.matchAll(re)) {
+    for (const v of (m[1] ?? '').matchAll(new RegExp(QUOTED, 'g')))
+      out.push(unescapeQuoted(v[1] ?? v[2] ?? v[3] ?? ''));
+  }
+  return out;
+}
+
+interface ParsedQuery {
+  where: string;
+  text: string[];
+  title: string[];
+  container: string[];
+}
+
+function parseQuery(q: string, containerField: 'project' | 'space'): ParsedQuery | { error: string } {
+  const { balanced, orderByAt } = splitOutsideQuotes(q);
+  if (!balanced) return { error: 'unterminated quoted string' };
+  const where = (orderByAt >= 0 ? q.slice(0, orderByAt) : q).trim();
+  const textFields = containerField === 'project' ? '(?:text|summary)' : '(?:text|siteSearch)';
+  const containers =
+    containerField === 'project'
+      ? [...quotedValues(where, 'project', '='), ...inValues(where, 'project')]
+      : [...quotedValues(where, 'space(?:\\.key)?', '='), ...inValues(where, 'space(?:\\.key)?')];
+  return {
+    where,
+    text: quotedValues(where, textFields, '~'),
+    title: quotedValues(where, 'title', '~'),
+    container: containers,
+  };
+}
+
+function includesCI(haystack: string, needle: string): boolean {
+  return haystack.toLowerCase().includes(needle.toLowerCase());
+}
+
+function highlight(s: string, terms: string[]): string {
+  let out = s;
+  for (const t of terms) {
+    if (!t) continue;
+    const re = new RegExp(t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+    out = out.replace(re, (m) => `@@@hl@@@${m}@@@endhl@@@`);
+  }
+  return out;
+}
+
+// --- Jira representations --------------------------------------------------------------------
+
+const STATUS_INFO: Record<string, { id: string; cat: { id: number; key: string; colorName: string; name: string } }> = {
+  'To Do': { id: '10000', cat: { id: 2, key: 'new', colorName: 'blue-gray', name: 'To Do' } },
+  'In Progress': { id: '3', cat: { id: 4, key: 'indeterminate', colorName: 'yellow', name: 'In Progress' } },
+  Done: { id: '10001', cat: { id: 3, key: 'done', colorName: 'green', name: 'Done' } },
+};
+
+const ISSUE_TYPES: Array<{ id: string; name: string; hierarchyLevel: number; description: string }> = [
+  { id: '10001', name: 'Task', hierarchyLevel: 0, description: 'A small, distinct piece of work.' },
+  { id: '10002', name: 'Bug', hierarchyLevel: 0, description: 'A problem or error.' },
+  { id: '10003', name: 'Story', hierarchyLevel: 0, description: 'A feature expressed as a user goal.' },
+  { id: '10004', name: 'Epic', hierarchyLevel: 1, description: 'A big user story that needs to be broken down.' },
+];
+
+const ALL_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'updated', 'created', 'project', 'description'];
+
+function selectFields(tokens: string[], defaultAll: boolean): Set<string> {
+  const sel = new Set<string>(defaultAll && tokens.length === 0 ? ALL_FIELDS : []);
+  for (const t of tokens) {
+    if (t === '*all' || t === '*navigable') ALL_FIELDS.forEach((f) => sel.add(f));
+    else if (t.startsWith('-')) sel.delete(t.slice(1));
+    else if (ALL_FIELDS.includes(t)) sel.add(t);
+  }
+  // a list with only exclusions means "navigable minus those"
+  if (tokens.length > 0 && tokens.every((t) => t.startsWith('-'))) {
+    ALL_FIELDS.filter((f) => !tokens.includes(`-${f}`)).forEach((f) => sel.add(f));
+  }
+  return sel;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promise<FakeAtlassian> {
+  const clientId = opts.clientId ?? DEFAULT_CLIENT_ID;
+  const clientSecret = opts.clientSecret ?? DEFAULT_CLIENT_SECRET;
+  const graceMs = opts.refreshGraceMs ?? 600_000;
+  const ttlSeconds = opts.accessTokenTtlSeconds ?? 3600;
+
+  const codes = new Map<string, Code>();
+  const grants = new Map<string, Grant>();
+  const accessTokens = new Map<string, AccessToken>();
+  const refreshTokens = new Map<string, RefreshToken>();
+  let faults: QueuedFault[] = [];
+
+  const projects = defaultProjects();
+  const spaces = defaultSpaces();
+  const fake: FakeAtlassian = {
+    url: '',
+    close: async () => {},
+    requests: [],
+    tokenGrants: { authorizationCode: 0, refresh: 0, rejectedRefresh: 0 },
+    sites: defaultSites(),
+    issueAuthorizationCode(o = {}) {
+      const code = token('fake-code');
+      codes.set(code, { scopes: o.scopes ?? [...DEFAULT_GRANT_SCOPES], redirectUri: o.redirectUri, used: false });
+      return code;
+    },
+    issueTokens(o = {}) {
+      const t = mint(newGrant(o.scopes ?? [...DEFAULT_GRANT_SCOPES]), true);
+      return { accessToken: t.access_token, refreshToken: t.refresh_token ?? token('fake-rt') };
+    },
+    revokeAll() {
+      for (const g of grants.values()) g.revoked = true;
+    },
+    isGrantRevoked(t?: string) {
+      if (t === undefined) return [...grants.values()].some((g) => g.revoked);
+      const grantId = accessTokens.get(t)?.grantId ?? refreshTokens.get(t)?.grantId;
+      return grantId !== undefined && grants.get(grantId)?.revoked === true;
+    },
+    inject(fault) {
+      faults.push({ fault, remaining: fault.times ?? 1 });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    jira: { projects, issues: defaultIssues(projects), createdIssues: [] },
+    confluence: { spaces, pages: defaultPages(spaces), createdPages: [] },
+    apiTokens: new Map(),
+    pats: new Set(),
+  };
+
+  function newGrant(scopes: string[]): Grant {
+    const g: Grant = { id: token('grant'), scopes, revoked: false };
+    grants.set(g.id, g);
+    return g;
+  }
+
+  function mint(g: Grant, withRefresh: boolean): Json & { access_token: string; refresh_token?: string } {
+    const access = token('fake-at');
+    accessTokens.set(access, { grantId: g.id, expiresAt: Date.now() + ttlSeconds * 1000 });
+    const out: Json & { access_token: string; refresh_token?: string } = {
+      access_token: access,
+      expires_in: ttlSeconds,
+      token_type: 'Bearer',
+      scope: g.scopes.join(' '),
+    };
+    if (withRefresh && g.scopes.includes('offline_access')) {
+      const refresh = token('fake-rt');
+      refreshTokens.set(refresh, { grantId: g.id, rotatedAt: null });
+      out.refresh_token = refresh;
+    }
+    return out;
+  }
+
+  function liveGrantFor(accessToken: string): Grant | null {
+    const at = accessTokens.get(accessToken);
+    if (!at || at.expiresAt <= Date.now()) return null;
+    const g = grants.get(at.grantId);
+    return g && !g.revoked ? g : null;
+  }
+
+  // --- OAuth -------------------------------------------------------------------------------
+
+  function handleToken(ctx: Ctx): void {
+    const { res } = ctx;
+    const b: Json = isObject(ctx.body)
+      ? ctx.body
+      : typeof ctx.body === 'string'
+        ? Object.fromEntries(new URLSearchParams(ctx.body))
+        : {};
+    const str = (k: string): string | undefined =>
+      typeof b[k] === 'string' && b[k] !== '' ? (b[k] as string) : undefined;
+    const grantType = str('grant_type');
+    const required =
+      grantType === 'authorization_code'
+        ? ['client_id', 'client_secret', 'code', 'redirect_uri']
+        : grantType === 'refresh_token'
+          ? ['client_id', 'client_secret', 'refresh_token']
+          : [];
+    if (grantType !== 'authorization_code' && grantType !== 'refresh_token') {
+      send(res, 400, { error: 'unsupported_grant_type', error_description: 'Unsupported grant type' });
+      return;
+    }
+    const missing = required.filter((k) => str(k) === undefined);
+    if (missing.length > 0) {
+      if (grantType === 'refresh_token') fake.tokenGrants.rejectedRefresh++;
+      send(res, 400, { error: 'invalid_request', error_description: `Missing parameter(s): ${missing.join(', ')}` });
+      return;
+    }
+    if (str('client_id') !== clientId || str('client_secret') !== clientSecret) {
+      if (grantType === 'refresh_token') fake.tokenGrants.rejectedRefresh++;
+      send(res, 401, { error: 'access_denied', error_description: 'Unauthorized' });
+      return;
+    }
+    if (grantType === 'authorization_code') {
+      const code = codes.get(str('code') ?? '');
+      if (!code || code.used || (code.redirectUri !== undefined && code.redirectUri !== str('redirect_uri'))) {
+        send(res, 403, { error: 'invalid_grant', error_description: 'Invalid authorization code' });
+        return;
+      }
+      code.used = true;
+      fake.tokenGrants.authorizationCode++;
+      send(res, 200, mint(newGrant(code.scopes), true));
+      return;
+    }
+    const presented = str('refresh_token') ?? '';
+    const rt = refreshTokens.get(presented);
+    const g = rt ? grants.get(rt.grantId) : undefined;
+    const reject = (): void => {
+      fake.tokenGrants.rejectedRefresh++;
+      send(res, 403, { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' });
+    };
+    if (!rt || !g || g.revoked) return reject();
+    const now = Date.now();
+    if (rt.rotatedAt !== null && now - rt.rotatedAt > graceMs) {
+      // reuse of a rotated-out token after the grace period: the whole grant is revoked
+      g.revoked = true;
+      return reject();
+    }
+    rt.rotatedAt ??= now;
+    fake.tokenGrants.refresh++;
+    send(res, 200, mint(g, true));
+  }
+
+  function handleAccessibleResources(ctx: Ctx, authz: string | undefined): void {
+    const bearer = /^Bearer\s+(.+)$/i.exec(authz ?? '')?.[1];
+    if (!bearer || !liveGrantFor(bearer)) {
+      send(ctx.res, 401, { code: 401, message: 'Unauthorized' });
+      return;
+    }
+    send(
+      ctx.res,
+      200,
+      fake.sites.map((s) => ({ ...s, scopes: [...s.scopes] })),
+    );
+  }
+
+  // --- Jira --------------------------------------------------------------------------------
+
+  function userJson(name: string, ctx: Ctx, api: 2 | 3, email?: string): Json {
+    if (api === 2) {
+      const login = (email ?? emailFor(name)).split('@')[0] ?? name;
+      return {
+        self: `${ctx.base}/rest/api/2/user?username=${encodeURIComponent(login)}`,
+        key: `JIRAUSER${parseInt(sha(name).slice(0, 5), 16)}`,
+        name: login,
+        emailAddress: email ?? emailFor(name),
+        avatarUrls: avatarUrls('user', login),
+        displayName: name,
+        active: true,
+        timeZone: 'Europe/Berlin',
+      };
+    }
+    const accountId = accountIdFor(name);
+    return {
+      self: `${ctx.base}/rest/api/3/user?accountId=${encodeURIComponent(accountId)}`,
+      accountId,
+      emailAddress: email ?? emailFor(name),
+      avatarUrls: avatarUrls('user', accountId),
+      displayName: name,
+      active: true,
+      timeZone: 'Europe/Berlin',
+      accountType: 'atlassian',
+    };
+  }
+
+  function projectJson(p: FakeProject, ctx: Ctx, api: 2 | 3): Json {
+    return {
+      expand: 'description,lead,issueTypes,url,projectKeys,permissions,insight',
+      self: `${ctx.base}/rest/api/${api}/project/${p.id}`,
+      id: p.id,
+      key: p.key,
+      name: p.name,
+      avatarUrls: avatarUrls('project', p.id),
+      projectTypeKey: 'software',
+      simplified: false,
+      style: 'classic',
+      isPrivate: false,
+      properties: {},
+    };
+  }
+
+  function issueJson(issue: FakeIssue, ctx: Ctx, api: 2 | 3, fields: Set<string>): Json {
+    const f: Json = {};
+    const status = STATUS_INFO[issue.status] ?? {
+      id: String(parseInt(sha(issue.status).slice(0, 4), 16)),
+      cat: { id: 4, key: 'indeterminate', colorName: 'yellow', name: 'In Progress' },
+    };
+    const type = ISSUE_TYPES.find((t) => t.name === issue.issueType) ?? {
+      id: String(parseInt(sha(issue.issueType).slice(0, 4), 16)),
+      name: issue.issueType,
+      hierarchyLevel: 0,
+      description: '',
+    };
+    const project = fake.jira.projects.find((p) => p.key === issue.projectKey) ?? {
+      id: String(parseInt(sha(issue.projectKey).slice(0, 4), 16)),
+      key: issue.projectKey,
+      name: issue.projectKey,
+    };
+    const apiBase = `${ctx.base}/rest/api/${api}`;
+    for (const name of fields) {
+      switch (name) {
+        case 'summary':
+          f['summary'] = issue.summary;
+          break;
+        case 'status':
+          f['status'] = {
+            self: `${apiBase}/status/${status.id}`,
+            description: '',
+            iconUrl: `${ctx.base}/images/icons/statuses/generic.png`,
+            name: issue.status,
+            id: status.id,
+            statusCategory: { self: `${apiBase}/statuscategory/${status.cat.id}`, ...status.cat },
+          };
+          break;
+        case 'issuetype':
+          f['issuetype'] = {
+            self: `${apiBase}/issuetype/${type.id}`,
+            id: type.id,
+            description: type.description,
+            iconUrl: `${ctx.base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/${type.id}?size=medium`,
+            name: type.name,
+            subtask: false,
+            avatarId: Number(type.id) + 300,
+            hierarchyLevel: type.hierarchyLevel,
+          };
+          break;
+        case 'assignee':
+          f['assignee'] = issue.assignee === null ? null : userJson(issue.assignee, ctx, api);
+          break;
+        case 'updated':
+          f['updated'] = issue.updated;
+          break;
+        case 'created': {
+          const t = Date.parse(issue.updated.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+          f['created'] = Number.isNaN(t) ? issue.updated : jiraTimestamp(t - 7 * 86_400_000);
+          break;
+        }
+        case 'project':
+          f['project'] = {
+            self: `${apiBase}/project/${project.id}`,
+            id: project.id,
+            key: project.key,
+            name: project.name,
+            projectTypeKey: 'software',
+            simplified: false,
+            avatarUrls: avatarUrls('project', project.id),
+          };
+          break;
+        case 'description':
+          f['description'] = issue.description ?? null;
+          break;
+      }
+    }
+    return { expand: '', id: issue.id, self: `${apiBase}/issue/${issue.id}`, key: issue.key, fields: f };
+  }
+
+  /** filters issues by the JQL subset; answers 400 itself and returns null on errors */
+  function runJql(ctx: Ctx, jql: string, requireBounded: boolean): FakeIssue[] | null {
+    const parsed = parseQuery(jql, 'project');
+    if ('error' in parsed) {
+      jiraError(ctx.res, 400, [
+        `Error in the JQL Query: The quoted string has not been completed. (line 1, character ${jql.length})`,
+      ]);
+      return null;
+    }
+    if (requireBounded && parsed.where === '') {
+      jiraError(ctx.res, 400, [
+        'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.',
+      ]);
+      return null;
+    }
+    const knownKeys = new Set([...fake.jira.projects.map((p) => p.key), ...fake.jira.issues.map((i) => i.projectKey)]);
+    const knownIds = new Map(fake.jira.projects.map((p) => [p.id, p.key]));
+    const wanted: string[] = [];
+    for (const v of parsed.container) {
+      const key = knownIds.get(v) ?? [...knownKeys].find((k) => k.toLowerCase() === v.toLowerCase());
+      if (!key) {
+        jiraError(ctx.res, 400, [`The value '${v}' does not exist for the field 'project'.`]);
+        return null;
+      }
+      wanted.push(key);
+    }
+    return fake.jira.issues.filter(
+      (i) =>
+        (wanted.length === 0 || wanted.includes(i.projectKey)) && parsed.text.every((t) => includesCI(i.summary, t)),
+    );
+  }
+
+  function jiraMyself(ctx: Ctx, api: 2 | 3): void {
+    const name = ctx.email
+      ? (ctx.email
+          .split('@')[0]
+          ?.replace(/[._-]+/g, ' ')
+          .replace(/\b\w/g, (c) => c.toUpperCase()) ?? 'User')
+      : 'Mia Krystof';
+    const u = userJson(name, ctx, api, ctx.email);
+    send(ctx.res, 200, {
+      ...u,
+      locale: 'en_US',
+      groups: { size: 1, items: [] },
+      applicationRoles: { size: 1, items: [] },
+      expand: 'groups,applicationRoles',
+    });
+  }
+
+  function jiraProjectSearch(ctx: Ctx): void {
+    const q = ctx.query;
+    const startAt = parseIntParam(q.get('startAt'), 0);
+    const max = parseIntParam(q.get('maxResults'), 50);
+    if (startAt === null || max === null || startAt < 0) {
+      jiraError(ctx.res, 400, ['Invalid startAt or maxResults.']);
+      return;
+    }
+    const maxResults = Math.min(Math.max(max, 0), 100);
+    const text = q.get('query')?.toLowerCase();
+    const keys = listParam(q, 'keys');
+    const ids = listParam(q, 'id');
+    const all = [...fake.jira.projects]
+      .filter((p) => !text || p.key.toLowerCase().includes(text) || p.name.toLowerCase().includes(text))
+      .filter((p) => keys.length === 0 || keys.includes(p.key))
+      .filter((p) => ids.length === 0 || ids.includes(p.id))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const page = all.slice(startAt, startAt + maxResults);
+    const isLast = startAt + page.length >= all.length;
+    const link = (s: number): string => {
+      const p = new URLSearchParams(q);
+      p.set('startAt', String(s));
+      p.set('maxResults', String(maxResults));
+      return `${ctx.base}/rest/api/3/project/search?${p.toString()}`;
+    };
+    send(ctx.res, 200, {
+      self: link(startAt),
+      ...(isLast ? {} : { nextPage: link(startAt + maxResults) }),
+      maxResults,
+      startAt,
+      total: all.length,
+      isLast,
+      values: page.map((p) => projectJson(p, ctx, 3)),
+    });
+  }
+
+  function jiraSearchJql(ctx: Ctx): void {
+    let jql: unknown;
+    let nextPageToken: unknown;
+    let maxRaw: unknown;
+    let fieldTokens: string[];
+    if (ctx.method === 'POST') {
+      if (!isObject(ctx.body)) {
+        jiraError(ctx.res, 400, ['Request body must be a JSON object.']);
+        return;
+      }
+      ({ jql, nextPageToken, maxResults: maxRaw } = ctx.body);
+      const fields = ctx.body['fields'];
+      if (fields !== undefined && (!Array.isArray(fields) || !fields.every((x) => typeof x === 'string'))) {
+        jiraError(ctx.res, 400, ['Invalid request payload. Refer to the REST API documentation and try again.']);
+        return;
+      }
+      if (
+        (jql !== undefined && typeof jql !== 'string') ||
+        (nextPageToken !== undefined && typeof nextPageToken !== 'string') ||
+        (maxRaw !== undefined && !Number.isInteger(maxRaw))
+      ) {
+        jiraError(ctx.res, 400, ['Invalid request payload. Refer to the REST API documentation and try again.']);
+        return;
+      }
+      fieldTokens = (fields as string[] | undefined)?.flatMap((x) => x.split(',')).map((x) => x.trim()) ?? [];
+    } else {
+      jql = ctx.query.get('jql') ?? undefined;
+      nextPageToken = ctx.query.get('nextPageToken') ?? undefined;
+      const m = ctx.query.get('maxResults');
+      maxRaw = m === null ? undefined : /^-?\d+$/.test(m) ? Number(m) : NaN;
+      fieldTokens = listParam(ctx.query, 'fields');
+    }
+    if (maxRaw !== undefined && !Number.isInteger(maxRaw)) {
+      jiraError(ctx.res, 400, ["The value of 'maxResults' is not a valid integer."]);
+      return;
+    }
+    const maxResults = Math.min(Math.max((maxRaw as number | undefined) ?? 50, 1), 5000);
+    const query = (jql as string | undefined) ?? '';
+    const matches = runJql(ctx, query, true);
+    if (!matches) return;
+    let offset = 0;
+    if (typeof nextPageToken === 'string' && nextPageToken !== '') {
+      const c = decodeCursor(nextPageToken);
+      if (!c || typeof c['o'] !== 'number' || c['q'] !== sha(query).slice(0, 16)) {
+        jiraError(ctx.res, 400, ['The provided next page token is invalid or expired.']);
+        return;
+      }
+      offset = c['o'];
+    }
+    const fields = selectFields(fieldTokens, false);
+    const page = matches.slice(offset, offset + maxResults);
+    const isLast = offset + page.length >= matches.length;
+    send(ctx.res, 200, {
+      issues: page.map((i) => issueJson(i, ctx, 3, fields)),
+      ...(isLast ? {} : { nextPageToken: encodeCursor({ o: offset + page.length, q: sha(query).slice(0, 16) }) }),
+      isLast,
+    });
+  }
+
+  function jiraSearchV2(ctx: Ctx): void {
+    let jql = ctx.query.get('jql') ?? '';
+    let startAt = parseIntParam(ctx.query.get('startAt'), 0);
+    let max = parseIntParam(ctx.query.get('maxResults'), 50);
+    let tokens = listParam(ctx.query, 'fields');
+    if (ctx.method === 'POST') {
+      const b = isObject(ctx.body) ? ctx.body : {};
+      jql = typeof b['jql'] === 'string' ? b['jql'] : '';
+      startAt = typeof b['startAt'] === 'number' ? b['startAt'] : 0;
+      max = typeof b['maxResults'] === 'number' ? b['maxResults'] : 50;
+      tokens = Array.isArray(b['fields']) ? b['fields'].filter((x): x is string => typeof x === 'string') : [];
+    }
+    if (startAt === null || max === null || startAt < 0) {
+      jiraError(ctx.res, 400, ['Invalid startAt or maxResults.']);
+      return;
+    }
+    const matches = runJql(ctx, jql, false);
+    if (!matches) return;
+    const maxResults = Math.min(Math.max(max, 0), 1000);
+    const fields = selectFields(tokens, true);
+    send(ctx.res, 200, {
+      expand: 'schema,names',
+      startAt,
+      maxResults,
+      total: matches.length,
+      issues: matches.slice(startAt, startAt + maxResults).map((i) => issueJson(i, ctx, 2, fields)),
+    });
+  }
+
+  function jiraCreateIssue(ctx: Ctx, api: 2 | 3): void {
+    const body = ctx.body;
+    if (!isObject(body) || !isObject(body['fields'])) {
+      jiraError(ctx.res, 400, ["Field 'fields' is required."], {});
+      return;
+    }
+    const f = body['fields'];
+    const errors: Record<string, string> = {};
+    const ref = (v: unknown): { id?: string; key?: string; name?: string } | null =>
+      isObject(v) ? (v as { id?: string; key?: string; name?: string }) : null;
+    const projRef = ref(f['project']);
+    const project = projRef
+      ? fake.jira.projects.find((p) => (projRef.id !== undefined ? p.id === String(projRef.id) : p.key === projRef.key))
+      : undefined;
+    if (!project) errors['project'] = 'Specify a valid project ID or key';
+    const summary = f['summary'];
+    if (typeof summary !== 'string' || summary.trim() === '')
+      errors['summary'] = 'You must specify a summary of the issue.';
+    const typeRef = ref(f['issuetype']);
+    const type = typeRef
+      ? ISSUE_TYPES.find((t) => (typeRef.id !== undefined ? t.id === String(typeRef.id) : t.name === typeRef.name))
+      : undefined;
+    if (!typeRef) errors['issuetype'] = 'Specify an issue type';
+    else if (!type) errors['issuetype'] = 'Specify a valid issue type';
+    const description = f['description'];
+    if (description !== undefined && description !== null) {
+      if (
+        api === 3 &&
+        !(
+          isObject(description) &&
+          description['type'] === 'doc' &&
+          description['version'] === 1 &&
+          Array.isArray(description['content'])
+        )
+      ) {
+        errors['description'] = 'Operation value must be an Atlassian Document (see the Atlassian Document Format).';
+      }
+      if (api === 2 && typeof description !== 'string') errors['description'] = 'Operation value must be a string';
+    }
+    if (Object.keys(errors).length > 0 || !project || !type) {
+      jiraError(ctx.res, 400, [], errors);
+      return;
+    }
+    fake.jira.createdIssues.push(body);
+    const nextId = Math.max(19999, ...fake.jira.issues.map((i) => Number(i.id)).filter(Number.isFinite)) + 1;
+    const nextNum =
+      Math.max(
+        0,
+        ...fake.jira.issues
+          .filter((i) => i.projectKey === project.key)
+          .map((i) => Number(i.key.slice(project.key.length + 1)))
+          .filter(Number.isFinite),
+      ) + 1;
+    const issue: FakeIssue = {
+      id: String(nextId),
+      key: `${project.key}-${nextNum}`,
+      summary: summary as string,
+      status: 'To Do',
+      issueType: type.name,
+      assignee: null,
+      updated: jiraTimestamp(Date.now()),
+      projectKey: project.key,
+      description: description ?? null,
+    };
+    fake.jira.issues.push(issue);
+    send(ctx.res, 201, { id: issue.id, key: issue.key, self: `${ctx.base}/rest/api/${api}/issue/${issue.id}` });
+  }
+
+  // --- Confluence --------------------------------------------------------------------------
+
+  const SPACE_AUTHOR = accountIdFor('Mia Krystof');
+  const siteWiki = (): string => `${fake.url}/wiki`;
+
+  function homepageOf(s: FakeSpace): string {
+    return s.homepageId ?? String(100_000 + (parseInt(sha(s.id).slice(0, 6), 16) % 900_000));
+  }
+
+  function pageWebui(page: { id: string; title: string }, space: FakeSpace | undefined): string {
+    return `/spaces/${space?.key ?? 'unknown'}/pages/${page.id}/${encodeURIComponent(page.title).replace(/%20/g, '+')}`;
+  }
+
+  function confSpaces(ctx: Ctx): void {
+    const q = ctx.query;
+    const limitRaw = parseIntParam(q.get('limit'), 25);
+    if (limitRaw === null) {
+      confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', "Provided value for 'limit' is not a valid integer");
+      return;
+    }
+    const limit = Math.min(Math.max(limitRaw, 1), 250);
+    let offset = 0;
+    const cursor = q.get('cursor');
+    if (cursor) {
+      const c = decodeCursor(cursor);
+      if (!c || typeof c['o'] !== 'number') {
+        confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', 'Invalid cursor');
+        return;
+      }
+      offset = c['o'];
+    }
+    const keys = listParam(q, 'keys');
+    const ids = listParam(q, 'ids');
+    const type = q.get('type');
+    const status = q.get('status');
+    const all = fake.confluence.spaces.filter(
+      (s) =>
+        (keys.length === 0 || keys.includes(s.key)) &&
+        (ids.length === 0 || ids.includes(s.id)) &&
+        (!type || s.type === type) &&
+        (!status || status === 'current'),
+    );
+    const page = all.slice(offset, offset + limit);
+    const hasNext = offset + page.length < all.length;
+    let next: string | undefined;
+    if (hasNext) {
+      const p = new URLSearchParams();
+      p.set('cursor', encodeCursor({ o: offset + page.length }));
+      p.set('limit', String(limit));
+      for (const [k, v] of q) if (k !== 'cursor' && k !== 'limit') p.append(k, v);
+      next = `/wiki/api/v2/spaces?${p.toString()}`;
+    }
+    const headers: Record<string, string> = {};
+    if (next) headers['link'] = `<${next}>; rel="next", <${siteWiki()}>; rel="base"`;
+    send(
+      ctx.res,
+      200,
+      {
+        results: page.map((s) => ({
+          id: s.id,
+          key: s.key,
+          name: s.name,
+          type: s.type,
+          status: 'current',
+          authorId: SPACE_AUTHOR,
+          createdAt: '2025-03-14T08:30:00.000Z',
+          homepageId: homepageOf(s),
+          _links: { webui: `/spaces/${s.key}` },
+        })),
+        _links: { ...(next ? { next } : {}), base: siteWiki() },
+      },
+      headers,
+    );
+  }
+
+  function confCreatePage(ctx: Ctx): void {
+    if (ctx.rawBody.length > PAGE_BODY_LIMIT) {
+      confluenceError(ctx.res, 413, 'REQUEST_ENTITY_TOO_LARGE', 'Request entity too large (limit 5 MB)');
+      return;
+    }
+    const b = ctx.body;
+    if (!isObject(b)) {
+      confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', 'Request body must be a JSON object');
+      return;
+    }
+    if (typeof b['spaceId'] !== 'string' || b['spaceId'] === '') {
+      confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', "'spaceId' is required and must be a string");
+      return;
+    }
+    const status = b['status'] ?? 'current';
+    if (status !== 'current' && status !== 'draft') {
+      confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', "'status' must be one of: current, draft");
+      return;
+    }
+    const title = b['title'];
+    if (title !== undefined && typeof title !== 'string') {
+      confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', "'title' must be a string");
+      return;
+    }
+    if (status === 'current' && (!title || title.trim() === '')) {
+      confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', 'Title is required for a published page');
+      return;
+    }
+    let representation = 'storage';
+    let value = '';
+    const body = b['body'];
+    if (body !== undefined) {
+      const flat = isObject(body) && typeof body['representation'] === 'string' ? body : undefined;
+      const nested = isObject(body)
+        ? (['storage', 'atlas_doc_format', 'wiki'].map((k) => body[k]).find(isObject) as Json | undefined)
+        : undefined;
+      const chosen = flat ?? nested;
+      if (
+        !chosen ||
+        typeof chosen['value'] !== 'string' ||
+        !['storage', 'atlas_doc_format', 'wiki'].includes(String(chosen['representation']))
+      ) {
+        confluenceError(
+          ctx.res,
+          400,
+          'INVALID_REQUEST_PARAMETER',
+          "'body' must have a representation (storage, atlas_doc_format, wiki) and a string value",
+        );
+        return;
+      }
+      representation = String(chosen['representation']);
+      value = chosen['value'] as string;
+      if (representation === 'atlas_doc_format') {
+        try {
+          JSON.parse(value);
+        } catch {
+          confluenceError(ctx.res, 400, 'INVALID_REQUEST_PARAMETER', 'atlas_doc_format value is not valid JSON');
+          return;
+        }
+      }
+    }
+    const space = fake.confluence.spaces.find((s) => s.id === b['spaceId']);
+    if (!space) {
+      confluenceError(ctx.res, 404, 'NOT_FOUND', 'Space not found or not permitted');
+      return;
+    }
+    const pageTitle = typeof title === 'string' ? title : '';
+    if (status === 'current' && fake.confluence.pages.some((p) => p.spaceId === space.id && p.title === pageTitle)) {
+      confluenceError(
+        ctx.res,
+        400,
+        'INVALID_REQUEST_PARAMETER',
+        'A page with this title already exists: A page already exists with the same TITLE in this space',
+      );
+      return;
+    }
+    fake.confluence.createdPages.push(b);
+    const id = String(
+      Math.max(1_000_000, ...fake.confluence.pages.map((p) => Number(p.id)).filter(Number.isFinite)) + 1,
+    );
+    const plain = value
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+    if (status === 'current')
+      fake.confluence.pages.push({ id, title: pageTitle, spaceId: space.id, excerpt: plain.slice(0, 200) });
+    const createdAt = new Date().toISOString();
+    const parentId =
+      typeof b['parentId'] === 'string'
+        ? b['parentId']
+        : ctx.query.get('root-level') === 'true'
+          ? undefined
+          : homepageOf(space);
+    send(ctx.res, 200, {
+      id,
+      status,
+      title: pageTitle,
+      spaceId: space.id,
+      ...(parentId ? { parentId, parentType: 'page' } : {}),
+      position: 0,
+      authorId: SPACE_AUTHOR,
+      ownerId: SPACE_AUTHOR,
+      lastOwnerId: null,
+      createdAt,
+      version: { createdAt, message: '', number: 1, minorEdit: false, authorId: SPACE_AUTHOR },
+      body: { [representation]: { representation, value } },
+      _links: {
+        webui: pageWebui({ id, title: pageTitle }, space),
+        editui: `/pages/resumedraft.action?draftId=${id}`,
+        tinyui: `/x/${Buffer.from(id).toString('base64url')}`,
+        base: siteWiki(),
+      },
+    });
+  }
+
+  function confSearchV1(ctx: Ctx): void {
+    const q = ctx.query;
+    const cql = q.get('cql');
+    const v1Error = (message: string): void =>
+      send(ctx.res, 400, {
+        statusCode: 400,
+        data: { authorized: false, valid: false, errors: [], successful: false },
+        message,
+      });
+    if (!cql)
+      return v1Error(
+        'com.atlassian.confluence.api.service.exceptions.BadRequestException: CQL query parameter is required but was empty',
+      );
+    const parsed = parseQuery(cql, 'space');
+    if ('error' in parsed)
+      return v1Error(
+        `com.atlassian.confluence.api.service.exceptions.BadRequestException: Could not parse cql : ${cql}`,
+      );
+    const limitRaw = parseIntParam(q.get('limit'), 25);
+    if (limitRaw === null)
+      return v1Error(
+        "com.atlassian.confluence.api.service.exceptions.BadRequestException: 'limit' is not a valid integer",
+      );
+    const limit = Math.min(Math.max(limitRaw, 1), 100);
+    let offset = 0;
+    const cursor = q.get('cursor');
+    if (cursor) {
+      const c = decodeCursor(cursor);
+      if (!c || typeof c['o'] !== 'number')
+        return v1Error('com.atlassian.confluence.api.service.exceptions.BadRequestException: Invalid cursor');
+      offset = c['o'];
+    }
+    const spaceByKey = new Map(fake.confluence.spaces.map((s) => [s.key.toLowerCase(), s]));
+    const wantedSpaces = parsed.container.map((k) => spaceByKey.get(k.toLowerCase())?.id ?? `unknown:${k}`);
+    const all = fake.confluence.pages.filter(
+      (p) =>
+        (wantedSpaces.length === 0 || wantedSpaces.includes(p.spaceId)) &&
+        parsed.text.every((t) => includesCI(p.title, t) || includesCI(p.excerpt, t)) &&
+        parsed.title.every((t) => includesCI(p.title, t)),
+    );
+    const page = all.slice(offset, offset + limit);
+    const hasNext = offset + page.length < all.length;
+    const excerptMode = q.get('excerpt') ?? 'highlight';
+    const terms = [...parsed.text, ...parsed.title];
+    const expandSpace = listParam(q, 'expand').includes('content.space');
+    const links: Json = { base: siteWiki(), context: '/wiki' };
+    if (hasNext) {
+      const p = new URLSearchParams();
+      p.set('next', 'true');
+      p.set('cursor', encodeCursor({ o: offset + page.length }));
+      p.set('limit', String(limit));
+      p.set('cql', cql);
+      for (const [k, v] of q) if (!['next', 'cursor', 'limit', 'cql', 'prev'].includes(k)) p.append(k, v);
+      links['next'] = `/rest/api/search?${p.toString()}`;
+    }
+    links['self'] = `${siteWiki()}/rest/api/search?cql=${encodeURIComponent(cql)}`;
+    send(ctx.res, 200, {
+      results: page.map((p) => {
+        const space = fake.confluence.spaces.find((s) => s.id === p.spaceId);
+        const webui = pageWebui(p, space);
+        return {
+          content: {
+            id: p.id,
+            type: 'page',
+            status: 'current',
+            title: p.title,
+            ...(expandSpace && space
+              ? {
+                  space: {
+                    id: Number(space.id),
+                    key: space.key,
+                    name: space.name,
+                    type: space.type,
+                    status: 'current',
+                    _links: { webui: `/spaces/${space.key}` },
+                  },
+                }
+              : {}),
+            childTypes: {},
+            macroRenderedOutput: {},
+            restrictions: {},
+            _expandable: {
+              container: '',
+              metadata: '',
+              extensions: '',
+              operations: '',
+              children: '',
+              history: `/rest/api/content/${p.id}/history`,
+              ancestors: '',
+              body: '',
+              version: '',
+              descendants: '',
+              ...(expandSpace || !space ? {} : { space: `/rest/api/space/${space.key}` }),
+            },
+            _links: {
+              webui,
+              self: `${siteWiki()}/rest/api/content/${p.id}`,
+              tinyui: `/x/${Buffer.from(p.id).toString('base64url')}`,
+            },
+          },
+          title: excerptMode === 'highlight' ? highlight(p.title, terms) : p.title,
+          excerpt: excerptMode === 'none' ? '' : excerptMode === 'highlight' ? highlight(p.excerpt, terms) : p.excerpt,
+          url: webui,
+          resultGlobalContainer: { title: space?.name ?? '', displayUrl: `/spaces/${space?.key ?? ''}` },
+          breadcrumbs: [],
+          entityType: 'content',
+          iconCssClass: 'aui-icon content-type-page',
+          lastModified: '2026-11-18T09:00:00.000Z',
+          friendlyLastModified: 'Nov 18, 2026',
+          score: 0,
+        };
+      }),
+      start: offset,
+      limit,
+      size: page.length,
+      totalSize: all.length,
+      cqlQuery: cql,
+      searchDuration: 17,
+      _links: links,
+    });
+  }
+
+  // --- routing -----------------------------------------------------------------------------
+
+  interface Route {
+    method: string;
+    path: string;
+    product: 'jira' | 'confluence';
+    modes: Mode[];
+    scope: string;
+    handle: (ctx: Ctx) => void;
+  }
+  const cloud: Mode[] = ['oauth', 'basic'];
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/rest/api/3/myself',
+      product: 'jira',
+      modes: cloud,
+      scope: 'read:jira-user',
+      handle: (c) => jiraMyself(c, 3),
+    },
+    {
+      method: 'GET',
+      path: '/rest/api/3/project/search',
+      product: 'jira',
+      modes: cloud,
+      scope: 'read:jira-work',
+      handle: jiraProjectSearch,
+    },
+    {
+      method: 'GET',
+      path: '/rest/api/3/search/jql',
+      product: 'jira',
+      modes: cloud,
+      scope: 'read:jira-work',
+      handle: jiraSearchJql,
+    },
+    {
+      method: 'POST',
+      path: '/rest/api/3/search/jql',
+      product: 'jira',
+      modes: cloud,
+      scope: 'read:jira-work',
+      handle: jiraSearchJql,
+    },
+    ...['GET', 'POST'].map((method): Route => ({
+      method,
+      path: '/rest/api/3/search',
+      product: 'jira',
+      modes: cloud,
+      scope: 'read:jira-work',
+      handle: (c) =>
+        jiraError(c.res, 410, [
+          'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046',
+        ]),
+    })),
+    {
+      method: 'POST',
+      path: '/rest/api/3/issue',
+      product: 'jira',
+      modes: cloud,
+      scope: 'write:jira-work',
+      handle: (c) => jiraCreateIssue(c, 3),
+    },
+    {
+      method: 'GET',
+      path: '/rest/api/2/myself',
+      product: 'jira',
+      modes: ['pat'],
+      scope: '',
+      handle: (c) => jiraMyself(c, 2),
+    },
+    {
+      method: 'GET',
+      path: '/rest/api/2/project',
+      product: 'jira',
+      modes: ['pat'],
+      scope: '',
+      handle: (c) =>
+        send(
+          c.res,
+          200,
+          fake.jira.projects.map((p) => ({ ...projectJson(p, c, 2), archived: false })),
+        ),
+    },
+    { method: 'GET', path: '/rest/api/2/search', product: 'jira', modes: ['pat'], scope: '', handle: jiraSearchV2 },
+    { method: 'POST', path: '/rest/api/2/search', product: 'jira', modes: ['pat'], scope: '', handle: jiraSearchV2 },
+    {
+      method: 'POST',
+      path: '/rest/api/2/issue',
+      product: 'jira',
+      modes: ['pat'],
+      scope: '',
+      handle: (c) => jiraCreateIssue(c, 2),
+    },
+    {
+      method: 'GET',
+      path: '/wiki/api/v2/spaces',
+      product: 'confluence',
+      modes: cloud,
+      scope: 'read:space:confluence',
+      handle: confSpaces,
+    },
+    {
+      method: 'POST',
+      path: '/wiki/api/v2/pages',
+      product: 'confluence',
+      modes: cloud,
+      scope: 'write:page:confluence',
+      handle: confCreatePage,
+    },
+    {
+      method: 'GET',
+      path: '/wiki/rest/api/search',
+      product: 'confluence',
+      modes: cloud,
+      scope: 'search:confluence',
+      handle: confSearchV1,
+    },
+  ];
+
+  const unauthorized = (res: ServerResponse, message = 'Unauthorized'): void => send(res, 401, { code: 401, message });
+  const notFound = (res: ServerResponse): void => send(res, 404, { code: 404, message: 'Not Found' });
+
+  function takeFault(method: string, rawPath: string, inner: string): Fault | undefined {
+    const idx = faults.findIndex(
+      ({ fault }) =>
+        (fault.method === undefined || fault.method.toUpperCase() === method) &&
+        (rawPath.startsWith(fault.path) || inner.startsWith(fault.path)),
+    );
+    if (idx < 0) return undefined;
+    const q = faults[idx];
+    if (!q) return undefined;
+    q.remaining--;
+    if (q.remaining <= 0) faults.splice(idx, 1);
+    return q.fault;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const u = new URL(req.url ?? '/', 'http://fake.invalid');
+    const rawPath = u.pathname;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size <= MAX_BODY) chunks.push(buf);
+    }
+    const rawBody = Buffer.concat(chunks);
+    const text = rawBody.toString('utf8');
+    let body: unknown = text === '' ? undefined : text;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* keep the raw string */
+      }
+    }
+    fake.requests.push({
+      method,
+      path: rawPath,
+      query: new URLSearchParams(u.searchParams),
+      headers: req.headers,
+      body,
+      at: Date.now(),
+    });
+
+    const gw = /^\/ex\/(jira|confluence)\/([^/]+)(\/.*)?$/.exec(rawPath);
+    const inner = gw ? (gw[3] ?? '/') : rawPath;
+
+    const fault = takeFault(method, rawPath, inner);
+    if (fault) {
+      if (fault.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'status') {
+        const fb = fault.body ?? { code: fault.status, message: http.STATUS_CODES[fault.status] ?? 'Error' };
+        send(res, fault.status, fb, fault.headers);
+        return;
+      }
+      if (fault.kind === 'malformed') {
+        send(res, 200, fault.body, { 'content-type': fault.contentType ?? JSON_TYPE });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, fault.ms));
+      if (res.destroyed) return;
+    }
+
+    const ctx: Ctx = {
+      method,
+      inner,
+      query: u.searchParams,
+      body,
+      rawBody,
+      base: fake.url,
+      mode: 'basic',
+      email: undefined,
+      res,
+    };
+
+    if (rawPath === '/oauth/token' && method === 'POST') return handleToken(ctx);
+    if (rawPath === '/oauth/token/accessible-resources' && method === 'GET') {
+      return handleAccessibleResources(ctx, req.headers.authorization);
+    }
+
+    const authz = req.headers.authorization ?? '';
+    const bearer = /^Bearer\s+(.+)$/i.exec(authz)?.[1]?.trim();
+    const basic = /^Basic\s+(.+)$/i.exec(authz)?.[1]?.trim();
+    let grant: Grant | null = null;
+
+    if (gw) {
+      const product = gw[1] as 'jira' | 'confluence';
+      ctx.mode = 'oauth';
+      grant = bearer ? liveGrantFor(bearer) : null;
+      if (!grant) return unauthorized(res);
+      if (!fake.sites.some((s) => s.id === gw[2])) return notFound(res);
+      if (
+        (product === 'jira' && !inner.startsWith('/rest/')) ||
+        (product === 'confluence' && !inner.startsWith('/wiki/'))
+      ) {
+        return notFound(res);
+      }
+      ctx.base = `${fake.url}/ex/${product}/${gw[2]}`;
+    } else if (rawPath.startsWith('/rest/api/2/')) {
+      ctx.mode = 'pat';
+      if (!bearer || !fake.pats.has(bearer)) return unauthorized(res);
+    } else if (rawPath.startsWith('/rest/') || rawPath.startsWith('/wiki/')) {
+      ctx.mode = 'basic';
+      const decoded = basic ? Buffer.from(basic, 'base64').toString('utf8') : '';
+      const sep = decoded.indexOf(':');
+      const email = sep > 0 ? decoded.slice(0, sep) : '';
+      const tok = sep > 0 ? decoded.slice(sep + 1) : '';
+      if (!email || fake.apiTokens.get(email) !== tok) return unauthorized(res);
+      ctx.email = email;
+    } else {
+      return notFound(res);
+    }
+
+    const candidates = routes.filter((r) => r.path === inner && r.modes.includes(ctx.mode));
+    const route = candidates.find((r) => r.method === method);
+    if (!route) {
+      if (candidates.length > 0) {
+        send(res, 405, { errorMessages: [`Method ${method} is not allowed for ${inner}`], errors: {} });
+        return;
+      }
+      return notFound(res);
+    }
+    if (gw && route.product !== gw[1]) return notFound(res);
+    if (grant && route.scope && !grant.scopes.includes(route.scope)) {
+      return unauthorized(res, 'Unauthorized; scope does not match');
+    }
+    route.handle(ctx);
+  }
+
+  const sockets = new Set<Socket>();
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) send(res, 500, { code: 500, message: String(err) });
+      else res.destroy();
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  (fake as { url: string }).url = `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
+  fake.close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+    return closing;
+  };
+  return fake;
+}
