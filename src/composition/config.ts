@@ -170,7 +170,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     const result = (codec as t.Type<unknown, unknown, unknown>).decode(input);
     if (E.isLeft(result)) {
       const message = result.left[0]?.message ?? codec.name;
-      problems.push(`${name} must be ${message.startsWith(name) ? message.slice(name.length + 1) : message}`);
+      problems.push(message.startsWith(`${name} `) ? message : `${name} must be ${message}`);
     } else {
       (values as Record<string, unknown>)[name] = result.right;
     }

@@ -25,6 +25,31 @@ import type { RouteSpec } from '../adapters/http/route-spec.js';
 import { connectorRoutes } from '../adapters/http/routes/connector-routes.js';
 import { docsRoutes } from '../adapters/http/routes/docs-routes.js';
 import { healthRoutes } from '../adapters/http/routes/health-routes.js';
+import { randomBytes } from 'node:crypto';
+import { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
+import { EnsureEncryptionKey } from '../application/ensure-encryption-key.js';
+import type { OAuthSettings } from '../application/oauth-settings.js';
+import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../application/ports/atlassian-authorization.js';
+import type { Cipher } from '../application/ports/cipher.js';
+import type { OAuthNonceStore } from '../application/ports/oauth-nonce-store.js';
+import type { ServiceMetaStore } from '../application/ports/service-meta-store.js';
+import type { SiteUrlGuard } from '../application/ports/site-url-guard.js';
+import type { StateSigner } from '../application/ports/state-signer.js';
+import { RefreshCredentials } from '../application/refresh-credentials.js';
+import { SaveAccessToken } from '../application/save-access-token.js';
+import { StartJiraAuthorization } from '../application/start-jira-authorization.js';
+import { UpdateConnection } from '../application/update-connection.js';
+import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
+import { AesGcmCipher } from '../adapters/crypto/aes-gcm-cipher.js';
+import { resolveEncryptionKeys } from '../adapters/crypto/encryption-key.js';
+import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
+import { createAtlassianHttp, type AtlassianHttp } from '../adapters/got/http-client.js';
+import { GotAtlassianAuthorization } from '../adapters/got/got-atlassian-authorization.js';
+import { authRoutes } from '../adapters/http/routes/auth-routes.js';
+import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
+import { KyselyServiceMetaStore } from '../adapters/kysely/kysely-service-meta-store.js';
+import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
+import { DnsSiteUrlGuard } from '../adapters/net/dns-site-url-guard.js';
 import { openDatabase, type OpenedDatabase } from '../adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-store.js';
 import { asLoggerPort, createPinoLogger } from '../adapters/pino/pino-logger.js';
@@ -38,6 +63,20 @@ export const TOKENS = {
   Clock: Symbol('Clock'),
   ConnectionStore: Symbol('ConnectionStore'),
   ServiceFacts: Symbol('ServiceFacts'),
+  OAuthNonceStore: Symbol('OAuthNonceStore'),
+  ServiceMetaStore: Symbol('ServiceMetaStore'),
+  Cipher: Symbol('Cipher'),
+  StateSigner: Symbol('StateSigner'),
+  AtlassianHttp: Symbol('AtlassianHttp'),
+  AtlassianAuthorization: Symbol('AtlassianAuthorization'),
+  AtlassianTokenVerifier: Symbol('AtlassianTokenVerifier'),
+  SiteUrlGuard: Symbol('SiteUrlGuard'),
+  OAuthSettings: Symbol('OAuthSettings'),
+  RefreshCredentials: Symbol('RefreshCredentials'),
+  StartJiraAuthorization: Symbol('StartJiraAuthorization'),
+  CompleteJiraAuthorization: Symbol('CompleteJiraAuthorization'),
+  SaveAccessToken: Symbol('SaveAccessToken'),
+  UpdateConnection: Symbol('UpdateConnection'),
   ListConnectors: Symbol('ListConnectors'),
   GetConnection: Symbol('GetConnection'),
   DeleteConnection: Symbol('DeleteConnection'),
@@ -49,7 +88,13 @@ export const TOKENS = {
 export interface Overrides {
   readonly log?: Pino;
   readonly clock?: Clock;
+  /** With a custom ConnectionStore, the nonce and metadata stores default to in-memory ones. */
   readonly connections?: ConnectionStore;
+  readonly nonces?: OAuthNonceStore;
+  readonly meta?: ServiceMetaStore;
+  readonly cipher?: Cipher;
+  readonly siteUrlGuard?: SiteUrlGuard;
+  readonly authorization?: AtlassianAuthorization & AtlassianTokenVerifier;
 }
 
 export interface Service {
@@ -91,6 +136,56 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   singleton<ConnectionStore>(c, TOKENS.ConnectionStore, () =>
     overrides.connections ?? new KyselyConnectionStore(database!.db),
   );
+  singleton<OAuthNonceStore>(c, TOKENS.OAuthNonceStore, () =>
+    overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()),
+  );
+  singleton<ServiceMetaStore>(c, TOKENS.ServiceMetaStore, () =>
+    overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()),
+  );
+  singleton<Cipher>(c, TOKENS.Cipher, () => {
+    if (overrides.cipher) return overrides.cipher;
+    const file = config.database.filename;
+    const keys = resolveEncryptionKeys({
+      key: config.encryption.key,
+      previousKey: config.encryption.previousKey,
+      ...(file !== ':memory:' && !overrides.connections ? { keyFilePath: `${file}.key` } : {}),
+    });
+    if (keys.generatedKeyFile) {
+      log.warn({ file: keys.generatedKeyFile }, 'INTEGRATION_ENCRYPTION_KEY is not set: generated a key file (mode 0600) beside the database; back it up or set the variable');
+    }
+    return new AesGcmCipher(keys.current, keys.previous);
+  });
+  singleton<StateSigner>(c, TOKENS.StateSigner, () => {
+    if (config.oauth.stateSigningSecret !== '') return new HmacStateSigner(config.oauth.stateSigningSecret);
+    log.warn({}, 'STATE_SIGNING_SECRET is not set: using a random per-process secret; sign-ins will not survive a restart or span instances');
+    return new HmacStateSigner(randomBytes(32));
+  });
+  singleton<AtlassianHttp>(c, TOKENS.AtlassianHttp, () => createAtlassianHttp({ timeoutMs: config.atlassian.timeoutMs }));
+  singleton<GotAtlassianAuthorization | (AtlassianAuthorization & AtlassianTokenVerifier)>(c, TOKENS.AtlassianAuthorization, (r) =>
+    overrides.authorization ??
+    new GotAtlassianAuthorization(r.resolve(TOKENS.AtlassianHttp), {
+      authBaseUrl: config.atlassian.authBaseUrl,
+      apiBaseUrl: config.atlassian.apiBaseUrl,
+      clientId: config.oauth.clientId,
+      clientSecret: config.oauth.clientSecret,
+    }),
+  );
+  c.register(TOKENS.AtlassianTokenVerifier, { useToken: TOKENS.AtlassianAuthorization });
+  singleton<SiteUrlGuard>(c, TOKENS.SiteUrlGuard, () =>
+    overrides.siteUrlGuard ?? new DnsSiteUrlGuard({ allowedHosts: config.atlassian.allowedHosts }),
+  );
+  singleton<OAuthSettings>(c, TOKENS.OAuthSettings, () => ({
+    clientId: config.oauth.clientId,
+    redirectUri: config.oauth.redirectUri,
+    scopes: config.oauth.scopes,
+    authBaseUrl: config.atlassian.authBaseUrl,
+    apiBaseUrl: config.atlassian.apiBaseUrl,
+    pkce: config.oauth.pkce,
+    frontendUrl: config.frontendUrl,
+    allowedReturnOrigins: [config.frontendUrl, ...config.corsOrigins],
+    preferredSiteUrl: config.atlassian.cloudBaseUrl,
+    stateTtlSeconds: OAUTH_STATE_TTL_SECONDS,
+  }));
   singleton<ServiceFacts>(c, TOKENS.ServiceFacts, (r) => ({
     name: 'integration-backend',
     version: readPackageVersion(),
@@ -113,6 +208,79 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         facts: r.resolve<ServiceFacts>(TOKENS.ServiceFacts),
       }),
   );
+  const clockOf = (r: DependencyContainer) => r.resolve<Clock>(TOKENS.Clock);
+  singleton(
+    c,
+    TOKENS.RefreshCredentials,
+    (r) =>
+      new RefreshCredentials({
+        ...connections(r),
+        authorization: r.resolve(TOKENS.AtlassianAuthorization),
+        cipher: r.resolve(TOKENS.Cipher),
+        clock: clockOf(r),
+        logger: r.resolve(TOKENS.Logger),
+        settings: { skewSeconds: config.tokenRefreshSkewSeconds, apiBaseUrl: config.atlassian.apiBaseUrl },
+      }),
+  );
+  singleton(
+    c,
+    TOKENS.StartJiraAuthorization,
+    (r) => new StartJiraAuthorization({ settings: r.resolve(TOKENS.OAuthSettings), signer: r.resolve(TOKENS.StateSigner), clock: clockOf(r) }),
+  );
+  singleton(
+    c,
+    TOKENS.CompleteJiraAuthorization,
+    (r) =>
+      new CompleteJiraAuthorization({
+        ...connections(r),
+        settings: r.resolve(TOKENS.OAuthSettings),
+        signer: r.resolve(TOKENS.StateSigner),
+        nonces: r.resolve(TOKENS.OAuthNonceStore),
+        authorization: r.resolve(TOKENS.AtlassianAuthorization),
+        cipher: r.resolve(TOKENS.Cipher),
+        clock: clockOf(r),
+      }),
+  );
+  singleton(
+    c,
+    TOKENS.SaveAccessToken,
+    (r) =>
+      new SaveAccessToken({
+        ...connections(r),
+        enabled: config.enableJiraPat,
+        guard: r.resolve(TOKENS.SiteUrlGuard),
+        verifier: r.resolve(TOKENS.AtlassianTokenVerifier),
+        cipher: r.resolve(TOKENS.Cipher),
+        clock: clockOf(r),
+      }),
+  );
+  singleton(
+    c,
+    TOKENS.UpdateConnection,
+    (r) =>
+      new UpdateConnection({
+        ...connections(r),
+        refresh: r.resolve(TOKENS.RefreshCredentials),
+        saveAccessToken: r.resolve(TOKENS.SaveAccessToken),
+        clock: clockOf(r),
+      }),
+  );
+
+  // A key that cannot open the stored credentials stops the start, with a message saying why.
+  const keyCheck = await new EnsureEncryptionKey({
+    cipher: c.resolve(TOKENS.Cipher),
+    meta: c.resolve(TOKENS.ServiceMetaStore),
+    connections: c.resolve(TOKENS.ConnectionStore),
+    clock: c.resolve(TOKENS.Clock),
+    logger: c.resolve(TOKENS.Logger),
+  }).execute()();
+  if (keyCheck._tag === 'Left') {
+    await database?.close();
+    throw new Error(keyCheck.left.message);
+  }
+  // The random state secret (if any) is chosen, and warned about, at start rather than on first login.
+  c.resolve(TOKENS.StateSigner);
+
   // Resolve the facts now so uptime counts from start, not from the first health check.
   c.resolve(TOKENS.ServiceFacts);
 
@@ -126,6 +294,16 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         listConnectors: r.resolve(TOKENS.ListConnectors),
         getConnection: r.resolve(TOKENS.GetConnection),
         deleteConnection: r.resolve(TOKENS.DeleteConnection),
+        updateConnection: r.resolve(TOKENS.UpdateConnection),
+      }),
+      ...authRoutes({
+        start: r.resolve(TOKENS.StartJiraAuthorization),
+        complete: r.resolve(TOKENS.CompleteJiraAuthorization),
+        redirectUris: () => ({
+          redirect_uri: config.oauth.redirectUri || null,
+          redirect_uris: config.oauth.redirectUri ? [config.oauth.redirectUri] : [],
+          configured: config.oauth.clientId !== '' && config.oauth.redirectUri !== '',
+        }),
       }),
       ...docsRoutes(() =>
         (document ??= buildOpenApiDocument(routes, {

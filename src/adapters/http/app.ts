@@ -41,7 +41,7 @@ const frameworkError = (err: unknown): AppError | undefined => {
   if (e.status === 413 || e.type === 'entity.too.large') {
     return AppError.validation('The request body is larger than the limit.', { reason: 'payload_too_large' });
   }
-  if (e.type === 'entity.parse.failed') return AppError.validation('The request body is not valid JSON.');
+  if (e.type === 'entity.parse.failed' || err instanceof SyntaxError) return AppError.validation('The request body is not valid JSON.');
   if (e.status === 415) return AppError.validation('The request body must be JSON (Content-Type: application/json).');
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return AppError.validation('The request body uses an unsupported encoding.');
@@ -160,6 +160,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     const bodyDecoder = spec.body ? decodeWith(spec.body, 'request body') : undefined;
     router[spec.method](toOpenApiKoaPath(spec.path), async (ctx: Context) => {
       const state = ctx.state as State;
+      for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);
       let tenantId = DEFAULT_TENANT;
       if (spec.tenantScoped) {
         const header = ctx.headers['x-tenant-id'];

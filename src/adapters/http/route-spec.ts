@@ -72,6 +72,8 @@ export interface RouteSpec<Q = unknown, B = unknown> {
   /** An exact codec over the JSON body. */
   readonly body?: t.Type<B, unknown, unknown>;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
+  /** Headers sent with every answer of this route, errors included (Cache-Control on OAuth routes). */
+  readonly alwaysHeaders?: Readonly<Record<string, string>>;
   /** Routes under X-Tenant-Id document the header. */
   readonly tenantScoped: boolean;
   readonly handle: (input: RouteInput<Q, B>) => TE.TaskEither<AppError, RouteResult>;

@@ -5,7 +5,11 @@ import type { AuthType, Connection, ConnectionStatus, Site } from '../../domain/
 import type { ConnectorId } from '../../domain/connector.js';
 import { AppError } from '../../domain/errors.js';
 import type { TenantId } from '../../domain/tenant.js';
-import type { ConnectionDraft, ConnectionStore } from '../../application/ports/connection-store.js';
+import type {
+  ConnectionDraft,
+  ConnectionStore,
+  RefreshedCredentials,
+} from '../../application/ports/connection-store.js';
 import { pingQuery } from './migrations.js';
 import type { ConnectionsTable, Database } from './schema.js';
 
@@ -142,6 +146,80 @@ export class KyselyConnectionStore implements ConnectionStore {
   ping(): TE.TaskEither<AppError, void> {
     return TE.tryCatch(async () => {
       await pingQuery.execute(this.db);
+    }, storageError);
+  }
+
+  tryAcquireRefreshLease(tenantId: TenantId, grantId: string, owner: string, now: Date, until: Date): TE.TaskEither<AppError, boolean> {
+    // One statement: the database serialises competing writers, so exactly one sees a free lease.
+    return TE.tryCatch(async () => {
+      const result = await this.db
+        .updateTable('connections')
+        .set({ refresh_lease_owner: owner, refresh_lease_until: until.toISOString() })
+        .where('tenant_id', '=', tenantId)
+        .where('grant_id', '=', grantId)
+        .where('status', '=', 'active')
+        .where((eb) => eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now.toISOString())]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    }, storageError);
+  }
+
+  completeRefresh(tenantId: TenantId, grantId: string, owner: string, refreshed: RefreshedCredentials): TE.TaskEither<AppError, boolean> {
+    return TE.tryCatch(async () => {
+      const at = refreshed.refreshedAt.toISOString();
+      const result = await this.db
+        .updateTable('connections')
+        .set((eb) => ({
+          credentials: refreshed.credentials,
+          expires_at: iso(refreshed.expiresAt),
+          refreshed_at: at,
+          updated_at: at,
+          ...(refreshed.scopes ? { scopes: JSON.stringify(refreshed.scopes) } : {}),
+          version: eb('version', '+', 1),
+          refresh_lease_owner: null,
+          refresh_lease_until: null,
+        }))
+        .where('tenant_id', '=', tenantId)
+        .where('grant_id', '=', grantId)
+        .where('refresh_lease_owner', '=', owner)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    }, storageError);
+  }
+
+  releaseRefreshLease(tenantId: TenantId, grantId: string, owner: string): TE.TaskEither<AppError, void> {
+    return TE.tryCatch(async () => {
+      await this.db
+        .updateTable('connections')
+        .set({ refresh_lease_owner: null, refresh_lease_until: null })
+        .where('tenant_id', '=', tenantId)
+        .where('grant_id', '=', grantId)
+        .where('refresh_lease_owner', '=', owner)
+        .execute();
+    }, storageError);
+  }
+
+  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void> {
+    return TE.tryCatch(async () => {
+      await this.db
+        .updateTable('connections')
+        .set((eb) => ({
+          status: 'needs_reauth',
+          updated_at: now.toISOString(),
+          version: eb('version', '+', 1),
+          refresh_lease_owner: null,
+          refresh_lease_until: null,
+        }))
+        .where('tenant_id', '=', tenantId)
+        .where('grant_id', '=', grantId)
+        .execute();
+    }, storageError);
+  }
+
+  listSealed(): TE.TaskEither<AppError, readonly Connection[]> {
+    return TE.tryCatch(async () => {
+      const rows = await this.db.selectFrom('connections').selectAll().where('credentials', 'is not', null).execute();
+      return rows.map(rowToConnection);
     }, storageError);
   }
 }

@@ -48,6 +48,19 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('connections').ifExists().execute();
     },
   },
+  '0002_oauth_nonces': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('oauth_nonces')
+        .ifNotExists()
+        .addColumn('nonce', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('expires_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('oauth_nonces').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

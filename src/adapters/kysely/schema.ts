@@ -27,9 +27,15 @@ export interface ServiceMetaTable {
   updated_at: string;
 }
 
+export interface OAuthNoncesTable {
+  nonce: string;
+  expires_at: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
+  oauth_nonces: OAuthNoncesTable;
 }
 
 export type { Generated };

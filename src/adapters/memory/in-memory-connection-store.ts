@@ -3,13 +3,18 @@ import type { Connection } from '../../domain/connection.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import type { AppError } from '../../domain/errors.js';
 import type { TenantId } from '../../domain/tenant.js';
-import type { ConnectionDraft, ConnectionStore } from '../../application/ports/connection-store.js';
+import type {
+  ConnectionDraft,
+  ConnectionStore,
+  RefreshedCredentials,
+} from '../../application/ports/connection-store.js';
 
 const keyOf = (tenantId: string, connector: string): string => JSON.stringify([tenantId, connector]);
 
 /** A ConnectionStore in process memory: for unit tests and for embedders that keep nothing. */
 export class InMemoryConnectionStore implements ConnectionStore {
   private readonly rows = new Map<string, Connection>();
+  private readonly leases = new Map<string, { owner: string; until: number }>();
 
   find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined> {
     return TE.right(this.rows.get(keyOf(tenantId, connector)));
@@ -51,5 +56,59 @@ export class InMemoryConnectionStore implements ConnectionStore {
 
   ping(): TE.TaskEither<AppError, void> {
     return TE.right(undefined);
+  }
+
+  tryAcquireRefreshLease(tenantId: TenantId, grantId: string, owner: string, now: Date, until: Date): TE.TaskEither<AppError, boolean> {
+    return TE.fromIO(() => {
+      const key = keyOf(tenantId, grantId);
+      const held = this.leases.get(key);
+      if (held && held.until > now.getTime()) return false;
+      if (!this.grantRows(tenantId, grantId).some((r) => r.status === 'active')) return false;
+      this.leases.set(key, { owner, until: until.getTime() });
+      return true;
+    });
+  }
+
+  completeRefresh(tenantId: TenantId, grantId: string, owner: string, refreshed: RefreshedCredentials): TE.TaskEither<AppError, boolean> {
+    return TE.fromIO(() => {
+      const key = keyOf(tenantId, grantId);
+      if (this.leases.get(key)?.owner !== owner) return false;
+      this.leases.delete(key);
+      for (const row of this.grantRows(tenantId, grantId)) {
+        this.rows.set(keyOf(row.tenantId, row.connector), {
+          ...row,
+          credentials: refreshed.credentials,
+          expiresAt: refreshed.expiresAt,
+          refreshedAt: refreshed.refreshedAt,
+          scopes: refreshed.scopes ?? row.scopes,
+          updatedAt: refreshed.refreshedAt,
+          version: row.version + 1,
+        });
+      }
+      return true;
+    });
+  }
+
+  releaseRefreshLease(tenantId: TenantId, grantId: string, owner: string): TE.TaskEither<AppError, void> {
+    return TE.fromIO(() => {
+      const key = keyOf(tenantId, grantId);
+      if (this.leases.get(key)?.owner === owner) this.leases.delete(key);
+    });
+  }
+
+  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void> {
+    return TE.fromIO(() => {
+      for (const row of this.grantRows(tenantId, grantId)) {
+        this.rows.set(keyOf(row.tenantId, row.connector), { ...row, status: 'needs_reauth', updatedAt: now, version: row.version + 1 });
+      }
+    });
+  }
+
+  listSealed(): TE.TaskEither<AppError, readonly Connection[]> {
+    return TE.right([...this.rows.values()].filter((r) => r.credentials !== null));
+  }
+
+  private grantRows(tenantId: TenantId, grantId: string): Connection[] {
+    return [...this.rows.values()].filter((r) => r.tenantId === tenantId && r.grantId === grantId);
   }
 }

@@ -33,4 +33,28 @@ export interface ConnectionStore {
   delete(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, boolean>;
   /** A real round trip to the database, for health checks. */
   ping(): TE.TaskEither<AppError, void>;
+
+  // Refresh coordination. A grant's rows (Jira and Confluence from one consent) move
+  // together; the lease lives in the rows, so it holds across processes sharing them.
+
+  /** Takes the refresh lease of a grant when nobody holds a live one; answers whether we got it. */
+  tryAcquireRefreshLease(
+    tenantId: TenantId,
+    grantId: string,
+    owner: string,
+    now: Date,
+    until: Date,
+  ): TE.TaskEither<AppError, boolean>;
+  /** Stores the rotated credentials on every row of the grant and frees the lease; false when the lease was lost. */
+  completeRefresh(
+    tenantId: TenantId,
+    grantId: string,
+    owner: string,
+    refreshed: RefreshedCredentials,
+  ): TE.TaskEither<AppError, boolean>;
+  releaseRefreshLease(tenantId: TenantId, grantId: string, owner: string): TE.TaskEither<AppError, void>;
+  /** Marks every row of the grant `needs_reauth` (the grant is gone at Atlassian). */
+  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void>;
+  /** Every row that holds credentials, across tenants: for re-encryption under a new key. */
+  listSealed(): TE.TaskEither<AppError, readonly Connection[]>;
 }

@@ -3,6 +3,9 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type { DeleteConnection } from '../../../application/delete-connection.js';
 import type { GetConnection } from '../../../application/get-connection.js';
 import type { ListConnectors } from '../../../application/list-connectors.js';
+import type { UpdateConnection } from '../../../application/update-connection.js';
+import * as t from 'io-ts';
+import { annotate } from '../../../domain/json-schema.js';
 import { isConnectorId, type ConnectorId } from '../../../domain/connector.js';
 import { AppError } from '../../../domain/errors.js';
 import { json, route, type RouteSpec } from '../route-spec.js';
@@ -15,10 +18,21 @@ export const connectorParam = (params: Readonly<Record<string, string>>): TE.Tas
     : TE.left(AppError.notFound('Unknown connector; expected jira or confluence.'));
 };
 
+export const ConnectionChangeBody = t.exact(
+  t.partial({
+    rotate: annotate(t.boolean, { description: 'true refreshes the OAuth tokens now.' }),
+    cloud_id: annotate(t.string, { description: "Makes this site (one of the connection's sites) the active one." }),
+    pat: annotate(t.string, { description: 'An API token (with email) or Data Center personal access token; needs ENABLE_JIRA_PAT=true.' }),
+    base_url: annotate(t.string, { description: 'The https site or server the token belongs to (with pat).' }),
+    email: annotate(t.string, { description: 'The Atlassian account email: makes pat a Cloud API token (Basic auth).' }),
+  }),
+);
+
 export function connectorRoutes(deps: {
   listConnectors: ListConnectors;
   getConnection: GetConnection;
   deleteConnection: DeleteConnection;
+  updateConnection: UpdateConnection;
 }): RouteSpec[] {
   return [
     route({
@@ -60,6 +74,29 @@ export function connectorRoutes(deps: {
         pipe(
           connectorParam(params),
           TE.flatMap((connector) => deps.getConnection.execute(tenantId, connector)),
+          TE.map((view) => json(200, view)),
+        ),
+    }),
+    route({
+      method: 'patch',
+      path: '/connectors/{connector}/connection',
+      operationId: 'updateConnection',
+      summary: 'Rotates the OAuth tokens, switches the active site, or saves an API token / PAT connection.',
+      tags: ['connectors'],
+      tenantScoped: true,
+      pathParams: [CONNECTOR_PARAM],
+      body: ConnectionChangeBody,
+      responses: {
+        200: { description: 'The connection after the change.', schema: CONNECTION_VIEW_SCHEMA },
+        400: { description: 'Invalid change, unknown cloud_id, refused base_url, or a token Atlassian rejected.' },
+        401: { description: 'The OAuth grant is gone (TOKEN_EXPIRED): reconnect.' },
+        403: { description: 'PATs are disabled (ENABLE_JIRA_PAT).' },
+        409: { description: 'No connection to change.' },
+      },
+      handle: ({ tenantId, params, body }) =>
+        pipe(
+          connectorParam(params),
+          TE.flatMap((connector) => deps.updateConnection.execute(tenantId, connector, body)),
           TE.map((view) => json(200, view)),
         ),
     }),

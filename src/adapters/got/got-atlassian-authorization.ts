@@ -1,0 +1,155 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as t from 'io-ts';
+import type { Site } from '../../domain/connection.js';
+import type { TokenSet } from '../../domain/credentials.js';
+import { AppError } from '../../domain/errors.js';
+import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../../application/ports/atlassian-authorization.js';
+import { parseJson, transportError, type AtlassianHttp } from './http-client.js';
+
+const TokenResponse = t.intersection([
+  t.type({ access_token: t.string, expires_in: t.number }),
+  t.partial({ refresh_token: t.string, scope: t.string, token_type: t.string }),
+]);
+
+const AccessibleResources = t.array(
+  t.intersection([
+    t.type({ id: t.string, url: t.string }),
+    t.partial({ name: t.string, scopes: t.array(t.string), avatarUrl: t.string }),
+  ]),
+);
+
+const Myself = t.partial({ displayName: t.string, accountId: t.string, name: t.string });
+
+const toTokenSet = (body: t.TypeOf<typeof TokenResponse>): TokenSet => ({
+  accessToken: body.access_token,
+  refreshToken: body.refresh_token ?? null,
+  expiresInSeconds: body.expires_in,
+  scopes: (body.scope ?? '').split(' ').filter((s) => s !== ''),
+});
+
+const oauthError = (body: unknown): string | undefined =>
+  typeof body === 'object' && body !== null && typeof (body as { error?: unknown }).error === 'string'
+    ? (body as { error: string }).error
+    : undefined;
+
+/** Atlassian's authorization server and accessible-resources, over got. */
+export class GotAtlassianAuthorization implements AtlassianAuthorization, AtlassianTokenVerifier {
+  constructor(
+    private readonly http: AtlassianHttp,
+    private readonly settings: { authBaseUrl: string; apiBaseUrl: string; clientId: string; clientSecret: string },
+  ) {}
+
+  exchangeCode(input: { code: string; redirectUri: string; codeVerifier: string | null }): TE.TaskEither<AppError, TokenSet> {
+    return this.token(
+      {
+        grant_type: 'authorization_code',
+        client_id: this.settings.clientId,
+        client_secret: this.settings.clientSecret,
+        code: input.code,
+        redirect_uri: input.redirectUri,
+        ...(input.codeVerifier ? { code_verifier: input.codeVerifier } : {}),
+      },
+      () => AppError.validation('Atlassian refused the authorization code (it may have expired or been used); sign in again.'),
+    );
+  }
+
+  refresh(refreshToken: string): TE.TaskEither<AppError, TokenSet> {
+    return this.token(
+      {
+        grant_type: 'refresh_token',
+        client_id: this.settings.clientId,
+        client_secret: this.settings.clientSecret,
+        refresh_token: refreshToken,
+      },
+      () => AppError.tokenExpired('Atlassian refused the refresh token (invalid_grant); reconnect through /auth/jira/login.'),
+    );
+  }
+
+  accessibleResources(accessToken: string): TE.TaskEither<AppError, readonly Site[]> {
+    return pipe(
+      TE.tryCatch(
+        () =>
+          this.http.trusted.get(`${this.settings.apiBaseUrl}/oauth/token/accessible-resources`, {
+            headers: { authorization: `Bearer ${accessToken}` },
+            responseType: 'buffer',
+          }),
+        (err) => transportError(err, 'the accessible resources'),
+      ),
+      TE.flatMap((res) => {
+        if (res.statusCode !== 200) {
+          return TE.left(AppError.vendor(`Atlassian answered ${res.statusCode} when listing accessible sites.`));
+        }
+        return pipe(
+          AccessibleResources.decode(parseJson(res)),
+          E.mapLeft(() => AppError.vendor('Atlassian answered the accessible resources with an unexpected body.')),
+          E.map((list) =>
+            list.map((r): Site => ({ cloudId: r.id, name: r.name ?? r.url, url: r.url.replace(/\/+$/, ''), scopes: r.scopes ?? [] })),
+          ),
+          TE.fromEither,
+        );
+      }),
+    );
+  }
+
+  verify(input: { baseUrl: string; authorization: string; flavour: 'cloud' | 'data_center' }): TE.TaskEither<AppError, { displayName: string }> {
+    const path = input.flavour === 'cloud' ? '/rest/api/3/myself' : '/rest/api/2/myself';
+    return pipe(
+      TE.tryCatch(
+        () => this.http.pinned.get(`${input.baseUrl}${path}`, {
+            headers: { authorization: input.authorization },
+            responseType: 'buffer',
+          }),
+        (err) => transportError(err, 'the token check'),
+      ),
+      TE.flatMap((res) => {
+        if (res.statusCode === 401 || res.statusCode === 403) {
+          return TE.left(AppError.validation('Atlassian rejected the token for this base_url; nothing was saved.'));
+        }
+        if (res.statusCode >= 300 && res.statusCode < 400) {
+          return TE.left(AppError.validation('base_url redirects elsewhere; give the final Atlassian address.'));
+        }
+        if (res.statusCode !== 200) {
+          return TE.left(AppError.vendor(`Atlassian answered ${res.statusCode} to the token check; nothing was saved.`));
+        }
+        return pipe(
+          Myself.decode(parseJson(res)),
+          E.mapLeft(() => AppError.vendor('Atlassian answered the token check with an unexpected body.')),
+          E.map((me) => ({ displayName: me.displayName ?? me.name ?? me.accountId ?? 'unknown' })),
+          TE.fromEither,
+        );
+      }),
+    );
+  }
+
+  private token(body: Record<string, string>, refused: () => AppError): TE.TaskEither<AppError, TokenSet> {
+    return pipe(
+      TE.tryCatch(
+        () => this.http.trusted.post(`${this.settings.authBaseUrl}/oauth/token`, { json: body, responseType: 'buffer' }),
+        (err) => transportError(err, 'the token request'),
+      ),
+      TE.flatMap((res) => {
+        const json = parseJson(res);
+        if (res.statusCode === 200) {
+          return pipe(
+            TokenResponse.decode(json),
+            E.mapLeft(() => AppError.vendor('Atlassian answered the token request with an unexpected body.')),
+            E.map(toTokenSet),
+            TE.fromEither,
+          );
+        }
+        const error = oauthError(json);
+        if (error === 'invalid_grant' || error === 'unauthorized_client' || res.statusCode === 403) return TE.left(refused());
+        if (error === 'access_denied' || error === 'invalid_client' || res.statusCode === 401) {
+          return TE.left(AppError.vendor('Atlassian refused this app\'s client credentials; check JIRA_OAUTH_CLIENT_ID and JIRA_OAUTH_CLIENT_SECRET.'));
+        }
+        if (res.statusCode === 429) {
+          const retry = Number(res.headers['retry-after']);
+          return TE.left(AppError.rateLimited('Atlassian is rate limiting token requests.', Number.isFinite(retry) && retry > 0 ? retry : 5));
+        }
+        return TE.left(AppError.vendor(`Atlassian answered ${res.statusCode} to the token request.`));
+      }),
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { toConnectionView, type ConnectionView } from '../domain/connection.js';
+import type { ConnectorId } from '../domain/connector.js';
+import type { Credentials } from '../domain/credentials.js';
+import { AppError } from '../domain/errors.js';
+import type { TenantId } from '../domain/tenant.js';
+import type { AtlassianTokenVerifier } from './ports/atlassian-authorization.js';
+import type { Cipher } from './ports/cipher.js';
+import type { Clock } from './ports/clock.js';
+import type { ConnectionStore } from './ports/connection-store.js';
+import type { SiteUrlGuard } from './ports/site-url-guard.js';
+
+export interface SaveAccessTokenInput {
+  readonly tenantId: TenantId;
+  readonly connector: ConnectorId;
+  readonly token: string;
+  readonly baseUrl: string;
+  /** With an email: an Atlassian Cloud API token (Basic). Without: a Data Center PAT (Bearer). */
+  readonly email?: string | undefined;
+}
+
+export const basicAuthorization = (email: string, token: string): string =>
+  `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
+
+/**
+ * Saves an API token or personal access token connection, after checking that the
+ * base URL may receive it and that Atlassian accepts it. Nothing is stored on failure.
+ */
+export class SaveAccessToken {
+  constructor(
+    private readonly ports: {
+      enabled: boolean;
+      guard: SiteUrlGuard;
+      verifier: AtlassianTokenVerifier;
+      cipher: Cipher;
+      connections: ConnectionStore;
+      clock: Clock;
+    },
+  ) {}
+
+  execute(input: SaveAccessTokenInput): TE.TaskEither<AppError, ConnectionView> {
+    const { enabled, guard, verifier, cipher, connections, clock } = this.ports;
+    if (!enabled) {
+      return TE.left(AppError.forbidden('Personal access tokens are disabled; the operator can enable them with ENABLE_JIRA_PAT=true.'));
+    }
+    if (input.connector !== 'jira') {
+      return TE.left(AppError.validation('Personal access tokens are supported for the jira connector only.'));
+    }
+    const token = input.token.trim();
+    if (token === '' || token.length > 4096) return TE.left(AppError.validation('pat must be a non-empty token of at most 4096 characters.'));
+    const email = input.email?.trim();
+    if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) return TE.left(AppError.validation('email must be an email address.'));
+    const credentials: Credentials = email ? { kind: 'api_token', email, token } : { kind: 'pat', token };
+    const authorization = email ? basicAuthorization(email, token) : `Bearer ${token}`;
+    return pipe(
+      guard.check(input.baseUrl),
+      TE.flatMap((url) => {
+        const baseUrl = url.toString().replace(/\/+$/, '');
+        return pipe(
+          verifier.verify({ baseUrl, authorization, flavour: email ? 'cloud' : 'data_center' }),
+          TE.map(() => baseUrl),
+        );
+      }),
+      TE.flatMap((baseUrl) => {
+        const now = clock.now();
+        return connections.save(
+          {
+            tenantId: input.tenantId,
+            connector: input.connector,
+            authType: credentials.kind,
+            status: 'active',
+            siteUrl: baseUrl,
+            cloudId: null,
+            sites: [],
+            scopes: [],
+            grantId: null,
+            expiresAt: null,
+            refreshedAt: now,
+            credentials: cipher.encrypt(JSON.stringify(credentials)),
+          },
+          now,
+        );
+      }),
+      TE.map(toConnectionView),
+    );
+  }
+}
