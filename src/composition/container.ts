@@ -46,6 +46,14 @@ import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
 import { createAtlassianHttp, type AtlassianHttp } from '../adapters/got/http-client.js';
 import { GotAtlassianAuthorization } from '../adapters/got/got-atlassian-authorization.js';
 import { authRoutes } from '../adapters/http/routes/auth-routes.js';
+import { operationRoutes } from '../adapters/http/routes/operation-routes.js';
+import { AtlassianCaller } from '../adapters/got/atlassian-call.js';
+import { GotConfluenceGateway } from '../adapters/got/got-confluence-gateway.js';
+import { GotJiraGateway } from '../adapters/got/got-jira-gateway.js';
+import { CreatePage, ListSpaces, SearchContent } from '../application/confluence-operations.js';
+import { CreateIssue, ListProjects, SearchIssues } from '../application/jira-operations.js';
+import type { ConfluenceGateway, JiraGateway } from '../application/ports/atlassian-gateways.js';
+import { atlassianTools, InvokeTool } from '../application/tools.js';
 import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
 import { KyselyServiceMetaStore } from '../adapters/kysely/kysely-service-meta-store.js';
 import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
@@ -77,6 +85,15 @@ export const TOKENS = {
   CompleteJiraAuthorization: Symbol('CompleteJiraAuthorization'),
   SaveAccessToken: Symbol('SaveAccessToken'),
   UpdateConnection: Symbol('UpdateConnection'),
+  JiraGateway: Symbol('JiraGateway'),
+  ConfluenceGateway: Symbol('ConfluenceGateway'),
+  ListProjects: Symbol('ListProjects'),
+  SearchIssues: Symbol('SearchIssues'),
+  CreateIssue: Symbol('CreateIssue'),
+  ListSpaces: Symbol('ListSpaces'),
+  SearchContent: Symbol('SearchContent'),
+  CreatePage: Symbol('CreatePage'),
+  InvokeTool: Symbol('InvokeTool'),
   ListConnectors: Symbol('ListConnectors'),
   GetConnection: Symbol('GetConnection'),
   DeleteConnection: Symbol('DeleteConnection'),
@@ -95,6 +112,10 @@ export interface Overrides {
   readonly cipher?: Cipher;
   readonly siteUrlGuard?: SiteUrlGuard;
   readonly authorization?: AtlassianAuthorization & AtlassianTokenVerifier;
+  readonly jira?: JiraGateway;
+  readonly confluence?: ConfluenceGateway;
+  /** Replaces the waits between retries (tests). */
+  readonly retrySleep?: (ms: number) => Promise<void>;
 }
 
 export interface Service {
@@ -266,6 +287,41 @@ export async function createService(config: Config, overrides: Overrides = {}): 
       }),
   );
 
+  const caller = (r: DependencyContainer) =>
+    new AtlassianCaller(r.resolve(TOKENS.AtlassianHttp), {
+      retryBudgetMs: config.atlassian.retryBudgetMs,
+      ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
+    });
+  singleton<JiraGateway>(c, TOKENS.JiraGateway, (r) => overrides.jira ?? new GotJiraGateway(caller(r)));
+  singleton<ConfluenceGateway>(c, TOKENS.ConfluenceGateway, (r) => overrides.confluence ?? new GotConfluenceGateway(caller(r)));
+  const jiraPorts = (r: DependencyContainer) => ({ refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials), jira: r.resolve<JiraGateway>(TOKENS.JiraGateway) });
+  const confluencePorts = (r: DependencyContainer) => ({
+    refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials),
+    confluence: r.resolve<ConfluenceGateway>(TOKENS.ConfluenceGateway),
+  });
+  singleton(c, TOKENS.ListProjects, (r) => new ListProjects(jiraPorts(r)));
+  singleton(c, TOKENS.SearchIssues, (r) => new SearchIssues(jiraPorts(r)));
+  singleton(c, TOKENS.CreateIssue, (r) => new CreateIssue(jiraPorts(r)));
+  singleton(c, TOKENS.ListSpaces, (r) => new ListSpaces(confluencePorts(r)));
+  singleton(c, TOKENS.SearchContent, (r) => new SearchContent(confluencePorts(r)));
+  singleton(c, TOKENS.CreatePage, (r) => new CreatePage(confluencePorts(r)));
+  singleton(
+    c,
+    TOKENS.InvokeTool,
+    (r) =>
+      new InvokeTool({
+        readOnly: config.toolsReadOnly,
+        tools: atlassianTools({
+          listProjects: r.resolve(TOKENS.ListProjects),
+          searchIssues: r.resolve(TOKENS.SearchIssues),
+          createIssue: r.resolve(TOKENS.CreateIssue),
+          listSpaces: r.resolve(TOKENS.ListSpaces),
+          searchContent: r.resolve(TOKENS.SearchContent),
+          createPage: r.resolve(TOKENS.CreatePage),
+        }),
+      }),
+  );
+
   // A key that cannot open the stored credentials stops the start, with a message saying why.
   const keyCheck = await new EnsureEncryptionKey({
     cipher: c.resolve(TOKENS.Cipher),
@@ -295,6 +351,15 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         getConnection: r.resolve(TOKENS.GetConnection),
         deleteConnection: r.resolve(TOKENS.DeleteConnection),
         updateConnection: r.resolve(TOKENS.UpdateConnection),
+      }),
+      ...operationRoutes({
+        listProjects: r.resolve(TOKENS.ListProjects),
+        searchIssues: r.resolve(TOKENS.SearchIssues),
+        createIssue: r.resolve(TOKENS.CreateIssue),
+        listSpaces: r.resolve(TOKENS.ListSpaces),
+        searchContent: r.resolve(TOKENS.SearchContent),
+        createPage: r.resolve(TOKENS.CreatePage),
+        tools: r.resolve(TOKENS.InvokeTool),
       }),
       ...authRoutes({
         start: r.resolve(TOKENS.StartJiraAuthorization),

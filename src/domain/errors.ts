@@ -22,7 +22,9 @@ export type ErrorReason =
   | 'invalid_oauth_state'
   | 'payload_too_large'
   | 'method_not_allowed'
-  | 'upstream_timeout';
+  | 'upstream_timeout'
+  /** Atlassian answered 401: the caller may refresh once and retry once. */
+  | 'upstream_unauthorized';
 
 export interface AppError {
   readonly code: ErrorCode;

@@ -41,7 +41,10 @@ const frameworkError = (err: unknown): AppError | undefined => {
   if (e.status === 413 || e.type === 'entity.too.large') {
     return AppError.validation('The request body is larger than the limit.', { reason: 'payload_too_large' });
   }
-  if (e.type === 'entity.parse.failed' || err instanceof SyntaxError) return AppError.validation('The request body is not valid JSON.');
+  // co-body throws a bare SyntaxError (status 400, no type) for malformed JSON.
+  if (e.type === 'entity.parse.failed' || err instanceof SyntaxError) {
+    return AppError.validation('The request body is not valid JSON.');
+  }
   if (e.status === 415) return AppError.validation('The request body must be JSON (Content-Type: application/json).');
   if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return AppError.validation('The request body uses an unsupported encoding.');

@@ -14,6 +14,20 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * Two opens of one file in this process would interleave their migrations (SQLite runs
+ * them outside a transaction) and the second fails on kysely_migration's unique name;
+ * they run in turn instead.
+ */
+const migrating = new Map<string, Promise<void>>();
+const migrateInTurn = (key: string, db: Kysely<Database>): Promise<void> => {
+  const run = (migrating.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => migrate(db));
+  migrating.set(key, run);
+  return run.finally(() => {
+    if (migrating.get(key) === run) migrating.delete(key);
+  });
+};
+
 /** How long a writer waits for another process's write lock before SQLite gives up. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
@@ -32,7 +46,7 @@ export async function openDatabase(location: DatabaseLocation): Promise<OpenedDa
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   try {
-    await migrate(db);
+    await (filename === ':memory:' ? migrate(db) : migrateInTurn(path.resolve(filename), db));
   } catch (err) {
     await db.destroy();
     throw err;

@@ -6,15 +6,26 @@ import type { StartJiraAuthorization, AuthorizationStart } from '../../../applic
 import { annotate } from '../../../domain/json-schema.js';
 import { OAUTH_STATE_COOKIE } from '../../../domain/oauth-state.js';
 import type { TenantId } from '../../../domain/tenant.js';
-import { json, route, type CookieToSet, type RouteResult, type RouteSpec } from '../route-spec.js';
+import { json, route, type RouteResult, type RouteSpec } from '../route-spec.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } as const;
 const COOKIE_PATH = '/auth/jira';
 
-const stateCookie = (value: string | null, maxAgeSeconds: number): CookieToSet => ({
-  name: OAUTH_STATE_COOKIE,
-  value,
-  options: { httpOnly: true, secure: true, sameSite: 'none', path: COOKIE_PATH, maxAge: maxAgeSeconds * 1000 },
+/**
+ * The state cookie's Set-Cookie header, written here because the `cookies` package behind
+ * Koa writes Expires but never Max-Age. `null` clears the cookie. The value (the signed
+ * state) is base64url and dots, so it needs no escaping.
+ */
+const stateCookie = (value: string | null, maxAgeSeconds: number): Record<string, string> => ({
+  'Set-Cookie': [
+    `${OAUTH_STATE_COOKIE}=${value ?? ''}`,
+    `Max-Age=${value === null ? 0 : maxAgeSeconds}`,
+    `Expires=${new Date(value === null ? 0 : Date.now() + maxAgeSeconds * 1000).toUTCString()}`,
+    `Path=${COOKIE_PATH}`,
+    'Secure',
+    'HttpOnly',
+    'SameSite=None',
+  ].join('; '),
 });
 
 const BoolFlag = annotate(t.keyof({ true: null, false: null, '1': null, '0': null }), {
@@ -49,7 +60,7 @@ export function authRoutes(deps: {
   const begin = (tenantId: TenantId, returnUrl: string | undefined) => deps.start.execute({ tenantId, returnUrl });
   const withCookie = (start: AuthorizationStart, result: RouteResult): RouteResult => ({
     ...result,
-    cookies: [stateCookie(start.stateCookie, start.maxAgeSeconds)],
+    headers: { ...result.headers, ...stateCookie(start.stateCookie, start.maxAgeSeconds) },
   });
   return [
     route({
@@ -102,7 +113,7 @@ export function authRoutes(deps: {
             error: query.error,
             stateCookie: cookie(OAUTH_STATE_COOKIE),
           }),
-          TE.map((outcome) => ({ status: 302, location: outcome.redirectTo, cookies: [stateCookie(null, 0)] })),
+          TE.map((outcome) => ({ status: 302, location: outcome.redirectTo, headers: stateCookie(null, 0) })),
         ),
     }),
     route({

@@ -1,0 +1,150 @@
+/**
+ * One request to Atlassian with the service's rules: bounded retries for idempotent
+ * calls, Atlassian's status codes mapped onto AppError, and bodies decoded by an
+ * io-ts codec so upstream garbage becomes a 502 instead of a crash.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import type { Got, Response } from 'got';
+import * as t from 'io-ts';
+import type { AccessContext } from '../../domain/credentials.js';
+import { AppError } from '../../domain/errors.js';
+import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
+import { parseJson, transportError, type AtlassianHttp } from './http-client.js';
+
+export interface CallSettings {
+  readonly retryBudgetMs: number;
+  /** Tests shorten waits; production sleeps for real. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export interface CallSpec<A> {
+  readonly method: 'GET' | 'POST';
+  /** Path below the context's base URL, starting with `/`. */
+  readonly path: string;
+  readonly searchParams?: Record<string, string | number | undefined>;
+  readonly json?: unknown;
+  /** Expected success status codes. */
+  readonly ok: readonly number[];
+  readonly codec: t.Decoder<unknown, A>;
+  /** What the caller asked for, for messages: "the project list". */
+  readonly what: string;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const ErrorBodies = t.partial({
+  errorMessages: t.array(t.string),
+  errors: t.union([t.record(t.string, t.string), t.array(t.partial({ title: t.string, detail: t.union([t.string, t.null]), code: t.string }))]),
+  message: t.string,
+});
+
+/** Atlassian's own words from a Jira (`errorMessages`/`errors`) or Confluence v2 (`errors[]`) error body. */
+const upstreamMessages = (body: unknown): { text: string; details: Record<string, string> } => {
+  const decoded = ErrorBodies.decode(body);
+  if (E.isLeft(decoded)) return { text: '', details: {} };
+  const b = decoded.right;
+  const parts: string[] = [...(b.errorMessages ?? [])];
+  const details: Record<string, string> = {};
+  if (Array.isArray(b.errors)) {
+    for (const e of b.errors) parts.push([e.title, e.detail].filter((x) => typeof x === 'string' && x !== '').join(': '));
+  } else if (b.errors) {
+    for (const [field, msg] of Object.entries(b.errors)) {
+      details[field] = msg;
+      parts.push(`${field}: ${msg}`);
+    }
+  }
+  if (b.message) parts.push(b.message);
+  return { text: parts.filter((p) => p !== '').join('; ').slice(0, 1000), details };
+};
+
+const describe = (status: number, body: unknown, what: string): string => {
+  const { text } = upstreamMessages(body);
+  return `Atlassian answered ${status} for ${what}${text ? `: ${text}` : '.'}`;
+};
+
+export const mapStatus = (res: Response<Buffer>, body: unknown, what: string, now: Date): AppError => {
+  const status = res.statusCode;
+  if (status === 400 || status === 422) {
+    const { text, details } = upstreamMessages(body);
+    return AppError.validation(`Atlassian refused ${what}${text ? `: ${text}` : '.'}`, Object.keys(details).length > 0 ? { details } : {});
+  }
+  if (status === 401) return AppError.tokenExpired(describe(status, body, what), { reason: 'upstream_unauthorized' });
+  if (status === 403) return AppError.forbidden(describe(status, body, what));
+  if (status === 404) return AppError.notFound(describe(status, body, what));
+  if (status === 429) {
+    const retryAfter = parseRetryAfter(headerOf(res, 'retry-after'), now) ?? 60;
+    return AppError.rateLimited(`Atlassian is rate limiting ${what}; retry after ${Math.ceil(retryAfter)} s.`, Math.ceil(retryAfter));
+  }
+  if (status === 413) return AppError.validation(`Atlassian refused ${what}: the content is too large.`);
+  return AppError.vendor(describe(status, body, what));
+};
+
+const headerOf = (res: Response<Buffer>, name: string): string | undefined => {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export class AtlassianCaller {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly http: AtlassianHttp,
+    private readonly settings: CallSettings,
+  ) {
+    this.sleep = settings.sleep ?? realSleep;
+    this.random = settings.random ?? Math.random;
+  }
+
+  /** Resolves to Left, never rejects. */
+  async call<A>(ctx: AccessContext, spec: CallSpec<A>): Promise<E.Either<AppError, A>> {
+    const client: Got = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
+    const idempotent = spec.method === 'GET';
+    const started = Date.now();
+    const searchParams: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(spec.searchParams ?? {})) if (v !== undefined) searchParams[k] = v;
+    for (let attempt = 1; ; attempt += 1) {
+      let res: Response<Buffer>;
+      try {
+        res = await client(`${ctx.baseUrl}${spec.path}`, {
+          method: spec.method,
+          searchParams,
+          ...(spec.json !== undefined ? { json: spec.json } : {}),
+          headers: { authorization: ctx.authorization },
+          responseType: 'buffer',
+        });
+      } catch (err) {
+        const error = transportError(err, spec.what);
+        // A POST whose request may have reached Atlassian is never sent twice.
+        const neverSent = (err as { code?: string }).code === 'ECONNREFUSED';
+        if ((idempotent || neverSent) && attempt < MAX_ATTEMPTS && error.reason !== 'upstream_timeout') {
+          const delay = retryDelayMs(attempt, undefined, this.random);
+          if (Date.now() - started + delay <= this.settings.retryBudgetMs) {
+            await this.sleep(delay);
+            continue;
+          }
+        }
+        return E.left(error);
+      }
+      const body = parseJson(res);
+      if (spec.ok.includes(res.statusCode)) {
+        if (body === undefined && res.body.length > 0) {
+          return E.left(AppError.vendor(`Atlassian answered ${spec.what} with a body that is not JSON.`));
+        }
+        const decoded = spec.codec.decode(body);
+        return E.isRight(decoded)
+          ? decoded
+          : E.left(AppError.vendor(`Atlassian answered ${spec.what} with an unexpected body.`));
+      }
+      if (idempotent && RETRYABLE_STATUSES.has(res.statusCode) && attempt < MAX_ATTEMPTS) {
+        const delay = retryDelayMs(attempt, parseRetryAfter(headerOf(res, 'retry-after'), new Date()), this.random);
+        if (Date.now() - started + delay <= this.settings.retryBudgetMs) {
+          await this.sleep(delay);
+          continue;
+        }
+      }
+      return E.left(mapStatus(res, body, spec.what, new Date()));
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as t from 'io-ts';
+import type { AccessContext } from '../../domain/credentials.js';
+import type { AppError } from '../../domain/errors.js';
+import type { AdfDoc } from '../../domain/markup/adf.js';
+import type { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
+import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
+import type { AtlassianCaller } from './atlassian-call.js';
+
+const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
+
+const ProjectJson = t.type({ id: t.string, key: t.string, name: t.string });
+const ProjectSearchPage = t.intersection([
+  t.type({ values: t.array(ProjectJson) }),
+  t.partial({ isLast: t.boolean, startAt: t.number, total: t.number }),
+]);
+const ProjectList = t.array(ProjectJson);
+
+const IssueJson = t.type({
+  id: t.string,
+  key: t.string,
+  fields: t.partial({
+    summary: nullable(t.string),
+    status: nullable(t.partial({ name: t.string })),
+    issuetype: nullable(t.partial({ name: t.string })),
+    assignee: nullable(t.partial({ displayName: t.string })),
+    updated: nullable(t.string),
+  }),
+});
+const EnhancedSearchPage = t.intersection([
+  t.type({ issues: t.array(IssueJson) }),
+  t.partial({ nextPageToken: nullable(t.string), isLast: t.boolean }),
+]);
+const LegacySearchPage = t.intersection([
+  t.type({ issues: t.array(IssueJson) }),
+  t.partial({ startAt: t.number, maxResults: t.number, total: t.number }),
+]);
+const CreatedIssueJson = t.type({ id: t.string, key: t.string });
+
+/** Only the fields we map: the enhanced search returns just `id` unless asked. */
+export const SEARCH_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'updated'] as const;
+
+const browseUrl = (ctx: AccessContext, key: string): string => `${ctx.siteUrl}/browse/${encodeURIComponent(key)}`;
+
+const toIssue = (ctx: AccessContext, i: t.TypeOf<typeof IssueJson>): IssueSummary => ({
+  id: i.id,
+  key: i.key,
+  summary: i.fields.summary ?? '',
+  status: i.fields.status?.name ?? null,
+  issue_type: i.fields.issuetype?.name ?? null,
+  assignee: i.fields.assignee?.displayName ?? null,
+  updated: i.fields.updated ?? null,
+  url: browseUrl(ctx, i.key),
+});
+
+const toProject = (ctx: AccessContext, p: t.TypeOf<typeof ProjectJson>): Project => ({
+  id: p.id,
+  key: p.key,
+  name: p.name,
+  url: browseUrl(ctx, p.key),
+});
+
+/**
+ * Jira Cloud REST v3 (`/rest/api/3`, enhanced JQL search) through the OAuth gateway or
+ * a site URL, and Jira Data Center REST v2 (`/rest/api/2`) for personal access tokens.
+ */
+export class GotJiraGateway implements JiraGateway {
+  constructor(private readonly caller: AtlassianCaller) {}
+
+  listProjects(ctx: AccessContext, q: { query?: string | undefined; startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<Project>> {
+    if (ctx.flavour === 'data_center') {
+      // Data Center lists every project at once; filter and page here.
+      return TE.map((all: t.TypeOf<typeof ProjectList>) => {
+        const needle = q.query?.toLowerCase();
+        const matching = needle ? all.filter((p) => p.key.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle)) : all;
+        const slice = matching.slice(q.startAt, q.startAt + q.limit);
+        const end = q.startAt + slice.length;
+        return { items: slice.map((p) => toProject(ctx, p)), next: end < matching.length ? { startAt: end } : null };
+      })(() => this.caller.call(ctx, { method: 'GET', path: '/rest/api/2/project', ok: [200], codec: ProjectList, what: 'the project list' }));
+    }
+    return TE.map((page: t.TypeOf<typeof ProjectSearchPage>) => {
+      const end = q.startAt + page.values.length;
+      const last = page.isLast ?? (page.total !== undefined ? end >= page.total : page.values.length < q.limit);
+      return { items: page.values.map((p) => toProject(ctx, p)), next: last || page.values.length === 0 ? null : { startAt: end } };
+    })(() =>
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: '/rest/api/3/project/search',
+        searchParams: { startAt: q.startAt, maxResults: q.limit, query: q.query },
+        ok: [200],
+        codec: ProjectSearchPage,
+        what: 'the project list',
+      }),
+    );
+  }
+
+  searchIssues(
+    ctx: AccessContext,
+    q: { jql: string; token?: string | undefined; startAt: number; limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<IssueSummary>> {
+    if (ctx.flavour === 'data_center') {
+      return TE.map((page: t.TypeOf<typeof LegacySearchPage>) => {
+        const end = q.startAt + page.issues.length;
+        const more = page.total !== undefined ? end < page.total : page.issues.length === q.limit;
+        return { items: page.issues.map((i) => toIssue(ctx, i)), next: more && page.issues.length > 0 ? { startAt: end } : null };
+      })(() =>
+        this.caller.call(ctx, {
+          method: 'GET',
+          path: '/rest/api/2/search',
+          searchParams: { jql: q.jql, startAt: q.startAt, maxResults: q.limit, fields: SEARCH_FIELDS.join(',') },
+          ok: [200],
+          codec: LegacySearchPage,
+          what: 'the issue search',
+        }),
+      );
+    }
+    return TE.map((page: t.TypeOf<typeof EnhancedSearchPage>) => ({
+      items: page.issues.map((i) => toIssue(ctx, i)),
+      next: page.isLast === false && page.nextPageToken ? { token: page.nextPageToken } : null,
+    }))(() =>
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: '/rest/api/3/search/jql',
+        searchParams: { jql: q.jql, maxResults: q.limit, fields: SEARCH_FIELDS.join(','), nextPageToken: q.token },
+        ok: [200],
+        codec: EnhancedSearchPage,
+        what: 'the issue search',
+      }),
+    );
+  }
+
+  createIssue(
+    ctx: AccessContext,
+    issue: {
+      projectKey: string;
+      summary: string;
+      issueType: string;
+      description?: AdfDoc | string | undefined;
+      labels?: readonly string[] | undefined;
+      priority?: string | undefined;
+    },
+  ): TE.TaskEither<AppError, CreatedIssue> {
+    const fields: Record<string, unknown> = {
+      project: { key: issue.projectKey },
+      summary: issue.summary,
+      issuetype: { name: issue.issueType },
+    };
+    if (issue.description !== undefined) fields['description'] = issue.description;
+    if (issue.labels !== undefined) fields['labels'] = issue.labels;
+    if (issue.priority !== undefined) fields['priority'] = { name: issue.priority };
+    const version = ctx.flavour === 'data_center' ? '2' : '3';
+    return TE.map((created: t.TypeOf<typeof CreatedIssueJson>) => ({ id: created.id, key: created.key, url: browseUrl(ctx, created.key) }))(() =>
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `/rest/api/${version}/issue`,
+        json: { fields },
+        ok: [200, 201],
+        codec: CreatedIssueJson,
+        what: 'the issue creation',
+      }),
+    );
+  }
+}

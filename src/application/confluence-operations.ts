@@ -1,0 +1,91 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { decodeCursor, encodeCursor, type Page } from '../domain/cursor.js';
+import { AppError } from '../domain/errors.js';
+import { markdownToStorage } from '../domain/markup/confluence-storage.js';
+import type { ContentHit, CreatedPage, Space } from '../domain/operations.js';
+import { buildContentSearchCql } from '../domain/query-language.js';
+import type { TenantId } from '../domain/tenant.js';
+import { DEFAULT_LIMIT, type CreatePageInput, type ListSpacesInput, type SearchContentInput } from './operation-inputs.js';
+import type { ConfluenceGateway, UpstreamPage } from './ports/atlassian-gateways.js';
+import type { RefreshCredentials } from './refresh-credentials.js';
+import { withAccess } from './with-access.js';
+
+export interface ConfluencePorts {
+  readonly refresh: RefreshCredentials;
+  readonly confluence: ConfluenceGateway;
+}
+
+const toPage =
+  (list: string) =>
+  <A>(page: UpstreamPage<A>): Page<A> => ({
+    items: page.items,
+    next_cursor: page.next ? encodeCursor({ list, ...page.next }) : null,
+  });
+
+/** `confluence_list_spaces` / `GET /connectors/confluence/spaces`. */
+export class ListSpaces {
+  constructor(private readonly ports: ConfluencePorts) {}
+
+  execute(tenantId: TenantId, input: ListSpacesInput): TE.TaskEither<AppError, Page<Space>> {
+    return pipe(
+      TE.fromEither(decodeCursor('confluence-spaces', input.cursor)),
+      TE.flatMap((cursor) =>
+        withAccess(this.ports.refresh, tenantId, 'confluence')((ctx) =>
+          this.ports.confluence.listSpaces(ctx, { cursor: cursor?.token, limit: input.limit ?? DEFAULT_LIMIT }),
+        ),
+      ),
+      TE.map(toPage('confluence-spaces')),
+    );
+  }
+}
+
+/** `confluence_search` / `GET /connectors/confluence/search`: free text becomes quoted CQL, or the caller's CQL. */
+export class SearchContent {
+  constructor(private readonly ports: ConfluencePorts) {}
+
+  execute(tenantId: TenantId, input: SearchContentInput): TE.TaskEither<AppError, Page<ContentHit>> {
+    if (input.cql !== undefined && input.q !== undefined) return TE.left(AppError.validation('Give q or cql, not both.'));
+    const cql = input.cql ?? (input.q !== undefined ? buildContentSearchCql({ text: input.q, space: input.space }) : undefined);
+    if (cql === undefined) return TE.left(AppError.validation('Give q (free text) or cql.'));
+    return pipe(
+      TE.fromEither(decodeCursor('confluence-search', input.cursor)),
+      TE.flatMap((cursor) =>
+        withAccess(this.ports.refresh, tenantId, 'confluence')((ctx) =>
+          this.ports.confluence.searchContent(ctx, { cql, cursor: cursor?.token, limit: input.limit ?? DEFAULT_LIMIT }),
+        ),
+      ),
+      TE.map(toPage('confluence-search')),
+    );
+  }
+}
+
+/** `confluence_create_page` / `POST /connectors/confluence/create`. */
+export class CreatePage {
+  constructor(private readonly ports: ConfluencePorts) {}
+
+  execute(tenantId: TenantId, input: CreatePageInput): TE.TaskEither<AppError, CreatedPage> {
+    if ((input.space_key === undefined) === (input.space_id === undefined)) {
+      return TE.left(AppError.validation('Give exactly one of space_key or space_id.'));
+    }
+    const format = input.body_format ?? 'markdown';
+    if (format === 'atlas_doc_format') {
+      try {
+        JSON.parse(input.body);
+      } catch {
+        return TE.left(AppError.validation('body must be an ADF JSON document when body_format is atlas_doc_format.'));
+      }
+    }
+    const representation = format === 'atlas_doc_format' ? 'atlas_doc_format' : 'storage';
+    const value = format === 'markdown' ? markdownToStorage(input.body) : input.body;
+    const { confluence } = this.ports;
+    return withAccess(this.ports.refresh, tenantId, 'confluence')((ctx) =>
+      pipe(
+        input.space_id !== undefined ? TE.right(input.space_id) : confluence.spaceIdForKey(ctx, input.space_key ?? ''),
+        TE.flatMap((spaceId) =>
+          confluence.createPage(ctx, { spaceId, title: input.title.trim(), parentId: input.parent_id, representation, value }),
+        ),
+      ),
+    );
+  }
+}

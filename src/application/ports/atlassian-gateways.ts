@@ -1,0 +1,61 @@
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type { AdfDoc } from '../../domain/markup/adf.js';
+import type { AccessContext } from '../../domain/credentials.js';
+import type { AppError } from '../../domain/errors.js';
+import type { ContentHit, CreatedIssue, CreatedPage, IssueSummary, Project, Space } from '../../domain/operations.js';
+
+/** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
+export interface UpstreamPage<A> {
+  readonly items: readonly A[];
+  readonly next: { readonly token?: string; readonly startAt?: number } | null;
+}
+
+/**
+ * Jira over its REST API. A 401 comes back as TOKEN_EXPIRED with reason
+ * `upstream_unauthorized`, so the caller can refresh once and retry once.
+ */
+export interface JiraGateway {
+  listProjects(
+    ctx: AccessContext,
+    q: { readonly query?: string | undefined; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<Project>>;
+  searchIssues(
+    ctx: AccessContext,
+    q: { readonly jql: string; readonly token?: string | undefined; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<IssueSummary>>;
+  createIssue(
+    ctx: AccessContext,
+    issue: {
+      readonly projectKey: string;
+      readonly summary: string;
+      readonly issueType: string;
+      /** ADF for Cloud, wiki markup for Data Center. */
+      readonly description?: AdfDoc | string | undefined;
+      readonly labels?: readonly string[] | undefined;
+      readonly priority?: string | undefined;
+    },
+  ): TE.TaskEither<AppError, CreatedIssue>;
+}
+
+export interface ConfluenceGateway {
+  listSpaces(
+    ctx: AccessContext,
+    q: { readonly cursor?: string | undefined; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<Space>>;
+  searchContent(
+    ctx: AccessContext,
+    q: { readonly cql: string; readonly cursor?: string | undefined; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<ContentHit>>;
+  /** The space id for a key; NOT_FOUND when there is no such space. */
+  spaceIdForKey(ctx: AccessContext, key: string): TE.TaskEither<AppError, string>;
+  createPage(
+    ctx: AccessContext,
+    page: {
+      readonly spaceId: string;
+      readonly title: string;
+      readonly parentId?: string | undefined;
+      readonly representation: 'storage' | 'atlas_doc_format';
+      readonly value: string;
+    },
+  ): TE.TaskEither<AppError, CreatedPage>;
+}

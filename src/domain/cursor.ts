@@ -1,0 +1,33 @@
+import * as E from 'fp-ts/lib/Either.js';
+import { AppError } from './errors.js';
+
+/**
+ * `next_cursor` is opaque to callers: base64url JSON of whatever the upstream needs
+ * (a Jira nextPageToken, a startAt, a Confluence cursor), tagged with the list it
+ * belongs to so a cursor from one list is refused by another.
+ */
+export type CursorState = { readonly list: string; readonly token?: string; readonly startAt?: number };
+
+export const encodeCursor = (state: CursorState): string => Buffer.from(JSON.stringify(state)).toString('base64url');
+
+export const decodeCursor = (list: string, cursor: string | undefined): E.Either<AppError, CursorState | undefined> => {
+  if (cursor === undefined || cursor === '') return E.right(undefined);
+  const invalid = E.left(AppError.validation('cursor is not a next_cursor from this list; start again without it.'));
+  if (cursor.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return invalid;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return invalid;
+    const { list: l, token, startAt } = parsed as Record<string, unknown>;
+    if (l !== list) return invalid;
+    if (token !== undefined && typeof token !== 'string') return invalid;
+    if (startAt !== undefined && (typeof startAt !== 'number' || !Number.isInteger(startAt) || startAt < 0)) return invalid;
+    return E.right({ list, ...(token !== undefined ? { token } : {}), ...(startAt !== undefined ? { startAt } : {}) });
+  } catch {
+    return invalid;
+  }
+};
+
+export interface Page<A> {
+  readonly items: readonly A[];
+  readonly next_cursor: string | null;
+}
