@@ -116,6 +116,11 @@ export interface Overrides {
   readonly confluence?: ConfluenceGateway;
   /** Replaces the waits between retries (tests). */
   readonly retrySleep?: (ms: number) => Promise<void>;
+  /**
+   * Replaces the HTTP clients to Atlassian. Tests pass `{ trusted, pinned: trusted }` so token
+   * connections (caller-supplied hosts) may reach a loopback fake; production never sets it.
+   */
+  readonly atlassianHttp?: AtlassianHttp;
 }
 
 export interface Service {
@@ -181,7 +186,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     log.warn({}, 'STATE_SIGNING_SECRET is not set: using a random per-process secret; sign-ins will not survive a restart or span instances');
     return new HmacStateSigner(randomBytes(32));
   });
-  singleton<AtlassianHttp>(c, TOKENS.AtlassianHttp, () => createAtlassianHttp({ timeoutMs: config.atlassian.timeoutMs }));
+  singleton<AtlassianHttp>(c, TOKENS.AtlassianHttp, () => overrides.atlassianHttp ?? createAtlassianHttp({ timeoutMs: config.atlassian.timeoutMs }));
   singleton<GotAtlassianAuthorization | (AtlassianAuthorization & AtlassianTokenVerifier)>(c, TOKENS.AtlassianAuthorization, (r) =>
     overrides.authorization ??
     new GotAtlassianAuthorization(r.resolve(TOKENS.AtlassianHttp), {

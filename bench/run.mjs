@@ -1,0 +1,210 @@
+// Benchmarks, each against a baseline measured in the same run (ratios, not absolute
+// numbers, are what carry over between machines). Run with `npm run bench`.
+//   1. start-up: process start to the first 200 from GET /healthz, vs a bare node:http server.
+//   2. search: GET /connectors/jira/search through the full service vs bench/minimal-proxy.mjs,
+//      both calling the same upstream (50 issues). Servers on core 0, load generator and
+//      upstream on core 1, runs interleaved, medians printed.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const dist = (p) => path.join(root, 'dist', 'src', p);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const haveTaskset = fs.existsSync('/usr/bin/taskset') && os.cpus().length >= 2;
+const pinned = (core, cmd, args) => (haveTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const CLK_TCK = 100;
+const cpuMs = (pid) => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+};
+
+async function waitFor(url, deadlineMs = 10_000) {
+  const started = performance.now();
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return performance.now() - started;
+    } catch {
+      /* not yet */
+    }
+    if (performance.now() - started > deadlineMs) throw new Error(`no 200 from ${url}`);
+    await sleep(2);
+  }
+}
+
+function start(core, cmd, args, env, { quiet = true } = {}) {
+  const [c, a] = pinned(core, cmd, args);
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'inherit'] });
+  return child;
+}
+
+async function startupBench(tmp) {
+  const service = [];
+  const bare = [];
+  for (let i = 0; i < ROUNDS; i += 1) {
+    for (const kind of ['service', 'bare']) {
+      const port = await freePort();
+      const t0 = performance.now();
+      const child =
+        kind === 'service'
+          ? start(0, process.execPath, [dist('main.js')], {
+              PORT: String(port),
+              HOST: '127.0.0.1',
+              INTEGRATION_DB_URL: `sqlite:///${path.join(tmp, `startup-${i}.db`)}`,
+              LOG_LEVEL: 'warn',
+            })
+          : start(0, process.execPath, ['-e', `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(${port},'127.0.0.1')`], {});
+      await waitFor(`http://127.0.0.1:${port}/healthz`);
+      const ms = performance.now() - t0;
+      (kind === 'service' ? service : bare).push(ms);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  return { service: median(service), bare: median(bare) };
+}
+
+async function seedConnection(dbFile, key, upstreamUrl) {
+  const { openDatabase } = await import(dist('adapters/kysely/database.js'));
+  const { KyselyConnectionStore } = await import(dist('adapters/kysely/kysely-connection-store.js'));
+  const { AesGcmCipher } = await import(dist('adapters/crypto/aes-gcm-cipher.js'));
+  const opened = await openDatabase({ dialect: 'sqlite', filename: dbFile });
+  const store = new KyselyConnectionStore(opened.db);
+  const cipher = new AesGcmCipher(key);
+  const now = new Date();
+  const r = await store.save(
+    {
+      tenantId: 'bench',
+      connector: 'jira',
+      authType: 'oauth',
+      status: 'active',
+      siteUrl: 'https://acme.atlassian.net',
+      cloudId: '11111111-1111-4111-8111-111111111111',
+      sites: [{ cloudId: '11111111-1111-4111-8111-111111111111', name: 'acme', url: 'https://acme.atlassian.net', scopes: [] }],
+      scopes: ['read:jira-work', 'offline_access'],
+      grantId: 'bench-grant',
+      expiresAt: new Date(now.getTime() + 24 * 3600_000),
+      refreshedAt: now,
+      credentials: cipher.encrypt(JSON.stringify({ kind: 'oauth', access_token: 'bench-access-token', refresh_token: 'bench-refresh' })),
+    },
+    now,
+  )();
+  if (r._tag !== 'Right') throw new Error('could not seed the benchmark connection');
+  await opened.close();
+  void upstreamUrl;
+}
+
+function load(target, headers) {
+  return new Promise((resolve, reject) => {
+    const [c, a] = pinned(1, process.execPath, [path.join(here, 'load.mjs')]);
+    const child = spawn(c, a, {
+      env: { ...process.env, TARGET: target, HEADERS: JSON.stringify(headers), DURATION_MS: String(DURATION_MS), CONCURRENCY: String(CONCURRENCY) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+async function searchBench(tmp) {
+  const upstream = start(1, process.execPath, [path.join(here, 'upstream.mjs')], {}, { quiet: false });
+  const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+
+  const key = randomBytes(32);
+  const dbFile = path.join(tmp, 'search.db');
+  await seedConnection(dbFile, key, upstreamUrl);
+
+  const servicePort = await freePort();
+  const service = start(0, process.execPath, [dist('main.js')], {
+    PORT: String(servicePort),
+    HOST: '127.0.0.1',
+    INTEGRATION_DB_URL: `sqlite:///${dbFile}`,
+    INTEGRATION_ENCRYPTION_KEY: key.toString('base64'),
+    ATLASSIAN_API_BASE_URL: upstreamUrl,
+    LOG_LEVEL: 'info',
+    LOG_PRETTY: 'false',
+  });
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  await waitFor(`http://127.0.0.1:${servicePort}/healthz`);
+  await sleep(200);
+
+  const query = '/connectors/jira/search?q=cache%20invalidation&limit=50';
+  const check = await fetch(`http://127.0.0.1:${servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+  const checkBody = await check.json();
+  if (check.status !== 200 || checkBody.items?.length !== 50) throw new Error(`service answered ${check.status}: ${JSON.stringify(checkBody).slice(0, 300)}`);
+  const proxyBody = await (await fetch(`http://127.0.0.1:${proxyPort}${query}`)).json();
+  if (JSON.stringify(proxyBody) !== JSON.stringify(checkBody)) throw new Error('the minimal proxy and the service disagree on the answer');
+
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${query}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  const summary = (rs) => ({
+    rps: median(rs.map((r) => r.rps)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    cpuMsPerReq: median(rs.map((r) => r.cpuPerReq)),
+    errors: rs.reduce((n, r) => n + r.errors, 0),
+  });
+  return { service: summary(results.service), proxy: summary(results.proxy), rounds: results };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-bench-'));
+try {
+  const only = process.argv[2];
+  if (!only || only === 'startup') {
+    const s = await startupBench(tmp);
+    console.log('\n== start-up: process start to first 200 from /healthz (median of %d) ==', ROUNDS);
+    console.log(`service        ${s.service.toFixed(0)} ms`);
+    console.log(`bare node:http ${s.bare.toFixed(0)} ms`);
+    console.log(`ratio service/bare ${(s.service / s.bare).toFixed(2)}   bar: service under 1000 ms -> ${s.service < 1000 ? 'PASS' : 'FAIL'}`);
+  }
+  if (!only || only === 'search') {
+    const r = await searchBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== GET /connectors/jira/search, 50 issues, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}`);
+    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.45 -> ${ratio >= 0.45 ? 'PASS' : 'FAIL'}`);
+    console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}

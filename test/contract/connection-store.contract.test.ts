@@ -1,0 +1,319 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, openDatabase, type OpenedDatabase } from '../../src/adapters/kysely/database.js';
+import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
+import { InMemoryConnectionStore } from '../../src/adapters/memory/in-memory-connection-store.js';
+import type { ConnectionDraft, ConnectionStore } from '../../src/application/ports/connection-store.js';
+import type { Connection } from '../../src/domain/connection.js';
+import type { AppError } from '../../src/domain/errors.js';
+import type { TenantId } from '../../src/domain/tenant.js';
+
+const A = 'tenant-a' as TenantId;
+const B = 'tenant-b' as TenantId;
+const T0 = new Date('2025-03-04T05:06:07.123Z');
+const T1 = new Date('2025-03-04T06:00:00.456Z');
+const T2 = new Date('2025-03-04T07:00:00.789Z');
+
+const draft = (over: Partial<ConnectionDraft> = {}): ConnectionDraft => ({
+  tenantId: A,
+  connector: 'jira',
+  authType: 'oauth',
+  status: 'active',
+  siteUrl: 'https://acme.atlassian.net',
+  cloudId: 'cloud-1',
+  sites: [
+    {
+      cloudId: 'cloud-1',
+      name: 'acme',
+      url: 'https://acme.atlassian.net',
+      scopes: ['read:jira-work', 'write:jira-work'],
+    },
+    { cloudId: 'cloud-2', name: 'other', url: 'https://other.atlassian.net', scopes: [] },
+  ],
+  scopes: ['read:jira-work', 'write:jira-work', 'offline_access'],
+  grantId: 'grant-1',
+  expiresAt: new Date('2025-03-04T06:06:07.000Z'),
+  refreshedAt: new Date('2025-03-04T05:00:00.001Z'),
+  credentials: 'v1.sealed.credentials-blob',
+  ...over,
+});
+
+/** Runs a TaskEither that must succeed and answers its value. */
+async function ok<A>(te: TE.TaskEither<AppError, A>): Promise<A> {
+  const r = await te();
+  if (E.isLeft(r)) throw new Error(`expected Right, got ${r.left.code}: ${r.left.message}`);
+  expect(E.isRight(r)).toBe(true);
+  return r.right;
+}
+
+export interface StoreUnderTest {
+  readonly store: ConnectionStore;
+  close(): Promise<void>;
+}
+
+export function describeConnectionStoreContract(name: string, factory: () => Promise<StoreUnderTest>): void {
+  describe(`ConnectionStore contract: ${name}`, () => {
+    let sut: StoreUnderTest;
+    let store: ConnectionStore;
+    beforeEach(async () => {
+      sut = await factory();
+      store = sut.store;
+    });
+    afterEach(() => sut.close());
+
+    it('finds nothing for a missing connection', async () => {
+      expect(await ok(store.find(A, 'jira'))).toBeUndefined();
+      expect(await ok(store.list(A))).toEqual([]);
+    });
+
+    it('saves and finds the same connection, dates and arrays round-tripping', async () => {
+      const d = draft();
+      const saved = await ok(store.save(d, T0));
+      const expected: Connection = { ...d, createdAt: T0, updatedAt: T0, version: 1 };
+      expect(saved).toEqual(expected);
+      const found = await ok(store.find(A, 'jira'));
+      expect(found).toEqual(expected);
+      expect(found?.expiresAt).toBeInstanceOf(Date);
+      expect(found?.expiresAt?.getTime()).toBe(d.expiresAt?.getTime());
+      expect(found?.createdAt.getTime()).toBe(T0.getTime());
+    });
+
+    it('round-trips nulls and empty arrays', async () => {
+      const d = draft({
+        connector: 'confluence',
+        authType: 'pat',
+        siteUrl: null,
+        cloudId: null,
+        sites: [],
+        scopes: [],
+        grantId: null,
+        expiresAt: null,
+        refreshedAt: null,
+        credentials: null,
+      });
+      await ok(store.save(d, T0));
+      expect(await ok(store.find(A, 'confluence'))).toEqual({ ...d, createdAt: T0, updatedAt: T0, version: 1 });
+    });
+
+    it('replaces on a second save, keeps createdAt and bumps the version', async () => {
+      await ok(store.save(draft(), T0));
+      const d2 = draft({
+        siteUrl: 'https://new.atlassian.net',
+        scopes: ['read:jira-work'],
+        credentials: 'v1.sealed.other',
+      });
+      const saved = await ok(store.save(d2, T1));
+      const expected: Connection = { ...d2, createdAt: T0, updatedAt: T1, version: 2 };
+      expect(saved).toEqual(expected);
+      expect(await ok(store.find(A, 'jira'))).toEqual(expected);
+      expect(await ok(store.list(A))).toHaveLength(1);
+      expect((await ok(store.save(d2, T2))).version).toBe(3);
+    });
+
+    it('updates with the current version, bumping it', async () => {
+      const current = await ok(store.save(draft(), T0));
+      const next: Connection = {
+        ...current,
+        status: 'needs_reauth',
+        siteUrl: 'https://moved.atlassian.net',
+        credentials: 'v1.rotated',
+      };
+      const updated = await ok(store.update(next, T1));
+      const expected: Connection = { ...next, updatedAt: T1, version: current.version + 1 };
+      expect(updated).toEqual(expected);
+      expect(await ok(store.find(A, 'jira'))).toEqual(expected);
+    });
+
+    it('refuses an update with a stale version and changes nothing', async () => {
+      const v1 = await ok(store.save(draft(), T0));
+      const v2 = await ok(store.update({ ...v1, credentials: 'v1.first-writer' }, T1));
+      expect(v2?.version).toBe(2);
+      const lost = await ok(
+        store.update({ ...v1, credentials: 'v1.second-writer', siteUrl: 'https://lost.example' }, T2),
+      );
+      expect(lost).toBeUndefined();
+      expect(await ok(store.find(A, 'jira'))).toEqual(v2);
+    });
+
+    it('refuses an update of a missing row', async () => {
+      const ghost: Connection = { ...draft(), createdAt: T0, updatedAt: T0, version: 1 };
+      expect(await ok(store.update(ghost, T1))).toBeUndefined();
+      expect(await ok(store.find(A, 'jira'))).toBeUndefined();
+    });
+
+    it('deletes: true once, then false', async () => {
+      await ok(store.save(draft(), T0));
+      expect(await ok(store.delete(A, 'jira'))).toBe(true);
+      expect(await ok(store.find(A, 'jira'))).toBeUndefined();
+      expect(await ok(store.delete(A, 'jira'))).toBe(false);
+    });
+
+    it('deletes only the named connector', async () => {
+      await ok(store.save(draft(), T0));
+      await ok(store.save(draft({ connector: 'confluence' }), T0));
+      expect(await ok(store.delete(A, 'jira'))).toBe(true);
+      expect((await ok(store.find(A, 'confluence')))?.connector).toBe('confluence');
+    });
+
+    it('lists per tenant', async () => {
+      await ok(store.save(draft(), T0));
+      await ok(store.save(draft({ connector: 'confluence', siteUrl: 'https://acme.atlassian.net/wiki' }), T1));
+      await ok(store.save(draft({ tenantId: B, siteUrl: 'https://b.atlassian.net' }), T2));
+      const listA = [...(await ok(store.list(A)))].sort((x, y) => x.connector.localeCompare(y.connector));
+      expect(listA.map((c) => [c.tenantId, c.connector])).toEqual([
+        [A, 'confluence'],
+        [A, 'jira'],
+      ]);
+      expect(listA[0]).toEqual({
+        ...draft({ connector: 'confluence', siteUrl: 'https://acme.atlassian.net/wiki' }),
+        createdAt: T1,
+        updatedAt: T1,
+        version: 1,
+      });
+      const listB = await ok(store.list(B));
+      expect(listB).toEqual([
+        { ...draft({ tenantId: B, siteUrl: 'https://b.atlassian.net' }), createdAt: T2, updatedAt: T2, version: 1 },
+      ]);
+      expect(await ok(store.list('tenant-c' as TenantId))).toEqual([]);
+    });
+
+    it("isolates tenants: B never sees, updates or deletes A's row", async () => {
+      const a = await ok(store.save(draft(), T0));
+      expect(await ok(store.find(B, 'jira'))).toBeUndefined();
+      expect(await ok(store.list(B))).toEqual([]);
+      expect(await ok(store.delete(B, 'jira'))).toBe(false);
+      expect(await ok(store.update({ ...a, tenantId: B, credentials: 'v1.hijack' }, T1))).toBeUndefined();
+      expect(await ok(store.find(A, 'jira'))).toEqual(a);
+
+      // B's own connection to the same connector is a separate row.
+      const b = await ok(store.save(draft({ tenantId: B, credentials: 'v1.b-creds' }), T1));
+      expect(b.version).toBe(1);
+      expect(await ok(store.find(A, 'jira'))).toEqual(a);
+      expect(await ok(store.delete(B, 'jira'))).toBe(true);
+      expect(await ok(store.find(A, 'jira'))).toEqual(a);
+    });
+
+    it('does not confuse tenant ids that differ only by a separator', async () => {
+      await ok(store.save(draft({ tenantId: 'a:b' as TenantId }), T0));
+      expect(await ok(store.find('a' as TenantId, 'jira'))).toBeUndefined();
+      expect(await ok(store.list('a' as TenantId))).toEqual([]);
+      expect(await ok(store.list('a:' as TenantId))).toEqual([]);
+    });
+
+    it('answers ping', async () => {
+      const r = await store.ping()();
+      expect(E.isRight(r)).toBe(true);
+      expect(r).toEqual(E.right(undefined));
+    });
+  });
+}
+
+const tempDirs: string[] = [];
+const tempDb = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conn-store-'));
+  tempDirs.push(dir);
+  return path.join(dir, 'store.db');
+};
+afterAll(() => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describeConnectionStoreContract('InMemoryConnectionStore', () =>
+  Promise.resolve({ store: new InMemoryConnectionStore(), close: () => Promise.resolve() }),
+);
+
+describeConnectionStoreContract('KyselyConnectionStore on a SQLite file', async () => {
+  const opened = await openDatabase({ dialect: 'sqlite', filename: tempDb() });
+  return { store: new KyselyConnectionStore(opened.db), close: () => opened.close() };
+});
+
+describe('SQLite database', () => {
+  const opened: OpenedDatabase[] = [];
+  const open = async (filename: string) => {
+    const db = await openDatabase({ dialect: 'sqlite', filename });
+    opened.push(db);
+    return db;
+  };
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((d) => d.close()));
+  });
+
+  const tableNames = async (d: OpenedDatabase) =>
+    (
+      await sql<{ name: string }>`select name from sqlite_master where type = 'table' order by name`.execute(d.db)
+    ).rows.map((r) => r.name);
+
+  it('uses WAL journaling on a file database (persisted in the file)', async () => {
+    const filename = tempDb();
+    const d = await open(filename);
+    const { rows } = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(d.db);
+    expect(rows).toEqual([{ journal_mode: 'wal' }]);
+    const raw = new SQLite(filename, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('sets a busy timeout so concurrent writers wait instead of failing', async () => {
+    const d = await open(tempDb());
+    const { rows } = await sql<Record<string, number>>`pragma busy_timeout`.execute(d.db);
+    const value = Object.values(rows[0] ?? {})[0];
+    expect(value).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('creates the schema in a new directory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'conn-store-'));
+    tempDirs.push(dir);
+    const d = await open(path.join(dir, 'nested', 'deeper', 'x.db'));
+    expect(await tableNames(d)).toContain('connections');
+  });
+
+  it('migrates idempotently: reopening and migrating again changes nothing and keeps data', async () => {
+    const filename = tempDb();
+    const first = await open(filename);
+    const tables = await tableNames(first);
+    expect(tables).toEqual(expect.arrayContaining(['connections', 'service_meta', 'kysely_migration']));
+    const migrations = async (d: OpenedDatabase) =>
+      (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(d.db)).rows.map(
+        (r) => r.name,
+      );
+    const applied = await migrations(first);
+    expect(applied.length).toBeGreaterThanOrEqual(1);
+    const saved = await ok(new KyselyConnectionStore(first.db).save(draft(), T0));
+
+    await migrate(first.db);
+    expect(await tableNames(first)).toEqual(tables);
+
+    const second = await open(filename);
+    expect(await tableNames(second)).toEqual(tables);
+    expect(await migrations(second)).toEqual(applied);
+    expect(await ok(new KyselyConnectionStore(second.db).find(A, 'jira'))).toEqual(saved);
+  });
+
+  it('opens the same new file twice at once (two instances starting together)', async () => {
+    const filename = tempDb();
+    const [x, y] = await Promise.all([open(filename), open(filename)]);
+    expect(await tableNames(x)).toEqual(await tableNames(y));
+    const storeX = new KyselyConnectionStore(x.db);
+    const storeY = new KyselyConnectionStore(y.db);
+    await ok(storeX.save(draft(), T0));
+    expect((await ok(storeY.find(A, 'jira')))?.credentials).toBe(draft().credentials);
+  });
+
+  it('reports a failed ping as INTERNAL_ERROR without throwing', async () => {
+    const d = await openDatabase({ dialect: 'sqlite', filename: tempDb() });
+    const store = new KyselyConnectionStore(d.db);
+    await d.close();
+    const r = await store.ping()();
+    expect(E.isLeft(r)).toBe(true);
+    if (E.isLeft(r)) expect(r.left.code).toBe('INTERNAL_ERROR');
+  });
+});

@@ -1,0 +1,279 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as t from 'io-ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../../src/adapters/http/app.js';
+import { json, route, type RouteSpec } from '../../src/adapters/http/route-spec.js';
+import { configFrom } from '../../src/composition/config.js';
+import { TOKENS } from '../../src/composition/container.js';
+import { AppError } from '../../src/domain/errors.js';
+import { expectErrorResponse, parseLogLines, rawRequest, requestLogLine } from '../support/http.js';
+import { captureLog, startTestService, type TestService } from '../support/service.js';
+
+const STACK_FRAME = /\n\s+at |\bat .+:\d+:\d+/;
+
+describe('errors of the real service', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startTestService();
+  });
+  afterAll(() => svc.close());
+
+  it('answers an unknown route with 404 and the standard body', async () => {
+    const body = await expectErrorResponse(await fetch(`${svc.url}/no/such/route`), 404, 'NOT_FOUND');
+    expect(body.message).toContain('/no/such/route');
+  });
+
+  it('answers an unknown route with 404 for every method', async () => {
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      await expectErrorResponse(await fetch(`${svc.url}/no/such/route`, { method }), 404, 'NOT_FOUND');
+    }
+  });
+
+  it('answers a wrong method with 405, an Allow header and code VALIDATION', async () => {
+    const res = await fetch(`${svc.url}/healthz`, { method: 'POST' });
+    expect(res.headers.get('allow')).toBe('GET');
+    const body = await expectErrorResponse(res, 405, 'VALIDATION');
+    expect(body.message).toContain('POST');
+    expect(body.message).toContain('GET');
+  });
+
+  it('lists every allowed method of the route table in Allow', async () => {
+    const routes = svc.service.container.resolve<RouteSpec[]>(TOKENS.Routes);
+    const allowed = routes
+      .filter((r) => r.path === '/connectors/{connector}/connection')
+      .map((r) => r.method.toUpperCase())
+      .sort();
+    expect(allowed).toEqual(expect.arrayContaining(['DELETE', 'GET']));
+    const refused = ['PUT', 'POST', 'PATCH'].find((m) => !allowed.includes(m)) ?? 'TRACE';
+    const res = await fetch(`${svc.url}/connectors/jira/connection`, { method: refused });
+    expect(
+      (res.headers.get('allow') ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .sort(),
+    ).toEqual(allowed);
+    await expectErrorResponse(res, 405, 'VALIDATION');
+  });
+});
+
+describe('errors of the HTTP adapter, on a test route table', () => {
+  const Item = t.exact(t.type({ name: t.string }));
+  const bodyLimitBytes = configFrom({}).bodyLimitBytes;
+  const { lines, log } = captureLog();
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    const app = createHttpApp({
+      log,
+      corsOrigins: [],
+      bodyLimitBytes,
+      routes: [
+        route({
+          method: 'post',
+          path: '/items',
+          operationId: 'createItem',
+          summary: 'test',
+          tags: ['test'],
+          tenantScoped: true,
+          body: Item,
+          responses: { 201: { description: 'created' } },
+          handle: ({ body }) =>
+            TE.right(json(201, { name: body.name.length > 32 ? `${body.name.length} chars` : body.name })),
+        }),
+        route({
+          method: 'get',
+          path: '/boom',
+          operationId: 'boom',
+          summary: 'throws',
+          tags: ['test'],
+          tenantScoped: false,
+          responses: {},
+          handle: () => {
+            throw new Error('boom at /secret/path');
+          },
+        }),
+        route({
+          method: 'get',
+          path: '/boom-async',
+          operationId: 'boomAsync',
+          summary: 'rejects',
+          tags: ['test'],
+          tenantScoped: false,
+          responses: {},
+          handle: () => () => Promise.reject(new Error('async boom at /secret/path')),
+        }),
+        route({
+          method: 'get',
+          path: '/internal',
+          operationId: 'internal',
+          summary: 'internal AppError',
+          tags: ['test'],
+          tenantScoped: false,
+          responses: {},
+          handle: () =>
+            TE.left(
+              AppError.internal('db exploded at /secret/path', {
+                cause: new Error('SQLITE_CORRUPT /secret/path'),
+                details: { table: 'connections' },
+              }),
+            ),
+        }),
+        route({
+          method: 'get',
+          path: '/limited',
+          operationId: 'limited',
+          summary: 'rate limited',
+          tags: ['test'],
+          tenantScoped: false,
+          responses: {},
+          handle: () => TE.left(AppError.rateLimited('Jira is throttling; retry later.', 2.2)),
+        }),
+        route({
+          method: 'get',
+          path: '/details',
+          operationId: 'details',
+          summary: 'validation with details',
+          tags: ['test'],
+          tenantScoped: false,
+          responses: {},
+          handle: () => TE.left(AppError.validation('Jira refused the issue.', { details: { summary: 'required' } })),
+        }),
+      ],
+    });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  );
+
+  const post = (body: string | Buffer, contentType = 'application/json') =>
+    fetch(`${url}/items`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  it('accepts a valid body (the baseline for the refusals below)', async () => {
+    const res = await post(JSON.stringify({ name: 'widget', extra: 'dropped' }));
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ name: 'widget' });
+  });
+
+  it('uses a 1 MiB body limit by default', () => {
+    expect(bodyLimitBytes).toBe(1024 * 1024);
+  });
+
+  it('accepts a body just under the limit', async () => {
+    const name = 'x'.repeat(bodyLimitBytes - 64);
+    const res = await post(JSON.stringify({ name }));
+    expect(res.status).toBe(201);
+    expect(await res.json()).toEqual({ name: `${name.length} chars` });
+  });
+
+  it('answers malformed JSON with 400 VALIDATION naming JSON', async () => {
+    const body = await expectErrorResponse(await post('{"name": "x",'), 400, 'VALIDATION');
+    expect(body.message).toMatch(/JSON/);
+  });
+
+  it('answers a body over the limit (1.5 MiB) with 413 and the standard body', async () => {
+    const big = JSON.stringify({ name: 'y'.repeat(1.5 * 1024 * 1024) });
+    const body = await expectErrorResponse(await post(big), 413, 'VALIDATION');
+    expect(body.message).toMatch(/larger than the limit/);
+    expect(body.message).not.toContain('yyyy');
+  });
+
+  it('answers a wrong field type with 400 naming the field, without echoing the value', async () => {
+    const secret = 'ghp_S3cr3tT0kenValue_abcdef0123456789';
+    for (const wrong of [[secret], { token: secret }, 12345]) {
+      const body = await expectErrorResponse(await post(JSON.stringify({ name: wrong })), 400, 'VALIDATION');
+      expect(body.message).toContain('name');
+      expect(body.message).toMatch(/string/);
+      expect(body.message).not.toContain(secret);
+      expect(body.message).not.toContain('12345');
+    }
+    expect(lines.join('\n')).not.toContain(secret);
+  });
+
+  it('answers a missing field with 400 saying it is required', async () => {
+    const body = await expectErrorResponse(await post('{}'), 400, 'VALIDATION');
+    expect(body.message).toMatch(/name is required/);
+  });
+
+  it.each([
+    ['text/plain', '{"name":"x"}'],
+    ['application/x-www-form-urlencoded', 'name=x'],
+    ['application/xml', '<name>x</name>'],
+  ])('answers a %s body with 400 asking for JSON', async (type, payload) => {
+    const body = await expectErrorResponse(await post(payload, type), 400, 'VALIDATION');
+    expect(body.message).toMatch(/application\/json/);
+  });
+
+  it('answers a JSON body that is not an object with 400', async () => {
+    await expectErrorResponse(await post('"just a string"'), 400, 'VALIDATION');
+    await expectErrorResponse(await post('[1,2]'), 400, 'VALIDATION');
+  });
+
+  it.each(['/boom', '/boom-async'])(
+    'answers a handler that throws (%s) with a bare 500, logged with the request id',
+    async (p) => {
+      const reqId = `req-${p.slice(1)}-1`;
+      const res = await fetch(`${url}${p}`, { headers: { 'x-request-id': reqId } });
+      expect(res.headers.get('x-request-id')).toBe(reqId);
+      const body = await expectErrorResponse(res, 500, 'INTERNAL_ERROR');
+      expect(body.message).not.toMatch(/boom/i);
+      expect(body.message).not.toContain('/secret/path');
+      expect(body.message).not.toMatch(STACK_FRAME);
+      const errorLines = parseLogLines(lines).filter((l) => l['level'] === 'error' && l['req_id'] === reqId);
+      expect(errorLines).toHaveLength(1);
+      expect(JSON.stringify(errorLines[0])).toContain('boom at /secret/path');
+      expect(requestLogLine(lines, reqId)).toMatchObject({ status: 500, route: p, method: 'GET' });
+    },
+  );
+
+  it('answers an INTERNAL_ERROR AppError with the generic message and no details', async () => {
+    const reqId = 'req-internal-1';
+    const res = await fetch(`${url}/internal`, { headers: { 'x-request-id': reqId } });
+    const body = await expectErrorResponse(res, 500, 'INTERNAL_ERROR');
+    expect(body.message).not.toMatch(/exploded|secret|SQLITE/);
+    const errorLines = parseLogLines(lines).filter((l) => l['level'] === 'error' && l['req_id'] === reqId);
+    expect(errorLines).toHaveLength(1);
+    expect(JSON.stringify(errorLines[0])).toContain('SQLITE_CORRUPT');
+  });
+
+  it('answers RATE_LIMITED with 429, Retry-After and retry_after rounded up', async () => {
+    const res = await fetch(`${url}/limited`);
+    expect(res.headers.get('retry-after')).toBe('3');
+    const body = await expectErrorResponse(res, 429, 'RATE_LIMITED', ['retry_after']);
+    expect(body.retry_after).toBe(3);
+    expect(body.message).toBe('Jira is throttling; retry later.');
+  });
+
+  it('carries field details on a VALIDATION error', async () => {
+    const body = await expectErrorResponse(await fetch(`${url}/details`), 400, 'VALIDATION', ['details']);
+    expect(body.details).toEqual({ summary: 'required' });
+  });
+
+  it('answers 404 and 405 in the standard body on a custom table too', async () => {
+    await expectErrorResponse(await fetch(`${url}/missing`), 404, 'NOT_FOUND');
+    const res = await fetch(`${url}/items`, { method: 'GET' });
+    expect(res.headers.get('allow')).toBe('POST');
+    await expectErrorResponse(res, 405, 'VALIDATION');
+  });
+
+  it('answers an unsupported body encoding with 400', async () => {
+    const res = await rawRequest(url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br-nope' },
+      body: '{"name":"x"}',
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(Object.keys(JSON.parse(res.text) as object).sort()).toEqual(['code', 'message', 'status']);
+  });
+});
