@@ -121,7 +121,7 @@ export function authRoutes(deps: {
       path: '/health/authorize-url',
       operationId: 'authorizeUrl',
       summary: 'The Atlassian consent URL, without redirecting (sets the state cookie like /auth/jira/login).',
-      tags: ['health', 'auth'],
+      tags: ['auth'],
       tenantScoped: true,
       alwaysHeaders: NO_STORE,
       responses: { 200: { description: 'The consent URL.', schema: URL_BODY } },
@@ -136,7 +136,7 @@ export function authRoutes(deps: {
       path: '/health/redirect-uri',
       operationId: 'redirectUri',
       summary: 'The active OAuth redirect URI(s); must equal the callback URL in the Atlassian developer console.',
-      tags: ['health', 'auth'],
+      tags: ['auth'],
       tenantScoped: false,
       responses: {
         200: {
