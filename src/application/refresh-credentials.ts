@@ -170,17 +170,27 @@ export class RefreshCredentials {
           ? TE.right(creds.refresh_token)
           : TE.left(reconnect(conn.connector)),
       ),
-      TE.flatMap((refreshToken) => authorization.refresh(refreshToken)),
-      TE.orElse((error): TE.TaskEither<AppError, TokenSet> =>
+      // Nothing was asked of Atlassian: give the lease back and report.
+      TE.orElse((error) => pipe(release(), TE.flatMap(() => TE.left<AppError, string>(error)))),
+      TE.flatMap((refreshToken) =>
         pipe(
-          error.code === 'TOKEN_EXPIRED'
-            ? pipe(
-                connections.markNeedsReauth(conn.tenantId, grantId, clock.now()),
-                TE.tap(() => TE.fromIO(() => logger.warn({ tenant: conn.tenantId, connector: conn.connector }, 'Atlassian refused the refresh token; connection needs re-authorization'))),
-                TE.map(() => reconnect(conn.connector)),
-              )
-            : pipe(release(), TE.map(() => error)),
-          TE.flatMap((e) => TE.left<AppError, TokenSet>(e)),
+          authorization.refresh(refreshToken),
+          TE.orElse((error): TE.TaskEither<AppError, TokenSet> =>
+            pipe(
+              error.code === 'TOKEN_EXPIRED'
+                ? pipe(
+                    connections.markNeedsReauth(conn.tenantId, grantId, clock.now()),
+                    TE.tap(() =>
+                      TE.fromIO(() =>
+                        logger.warn({ tenant: conn.tenantId, connector: conn.connector }, 'Atlassian refused the refresh token; connection needs re-authorization'),
+                      ),
+                    ),
+                    TE.map(() => reconnect(conn.connector)),
+                  )
+                : pipe(release(), TE.map(() => error)),
+              TE.flatMap((e) => TE.left<AppError, TokenSet>(e)),
+            ),
+          ),
         ),
       ),
       TE.flatMap((tokens) => {
@@ -210,6 +220,13 @@ export class RefreshCredentials {
     if (conn.credentials === null) return E.left(reconnect(conn.connector));
     return pipe(
       this.ports.cipher.decrypt(conn.credentials),
+      // Fails closed, and tells the caller the one thing that helps: reconnect.
+      E.mapLeft((error) => {
+        this.ports.logger.error({ tenant: conn.tenantId, connector: conn.connector, err: error.message }, 'stored credentials could not be decrypted');
+        return AppError.tokenExpired(
+          `The stored ${conn.connector} credentials could not be decrypted (the encryption key changed or the data was altered); reconnect through /auth/jira/login.`,
+        );
+      }),
       E.flatMap((text) =>
         pipe(
           E.tryCatch(() => JSON.parse(text) as unknown, () => reconnect(conn.connector)),
