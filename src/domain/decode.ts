@@ -6,15 +6,17 @@ import { AppError } from './errors.js';
  * Turns io-ts errors into one message that names each failing field and what was
  * expected, without echoing the submitted value (it may be a token).
  */
+const COMBINATORS = new Set(['UnionType', 'IntersectionType', 'ExactType', 'RefinementType', 'ReadonlyType']);
+
 export const describeErrors = (errors: t.Errors, subject: string): string => {
   const seen = new Set<string>();
   const parts: string[] = [];
   for (const error of errors) {
-    // Union and intersection members appear in the context as numeric keys; they are not fields.
+    // Members of unions and intersections (also inside t.exact) appear in the context as numeric keys; they are not fields.
     const path = error.context
       .filter((c, i) => {
         const parent = error.context[i - 1]?.type as { _tag?: string } | undefined;
-        return c.key !== '' && parent?._tag !== 'UnionType' && parent?._tag !== 'IntersectionType';
+        return c.key !== '' && !(/^\d+$/.test(c.key) && COMBINATORS.has(parent?._tag ?? ''));
       })
       .map((c) => c.key)
       .join('.');

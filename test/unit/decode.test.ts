@@ -1,0 +1,32 @@
+import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
+import { describe, expect, it } from 'vitest';
+import { CreateIssueInput, SearchIssuesInput } from '../../src/application/operation-inputs.js';
+import { decodeWith } from '../../src/domain/decode.js';
+
+const message = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): string => {
+  const r = decodeWith(codec, 'request body')(input);
+  if (E.isRight(r)) throw new Error('expected a decoding failure');
+  expect(r.left.code).toBe('VALIDATION');
+  return r.left.message;
+};
+
+describe('validation messages', () => {
+  it('name the field path without the positions of intersection or union members', () => {
+    const text = message(CreateIssueInput, { summary: 5 });
+    expect(text).toContain('project_key is required');
+    expect(text).toContain('summary must be a string of 1-255 characters');
+    expect(text).not.toMatch(/\b\d+\.(project_key|summary)/);
+  });
+
+  it('name nested and array fields', () => {
+    const codec = t.type({ outer: t.type({ list: t.array(t.number) }) });
+    expect(message(codec, { outer: { list: [1, 'x'] } })).toContain('outer.list.1 must be number');
+  });
+
+  it('never echo the submitted value', () => {
+    const secret = 'ATATT3xFfGF0-super-secret-token';
+    expect(message(SearchIssuesInput, { q: { nested: secret } })).not.toContain(secret);
+    expect(message(CreateIssueInput, { project_key: secret, summary: 'ok' })).not.toContain(secret);
+  });
+});
