@@ -131,7 +131,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: t.TypeOf<typeof logLevel>;
-  readonly logPretty: boolean;
+  /** Undefined: pretty only when stdout is a terminal. */
+  readonly logPretty: boolean | undefined;
   /** Explicit origins; empty means the `*` wildcard (without credentials). */
   readonly corsOrigins: readonly string[];
   readonly database: DatabaseConfig;
@@ -182,7 +183,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     port: v.PORT,
     host: v.HOST,
     logLevel: v.LOG_LEVEL,
-    logPretty: v.LOG_PRETTY,
+    logPretty: env['LOG_PRETTY'] === undefined || env['LOG_PRETTY'].trim() === '' ? undefined : v.LOG_PRETTY,
     corsOrigins: cors.filter((o) => o !== '*'),
     database: v.INTEGRATION_DB_URL,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,

@@ -151,7 +151,7 @@ const singleton = <T>(c: DependencyContainer, token: symbol, make: (c: Dependenc
 
 export async function createService(config: Config, overrides: Overrides = {}): Promise<Service> {
   const c = rootContainer.createChildContainer();
-  const log = overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty || process.stdout.isTTY === true });
+  const log = overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty ?? process.stdout.isTTY === true });
   let database: OpenedDatabase | undefined;
   if (!overrides.connections) database = await openDatabase(config.database);
 

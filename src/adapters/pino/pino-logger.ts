@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger as Pino } from 'pino';
 import type { Logger } from '../../application/ports/logger.js';
 
@@ -33,6 +34,15 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+const prettyAvailable = (): boolean => {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export function createPinoLogger(opts: LoggerOptions): Pino {
   const base = {
     level: opts.level,
@@ -44,7 +54,8 @@ export function createPinoLogger(opts: LoggerOptions): Pino {
     },
   };
   if (opts.destination) return pino(base, opts.destination);
-  if (opts.pretty) {
+  // pino-pretty is a development convenience; a production install without it logs JSON.
+  if (opts.pretty && prettyAvailable()) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } } });
   }
   return pino(base);
