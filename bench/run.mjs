@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const dist = (p) => path.join(root, 'dist', 'src', p);
+// What `npm start` runs.
+const MAIN = path.join(root, 'dist', 'bundle', 'main.mjs');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -69,7 +71,7 @@ async function startupBench(tmp) {
       const t0 = performance.now();
       const child =
         kind === 'service'
-          ? start(0, process.execPath, [dist('main.js')], {
+          ? start(0, process.execPath, [MAIN], {
               PORT: String(port),
               HOST: '127.0.0.1',
               INTEGRATION_DB_URL: `sqlite:///${path.join(tmp, `startup-${i}.db`)}`,
@@ -138,7 +140,7 @@ async function searchBench(tmp) {
   await seedConnection(dbFile, key, upstreamUrl);
 
   const servicePort = await freePort();
-  const service = start(0, process.execPath, [dist('main.js')], {
+  const service = start(0, process.execPath, [MAIN], {
     PORT: String(servicePort),
     HOST: '127.0.0.1',
     INTEGRATION_DB_URL: `sqlite:///${dbFile}`,

@@ -1,0 +1,73 @@
+// `npm start` runs the esbuild bundle; this proves the bundle is whole: it starts with no
+// configuration, serves health, Swagger UI's files from swagger-ui-dist and the
+// standard error body, and stops on SIGTERM.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+
+describe('the bundle npm start runs', () => {
+  let child: ReturnType<typeof spawn>;
+  let url: string;
+  let dir: string;
+  let stderr = '';
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-start-'));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    // No INTEGRATION_DB_URL: the default ./integration.db, relative to the working directory.
+    child = spawn(process.execPath, [path.resolve('dist/bundle/main.mjs')], {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    for (let i = 0; i < 200; i += 1) {
+      try {
+        if ((await fetch(`${url}/healthz`)).status === 200) return;
+      } catch {
+        /* not yet */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the bundle did not start: ${stderr}`);
+  });
+
+  afterAll(() => {
+    child?.kill('SIGTERM');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves health, docs assets and errors with the default SQLite file and a generated key file', async () => {
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: 'ok' });
+    const detail = (await (await fetch(`${url}/`)).json()) as { database: { reachable: boolean } };
+    expect(detail.database.reachable).toBe(true);
+    const css = await fetch(`${url}/docs/swagger-ui.css`);
+    expect(css.status).toBe(200);
+    expect((await css.text()).length).toBeGreaterThan(10_000);
+    const missing = await fetch(`${url}/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ status: 'error', code: 'NOT_FOUND' });
+    expect(fs.existsSync(path.join(dir, 'integration.db'))).toBe(true);
+    expect(fs.statSync(path.join(dir, 'integration.db.key')).mode & 0o777).toBe(0o600);
+    expect(stderr).not.toMatch(/Error|at .*\.m?js:\d+/);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
