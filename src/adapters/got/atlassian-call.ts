@@ -118,7 +118,8 @@ export class AtlassianCaller {
         const error = transportError(err, spec.what);
         // A POST whose request may have reached Atlassian is never sent twice.
         const neverSent = (err as { code?: string }).code === 'ECONNREFUSED';
-        if ((idempotent || neverSent) && attempt < MAX_ATTEMPTS && error.reason !== 'upstream_timeout') {
+        // A refused address (VALIDATION) would be refused again; a timeout already used the caller's patience.
+        if ((idempotent || neverSent) && attempt < MAX_ATTEMPTS && error.code === 'VENDOR_ERROR' && error.reason !== 'upstream_timeout') {
           const delay = retryDelayMs(attempt, undefined, this.random);
           if (Date.now() - started + delay <= this.settings.retryBudgetMs) {
             await this.sleep(delay);
