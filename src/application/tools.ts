@@ -1,7 +1,8 @@
+import type * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
-import { decodeWith } from '../domain/decode.js';
+import { decodeStrictWith } from '../domain/decode.js';
 import { AppError } from '../domain/errors.js';
 import { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
 import type { TenantId } from '../domain/tenant.js';
@@ -96,9 +97,11 @@ export function atlassianTools(useCases: {
 /** Lists and runs tools for a tenant; the one place the read-only switch is enforced. */
 export class InvokeTool {
   private readonly byName: ReadonlyMap<string, ToolDefinition>;
+  private readonly decoders: ReadonlyMap<string, (args: unknown) => E.Either<AppError, unknown>>;
 
   constructor(private readonly ports: { tools: readonly ToolDefinition[]; readOnly: boolean }) {
     this.byName = new Map(ports.tools.map((d) => [d.name, d]));
+    this.decoders = new Map(ports.tools.map((d) => [d.name, decodeStrictWith(d.input, 'arguments')]));
   }
 
   list(): readonly ToolDescription[] {
@@ -114,7 +117,7 @@ export class InvokeTool {
       return TE.left(AppError.forbidden(`${name} writes to Atlassian and this service runs with TOOLS_READ_ONLY=true.`));
     }
     return pipe(
-      TE.fromEither(decodeWith(definition.input, 'arguments')(args ?? {})),
+      TE.fromEither((this.decoders.get(name) ?? decodeStrictWith(definition.input, 'arguments'))(args ?? {})),
       TE.flatMap((decoded) => definition.run(tenantId, decoded)),
       TE.map((result) => ({ tool: name, result })),
     );

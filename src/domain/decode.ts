@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as t from 'io-ts';
 import { AppError } from './errors.js';
+import { toJsonSchema } from './json-schema.js';
 
 /**
  * Turns io-ts errors into one message that names each failing field and what was
@@ -43,3 +44,23 @@ export const decodeWith =
     E.mapLeft((errors: t.Errors) => AppError.validation(describeErrors(errors, subject)))(
       codec.decode(input),
     );
+
+/**
+ * Like decodeWith, but a top-level key the codec does not know is refused rather than
+ * silently dropped, so a caller's typo (`query` for `q`) is reported, and the behaviour
+ * matches the `additionalProperties: false` the published schemas promise.
+ */
+export const decodeStrictWith = <A, O>(codec: t.Type<A, O, unknown>, subject: string) => {
+  const known = new Set(Object.keys((toJsonSchema(codec)['properties'] as Record<string, unknown> | undefined) ?? {}));
+  const decode = decodeWith(codec, subject);
+  return (input: unknown): E.Either<AppError, A> => {
+    if (typeof input === 'object' && input !== null && !Array.isArray(input) && known.size > 0) {
+      const unknown = Object.keys(input).filter((k) => !known.has(k));
+      if (unknown.length > 0) {
+        const names = unknown.slice(0, 5).map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k));
+        return E.left(AppError.validation(`Invalid ${subject}: unknown field ${names.join(', ')}; expected ${[...known].join(', ')}`));
+      }
+    }
+    return decode(input);
+  };
+};

@@ -159,9 +159,18 @@ describe('errors of the HTTP adapter, on a test route table', () => {
     fetch(`${url}/items`, { method: 'POST', headers: { 'content-type': contentType }, body });
 
   it('accepts a valid body (the baseline for the refusals below)', async () => {
-    const res = await post(JSON.stringify({ name: 'widget', extra: 'dropped' }));
+    const res = await post(JSON.stringify({ name: 'widget' }));
     expect(res.status).toBe(201);
     expect(await res.json()).toEqual({ name: 'widget' });
+  });
+
+  it('refuses a field the body codec does not know, naming it', async () => {
+    const res = await post(JSON.stringify({ name: 'widget', extra: 'not passed on' }));
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe('VALIDATION');
+    expect(body.message).toContain('unknown field extra');
+    expect(body.message).not.toContain('not passed on');
   });
 
   it('uses a 1 MiB body limit by default', () => {

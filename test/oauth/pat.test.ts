@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { expectErrorResponse } from '../support/http.js';
+import { loopbackHttp } from '../operations/support.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { connectionOf, patchConnection, permissiveGuard } from './support.js';
 
@@ -24,7 +25,7 @@ describe('PAT / API token connections with a guard that admits the fake', () => 
   let svc: TestService;
   beforeAll(async () => {
     fake = await startFakeAtlassian();
-    svc = await startTestService({ env: { ENABLE_JIRA_PAT: 'true' }, overrides: { siteUrlGuard: permissiveGuard } });
+    svc = await startTestService({ env: { ENABLE_JIRA_PAT: 'true' }, overrides: { siteUrlGuard: permissiveGuard, atlassianHttp: loopbackHttp() } });
   });
   afterAll(async () => {
     await svc.close();
@@ -152,7 +153,7 @@ describe('PAT base_url refused by the real DnsSiteUrlGuard', () => {
 describe('PAT disabled', () => {
   it('ENABLE_JIRA_PAT unset -> 403 FORBIDDEN, nothing stored', async () => {
     const fake = await startFakeAtlassian();
-    const svc = await startTestService({ overrides: { siteUrlGuard: permissiveGuard } });
+    const svc = await startTestService({ overrides: { siteUrlGuard: permissiveGuard, atlassianHttp: loopbackHttp() } });
     try {
       fake.pats.add('valid-pat-0123456789');
       const res = await patchConnection(svc.url, 'off', { pat: 'valid-pat-0123456789', base_url: fake.url });

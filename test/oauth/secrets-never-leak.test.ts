@@ -9,6 +9,7 @@ import { TOKENS } from '../../src/composition/container.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 import { DEFAULT_CLIENT_SECRET, startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { oauthEnv } from '../support/oauth.js';
+import { loopbackHttp } from '../operations/support.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { STATE_SECRET, callback, jsonHeaders, parseSetCookie, permissiveGuard, recordingAuthorization, stateSetCookie, tenantHeaders } from './support.js';
 
@@ -21,7 +22,7 @@ describe('secrets never reach a log line or a response body', () => {
     rec = recordingAuthorization(fake);
     svc = await startTestService({
       env: oauthEnv(fake, { ENABLE_JIRA_PAT: 'true', LOG_LEVEL: 'debug' }),
-      overrides: { authorization: rec.authorization, siteUrlGuard: permissiveGuard },
+      overrides: { authorization: rec.authorization, siteUrlGuard: permissiveGuard, atlassianHttp: loopbackHttp() },
     });
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { describe, expect, it } from 'vitest';
 import { CreateIssueInput, SearchIssuesInput } from '../../src/application/operation-inputs.js';
-import { decodeWith } from '../../src/domain/decode.js';
+import { decodeStrictWith, decodeWith } from '../../src/domain/decode.js';
 
 const message = <A>(codec: t.Type<A, unknown, unknown>, input: unknown): string => {
   const r = decodeWith(codec, 'request body')(input);
@@ -28,5 +28,19 @@ describe('validation messages', () => {
     const secret = 'ATATT3xFfGF0-super-secret-token';
     expect(message(SearchIssuesInput, { q: { nested: secret } })).not.toContain(secret);
     expect(message(CreateIssueInput, { project_key: secret, summary: 'ok' })).not.toContain(secret);
+  });
+});
+
+describe('strict decoding of bodies and tool arguments', () => {
+  it('refuses a key the codec does not know, naming it and the expected ones', () => {
+    const r = decodeStrictWith(SearchIssuesInput, 'arguments')({ query: 'typo for q' });
+    expect(E.isLeft(r) && r.left.message).toBe(
+      'Invalid arguments: unknown field query; expected q, jql, project, cursor, limit',
+    );
+  });
+
+  it('accepts known keys and still decodes types', () => {
+    const r = decodeStrictWith(SearchIssuesInput, 'arguments')({ q: 'x', limit: '5' });
+    expect(r).toEqual(E.right({ q: 'x', limit: 5 }));
   });
 });

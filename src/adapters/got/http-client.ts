@@ -6,6 +6,7 @@
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import got, { type Got, RequestError, type Response } from 'got';
 import { AppError } from '../../domain/errors.js';
 import { isPublicAddress } from '../net/dns-site-url-guard.js';
@@ -57,7 +58,21 @@ export function createAtlassianHttp(opts: HttpClientOptions): AtlassianHttp {
     http: new http.Agent({ keepAlive: true, lookup: publicOnlyLookup as never }),
     https: new https.Agent({ keepAlive: true, lookup: publicOnlyLookup as never }),
   };
-  const pinned = trusted.extend({ agent: pinnedAgent });
+  const pinned = trusted.extend({
+    agent: pinnedAgent,
+    hooks: {
+      // An IP-literal host skips the lookup above, so it is checked here.
+      beforeRequest: [
+        (options) => {
+          const url = options.url instanceof URL ? options.url : undefined;
+          const host = url?.hostname.replace(/^\[|\]$/g, '') ?? '';
+          if (net.isIP(host) !== 0 && !isPublicAddress(host)) {
+            throw Object.assign(new Error('refused to connect to a non-public address'), { code: 'ENOTPUBLIC' });
+          }
+        },
+      ],
+    },
+  });
   return { trusted, pinned };
 }
 

@@ -5,7 +5,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import Koa, { type Context, type Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { Logger as Pino } from 'pino';
-import { decodeWith } from '../../domain/decode.js';
+import { decodeStrictWith, decodeWith } from '../../domain/decode.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import { DEFAULT_TENANT, TenantId } from '../../domain/tenant.js';
 import { toHttpError } from './error-mapper.js';
@@ -160,7 +160,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
 
   for (const spec of opts.routes) {
     const queryDecoder = spec.query ? decodeWith(spec.query, 'query parameters') : undefined;
-    const bodyDecoder = spec.body ? decodeWith(spec.body, 'request body') : undefined;
+    const bodyDecoder = spec.body ? decodeStrictWith(spec.body, 'request body') : undefined;
     router[spec.method](toOpenApiKoaPath(spec.path), async (ctx: Context) => {
       const state = ctx.state as State;
       for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);

@@ -1,0 +1,261 @@
+/** The agent tools: their schemas are the REST codecs', and invoking one runs the REST use case. */
+import Ajv2020Module from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
+import { connect, oauthEnv } from '../support/oauth.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { apiRequests, client, expectError, qs, type Client } from './support.js';
+
+// ajv is CommonJS with `module.exports.default`; under NodeNext the default import is the module object.
+const Ajv2020 = Ajv2020Module.default;
+
+type Schema = { type?: string; properties?: Record<string, Record<string, unknown>>; required?: string[] } & Record<string, unknown>;
+interface Tool {
+  name: string;
+  description: string;
+  input_schema: Schema;
+  read_only: boolean;
+}
+
+const TOOL_NAMES = ['jira_list_projects', 'jira_search_issues', 'jira_create_issue', 'confluence_list_spaces', 'confluence_search', 'confluence_create_page'];
+const WRITE_TOOLS = ['jira_create_issue', 'confluence_create_page'];
+
+/** The REST route each tool mirrors. */
+const REST: Record<string, { method: 'get' | 'post'; path: string }> = {
+  jira_list_projects: { method: 'get', path: '/connectors/jira/projects' },
+  jira_search_issues: { method: 'get', path: '/connectors/jira/search' },
+  jira_create_issue: { method: 'post', path: '/connectors/jira/create' },
+  confluence_list_spaces: { method: 'get', path: '/connectors/confluence/spaces' },
+  confluence_search: { method: 'get', path: '/connectors/confluence/search' },
+  confluence_create_page: { method: 'post', path: '/connectors/confluence/create' },
+};
+
+/** Arguments each schema must accept (and the tool run), and arguments it must reject (and the tool refuse), with the field named. */
+const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Record<string, unknown>, string]> }> = {
+  jira_list_projects: { good: { query: 'ops', limit: 10 }, bad: [[{ limit: 0 }, 'limit'], [{ query: 7 }, 'query']] },
+  jira_search_issues: {
+    good: { q: 'cache', project: 'OPS', limit: 100 },
+    bad: [[{ q: 'cache', limit: 101 }, 'limit'], [{ q: 'cache', limit: 2.5 }, 'limit'], [{ q: '' }, 'q']],
+  },
+  jira_create_issue: {
+    good: { project_key: 'OPS', summary: 'From a tool', labels: ['agent'], description: '**hi**' },
+    bad: [[{ summary: 'no project' }, 'project_key'], [{ project_key: 'OPS' }, 'summary'], [{ project_key: '1-bad', summary: 'x' }, 'project_key']],
+  },
+  confluence_list_spaces: { good: { limit: 25 }, bad: [[{ limit: 'many' }, 'limit']] },
+  confluence_search: { good: { cql: 'type = page', limit: 3 }, bad: [[{ q: 'x', limit: 1000 }, 'limit'], [{ cql: '' }, 'cql']] },
+  confluence_create_page: {
+    good: { space_key: 'ENG', title: 'Made by a tool', body: '<p>x</p>', body_format: 'storage' },
+    bad: [[{ space_key: 'ENG', title: 'T', body: 'b', body_format: 'html' }, 'body_format'], [{ space_key: 'ENG', body: 'b' }, 'title']],
+  },
+};
+
+describe('agent tools', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let api: Client;
+  let tools: Tool[];
+  let mark = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    api = client(svc.url, 'acme');
+    const res = await api.get('/connectors/tools');
+    expect(res.status, res.text).toBe(200);
+    tools = res.body.tools as Tool[];
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+  beforeEach(() => {
+    fake.clearFaults();
+    mark = fake.requests.length;
+  });
+  const tool = (name: string): Tool => {
+    const found = tools.find((t) => t.name === name);
+    if (!found) throw new Error(`no tool ${name}`);
+    return found;
+  };
+  const invoke = (name: string, args?: unknown, tenant = 'acme') =>
+    client(svc.url, tenant).post('/connectors/tools/invoke', args === undefined ? { tool: name } : { tool: name, arguments: args });
+
+  it('lists the six tools with a description, an object input_schema and read_only', () => {
+    expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);
+    for (const t of tools) {
+      expect(Object.keys(t).sort()).toEqual(['description', 'input_schema', 'name', 'read_only']);
+      expect(t.description.length).toBeGreaterThan(20);
+      expect(t.input_schema.type).toBe('object');
+      expect(t.read_only).toBe(!WRITE_TOOLS.includes(t.name));
+    }
+  });
+
+  it('jira_search_issues takes q, jql, project, cursor and limit (an integer 1..100)', () => {
+    const s = tool('jira_search_issues').input_schema;
+    expect(Object.keys(s.properties ?? {}).sort()).toEqual(['cursor', 'jql', 'limit', 'project', 'q']);
+    expect(s.properties?.['limit']).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
+    expect(s.properties?.['q']).toMatchObject({ type: 'string', minLength: 1 });
+    expect(s.required ?? []).toEqual([]);
+  });
+
+  it('jira_create_issue requires project_key and summary', () => {
+    const s = tool('jira_create_issue').input_schema;
+    expect([...(s.required ?? [])].sort()).toEqual(['project_key', 'summary']);
+    expect(Object.keys(s.properties ?? {}).sort()).toEqual(['description', 'description_adf', 'issue_type', 'labels', 'priority', 'project_key', 'summary']);
+    expect(tool('confluence_create_page').input_schema.required?.slice().sort()).toEqual(['body', 'title']);
+  });
+
+  it("every input_schema matches its REST route's parameters or body in the service's OpenAPI document", async () => {
+    const doc = (await api.get('/openapi.json')).body as {
+      paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; schema: unknown }>; requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+    };
+    for (const t of tools) {
+      const { method, path } = REST[t.name]!;
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method} ${path}`).toBeDefined();
+      if (method === 'post') {
+        expect(op?.requestBody?.content['application/json']?.schema, t.name).toEqual(t.input_schema);
+      } else {
+        const query = (op?.parameters ?? []).filter((p) => p.in === 'query');
+        expect(query.map((p) => p.name).sort(), t.name).toEqual(Object.keys(t.input_schema.properties ?? {}).sort());
+        for (const p of query) {
+          const { description: _d, ...schema } = t.input_schema.properties?.[p.name] ?? {};
+          expect(p.schema, `${t.name}.${p.name}`).toEqual(schema);
+        }
+      }
+    }
+  });
+
+  it('every input_schema compiles with ajv (2020-12), accepts a good example and rejects bad ones', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    for (const t of tools) {
+      const validate = ajv.compile(t.input_schema);
+      const { good, bad } = EXAMPLES[t.name]!;
+      expect(validate(good), `${t.name} good: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(validate({}) || (t.input_schema.required ?? []).length > 0, `${t.name} {}`).toBe(true);
+      for (const [args, field] of bad) {
+        expect(validate(args), `${t.name} bad ${JSON.stringify(args)}`).toBe(false);
+        expect(JSON.stringify(validate.errors)).toContain(field);
+      }
+    }
+  });
+
+  it.each(TOOL_NAMES)('%s runs its good example and refuses the bad ones with 400 naming the field', async (name) => {
+    const { good, bad } = EXAMPLES[name]!;
+    const ok = await invoke(name, good);
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.status).toBe('ok');
+    expect(ok.body.tool).toBe(name);
+    mark = fake.requests.length;
+    for (const [args, field] of bad) {
+      const body = expectError(await invoke(name, args), 400, 'VALIDATION');
+      expect(body.message).toMatch(new RegExp(`\\b${field} (is required|must be)`));
+    }
+    // An argument the schema does not list is refused (the schema says additionalProperties: false).
+    const extra = expectError(await invoke(name, { ...good, not_an_argument: 1 }), 400, 'VALIDATION');
+    expect(extra.message).toContain('unknown field not_an_argument');
+    expect(apiRequests(fake, mark)).toEqual([]);
+  });
+
+  it.each([
+    ['jira_list_projects', { query: 'o', limit: 2 }, '/connectors/jira/projects'],
+    ['jira_search_issues', { jql: 'project = "OPS" ORDER BY key ASC', limit: 7 }, '/connectors/jira/search'],
+    ['confluence_list_spaces', { limit: 2 }, '/connectors/confluence/spaces'],
+    ['confluence_search', { q: 'runbook', space: 'OPS', limit: 4 }, '/connectors/confluence/search'],
+  ])('%s gives the same result as its REST route', async (name, args, path) => {
+    const rest = await api.get(`${path}${qs(args)}`);
+    expect(rest.status, rest.text).toBe(200);
+    const viaTool = await invoke(name, args);
+    expect(viaTool.status, viaTool.text).toBe(200);
+    expect(viaTool.body).toEqual({ status: 'ok', tool: name, result: rest.body });
+    expect((rest.body.items as unknown[]).length).toBeGreaterThan(0);
+    // and the tool's cursor is the REST cursor: page 2 via REST with the tool's next_cursor
+    const cursor = viaTool.body.result.next_cursor as string | null;
+    if (cursor !== null) {
+      const page2 = await api.get(`${path}${qs({ ...args, cursor })}`);
+      const page2Tool = await invoke(name, { ...args, cursor });
+      expect(page2Tool.body.result).toEqual(page2.body);
+    }
+  });
+
+  it.each([
+    ['jira_create_issue', '/connectors/jira/create', { project_key: 'WEB', summary: 'Same path', description: '# H\n\n- a', labels: ['x'], priority: 'Low' }],
+    ['confluence_create_page', '/connectors/confluence/create', { space_key: 'OPS', title: 'Same path', body: 'Some *text*' }],
+  ])('%s sends Atlassian exactly what its REST route sends', async (name, path, args) => {
+    const rest = await api.post(path, args);
+    expect(rest.status, rest.text).toBe(201);
+    const restSent = apiRequests(fake, mark).map((r) => ({ method: r.method, path: r.path, query: r.query.toString(), body: r.body }));
+    fake.confluence.pages = fake.confluence.pages.filter((p) => p.title !== 'Same path'); // allow the same title again
+    mark = fake.requests.length;
+    const viaTool = await invoke(name, args);
+    expect(viaTool.status, viaTool.text).toBe(200);
+    expect(viaTool.body.status).toBe('ok');
+    expect(Object.keys(viaTool.body.result as object).sort()).toEqual(Object.keys(rest.body as object).sort());
+    const toolSent = apiRequests(fake, mark).map((r) => ({ method: r.method, path: r.path, query: r.query.toString(), body: r.body }));
+    expect(toolSent).toEqual(restSent);
+    expect(restSent.some((r) => r.method === 'POST')).toBe(true);
+  });
+
+  it('an unknown tool is 404 and calls nobody', async () => {
+    expectError(await invoke('jira_delete_everything', {}), 404, 'NOT_FOUND');
+    expect(fake.requests.length).toBe(mark);
+  });
+
+  it('arguments default to {} and a body without tool is 400', async () => {
+    const listed = await invoke('jira_list_projects');
+    expect(listed.status, listed.text).toBe(200);
+    expect(listed.body.result.items).toHaveLength(3);
+    expectError(await api.post('/connectors/tools/invoke', { arguments: {} }), 400, 'VALIDATION');
+  });
+
+  it('is tenant scoped: another tenant without a connection gets 409 NOT_CONNECTED', async () => {
+    for (const name of TOOL_NAMES) {
+      const res = await invoke(name, EXAMPLES[name]!.good, 'stranger');
+      expectError(res, 409, 'NOT_CONNECTED');
+    }
+    expect(fake.requests.length).toBe(mark);
+  });
+});
+
+describe('agent tools with TOOLS_READ_ONLY=true', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let api: Client;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake, { TOOLS_READ_ONLY: 'true' }) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    api = client(svc.url, 'acme');
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  it('hides the write tools', async () => {
+    const res = await api.get('/connectors/tools');
+    expect(res.status).toBe(200);
+    const names = (res.body.tools as Tool[]).map((t) => t.name);
+    expect(names).toEqual(TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n)));
+    expect((res.body.tools as Tool[]).every((t) => t.read_only)).toBe(true);
+  });
+
+  it.each([
+    ['jira_create_issue', EXAMPLES['jira_create_issue']!.good],
+    ['confluence_create_page', EXAMPLES['confluence_create_page']!.good],
+  ])('refuses %s with 403 FORBIDDEN and sends nothing', async (name, args) => {
+    const mark = fake.requests.length;
+    const body = expectError(await api.post('/connectors/tools/invoke', { tool: name, arguments: args }), 403, 'FORBIDDEN');
+    expect(body.message).toContain('TOOLS_READ_ONLY');
+    expect(fake.requests.length).toBe(mark);
+    expect(fake.jira.createdIssues).toEqual([]);
+    expect(fake.confluence.createdPages).toEqual([]);
+  });
+
+  it('still runs the read tools', async () => {
+    const res = await api.post('/connectors/tools/invoke', { tool: 'jira_search_issues', arguments: { q: 'cache', limit: 1 } });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.result.items).toHaveLength(1);
+  });
+});
