@@ -146,7 +146,7 @@ async function searchBench(tmp) {
     INTEGRATION_DB_URL: `sqlite:///${dbFile}`,
     INTEGRATION_ENCRYPTION_KEY: key.toString('base64'),
     ATLASSIAN_API_BASE_URL: upstreamUrl,
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     LOG_PRETTY: 'false',
   });
   const proxyPort = await freePort();

@@ -30,6 +30,8 @@ const reconnect = (connector: ConnectorId): AppError =>
     `The Atlassian authorization for ${connector} is no longer valid; reconnect through /auth/jira/login.`,
   );
 
+const OPENED_CACHE_SIZE = 1024;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -42,6 +44,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class RefreshCredentials {
   private readonly inFlight = new Map<string, Promise<E.Either<AppError, Connection>>>();
   private readonly owner = randomUUID();
+  private readonly opened = new Map<string, Credentials>();
 
   constructor(
     private readonly ports: {
@@ -218,6 +221,11 @@ export class RefreshCredentials {
 
   private open(conn: Connection): E.Either<AppError, Credentials> {
     if (conn.credentials === null) return E.left(reconnect(conn.connector));
+    // Every call reads the row; opening the same sealed value again is wasted work, so the
+    // last few openings are remembered by ciphertext. A changed row is a different key.
+    const known = this.opened.get(conn.credentials);
+    if (known) return E.right(known);
+    const sealed = conn.credentials;
     return pipe(
       this.ports.cipher.decrypt(conn.credentials),
       // Fails closed, and tells the caller the one thing that helps: reconnect.
@@ -233,6 +241,11 @@ export class RefreshCredentials {
           E.flatMap((json) => pipe(Credentials.decode(json), E.mapLeft(() => reconnect(conn.connector)))),
         ),
       ),
+      E.tap((creds) => {
+        if (this.opened.size >= OPENED_CACHE_SIZE) this.opened.delete(this.opened.keys().next().value as string);
+        this.opened.set(sealed, creds);
+        return E.right(undefined);
+      }),
     );
   }
 

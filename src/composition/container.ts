@@ -43,13 +43,13 @@ import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
 import { AesGcmCipher } from '../adapters/crypto/aes-gcm-cipher.js';
 import { resolveEncryptionKeys } from '../adapters/crypto/encryption-key.js';
 import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
-import { createAtlassianHttp, type AtlassianHttp } from '../adapters/got/http-client.js';
-import { GotAtlassianAuthorization } from '../adapters/got/got-atlassian-authorization.js';
+import { createAtlassianHttp, type AtlassianHttp } from '../adapters/undici/http-transport.js';
+import { UndiciAtlassianAuthorization } from '../adapters/undici/undici-atlassian-authorization.js';
 import { authRoutes } from '../adapters/http/routes/auth-routes.js';
 import { operationRoutes } from '../adapters/http/routes/operation-routes.js';
-import { AtlassianCaller } from '../adapters/got/atlassian-call.js';
-import { GotConfluenceGateway } from '../adapters/got/got-confluence-gateway.js';
-import { GotJiraGateway } from '../adapters/got/got-jira-gateway.js';
+import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
+import { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-gateway.js';
+import { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
 import { CreatePage, ListSpaces, SearchContent } from '../application/confluence-operations.js';
 import { CreateIssue, ListProjects, SearchIssues } from '../application/jira-operations.js';
 import type { ConfluenceGateway, JiraGateway } from '../application/ports/atlassian-gateways.js';
@@ -187,9 +187,9 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     return new HmacStateSigner(randomBytes(32));
   });
   singleton<AtlassianHttp>(c, TOKENS.AtlassianHttp, () => overrides.atlassianHttp ?? createAtlassianHttp({ timeoutMs: config.atlassian.timeoutMs }));
-  singleton<GotAtlassianAuthorization | (AtlassianAuthorization & AtlassianTokenVerifier)>(c, TOKENS.AtlassianAuthorization, (r) =>
+  singleton<UndiciAtlassianAuthorization | (AtlassianAuthorization & AtlassianTokenVerifier)>(c, TOKENS.AtlassianAuthorization, (r) =>
     overrides.authorization ??
-    new GotAtlassianAuthorization(r.resolve(TOKENS.AtlassianHttp), {
+    new UndiciAtlassianAuthorization(r.resolve(TOKENS.AtlassianHttp), {
       authBaseUrl: config.atlassian.authBaseUrl,
       apiBaseUrl: config.atlassian.apiBaseUrl,
       clientId: config.oauth.clientId,
@@ -297,8 +297,8 @@ export async function createService(config: Config, overrides: Overrides = {}): 
       retryBudgetMs: config.atlassian.retryBudgetMs,
       ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
     });
-  singleton<JiraGateway>(c, TOKENS.JiraGateway, (r) => overrides.jira ?? new GotJiraGateway(caller(r)));
-  singleton<ConfluenceGateway>(c, TOKENS.ConfluenceGateway, (r) => overrides.confluence ?? new GotConfluenceGateway(caller(r)));
+  singleton<JiraGateway>(c, TOKENS.JiraGateway, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
+  singleton<ConfluenceGateway>(c, TOKENS.ConfluenceGateway, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
   const jiraPorts = (r: DependencyContainer) => ({ refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials), jira: r.resolve<JiraGateway>(TOKENS.JiraGateway) });
   const confluencePorts = (r: DependencyContainer) => ({
     refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials),

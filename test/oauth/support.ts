@@ -7,8 +7,8 @@ import path from 'node:path';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { expect } from 'vitest';
-import { createAtlassianHttp } from '../../src/adapters/got/http-client.js';
-import { GotAtlassianAuthorization } from '../../src/adapters/got/got-atlassian-authorization.js';
+import { createAtlassianHttp } from '../../src/adapters/undici/http-transport.js';
+import { UndiciAtlassianAuthorization } from '../../src/adapters/undici/undici-atlassian-authorization.js';
 import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../../src/application/ports/atlassian-authorization.js';
 import type { SiteUrlGuard } from '../../src/application/ports/site-url-guard.js';
 import type { TokenSet } from '../../src/domain/credentials.js';
@@ -46,7 +46,7 @@ export function recordingAuthorization(
 ): { authorization: AtlassianAuthorization & AtlassianTokenVerifier; issued: TokenSet[] } {
   // The fake is on loopback: let the token check reach it (the real service refuses that).
   const http = createAtlassianHttp({ timeoutMs: 10_000 });
-  const real = new GotAtlassianAuthorization({ trusted: http.trusted, pinned: http.trusted }, {
+  const real = new UndiciAtlassianAuthorization({ trusted: http.trusted, pinned: http.trusted }, {
     authBaseUrl: fake.url,
     apiBaseUrl: fake.url,
     clientId: DEFAULT_CLIENT_ID,

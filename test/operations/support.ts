@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import type { Cipher } from '../../src/application/ports/cipher.js';
 import type { ConnectionStore } from '../../src/application/ports/connection-store.js';
-import { createAtlassianHttp, type AtlassianHttp } from '../../src/adapters/got/http-client.js';
+import { createAtlassianHttp, type AtlassianHttp } from '../../src/adapters/undici/http-transport.js';
 import { TOKENS } from '../../src/composition/container.js';
 import type { ConnectorId } from '../../src/domain/connector.js';
 import type { TenantId } from '../../src/domain/tenant.js';

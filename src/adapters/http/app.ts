@@ -147,21 +147,21 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     }),
   );
 
-  app.use(
-    bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: `${opts.bodyLimitBytes}b`,
-      strict: true,
-      onerror: (err: Error) => {
-        throw err;
-      },
-    }),
-  );
+  // Only routes that take a body parse one.
+  const parseBody = bodyParser({
+    enableTypes: ['json'],
+    jsonLimit: `${opts.bodyLimitBytes}b`,
+    strict: true,
+    onerror: (err: Error) => {
+      throw err;
+    },
+  });
 
   for (const spec of opts.routes) {
     const queryDecoder = spec.query ? decodeWith(spec.query, 'query parameters') : undefined;
     const bodyDecoder = spec.body ? decodeStrictWith(spec.body, 'request body') : undefined;
-    router[spec.method](toOpenApiKoaPath(spec.path), async (ctx: Context) => {
+    const middleware = spec.body ? [parseBody] : [];
+    router[spec.method](toOpenApiKoaPath(spec.path), ...middleware, async (ctx: Context) => {
       const state = ctx.state as State;
       for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);
       let tenantId = DEFAULT_TENANT;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -44,7 +44,7 @@ export async function openDatabase(location: DatabaseLocation): Promise<OpenedDa
   if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   try {
     await (filename === ':memory:' ? migrate(db) : migrateInTurn(path.resolve(filename), db));
   } catch (err) {
@@ -52,6 +52,29 @@ export async function openDatabase(location: DatabaseLocation): Promise<OpenedDa
     throw err;
   }
   return { db, location, close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; the service runs the same few
+ * statements on every request, so prepared statements are kept by their SQL text. The
+ * cache is bounded and statements are only ever used synchronously, so sharing is safe.
+ */
+const STATEMENT_CACHE_SIZE = 200;
+
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, ReturnType<SQLite.Database['prepare']>>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 export async function migrate(db: Kysely<Database>): Promise<void> {

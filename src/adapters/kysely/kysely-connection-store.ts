@@ -1,6 +1,6 @@
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import type { Kysely, Selectable } from 'kysely';
+import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { AuthType, Connection, ConnectionStatus, Site } from '../../domain/connection.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import { AppError } from '../../domain/errors.js';
@@ -57,16 +57,23 @@ const draftColumns = (c: ConnectionDraft) => ({
 
 /** ConnectionStore on Kysely. Written against the SQL both SQLite and PostgreSQL speak. */
 export class KyselyConnectionStore implements ConnectionStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** Every Atlassian call reads its connection: that query is compiled once, with placeholders. */
+  private readonly findQuery: CompiledQuery<Selectable<ConnectionsTable>>;
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.findQuery = db
+      .selectFrom('connections')
+      .selectAll()
+      .where('tenant_id', '=', '')
+      .where('connector', '=', '')
+      .compile();
+  }
 
   find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined> {
     return TE.tryCatch(async () => {
-      const row = await this.db
-        .selectFrom('connections')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('connector', '=', connector)
-        .executeTakeFirst();
+      const query: CompiledQuery<Selectable<ConnectionsTable>> = { ...this.findQuery, parameters: [tenantId, connector] };
+      const { rows } = await this.db.executeQuery(query);
+      const row = rows[0];
       return row ? rowToConnection(row) : undefined;
     }, storageError);
   }

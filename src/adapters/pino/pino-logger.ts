@@ -12,6 +12,14 @@ const SECRET_KEY =
 export const REDACTED = '[REDACTED]';
 
 /** Copies `value` with secret-looking keys replaced; bounded in depth so a cycle cannot hang the logger. */
+const isFlatAndClean = (value: object): boolean => {
+  for (const k in value) {
+    const v = (value as Record<string, unknown>)[k];
+    if ((v !== null && typeof v === 'object') || SECRET_KEY.test(k)) return false;
+  }
+  return true;
+};
+
 export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value) || depth > 8) return '[…]';
@@ -20,6 +28,8 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
     return { type: value.name, message: value.message };
   }
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen));
+  // The common case (the request line): flat, no secret-looking key. Nothing to copy.
+  if (depth === 0 && isFlatAndClean(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && v !== false ? REDACTED : redactDeep(v, depth + 1, seen);

@@ -6,8 +6,8 @@ import { AppError } from '../../domain/errors.js';
 import type { ContentHit, CreatedPage, Space } from '../../domain/operations.js';
 import type { ConfluenceGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
+import { nullable } from './codecs.js';
 
-const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
 const Links = t.partial({ next: nullable(t.string), webui: nullable(t.string), base: nullable(t.string) });
 
 const SpaceJson = t.intersection([
@@ -49,7 +49,7 @@ const wikiUrl = (ctx: AccessContext, webui: string | null | undefined): string =
   webui ? `${ctx.siteUrl}/wiki${webui.startsWith('/') ? '' : '/'}${webui}` : `${ctx.siteUrl}/wiki`;
 
 /** Confluence Cloud: the v2 API for spaces and pages, the v1 API for CQL search (v2 has none). */
-export class GotConfluenceGateway implements ConfluenceGateway {
+export class UndiciConfluenceGateway implements ConfluenceGateway {
   constructor(private readonly caller: AtlassianCaller) {}
 
   listSpaces(ctx: AccessContext, q: { cursor?: string | undefined; limit: number }): TE.TaskEither<AppError, UpstreamPage<Space>> {

@@ -6,7 +6,7 @@ import type { Site } from '../../domain/connection.js';
 import type { TokenSet } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../../application/ports/atlassian-authorization.js';
-import { parseJson, transportError, type AtlassianHttp } from './http-client.js';
+import { headerOf, parseJson, transportError, type AtlassianHttp } from './http-transport.js';
 
 const TokenResponse = t.intersection([
   t.type({ access_token: t.string, expires_in: t.number }),
@@ -34,8 +34,8 @@ const oauthError = (body: unknown): string | undefined =>
     ? (body as { error: string }).error
     : undefined;
 
-/** Atlassian's authorization server and accessible-resources, over got. */
-export class GotAtlassianAuthorization implements AtlassianAuthorization, AtlassianTokenVerifier {
+/** Atlassian's authorization server, accessible-resources and the token check, over undici. */
+export class UndiciAtlassianAuthorization implements AtlassianAuthorization, AtlassianTokenVerifier {
   constructor(
     private readonly http: AtlassianHttp,
     private readonly settings: { authBaseUrl: string; apiBaseUrl: string; clientId: string; clientSecret: string },
@@ -71,15 +71,16 @@ export class GotAtlassianAuthorization implements AtlassianAuthorization, Atlass
     return pipe(
       TE.tryCatch(
         () =>
-          this.http.trusted.get(`${this.settings.apiBaseUrl}/oauth/token/accessible-resources`, {
+          this.http.trusted.send({
+            method: 'GET',
+            url: `${this.settings.apiBaseUrl}/oauth/token/accessible-resources`,
             headers: { authorization: `Bearer ${accessToken}` },
-            responseType: 'buffer',
           }),
         (err) => transportError(err, 'the accessible resources'),
       ),
       TE.flatMap((res) => {
-        if (res.statusCode !== 200) {
-          return TE.left(AppError.vendor(`Atlassian answered ${res.statusCode} when listing accessible sites.`));
+        if (res.status !== 200) {
+          return TE.left(AppError.vendor(`Atlassian answered ${res.status} when listing accessible sites.`));
         }
         return pipe(
           AccessibleResources.decode(parseJson(res)),
@@ -97,21 +98,18 @@ export class GotAtlassianAuthorization implements AtlassianAuthorization, Atlass
     const path = input.flavour === 'cloud' ? '/rest/api/3/myself' : '/rest/api/2/myself';
     return pipe(
       TE.tryCatch(
-        () => this.http.pinned.get(`${input.baseUrl}${path}`, {
-            headers: { authorization: input.authorization },
-            responseType: 'buffer',
-          }),
+        () => this.http.pinned.send({ method: 'GET', url: `${input.baseUrl}${path}`, headers: { authorization: input.authorization } }),
         (err) => transportError(err, 'the token check'),
       ),
       TE.flatMap((res) => {
-        if (res.statusCode === 401 || res.statusCode === 403) {
+        if (res.status === 401 || res.status === 403) {
           return TE.left(AppError.validation('Atlassian rejected the token for this base_url; nothing was saved.'));
         }
-        if (res.statusCode >= 300 && res.statusCode < 400) {
+        if (res.status >= 300 && res.status < 400) {
           return TE.left(AppError.validation('base_url redirects elsewhere; give the final Atlassian address.'));
         }
-        if (res.statusCode !== 200) {
-          return TE.left(AppError.vendor(`Atlassian answered ${res.statusCode} to the token check; nothing was saved.`));
+        if (res.status !== 200) {
+          return TE.left(AppError.vendor(`Atlassian answered ${res.status} to the token check; nothing was saved.`));
         }
         return pipe(
           Myself.decode(parseJson(res)),
@@ -126,12 +124,12 @@ export class GotAtlassianAuthorization implements AtlassianAuthorization, Atlass
   private token(body: Record<string, string>, refused: () => AppError): TE.TaskEither<AppError, TokenSet> {
     return pipe(
       TE.tryCatch(
-        () => this.http.trusted.post(`${this.settings.authBaseUrl}/oauth/token`, { json: body, responseType: 'buffer' }),
+        () => this.http.trusted.send({ method: 'POST', url: `${this.settings.authBaseUrl}/oauth/token`, json: body }),
         (err) => transportError(err, 'the token request'),
       ),
       TE.flatMap((res) => {
         const json = parseJson(res);
-        if (res.statusCode === 200) {
+        if (res.status === 200) {
           return pipe(
             TokenResponse.decode(json),
             E.mapLeft(() => AppError.vendor('Atlassian answered the token request with an unexpected body.')),
@@ -140,15 +138,15 @@ export class GotAtlassianAuthorization implements AtlassianAuthorization, Atlass
           );
         }
         const error = oauthError(json);
-        if (error === 'invalid_grant' || error === 'unauthorized_client' || res.statusCode === 403) return TE.left(refused());
-        if (error === 'access_denied' || error === 'invalid_client' || res.statusCode === 401) {
+        if (error === 'invalid_grant' || error === 'unauthorized_client' || res.status === 403) return TE.left(refused());
+        if (error === 'access_denied' || error === 'invalid_client' || res.status === 401) {
           return TE.left(AppError.vendor('Atlassian refused this app\'s client credentials; check JIRA_OAUTH_CLIENT_ID and JIRA_OAUTH_CLIENT_SECRET.'));
         }
-        if (res.statusCode === 429) {
-          const retry = Number(res.headers['retry-after']);
+        if (res.status === 429) {
+          const retry = Number(headerOf(res, 'retry-after'));
           return TE.left(AppError.rateLimited('Atlassian is rate limiting token requests.', Number.isFinite(retry) && retry > 0 ? retry : 5));
         }
-        return TE.left(AppError.vendor(`Atlassian answered ${res.statusCode} to the token request.`));
+        return TE.left(AppError.vendor(`Atlassian answered ${res.status} to the token request.`));
       }),
     );
   }

@@ -6,8 +6,8 @@ import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
 import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
+import { nullable } from './codecs.js';
 
-const nullable = <C extends t.Mixed>(c: C) => t.union([c, t.null, t.undefined]);
 
 const ProjectJson = t.type({ id: t.string, key: t.string, name: t.string });
 const ProjectSearchPage = t.intersection([
@@ -64,7 +64,7 @@ const toProject = (ctx: AccessContext, p: t.TypeOf<typeof ProjectJson>): Project
  * Jira Cloud REST v3 (`/rest/api/3`, enhanced JQL search) through the OAuth gateway or
  * a site URL, and Jira Data Center REST v2 (`/rest/api/2`) for personal access tokens.
  */
-export class GotJiraGateway implements JiraGateway {
+export class UndiciJiraGateway implements JiraGateway {
   constructor(private readonly caller: AtlassianCaller) {}
 
   listProjects(ctx: AccessContext, q: { query?: string | undefined; startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<Project>> {

@@ -1,0 +1,169 @@
+/**
+ * The HTTP client for every call to Atlassian, on undici's dispatcher API (Node's own
+ * HTTP client). It was chosen over got by measurement: on the search path got's
+ * per-request work held the service to 0.30 of a minimal proxy's throughput, undici
+ * clears the bar (docs/performance.md). Redirects are never followed (a token must not
+ * travel to another host), bodies come back as one buffer parsed once, and retries are
+ * the caller's (they follow Atlassian's advice and a total budget).
+ */
+import dns from 'node:dns';
+import net from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
+import { AppError } from '../../domain/errors.js';
+import { isPublicAddress } from '../net/dns-site-url-guard.js';
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly searchParams?: Readonly<Record<string, string | number | undefined>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly json?: unknown;
+}
+
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body decoded as UTF-8. */
+  readonly body: string;
+}
+
+/** Why a request produced no response. */
+export class TransportFailure extends Error {
+  constructor(
+    readonly kind: 'timeout' | 'refused_address' | 'network',
+    /** True when the request certainly never reached the server (connection refused). */
+    readonly neverSent: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`transport failure: ${kind}`, options);
+  }
+}
+
+export interface HttpTransport {
+  /** Resolves with any HTTP status; rejects only with TransportFailure. */
+  send(request: HttpRequest): Promise<HttpResponse>;
+}
+
+export interface AtlassianHttp {
+  /** For operator-configured hosts (Atlassian's, or a stand-in the operator chose). */
+  readonly trusted: HttpTransport;
+  /** For hosts a caller supplied: connects only to public addresses (no DNS rebinding). */
+  readonly pinned: HttpTransport;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+const refusedAddress = (): NodeJS.ErrnoException =>
+  Object.assign(new Error('refused to connect to a non-public address'), { code: 'ENOTPUBLIC' });
+
+/** dns.lookup that refuses any answer outside public address space. */
+const publicOnlyLookup = (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, '');
+    const list = addresses as dns.LookupAddress[];
+    if (list.length === 0 || list.some((a) => !isPublicAddress(a.address))) return callback(refusedAddress(), '');
+    if (options.all) return callback(null, list);
+    const first = list[0]!;
+    return callback(null, first.address, first.family);
+  });
+};
+
+const DEFAULT_HEADERS = { accept: 'application/json', 'user-agent': 'integration-backend' } as const;
+
+const codeOf = (err: unknown): string | undefined => {
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && typeof cur === 'object' && cur !== null; i += 1) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+};
+
+const classify = (err: unknown): TransportFailure => {
+  const code = codeOf(err);
+  if (code === 'ENOTPUBLIC') return new TransportFailure('refused_address', true, { cause: err });
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new TransportFailure('timeout', code === 'UND_ERR_CONNECT_TIMEOUT', { cause: err });
+  }
+  return new TransportFailure('network', code === 'ECONNREFUSED', { cause: err });
+};
+
+class UndiciTransport implements HttpTransport {
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly timeoutMs: number,
+    private readonly pinned: boolean,
+  ) {}
+
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch (err) {
+      throw new TransportFailure('network', true, { cause: err });
+    }
+    for (const [k, v] of Object.entries(request.searchParams ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    // An IP-literal host skips the lookup, so it is checked here.
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) throw new TransportFailure('refused_address', true);
+    const headers: Record<string, string> = { ...DEFAULT_HEADERS, ...request.headers };
+    let body: string | undefined;
+    if (request.json !== undefined) {
+      body = JSON.stringify(request.json);
+      headers['content-type'] = 'application/json';
+    }
+    try {
+      const res = await this.dispatcher.request({
+        origin: url.origin,
+        path: `${url.pathname}${url.search}`,
+        method: request.method,
+        headers,
+        body,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+    } catch (err) {
+      throw classify(err);
+    }
+  }
+}
+
+export function createAtlassianHttp(opts: { readonly timeoutMs: number }): AtlassianHttp {
+  const common = { keepAliveTimeout: 30_000, connections: 256 };
+  const trusted = new Agent({ ...common, connect: { timeout: opts.timeoutMs } });
+  const pinned = new Agent({ ...common, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } });
+  return {
+    trusted: new UndiciTransport(trusted, opts.timeoutMs, false),
+    pinned: new UndiciTransport(pinned, opts.timeoutMs, true),
+  };
+}
+
+/** Parses a JSON body once; undefined when it is not JSON. */
+export const parseJson = (res: HttpResponse): unknown => {
+  if (res.body.length === 0) return undefined;
+  try {
+    return JSON.parse(res.body) as unknown;
+  } catch {
+    return undefined;
+  }
+};
+
+export const headerOf = (res: HttpResponse, name: string): string | undefined => {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** A request that got no answer: a timeout is a 504, a refused address a 400, anything else a 502. */
+export const transportError = (err: unknown, what: string): AppError => {
+  const failure = err instanceof TransportFailure ? err : classify(err);
+  switch (failure.kind) {
+    case 'timeout':
+      return AppError.vendor(`Atlassian did not answer ${what} in time.`, { reason: 'upstream_timeout', cause: err });
+    case 'refused_address':
+      return AppError.validation('base_url resolves to a non-public address.', { cause: err });
+    case 'network':
+      return AppError.vendor(`Could not reach Atlassian for ${what}.`, { cause: err });
+  }
+};
