@@ -419,6 +419,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
             }),
         ),
       );
+      if (!overrides.atlassianHttp) await c.resolve<AtlassianHttp>(TOKENS.AtlassianHttp).close?.();
       await database?.close();
       c.dispose?.();
     },

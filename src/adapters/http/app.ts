@@ -54,11 +54,6 @@ const frameworkError = (err: unknown): AppError | undefined => {
 
 function sendResult(ctx: Context, result: RouteResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
-  for (const c of result.cookies ?? []) {
-    // Secure cookies are what browsers need for SameSite=None; TLS ends at the proxy in front of us.
-    if (c.options.secure) (ctx.cookies as { secure?: boolean }).secure = true;
-    ctx.cookies.set(c.name, c.value, { ...c.options, overwrite: true });
-  }
   if (result.location) ctx.set('Location', result.location);
   ctx.status = result.status;
   if (result.raw) {

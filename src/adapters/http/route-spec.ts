@@ -12,25 +12,12 @@ import type { TenantId } from '../../domain/tenant.js';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
-export interface CookieToSet {
-  readonly name: string;
-  readonly value: string | null;
-  readonly options: {
-    readonly httpOnly?: boolean;
-    readonly secure?: boolean;
-    readonly sameSite?: 'strict' | 'lax' | 'none';
-    readonly path?: string;
-    readonly maxAge?: number;
-  };
-}
-
 export interface RouteResult {
   readonly status: number;
   readonly body?: unknown;
   /** A raw body (static files) instead of JSON. */
   readonly raw?: { readonly contentType: string; readonly body: string | Buffer | Readable };
   readonly headers?: Readonly<Record<string, string>>;
-  readonly cookies?: readonly CookieToSet[];
   /** Sets Location; use with a 3xx status. */
   readonly location?: string;
 }

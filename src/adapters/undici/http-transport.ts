@@ -49,6 +49,8 @@ export interface AtlassianHttp {
   readonly trusted: HttpTransport;
   /** For hosts a caller supplied: connects only to public addresses (no DNS rebinding). */
   readonly pinned: HttpTransport;
+  /** Closes kept-alive connections (absent on test doubles). */
+  readonly close?: () => Promise<void>;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -137,6 +139,9 @@ export function createAtlassianHttp(opts: { readonly timeoutMs: number }): Atlas
   return {
     trusted: new UndiciTransport(trusted, opts.timeoutMs, false),
     pinned: new UndiciTransport(pinned, opts.timeoutMs, true),
+    close: async () => {
+      await Promise.all([trusted.close(), pinned.close()]);
+    },
   };
 }
 
