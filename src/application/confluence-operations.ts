@@ -1,13 +1,13 @@
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { decodeCursor, encodeCursor, type Page } from '../domain/cursor.js';
+import { decodeCursor, pageOf, type Page } from '../domain/cursor.js';
 import { AppError } from '../domain/errors.js';
 import { markdownToStorage } from '../domain/markup/confluence-storage.js';
 import type { ContentHit, CreatedPage, Space } from '../domain/operations.js';
 import { buildContentSearchCql } from '../domain/query-language.js';
 import type { TenantId } from '../domain/tenant.js';
 import { DEFAULT_LIMIT, type CreatePageInput, type ListSpacesInput, type SearchContentInput } from './operation-inputs.js';
-import type { ConfluenceGateway, UpstreamPage } from './ports/atlassian-gateways.js';
+import type { ConfluenceGateway } from './ports/atlassian-gateways.js';
 import type { RefreshCredentials } from './refresh-credentials.js';
 import { withAccess } from './with-access.js';
 
@@ -16,12 +16,6 @@ export interface ConfluencePorts {
   readonly confluence: ConfluenceGateway;
 }
 
-const toPage =
-  (list: string) =>
-  <A>(page: UpstreamPage<A>): Page<A> => ({
-    items: page.items,
-    next_cursor: page.next ? encodeCursor({ list, ...page.next }) : null,
-  });
 
 /** `confluence_list_spaces` / `GET /connectors/confluence/spaces`. */
 export class ListSpaces {
@@ -35,7 +29,7 @@ export class ListSpaces {
           this.ports.confluence.listSpaces(ctx, { cursor: cursor?.token, limit: input.limit ?? DEFAULT_LIMIT }),
         ),
       ),
-      TE.map(toPage('confluence-spaces')),
+      TE.map(pageOf('confluence-spaces')),
     );
   }
 }
@@ -55,7 +49,7 @@ export class SearchContent {
           this.ports.confluence.searchContent(ctx, { cql, cursor: cursor?.token, limit: input.limit ?? DEFAULT_LIMIT }),
         ),
       ),
-      TE.map(toPage('confluence-search')),
+      TE.map(pageOf('confluence-search')),
     );
   }
 }

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { decodeCursor, encodeCursor, type Page } from '../domain/cursor.js';
+import { decodeCursor, pageOf, type Page } from '../domain/cursor.js';
 import { AppError } from '../domain/errors.js';
 import { isAdfDoc, markdownToAdf } from '../domain/markup/adf.js';
 import { markdownToJiraWiki } from '../domain/markup/jira-wiki.js';
@@ -9,7 +9,7 @@ import type { CreatedIssue, IssueSummary, Project } from '../domain/operations.j
 import { buildIssueSearchJql } from '../domain/query-language.js';
 import type { TenantId } from '../domain/tenant.js';
 import { DEFAULT_LIMIT, type CreateIssueInput, type ListProjectsInput, type SearchIssuesInput } from './operation-inputs.js';
-import type { JiraGateway, UpstreamPage } from './ports/atlassian-gateways.js';
+import type { JiraGateway } from './ports/atlassian-gateways.js';
 import type { RefreshCredentials } from './refresh-credentials.js';
 import { withAccess } from './with-access.js';
 
@@ -18,12 +18,6 @@ export interface JiraPorts {
   readonly jira: JiraGateway;
 }
 
-const toPage =
-  (list: string) =>
-  <A>(page: UpstreamPage<A>): Page<A> => ({
-    items: page.items,
-    next_cursor: page.next ? encodeCursor({ list, ...page.next }) : null,
-  });
 
 /** `jira_list_projects` / `GET /connectors/jira/projects`. */
 export class ListProjects {
@@ -37,7 +31,7 @@ export class ListProjects {
           this.ports.jira.listProjects(ctx, { query: input.query, startAt: cursor?.startAt ?? 0, limit: input.limit ?? DEFAULT_LIMIT }),
         ),
       ),
-      TE.map(toPage('jira-projects')),
+      TE.map(pageOf('jira-projects')),
     );
   }
 }
@@ -62,7 +56,7 @@ export class SearchIssues {
           }),
         ),
       ),
-      TE.map(toPage('jira-search')),
+      TE.map(pageOf('jira-search')),
     );
   }
 }

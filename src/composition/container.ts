@@ -310,20 +310,22 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   singleton(c, TOKENS.ListSpaces, (r) => new ListSpaces(confluencePorts(r)));
   singleton(c, TOKENS.SearchContent, (r) => new SearchContent(confluencePorts(r)));
   singleton(c, TOKENS.CreatePage, (r) => new CreatePage(confluencePorts(r)));
+  /** The six Atlassian operations, as both the REST routes and the agent tools use them. */
+  const operations = (r: DependencyContainer) => ({
+    listProjects: r.resolve<ListProjects>(TOKENS.ListProjects),
+    searchIssues: r.resolve<SearchIssues>(TOKENS.SearchIssues),
+    createIssue: r.resolve<CreateIssue>(TOKENS.CreateIssue),
+    listSpaces: r.resolve<ListSpaces>(TOKENS.ListSpaces),
+    searchContent: r.resolve<SearchContent>(TOKENS.SearchContent),
+    createPage: r.resolve<CreatePage>(TOKENS.CreatePage),
+  });
   singleton(
     c,
     TOKENS.InvokeTool,
     (r) =>
       new InvokeTool({
         readOnly: config.toolsReadOnly,
-        tools: atlassianTools({
-          listProjects: r.resolve(TOKENS.ListProjects),
-          searchIssues: r.resolve(TOKENS.SearchIssues),
-          createIssue: r.resolve(TOKENS.CreateIssue),
-          listSpaces: r.resolve(TOKENS.ListSpaces),
-          searchContent: r.resolve(TOKENS.SearchContent),
-          createPage: r.resolve(TOKENS.CreatePage),
-        }),
+        tools: atlassianTools(operations(r)),
       }),
   );
 
@@ -357,15 +359,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         deleteConnection: r.resolve(TOKENS.DeleteConnection),
         updateConnection: r.resolve(TOKENS.UpdateConnection),
       }),
-      ...operationRoutes({
-        listProjects: r.resolve(TOKENS.ListProjects),
-        searchIssues: r.resolve(TOKENS.SearchIssues),
-        createIssue: r.resolve(TOKENS.CreateIssue),
-        listSpaces: r.resolve(TOKENS.ListSpaces),
-        searchContent: r.resolve(TOKENS.SearchContent),
-        createPage: r.resolve(TOKENS.CreatePage),
-        tools: r.resolve(TOKENS.InvokeTool),
-      }),
+      ...operationRoutes({ ...operations(r), tools: r.resolve(TOKENS.InvokeTool) }),
       ...authRoutes({
         start: r.resolve(TOKENS.StartJiraAuthorization),
         complete: r.resolve(TOKENS.CompleteJiraAuthorization),

@@ -31,3 +31,11 @@ export interface Page<A> {
   readonly items: readonly A[];
   readonly next_cursor: string | null;
 }
+
+/** Makes an upstream page (with the upstream's own continuation) into a page with an opaque cursor. */
+export const pageOf =
+  (list: string) =>
+  <A>(page: { readonly items: readonly A[]; readonly next: { readonly token?: string; readonly startAt?: number } | null }): Page<A> => ({
+    items: page.items,
+    next_cursor: page.next ? encodeCursor({ list, ...page.next }) : null,
+  });
