@@ -19,7 +19,7 @@ import { ListConnectors } from '../application/list-connectors.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { ConnectionStore } from '../application/ports/connection-store.js';
 import type { Logger } from '../application/ports/logger.js';
-import { createHttpApp } from '../adapters/http/app.js';
+import { answerClientError, createHttpApp } from '../adapters/http/app.js';
 import { buildOpenApiDocument } from '../adapters/http/openapi.js';
 import type { RouteSpec } from '../adapters/http/route-spec.js';
 import { connectorRoutes } from '../adapters/http/routes/connector-routes.js';
@@ -395,6 +395,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
         const server = app.listen(port, host);
+        server.on('clientError', answerClientError);
         servers.push(server);
         server.once('error', reject);
         server.once('listening', () => {

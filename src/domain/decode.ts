@@ -3,12 +3,22 @@ import type * as t from 'io-ts';
 import { AppError } from './errors.js';
 import { toJsonSchema } from './json-schema.js';
 
+const COMBINATORS = new Set(['UnionType', 'IntersectionType', 'ExactType', 'RefinementType', 'ReadonlyType']);
+const OBJECTS = new Set(['InterfaceType', 'PartialType', 'ExactType', 'StrictType', 'IntersectionType', 'UnknownRecordType', 'AnyDictionaryType', 'DictionaryType']);
+const ARRAYS = new Set(['ArrayType', 'ReadonlyArrayType', 'UnknownArrayType', 'AnyArrayType']);
+
+/** What a caller should send, in words: io-ts's own names for structures read like type signatures. */
+const expectedOf = (type: t.Decoder<unknown, unknown> | undefined): string => {
+  const tag = (type as { _tag?: string } | undefined)?._tag ?? '';
+  if (OBJECTS.has(tag)) return 'a JSON object';
+  if (ARRAYS.has(tag)) return 'an array';
+  return type?.name ?? 'a valid value';
+};
+
 /**
  * Turns io-ts errors into one message that names each failing field and what was
  * expected, without echoing the submitted value (it may be a token).
  */
-const COMBINATORS = new Set(['UnionType', 'IntersectionType', 'ExactType', 'RefinementType', 'ReadonlyType']);
-
 export const describeErrors = (errors: t.Errors, subject: string): string => {
   const seen = new Set<string>();
   const parts: string[] = [];
@@ -22,7 +32,7 @@ export const describeErrors = (errors: t.Errors, subject: string): string => {
       .map((c) => c.key)
       .join('.');
     const leaf = error.context[error.context.length - 1];
-    const expected = error.message ?? leaf?.type.name ?? 'a valid value';
+    const expected = error.message ?? expectedOf(leaf?.type);
     const missing = leaf !== undefined && leaf.actual === undefined;
     const line = path === ''
       ? `${subject} must be ${expected}`

@@ -286,3 +286,37 @@ describe('errors of the HTTP adapter, on a test route table', () => {
     expect(Object.keys(JSON.parse(res.text) as object).sort()).toEqual(['code', 'message', 'status']);
   });
 });
+
+describe('requests Node refuses before Koa sees them', () => {
+  it('answers an oversized URL with 431 and the standard body', async () => {
+    const svc = await startTestService();
+    try {
+      const res = await fetch(`${svc.url}/connectors/jira/search?q=${'a'.repeat(20_000)}`);
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toContain('application/json');
+      expect(await res.json()).toEqual({
+        status: 'error',
+        code: 'VALIDATION',
+        message: 'The request headers or URL are larger than the server accepts.',
+      });
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('refuses a prototype-poisoning key with a message that says so', async () => {
+    const svc = await startTestService();
+    try {
+      const res = await fetch(`${svc.url}/connectors/tools/invoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"tool":"jira_search_issues","arguments":{"__proto__":{"polluted":true},"q":"x"}}',
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toBe('The request body contains a forbidden __proto__ key.');
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    } finally {
+      await svc.close();
+    }
+  });
+});

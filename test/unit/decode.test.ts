@@ -44,3 +44,15 @@ describe('strict decoding of bodies and tool arguments', () => {
     expect(r).toEqual(E.right({ q: 'x', limit: 5 }));
   });
 });
+
+describe('messages for the wrong kind of value', () => {
+  it('say "a JSON object" and "an array" rather than io-ts type signatures', () => {
+    expect(message(CreateIssueInput, null)).toBe('Invalid request body: request body must be a JSON object');
+    expect(message(CreateIssueInput, { project_key: 'ENG', summary: 'x', labels: 'one' })).toBe(
+      'Invalid request body: labels must be an array',
+    );
+    expect(message(t.type({ arguments: t.UnknownRecord }), { arguments: 'text' })).toBe(
+      'Invalid request body: arguments must be a JSON object',
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import cors from '@koa/cors';
 import Router from '@koa/router';
 import * as E from 'fp-ts/lib/Either.js';
@@ -41,7 +42,11 @@ const frameworkError = (err: unknown): AppError | undefined => {
   if (e.status === 413 || e.type === 'entity.too.large') {
     return AppError.validation('The request body is larger than the limit.', { reason: 'payload_too_large' });
   }
-  // co-body throws a bare SyntaxError (status 400, no type) for malformed JSON.
+  // co-body throws a bare SyntaxError (status 400, no type) for malformed JSON, and
+  // refuses prototype-poisoning keys the same way.
+  if (err instanceof SyntaxError && typeof e.message === 'string' && e.message.includes('prototype')) {
+    return AppError.validation('The request body contains a forbidden __proto__ key.');
+  }
   if (e.type === 'entity.parse.failed' || err instanceof SyntaxError) {
     return AppError.validation('The request body is not valid JSON.');
   }
@@ -71,6 +76,26 @@ function sendError(ctx: Context, error: AppError): void {
   ctx.status = status;
   for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
   ctx.body = body;
+}
+
+/**
+ * Node answers requests it cannot parse (oversized headers or URL, broken HTTP) before
+ * Koa sees them, with an empty body. This gives them the standard error body instead.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const { status, body } = toHttpError(
+    AppError.validation(tooLarge ? 'The request headers or URL are larger than the server accepts.' : 'The request is not valid HTTP.'),
+  );
+  const text = JSON.stringify(body);
+  const statusLine = tooLarge ? '431 Request Header Fields Too Large' : `${status} Bad Request`;
+  socket.end(
+    `HTTP/1.1 ${statusLine}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }
 
 /**
