@@ -23,6 +23,8 @@ export type ErrorReason =
   | 'payload_too_large'
   | 'method_not_allowed'
   | 'upstream_timeout'
+  /** Atlassian's answer exceeded the size the service buffers; retrying would not help. */
+  | 'upstream_oversized'
   /** Atlassian answered 401: the caller may refresh once and retry once. */
   | 'upstream_unauthorized';
 

@@ -50,6 +50,15 @@ describe('upstream answers (OAuth)', () => {
     expect(next.body.items).toHaveLength(3);
   });
 
+  it('a body larger than 16 MiB is refused as 502 VENDOR_ERROR instead of buffered', async () => {
+    fake.inject({ kind: 'malformed', path: SEARCH, body: `{"issues":[],"pad":"${'x'.repeat(17 * 1024 * 1024)}"}` });
+    const err = expectError(await api.get('/connectors/jira/search?q=x'), 502, 'VENDOR_ERROR');
+    expect(err.message).toContain('larger than 16 MiB');
+    expect(sent(SEARCH)).toHaveLength(1);
+    expect(delays).toEqual([]);
+    expect((await api.get('/connectors/jira/search?q=cache')).status).toBe(200);
+  });
+
   it('JSON of the wrong shape, or HTML, is 502 VENDOR_ERROR too', async () => {
     fake.inject({ kind: 'malformed', path: SEARCH, body: '{"issues": "not a list"}' });
     expectError(await api.get('/connectors/jira/search?q=x'), 502, 'VENDOR_ERROR');

@@ -110,9 +110,9 @@ export class AtlassianCaller {
       } catch (err) {
         const error = transportError(err, spec.what);
         // A POST whose request may have reached Atlassian is never sent twice; a refused
-        // address would be refused again; a timeout already used the caller's patience.
+        // address or an oversized answer would recur; a timeout already used the caller's patience.
         const neverSent = err instanceof TransportFailure && err.neverSent;
-        if ((idempotent || neverSent) && attempt < MAX_ATTEMPTS && error.code === 'VENDOR_ERROR' && error.reason !== 'upstream_timeout') {
+        if ((idempotent || neverSent) && attempt < MAX_ATTEMPTS && error.code === 'VENDOR_ERROR' && error.reason === undefined) {
           const delay = retryDelayMs(attempt, undefined, this.random);
           if (Date.now() - started + delay <= this.settings.retryBudgetMs) {
             await this.sleep(delay);

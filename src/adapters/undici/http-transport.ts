@@ -30,7 +30,7 @@ export interface HttpResponse {
 /** Why a request produced no response. */
 export class TransportFailure extends Error {
   constructor(
-    readonly kind: 'timeout' | 'refused_address' | 'network',
+    readonly kind: 'timeout' | 'refused_address' | 'oversized' | 'network',
     /** True when the request certainly never reached the server (connection refused). */
     readonly neverSent: boolean,
     options?: { cause?: unknown },
@@ -70,6 +70,8 @@ const publicOnlyLookup = (hostname: string, options: dns.LookupOptions, callback
   });
 };
 
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
 const DEFAULT_HEADERS = { accept: 'application/json', 'user-agent': 'integration-backend' } as const;
 
 const codeOf = (err: unknown): string | undefined => {
@@ -85,6 +87,7 @@ const codeOf = (err: unknown): string | undefined => {
 const classify = (err: unknown): TransportFailure => {
   const code = codeOf(err);
   if (code === 'ENOTPUBLIC') return new TransportFailure('refused_address', true, { cause: err });
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new TransportFailure('oversized', false, { cause: err });
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new TransportFailure('timeout', code === 'UND_ERR_CONNECT_TIMEOUT', { cause: err });
   }
@@ -133,7 +136,9 @@ class UndiciTransport implements HttpTransport {
 }
 
 export function createAtlassianHttp(opts: { readonly timeoutMs: number }): AtlassianHttp {
-  const common = { keepAliveTimeout: 30_000, connections: 256 };
+  // A runaway upstream body is refused instead of buffered: no Atlassian answer we use
+  // comes near this size.
+  const common = { keepAliveTimeout: 30_000, connections: 256, maxResponseSize: MAX_RESPONSE_BYTES };
   const trusted = new Agent({ ...common, connect: { timeout: opts.timeoutMs } });
   const pinned = new Agent({ ...common, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } });
   return {
@@ -160,7 +165,7 @@ export const headerOf = (res: HttpResponse, name: string): string | undefined =>
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** A request that got no answer: a timeout is a 504, a refused address a 400, anything else a 502. */
+/** A request that got no usable answer: a timeout is a 504, a refused address a 400, anything else a 502. */
 export const transportError = (err: unknown, what: string): AppError => {
   const failure = err instanceof TransportFailure ? err : classify(err);
   switch (failure.kind) {
@@ -168,6 +173,12 @@ export const transportError = (err: unknown, what: string): AppError => {
       return AppError.vendor(`Atlassian did not answer ${what} in time.`, { reason: 'upstream_timeout', cause: err });
     case 'refused_address':
       return AppError.validation('base_url resolves to a non-public address.', { cause: err });
+    case 'oversized':
+      // Not retried (see atlassian-call): the same request would bring the same body.
+      return AppError.vendor(`Atlassian answered ${what} with a body larger than ${MAX_RESPONSE_BYTES / (1024 * 1024)} MiB.`, {
+        reason: 'upstream_oversized',
+        cause: err,
+      });
     case 'network':
       return AppError.vendor(`Could not reach Atlassian for ${what}.`, { cause: err });
   }
