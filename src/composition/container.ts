@@ -388,6 +388,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   });
 
   const servers: Server[] = [];
+  let closing: Promise<void> | undefined;
   return {
     app,
     container: c,
@@ -404,19 +405,21 @@ export async function createService(config: Config, overrides: Overrides = {}): 
           resolve({ server, url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}` });
         });
       }),
-    close: async () => {
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.close(() => resolve());
-              s.closeAllConnections?.();
-            }),
-        ),
-      );
-      if (!overrides.atlassianHttp) await c.resolve<AtlassianHttp>(TOKENS.AtlassianHttp).close?.();
-      await database?.close();
-      c.dispose?.();
-    },
+    // Idempotent: a second close (a signal during shutdown, a test's finally) waits for the first.
+    close: () =>
+      (closing ??= (async () => {
+        await Promise.all(
+          servers.map(
+            (s) =>
+              new Promise<void>((resolve) => {
+                s.close(() => resolve());
+                s.closeAllConnections?.();
+              }),
+          ),
+        );
+        if (!overrides.atlassianHttp) await c.resolve<AtlassianHttp>(TOKENS.AtlassianHttp).close?.();
+        await database?.close();
+        await c.dispose();
+      })()),
   };
 }
