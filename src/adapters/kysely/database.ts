@@ -14,44 +14,34 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-/**
- * Two opens of one file in this process would interleave their migrations (SQLite runs
- * them outside a transaction) and the second fails on kysely_migration's unique name;
- * they run in turn instead.
- */
-const migrating = new Map<string, Promise<void>>();
-const migrateInTurn = (key: string, db: Kysely<Database>): Promise<void> => {
-  const run = (migrating.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => migrate(db));
-  migrating.set(key, run);
-  return run.finally(() => {
-    if (migrating.get(key) === run) migrating.delete(key);
-  });
-};
-
 /** How long a writer waits for another process's write lock before SQLite gives up. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * Opens the database, applies pragmas, and runs pending migrations. Safe to call from
- * several processes on one SQLite file: migrations are idempotent and serialised by
- * SQLite's write lock.
+ * several processes on one SQLite file (see `migrate`).
  */
 export async function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase> {
   const { filename } = location;
+  const db = connectSqlite(filename);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  return { db, location, close: () => db.destroy() };
+}
+
+/** A Kysely instance on a SQLite file with the service's pragmas, not yet migrated. */
+export function connectSqlite(filename: string): Kysely<Database> {
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   const sqlite = new SQLite(filename, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  try {
-    await (filename === ':memory:' ? migrate(db) : migrateInTurn(path.resolve(filename), db));
-  } catch (err) {
-    await db.destroy();
-    throw err;
-  }
-  return { db, location, close: () => db.destroy() };
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
 /**
@@ -77,11 +67,25 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
+/**
+ * Kysely takes no lock on SQLite, so two processes (or two connections in one process)
+ * opening a new file together can both apply a migration; the loser fails on
+ * kysely_migration's unique name. Migrations here are idempotent (IF NOT EXISTS), so the
+ * loser runs again and finds them done.
+ */
+const MIGRATION_ATTEMPTS = 5;
+
 export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  for (let attempt = 1; ; attempt += 1) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    const message = error instanceof Error ? error.message : String(error);
+    const raced = /UNIQUE constraint failed: kysely_migration|database is locked/i.test(message);
+    if (!raced || attempt >= MIGRATION_ATTEMPTS) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new Error(`Database migration ${failed} failed: ${message}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
   }
 }
