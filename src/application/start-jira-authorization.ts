@@ -75,7 +75,7 @@ export class StartJiraAuthorization {
       redirect_uri: settings.redirectUri,
       code_verifier: codeVerifier,
     };
-    const url = new URL('/authorize', settings.authBaseUrl);
+    const url = new URL(`${settings.authBaseUrl}/authorize`);
     url.searchParams.set('audience', 'api.atlassian.com');
     url.searchParams.set('client_id', settings.clientId);
     url.searchParams.set('scope', settings.scopes.join(' '));
