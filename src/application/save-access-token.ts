@@ -44,12 +44,14 @@ export class SaveAccessToken {
     if (!enabled) {
       return TE.left(AppError.forbidden('Personal access tokens are disabled; the operator can enable them with ENABLE_JIRA_PAT=true.'));
     }
-    if (input.connector !== 'jira') {
-      return TE.left(AppError.validation('Personal access tokens are supported for the jira connector only.'));
-    }
     const token = input.token.trim();
     if (token === '' || token.length > 4096) return TE.left(AppError.validation('pat must be a non-empty token of at most 4096 characters.'));
     const email = input.email?.trim();
+    // This service speaks Confluence's Cloud v2 API, which Data Center lacks: Confluence
+    // takes a Cloud API token (with email), not a Data Center PAT.
+    if (input.connector === 'confluence' && email === undefined) {
+      return TE.left(AppError.validation('Confluence takes an Atlassian Cloud API token: send email with pat.'));
+    }
     if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) return TE.left(AppError.validation('email must be an email address.'));
     const credentials: Credentials = email ? { kind: 'api_token', email, token } : { kind: 'pat', token };
     const authorization = email ? basicAuthorization(email, token) : `Bearer ${token}`;
@@ -58,7 +60,7 @@ export class SaveAccessToken {
       TE.flatMap((url) => {
         const baseUrl = url.toString().replace(/\/+$/, '');
         return pipe(
-          verifier.verify({ baseUrl, authorization, flavour: email ? 'cloud' : 'data_center' }),
+          verifier.verify({ product: input.connector, baseUrl, authorization, flavour: email ? 'cloud' : 'data_center' }),
           TE.map(() => baseUrl),
         );
       }),

@@ -49,6 +49,30 @@ describe('PAT / API token connections with a guard that admits the fake', () => 
     expect((await connectionOf(svc.url, 'pat-cloud', 'jira')).auth_type).toBe('api_token');
   });
 
+  it('Confluence: {pat, base_url, email} saves an api_token connection after one Basic v2 spaces call, and it works', async () => {
+    const token = 'ATATT3xFfGF0-confluence-token-0123456789';
+    fake.apiTokens.set('noah@example.com', token);
+    const mark = fake.requests.length;
+    const res = await patchConnection(svc.url, 'conf-cloud', { pat: token, base_url: fake.url, email: 'noah@example.com' }, 'confluence');
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ connector: 'confluence', connected: true, auth_type: 'api_token', site_url: fake.url });
+    const checks = fake.requests.slice(mark);
+    expect(checks.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /wiki/api/v2/spaces']);
+    expect(checks[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`noah@example.com:${token}`).toString('base64')}`);
+    const spaces = await fetch(`${svc.url}/connectors/confluence/spaces`, { headers: { 'x-tenant-id': 'conf-cloud' } });
+    expect(spaces.status).toBe(200);
+    expect(((await spaces.json()) as { items: unknown[] }).items.length).toBeGreaterThan(0);
+  });
+
+  it('Confluence refuses a Data Center PAT (no email) with 400 and stores nothing', async () => {
+    const mark = fake.requests.length;
+    const res = await patchConnection(svc.url, 'conf-dc', { pat: 'some-pat', base_url: fake.url }, 'confluence');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toContain('Cloud API token');
+    expect(fake.requests.length).toBe(mark);
+    expect((await connectionOf(svc.url, 'conf-dc', 'confluence')).connected).toBe(false);
+  });
+
   it('{pat, base_url} saves a Data Center pat connection after one Bearer /rest/api/2/myself call', async () => {
     const pat = 'NjM2ODk4-data-center-pat-0123456789';
     fake.pats.add(pat);

@@ -21,6 +21,7 @@ const AccessibleResources = t.array(
 );
 
 const Myself = t.partial({ displayName: t.string, accountId: t.string, name: t.string });
+const SpacesPage = t.type({ results: t.UnknownArray });
 
 const toTokenSet = (body: t.TypeOf<typeof TokenResponse>): TokenSet => ({
   accessToken: body.access_token,
@@ -94,8 +95,18 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
     );
   }
 
-  verify(input: { baseUrl: string; authorization: string; flavour: 'cloud' | 'data_center' }): TE.TaskEither<AppError, { displayName: string }> {
-    const path = input.flavour === 'cloud' ? '/rest/api/3/myself' : '/rest/api/2/myself';
+  verify(input: {
+    product: 'jira' | 'confluence';
+    baseUrl: string;
+    authorization: string;
+    flavour: 'cloud' | 'data_center';
+  }): TE.TaskEither<AppError, { displayName: string | null }> {
+    const path =
+      input.product === 'confluence'
+        ? '/wiki/api/v2/spaces?limit=1'
+        : input.flavour === 'cloud'
+          ? '/rest/api/3/myself'
+          : '/rest/api/2/myself';
     return pipe(
       TE.tryCatch(
         () => this.http.pinned.send({ method: 'GET', url: `${input.baseUrl}${path}`, headers: { authorization: input.authorization } }),
@@ -111,10 +122,16 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
         if (res.status !== 200) {
           return TE.left(AppError.vendor(`Atlassian answered ${res.status} to the token check; nothing was saved.`));
         }
+        const body = parseJson(res);
+        if (input.product === 'confluence') {
+          return SpacesPage.is(body)
+            ? TE.right({ displayName: null })
+            : TE.left(AppError.vendor('Atlassian answered the token check with an unexpected body.'));
+        }
         return pipe(
-          Myself.decode(parseJson(res)),
+          Myself.decode(body),
           E.mapLeft(() => AppError.vendor('Atlassian answered the token check with an unexpected body.')),
-          E.map((me) => ({ displayName: me.displayName ?? me.name ?? me.accountId ?? 'unknown' })),
+          E.map((me) => ({ displayName: me.displayName ?? me.name ?? me.accountId ?? null })),
           TE.fromEither,
         );
       }),

@@ -18,11 +18,15 @@ export interface AtlassianAuthorization {
   accessibleResources(accessToken: string): TE.TaskEither<AppError, readonly Site[]>;
 }
 
-/** Checks an API token or PAT with one cheap call (`/myself`) before it is saved. */
+/**
+ * Checks an API token or PAT with one cheap call before it is saved: Jira's `/myself`,
+ * or one space from Confluence's v2 API.
+ */
 export interface AtlassianTokenVerifier {
   verify(input: {
+    readonly product: 'jira' | 'confluence';
     readonly baseUrl: string;
     readonly authorization: string;
     readonly flavour: 'cloud' | 'data_center';
-  }): TE.TaskEither<AppError, { readonly displayName: string }>;
+  }): TE.TaskEither<AppError, { readonly displayName: string | null }>;
 }

@@ -22,7 +22,10 @@ export const ConnectionChangeBody = t.exact(
   t.partial({
     rotate: annotate(t.boolean, { description: 'true refreshes the OAuth tokens now.' }),
     cloud_id: annotate(t.string, { description: "Makes this site (one of the connection's sites) the active one." }),
-    pat: annotate(t.string, { description: 'An API token (with email) or Data Center personal access token; needs ENABLE_JIRA_PAT=true.' }),
+    pat: annotate(t.string, {
+      description:
+        'An Atlassian Cloud API token (with email; Jira or Confluence) or a Jira Data Center personal access token; needs ENABLE_JIRA_PAT=true.',
+    }),
     base_url: annotate(t.string, { description: 'The https site or server the token belongs to (with pat).' }),
     email: annotate(t.string, { description: 'The Atlassian account email: makes pat a Cloud API token (Basic auth).' }),
   }),
