@@ -4,7 +4,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Connection } from '../domain/connection.js';
 import type { ConnectorId } from '../domain/connector.js';
-import { Credentials, type AccessContext, type TokenSet } from '../domain/credentials.js';
+import { basicAuthorization, Credentials, type AccessContext, type TokenSet } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { AtlassianAuthorization } from './ports/atlassian-authorization.js';
@@ -269,7 +269,7 @@ export class RefreshCredentials {
             return {
               baseUrl: siteUrl,
               siteUrl,
-              authorization: `Basic ${Buffer.from(`${creds.email}:${creds.token}`).toString('base64')}`,
+              authorization: basicAuthorization(creds.email, creds.token),
               authType: 'api_token',
               flavour: 'cloud',
               version: conn.version,

@@ -2,7 +2,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { toConnectionView, type ConnectionView } from '../domain/connection.js';
 import type { ConnectorId } from '../domain/connector.js';
-import type { Credentials } from '../domain/credentials.js';
+import { basicAuthorization, type Credentials } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { AtlassianTokenVerifier } from './ports/atlassian-authorization.js';
@@ -19,9 +19,6 @@ export interface SaveAccessTokenInput {
   /** With an email: an Atlassian Cloud API token (Basic). Without: a Data Center PAT (Bearer). */
   readonly email?: string | undefined;
 }
-
-export const basicAuthorization = (email: string, token: string): string =>
-  `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
 
 /**
  * Saves an API token or personal access token connection, after checking that the

@@ -36,5 +36,9 @@ export interface AccessContext {
   readonly callerSuppliedHost: boolean;
 }
 
+/** The header a Cloud API token travels in: Basic base64(email:token). */
+export const basicAuthorization = (email: string, token: string): string =>
+  `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`;
+
 export const CONFLUENCE_SCOPE = /confluence/;
 export const grantsConfluence = (scopes: readonly string[]): boolean => scopes.some((s) => CONFLUENCE_SCOPE.test(s));
