@@ -16,6 +16,11 @@ const freePort = (): Promise<number> =>
     });
   });
 
+// What `npm start` runs, built once for every test in this file.
+beforeAll(() => {
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
+});
+
 describe('the bundle npm start runs', () => {
   let child: ReturnType<typeof spawn>;
   let url: string;
@@ -23,7 +28,6 @@ describe('the bundle npm start runs', () => {
   let stderr = '';
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-start-'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
@@ -69,5 +73,56 @@ describe('the bundle npm start runs', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('log output of the started service', () => {
+  const run = async (env: Record<string, string>): Promise<string> => {
+    const port = await freePort();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-log-'));
+    const child = spawn(process.execPath, [path.resolve('dist/bundle/main.mjs')], {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', INTEGRATION_DB_URL: 'sqlite:///:memory:', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; i < 200; i += 1) {
+        try {
+          if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
+        } catch {
+          /* not yet */
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      return out;
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('writes one JSON line per request when stdout is not a terminal', async () => {
+    const out = await run({});
+    const line = out.split('\n').find((l) => l.includes('"route":"/healthz"'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ level: 'info', method: 'GET', route: '/healthz', status: 200, msg: 'request' });
+  });
+
+  it('LOG_PRETTY=true writes human-readable lines instead', async () => {
+    const out = await run({ LOG_PRETTY: 'true' });
+    const line = out.split('\n').find((l) => l.includes('/healthz'));
+    expect(line).toBeDefined();
+    expect(line!.trim().startsWith('{')).toBe(false);
+    expect(line).toContain('INFO');
+  });
+
+  it('LOG_LEVEL=warn leaves the request lines out', async () => {
+    const out = await run({ LOG_LEVEL: 'warn' });
+    expect(out).not.toContain('/healthz');
   });
 });
