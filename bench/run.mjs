@@ -37,6 +37,11 @@ const freePort = () =>
     });
   });
 const CLK_TCK = 100;
+/** Resident memory of a process, in MiB. */
+const rssMiB = (pid) => {
+  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+};
 const cpuMs = (pid) => {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
@@ -170,7 +175,7 @@ async function searchBench(tmp) {
       const cpu0 = cpuMs(child.pid);
       const r = await load(`http://127.0.0.1:${port}${query}`, headers);
       const cpu1 = cpuMs(child.pid);
-      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests) });
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
     }
   }
   for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
@@ -179,6 +184,7 @@ async function searchBench(tmp) {
     p50: median(rs.map((r) => r.p50)),
     p99: median(rs.map((r) => r.p99)),
     cpuMsPerReq: median(rs.map((r) => r.cpuPerReq)),
+    rssMiB: median(rs.map((r) => r.rss)),
     errors: rs.reduce((n, r) => n + r.errors, 0),
   });
   return { service: summary(results.service), proxy: summary(results.proxy), rounds: results };
@@ -198,13 +204,14 @@ try {
     const r = await searchBench(tmp);
     const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log('\n== GET /connectors/jira/search, 50 issues, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}`);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
     for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}`);
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
     }
     const ratio = r.service.rps / r.proxy.rps;
     console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.45 -> ${ratio >= 0.45 ? 'PASS' : 'FAIL'}`);
     console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
+    console.log(`resident memory under load, ratio service/proxy ${(r.service.rssMiB / r.proxy.rssMiB).toFixed(2)}`);
     if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
   }
 } finally {
