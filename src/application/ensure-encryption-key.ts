@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
+import type { Connection } from '../domain/connection.js';
 import { AppError } from '../domain/errors.js';
 import type { Cipher } from './ports/cipher.js';
 import type { Clock } from './ports/clock.js';
@@ -25,7 +26,12 @@ export class EnsureEncryptionKey {
     return pipe(
       TE.Do,
       TE.bind('stored', () => meta.get(KEY_FINGERPRINT)),
-      TE.bind('sealed', () => connections.listSealed()),
+      // The usual start (same key, no rotation under way) reads no credentials at all.
+      TE.bind('sealed', ({ stored }) =>
+        stored === cipher.keyFingerprint && cipher.previousKeyFingerprint === undefined
+          ? TE.right([] as readonly Connection[])
+          : connections.listSealed(),
+      ),
       TE.flatMap(({ stored, sealed }) => {
         const known = stored === undefined || stored === cipher.keyFingerprint || stored === cipher.previousKeyFingerprint;
         if (!known && sealed.length > 0) {
