@@ -8,11 +8,11 @@ import { buildContentSearchCql } from '../domain/query-language.js';
 import type { TenantId } from '../domain/tenant.js';
 import { DEFAULT_LIMIT, type CreatePageInput, type ListSpacesInput, type SearchContentInput } from './operation-inputs.js';
 import type { ConfluenceGateway } from './ports/atlassian-gateways.js';
-import type { RefreshCredentials } from './refresh-credentials.js';
+import type { AccessProvider } from './ports/access-provider.js';
 import { withAccess } from './with-access.js';
 
 export interface ConfluencePorts {
-  readonly refresh: RefreshCredentials;
+  readonly refresh: AccessProvider;
   readonly confluence: ConfluenceGateway;
 }
 

@@ -10,11 +10,11 @@ import { buildIssueSearchJql } from '../domain/query-language.js';
 import type { TenantId } from '../domain/tenant.js';
 import { DEFAULT_LIMIT, type CreateIssueInput, type ListProjectsInput, type SearchIssuesInput } from './operation-inputs.js';
 import type { JiraGateway } from './ports/atlassian-gateways.js';
-import type { RefreshCredentials } from './refresh-credentials.js';
+import type { AccessProvider } from './ports/access-provider.js';
 import { withAccess } from './with-access.js';
 
 export interface JiraPorts {
-  readonly refresh: RefreshCredentials;
+  readonly refresh: AccessProvider;
   readonly jira: JiraGateway;
 }
 

@@ -7,6 +7,7 @@ import type { ConnectorId } from '../domain/connector.js';
 import { basicAuthorization, Credentials, type AccessContext, type TokenSet } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
+import type { AccessProvider } from './ports/access-provider.js';
 import type { AtlassianAuthorization } from './ports/atlassian-authorization.js';
 import type { Cipher } from './ports/cipher.js';
 import type { Clock } from './ports/clock.js';
@@ -41,7 +42,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * is stored before the new access token is handed out, because Atlassian disables the
  * old refresh token as soon as it issues a new one.
  */
-export class RefreshCredentials {
+export class RefreshCredentials implements AccessProvider {
   private readonly inFlight = new Map<string, Promise<E.Either<AppError, Connection>>>();
   private readonly owner = randomUUID();
   private readonly opened = new Map<string, Credentials>();

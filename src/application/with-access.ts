@@ -4,14 +4,14 @@ import type { ConnectorId } from '../domain/connector.js';
 import type { AccessContext } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
-import type { RefreshCredentials } from './refresh-credentials.js';
+import type { AccessProvider } from './ports/access-provider.js';
 
 /**
  * Runs one Atlassian call with a fresh token. On a 401 it refreshes once (unless someone
  * already did) and retries once; a second 401 means the grant is unusable.
  */
 export const withAccess =
-  (refresh: RefreshCredentials, tenantId: TenantId, connector: ConnectorId) =>
+  (refresh: AccessProvider, tenantId: TenantId, connector: ConnectorId) =>
   <A>(call: (ctx: AccessContext) => TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> =>
     pipe(
       refresh.access(tenantId, connector),
