@@ -11,6 +11,8 @@ export type DatabaseLocation =
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
   readonly location: DatabaseLocation;
+  /** The migrations this open applied (empty when the schema was already current). */
+  readonly applied: readonly string[];
   close(): Promise<void>;
 }
 
@@ -24,13 +26,14 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 export async function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase> {
   const { filename } = location;
   const db = connectSqlite(filename);
+  let applied: readonly string[];
   try {
-    await migrate(db);
+    applied = await migrate(db);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  return { db, location, close: () => db.destroy() };
+  return { db, location, applied, close: () => db.destroy() };
 }
 
 /** A Kysely instance on a SQLite file with the service's pragmas, not yet migrated. */
@@ -75,11 +78,14 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
  */
 const MIGRATION_ATTEMPTS = 5;
 
-export async function migrate(db: Kysely<Database>): Promise<void> {
+/** Applies pending migrations; answers the names of those this call applied. */
+export async function migrate(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
+  const applied: string[] = [];
   for (let attempt = 1; ; attempt += 1) {
     const { error, results } = await migrator.migrateToLatest();
-    if (!error) return;
+    applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
+    if (!error) return applied;
     const message = error instanceof Error ? error.message : String(error);
     const raced = /UNIQUE constraint failed: kysely_migration|database is locked/i.test(message);
     if (!raced || attempt >= MIGRATION_ATTEMPTS) {

@@ -223,6 +223,13 @@ export class KyselyConnectionStore implements ConnectionStore {
     }, storageError);
   }
 
+  listAll(): TE.TaskEither<AppError, readonly Connection[]> {
+    return TE.tryCatch(async () => {
+      const rows = await this.db.selectFrom('connections').selectAll().orderBy('tenant_id').orderBy('connector').execute();
+      return rows.map(rowToConnection);
+    }, storageError);
+  }
+
   listSealed(): TE.TaskEither<AppError, readonly Connection[]> {
     return TE.tryCatch(async () => {
       const rows = await this.db.selectFrom('connections').selectAll().where('credentials', 'is not', null).execute();

@@ -104,6 +104,12 @@ export class InMemoryConnectionStore implements ConnectionStore {
     });
   }
 
+  listAll(): TE.TaskEither<AppError, readonly Connection[]> {
+    const order = (a: Connection, b: Connection): number =>
+      a.tenantId === b.tenantId ? a.connector.localeCompare(b.connector) : a.tenantId < b.tenantId ? -1 : 1;
+    return TE.right([...this.rows.values()].sort(order));
+  }
+
   listSealed(): TE.TaskEither<AppError, readonly Connection[]> {
     return TE.right([...this.rows.values()].filter((r) => r.credentials !== null));
   }

@@ -55,6 +55,8 @@ export interface ConnectionStore {
   releaseRefreshLease(tenantId: TenantId, grantId: string, owner: string): TE.TaskEither<AppError, void>;
   /** Marks every row of the grant `needs_reauth` (the grant is gone at Atlassian). */
   markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void>;
+  /** Every connection of every tenant, by tenant then connector: for operators (the CLI), never for API callers. */
+  listAll(): TE.TaskEither<AppError, readonly Connection[]>;
   /** Every row that holds credentials, across tenants: for re-encryption under a new key. */
   listSealed(): TE.TaskEither<AppError, readonly Connection[]>;
 }
