@@ -110,6 +110,11 @@ export class InvokeTool {
       .map((d) => ({ name: d.name, description: d.description, input_schema: toJsonSchema(d.input), read_only: !d.writes }));
   }
 
+  /** Whether a tool of this name exists, listed or hidden by read-only mode. */
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
   execute(tenantId: TenantId, name: string, args: unknown): TE.TaskEither<AppError, { tool: string; result: unknown }> {
     const definition = this.byName.get(name);
     if (!definition) return TE.left(AppError.notFound(`Unknown tool; available: ${this.list().map((d) => d.name).join(', ')}.`));

@@ -4,9 +4,6 @@
  * `createService` with their own adapters in `overrides`.
  */
 import 'reflect-metadata';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
@@ -25,6 +22,7 @@ import type { RouteSpec } from '../adapters/http/route-spec.js';
 import { connectorRoutes } from '../adapters/http/routes/connector-routes.js';
 import { docsRoutes } from '../adapters/http/routes/docs-routes.js';
 import { healthRoutes } from '../adapters/http/routes/health-routes.js';
+import { mcpRoutes } from '../adapters/http/routes/mcp-routes.js';
 import { randomBytes } from 'node:crypto';
 import { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
 import { EnsureEncryptionKey } from '../application/ensure-encryption-key.js';
@@ -63,6 +61,7 @@ import { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-stor
 import { asLoggerPort, createPinoLogger } from '../adapters/pino/pino-logger.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import type { Config } from './config.js';
+import { readPackageVersion } from './package-info.js';
 
 export const TOKENS = {
   Config: Symbol('Config'),
@@ -131,19 +130,6 @@ export interface Service {
   listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
   close(): Promise<void>;
 }
-
-const readPackageVersion = (): string => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i += 1) {
-    const candidate = path.join(dir, 'package.json');
-    if (fs.existsSync(candidate)) {
-      const pkg = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'integration-backend') return pkg.version ?? '0.0.0';
-    }
-    dir = path.dirname(dir);
-  }
-  return '0.0.0';
-};
 
 const singleton = <T>(c: DependencyContainer, token: symbol, make: (c: DependencyContainer) => T): void => {
   c.register<T>(token, { useFactory: instanceCachingFactory<T>(make) });
@@ -360,6 +346,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         updateConnection: r.resolve(TOKENS.UpdateConnection),
       }),
       ...operationRoutes({ ...operations(r), tools: r.resolve(TOKENS.InvokeTool) }),
+      ...mcpRoutes({ tools: r.resolve(TOKENS.InvokeTool), version: facts.version, allowedOrigins: config.corsOrigins }),
       ...authRoutes({
         start: r.resolve(TOKENS.StartJiraAuthorization),
         complete: r.resolve(TOKENS.CompleteJiraAuthorization),

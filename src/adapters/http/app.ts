@@ -117,7 +117,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     ctx.set('X-Request-Id', state.requestId);
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
+      if (ctx.respond !== false && ctx.status === 404 && ctx.body === undefined) {
         const match = router.match(ctx.path, ctx.method);
         const allowed = [...new Set(match.path.flatMap((l) => l.methods))].filter((m) => m !== 'HEAD');
         if (match.path.length > 0 && !match.route) {
@@ -129,7 +129,11 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       }
     } catch (err) {
       const known = isAppError(err) ? err : frameworkError(err);
-      if (known) {
+      if (ctx.respond === false) {
+        // A protocol handler owned the response and failed part-way: nothing sane can be added to it.
+        opts.log.error({ req_id: state.requestId, err }, 'protocol handler failed');
+        if (!ctx.res.writableEnded) ctx.res.destroy();
+      } else if (known) {
         sendError(ctx, known);
         if (known.code === 'INTERNAL_ERROR') opts.log.error({ req_id: state.requestId, err: known.cause ?? known.message }, 'internal error');
       } else {
@@ -144,7 +148,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
           method: ctx.method,
           route: (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? null,
           path: ctx.path,
-          status: ctx.status,
+          status: ctx.respond === false ? ctx.res.statusCode : ctx.status,
           duration_ms: Math.round(durationMs * 100) / 100,
           tenant: state.tenantId ?? null,
         },
@@ -161,8 +165,8 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         return origins.has(origin) ? origin : '';
       },
       credentials: !wildcard,
-      exposeHeaders: ['X-Request-Id', 'Retry-After'],
-      allowHeaders: ['Content-Type', 'Authorization', 'X-Tenant-Id', 'X-Request-Id'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id'],
+      allowHeaders: ['Content-Type', 'Authorization', 'X-Tenant-Id', 'X-Request-Id', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
       allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
     }),
   );
@@ -216,6 +220,12 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         cookie: (name) => ctx.cookies.get(name),
       })();
       if (E.isLeft(outcome)) throw outcome.left;
+      const { takeover } = outcome.right;
+      if (takeover) {
+        ctx.respond = false;
+        await takeover(ctx.req, ctx.res);
+        return;
+      }
       sendResult(ctx, outcome.right);
     });
   }

@@ -2,7 +2,7 @@
  * One table of routes drives both the Koa router and the OpenAPI document, so the
  * two cannot drift: a route that exists is documented, and only those exist.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
@@ -20,6 +20,11 @@ export interface RouteResult {
   readonly headers?: Readonly<Record<string, string>>;
   /** Sets Location; use with a 3xx status. */
   readonly location?: string;
+  /**
+   * Hands the raw request and response to a protocol handler (the MCP transport) once the
+   * route has checked the caller; `status` is then ignored.
+   */
+  readonly takeover?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export interface RouteInput<Q, B> {

@@ -1,0 +1,73 @@
+/**
+ * The agent tools over the Model Context Protocol. One MCP server per tenant (stdio) or
+ * per request (Streamable HTTP, stateless), both answering from the same `InvokeTool` as
+ * `/connectors/tools`: same names, same JSON Schemas, same use cases.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { InvokeTool, ToolDescription } from '../../application/tools.js';
+import type { TenantId } from '../../domain/tenant.js';
+import { toHttpError } from '../http/error-mapper.js';
+
+export interface McpServerOptions {
+  readonly tools: InvokeTool;
+  readonly tenantId: TenantId;
+  readonly name?: string;
+  readonly version: string;
+}
+
+/** The MCP form of a tool description: the input schema as is, read-only-ness as annotations. */
+export const toMcpTool = (d: ToolDescription): Tool => ({
+  name: d.name,
+  description: d.description,
+  inputSchema: d.input_schema as Tool['inputSchema'],
+  annotations: {
+    readOnlyHint: d.read_only,
+    // The create tools add an issue or a page; they never change or delete what exists.
+    destructiveHint: false,
+    idempotentHint: d.read_only,
+    openWorldHint: true,
+  },
+});
+
+const text = (value: unknown): CallToolResult['content'] => [{ type: 'text', text: JSON.stringify(value) }];
+
+/**
+ * Builds an MCP server bound to one tenant. A use case that fails answers a tool result
+ * with `isError: true` and the standard error body (code, message, retry_after), which an
+ * agent can read and act on; only an unknown tool name is a protocol error.
+ */
+export function createMcpServer(opts: McpServerOptions): Server {
+  // The low-level Server: McpServer only takes zod schemas, and the tools already have JSON Schemas.
+  const server = new Server(
+    { name: opts.name ?? 'integration-backend', version: opts.version },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions:
+        'Jira and Confluence for one tenant. Tool errors come back as results with isError and a JSON body {status, code, message, retry_after?}; on RATE_LIMITED wait retry_after seconds, on NOT_CONNECTED or TOKEN_EXPIRED ask the user to connect Atlassian.',
+    },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list().map(toMcpTool) }));
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    const { name, arguments: args } = request.params;
+    if (!opts.tools.has(name)) {
+      // A protocol error (-32602), as the MCP spec asks for unknown tools. A plain Error with a code,
+      // because McpError would prefix its message twice on the way to the client.
+      throw Object.assign(new Error(`Unknown tool ${name}; available: ${opts.tools.list().map((d) => d.name).join(', ')}.`), {
+        code: ErrorCode.InvalidParams,
+      });
+    }
+    const outcome = await opts.tools.execute(opts.tenantId, name, args ?? {})();
+    if (E.isLeft(outcome)) {
+      const { body } = toHttpError(outcome.left);
+      return { isError: true, content: text(body), structuredContent: { ...body } };
+    }
+    const result = outcome.right.result;
+    return {
+      content: text(result),
+      ...(result !== null && typeof result === 'object' && !Array.isArray(result) ? { structuredContent: result as Record<string, unknown> } : {}),
+    };
+  });
+  return server;
+}
