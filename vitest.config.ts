@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Builds dist/ (tsc and the esbuild bundle) once, before every test file.
+    globalSetup: ['test/support/build-once.ts'],
   },
 });

@@ -1,27 +1,4 @@
-/** Starts the service: decode the configuration, compose, listen on PORT. */
-import * as E from 'fp-ts/lib/Either.js';
-import type { Logger as Pino } from 'pino';
-import { loadConfig } from './composition/config.js';
-import { createService, TOKENS } from './composition/container.js';
+/** Starts the service (`npm start`); the same as `integration-backend serve`. */
+import { serve } from './cli/serve.js';
 
-const config = loadConfig(process.env);
-if (E.isLeft(config)) {
-  process.stderr.write(`integration-backend: ${config.left}\n`);
-  process.exit(1);
-}
-
-try {
-  const service = await createService(config.right);
-  const log = service.container.resolve<Pino>(TOKENS.Pino);
-  const { url } = await service.listen();
-  log.info({ url }, 'integration-backend listening');
-  const shutdown = (signal: string): void => {
-    log.info({ signal }, 'shutting down');
-    void service.close().finally(() => process.exit(0));
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-} catch (err) {
-  process.stderr.write(`integration-backend: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-}
+await serve(process.env);

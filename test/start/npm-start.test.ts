@@ -1,7 +1,7 @@
-// `npm start` runs the esbuild bundle; this proves the bundle is whole: it starts with no
+// `npm start` runs the esbuild bundle (built by test/support/build-once.ts); this proves the bundle is whole: it starts with no
 // configuration, serves health, Swagger UI's files from swagger-ui-dist and the
 // standard error body, and stops on SIGTERM.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,11 +15,6 @@ const freePort = (): Promise<number> =>
       s.close(() => resolve(port));
     });
   });
-
-// What `npm start` runs, built once for every test in this file.
-beforeAll(() => {
-  execFileSync(process.execPath, ['scripts/bundle.mjs'], { stdio: 'inherit' });
-});
 
 describe('the bundle npm start runs', () => {
   let child: ReturnType<typeof spawn>;

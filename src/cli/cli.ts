@@ -1,0 +1,173 @@
+/**
+ * `integration-backend`: the command line. Every subcommand reads the same environment
+ * as the service (docs/configuration.md). Exit codes: 0 done, 1 failed (bad
+ * configuration, unreachable database), 2 wrong usage.
+ */
+import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import * as E from 'fp-ts/lib/Either.js';
+import { TenantId } from '../domain/tenant.js';
+import { loadConfig, type Config } from '../composition/config.js';
+import { readPackageVersion } from '../composition/package-info.js';
+
+export const USAGE = `Usage: integration-backend <command> [options]
+
+Commands:
+  serve                              Start the HTTP service (REST API, /docs, /mcp) on PORT (default 3001).
+  migrate                            Create or upgrade the database schema in INTEGRATION_DB_URL, then exit.
+  mcp --tenant <id>                  Serve the agent tools for one tenant over MCP on stdin/stdout.
+  connections list [--tenant <id>]   List stored connections (every tenant's without --tenant); never a token.
+           [--json]                  ... as a JSON array instead of a table.
+
+Options:
+  -h, --help                         Show this help (also after a command).
+  -v, --version                      Print the version.
+
+Configuration comes from the environment, as for the service: see docs/configuration.md.
+`;
+
+class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const HELP: Options = { help: { type: 'boolean', short: 'h' } };
+
+/** Parses a command's flags strictly: an unknown flag or a stray argument is a usage error. */
+const flags = (args: readonly string[], options: Options): Record<string, string | boolean | undefined> => {
+  try {
+    return parseArgs({ args: [...args], options: { ...HELP, ...options }, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+};
+
+const tenantFlag = (value: string | boolean | undefined, required: boolean): TenantId | undefined => {
+  if (value === undefined) {
+    if (required) throw new UsageError('--tenant <id> is required.');
+    return undefined;
+  }
+  if (typeof value !== 'string' || !TenantId.is(value)) {
+    throw new UsageError('--tenant must be 1-128 characters of letters, digits, ".", "_", ":" or "-".');
+  }
+  return value;
+};
+
+const configFrom = (env: NodeJS.ProcessEnv): Config => {
+  const config = loadConfig(env);
+  if (E.isLeft(config)) throw new Error(config.left);
+  return config.right;
+};
+
+const describeDatabase = (config: Config): string => config.database.filename;
+
+async function migrateCommand(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = configFrom(env);
+  const { openDatabase } = await import('../adapters/kysely/database.js');
+  const db = await openDatabase(config.database);
+  await db.close();
+  process.stdout.write(
+    db.applied.length > 0
+      ? `Migrated ${describeDatabase(config)}: applied ${db.applied.join(', ')}.\n`
+      : `${describeDatabase(config)} is up to date; nothing to apply.\n`,
+  );
+}
+
+async function listConnectionsCommand(env: NodeJS.ProcessEnv, tenant: TenantId | undefined, asJson: boolean): Promise<void> {
+  const config = configFrom(env);
+  const file = config.database.filename;
+  if (file !== ':memory:' && !fs.existsSync(file)) {
+    throw new Error(`There is no database at ${file}; start the service or run "integration-backend migrate" first.`);
+  }
+  const [{ openDatabase }, { KyselyConnectionStore }, { ListConnections }] = await Promise.all([
+    import('../adapters/kysely/database.js'),
+    import('../adapters/kysely/kysely-connection-store.js'),
+    import('../application/list-connections.js'),
+  ]);
+  const db = await openDatabase(config.database);
+  try {
+    const listed = await new ListConnections({ connections: new KyselyConnectionStore(db.db) }).execute(tenant)();
+    if (E.isLeft(listed)) throw new Error(listed.left.message);
+    const rows = listed.right;
+    if (asJson) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    if (rows.length === 0) {
+      process.stdout.write(tenant === undefined ? 'No connections.\n' : `No connections for tenant ${tenant}.\n`);
+      return;
+    }
+    const table = [
+      ['TENANT', 'CONNECTOR', 'STATUS', 'AUTH', 'SITE', 'EXPIRES', 'UPDATED'],
+      ...rows.map((r) => [r.tenant_id, r.connector, r.status, r.auth_type ?? '-', r.site_url ?? '-', r.expires_at ?? '-', r.updated_at ?? '-']),
+    ];
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    process.stdout.write(table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+  } finally {
+    await db.close();
+  }
+}
+
+/** Runs one command line; resolves to the exit code (serve and mcp keep running instead). */
+export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case '-h':
+      case '--help':
+      case 'help':
+        if (rest.length > 0) throw new UsageError(`Unexpected argument: ${rest[0]}`);
+        process.stdout.write(USAGE);
+        return 0;
+      case '-v':
+      case '--version':
+        if (rest.length > 0) throw new UsageError(`Unexpected argument: ${rest[0]}`);
+        process.stdout.write(`${readPackageVersion()}\n`);
+        return 0;
+      case 'serve': {
+        if (flags(rest, {})['help']) return help();
+        const { serve } = await import('./serve.js');
+        await serve(env);
+        return -1;
+      }
+      case 'migrate':
+        if (flags(rest, {})['help']) return help();
+        await migrateCommand(env);
+        return 0;
+      case 'mcp': {
+        const values = flags(rest, { tenant: { type: 'string', short: 't' } });
+        if (values['help']) return help();
+        const tenant = tenantFlag(values['tenant'], true)!;
+        const { serveMcpOverStdio } = await import('./mcp-stdio.js');
+        await serveMcpOverStdio(configFrom(env), tenant);
+        return -1;
+      }
+      case 'connections': {
+        const [sub, ...args] = rest;
+        if (sub === '-h' || sub === '--help') return help();
+        if (sub !== 'list') throw new UsageError(sub === undefined ? 'connections needs a subcommand: list' : `Unknown subcommand: connections ${sub}`);
+        const values = flags(args, { tenant: { type: 'string', short: 't' }, json: { type: 'boolean' } });
+        if (values['help']) return help();
+        await listConnectionsCommand(env, tenantFlag(values['tenant'], false), values['json'] === true);
+        return 0;
+      }
+      case undefined:
+        throw new UsageError('No command given.');
+      default:
+        throw new UsageError(command.startsWith('-') ? `Unknown option: ${command}` : `Unknown command: ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`integration-backend: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`integration-backend: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+const help = (): number => {
+  process.stdout.write(USAGE);
+  return 0;
+};
