@@ -1,0 +1,53 @@
+/**
+ * `integration-backend`: the core. Domain types, the error union, the use cases and the
+ * ports they need. It loads none of the adapters' libraries (koa, @koa/router, undici,
+ * kysely, better-sqlite3, pino, tsyringe); only io-ts and fp-ts, which the use cases speak.
+ * See docs/embedding.md.
+ */
+
+// Domain
+export * from '../domain/errors.js';
+export * from '../domain/tenant.js';
+export * from '../domain/connector.js';
+export * from '../domain/connection.js';
+export * from '../domain/credentials.js';
+export * from '../domain/operations.js';
+export { decodeCursor, encodeCursor, pageOf, type CursorState, type Page } from '../domain/cursor.js';
+export { decodeStrictWith, decodeWith } from '../domain/decode.js';
+export { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
+export { buildIssueSearchJql, buildContentSearchCql, quoteCqlString, quoteJqlString } from '../domain/query-language.js';
+export { markdownToAdf, isAdfDoc, type AdfDoc } from '../domain/markup/adf.js';
+export { markdownToStorage } from '../domain/markup/confluence-storage.js';
+export { markdownToJiraWiki } from '../domain/markup/jira-wiki.js';
+
+// Ports: what an embedder implements (or takes from the adapter entries)
+export type { AccessProvider } from '../application/ports/access-provider.js';
+export type * from '../application/ports/atlassian-authorization.js';
+export type * from '../application/ports/atlassian-gateways.js';
+export type { Cipher } from '../application/ports/cipher.js';
+export type { Clock } from '../application/ports/clock.js';
+export type * from '../application/ports/connection-store.js';
+export { silentLogger, type Logger } from '../application/ports/logger.js';
+export type * from '../application/ports/oauth-nonce-store.js';
+export type * from '../application/ports/service-meta-store.js';
+export type * from '../application/ports/site-url-guard.js';
+export type * from '../application/ports/state-signer.js';
+
+// Use cases
+export * from '../application/jira-operations.js';
+export * from '../application/confluence-operations.js';
+export * from '../application/operation-inputs.js';
+export * from '../application/tools.js';
+export { withAccess } from '../application/with-access.js';
+export { RefreshCredentials, type RefreshSettings } from '../application/refresh-credentials.js';
+export { StartJiraAuthorization } from '../application/start-jira-authorization.js';
+export { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
+export { SaveAccessToken } from '../application/save-access-token.js';
+export { UpdateConnection } from '../application/update-connection.js';
+export { EnsureEncryptionKey } from '../application/ensure-encryption-key.js';
+export { ListConnectors } from '../application/list-connectors.js';
+export { ListConnections, type TenantConnectionView } from '../application/list-connections.js';
+export { GetConnection } from '../application/get-connection.js';
+export { DeleteConnection } from '../application/delete-connection.js';
+export { GetServiceHealth, type ServiceFacts, type ServiceHealth } from '../application/get-service-health.js';
+export type { OAuthSettings } from '../application/oauth-settings.js';

@@ -1,0 +1,7 @@
+/**
+ * `integration-backend/memory`: in-process adapters for tests, demos and embedders that
+ * keep connections elsewhere. Nothing here survives a restart.
+ */
+export { InMemoryConnectionStore } from '../adapters/memory/in-memory-connection-store.js';
+export { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
+export { systemClock } from '../adapters/system/system-clock.js';
