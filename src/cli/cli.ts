@@ -64,6 +64,9 @@ const describeDatabase = (config: Config): string => config.database.filename;
 
 async function migrateCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const config = configFrom(env);
+  if (config.database.filename === ':memory:') {
+    throw new Error('INTEGRATION_DB_URL names an in-memory database, which lives only as long as one process; there is nothing to migrate.');
+  }
   const { openDatabase } = await import('../adapters/kysely/database.js');
   const db = await openDatabase(config.database);
   await db.close();
@@ -77,15 +80,17 @@ async function migrateCommand(env: NodeJS.ProcessEnv): Promise<void> {
 async function listConnectionsCommand(env: NodeJS.ProcessEnv, tenant: TenantId | undefined, asJson: boolean): Promise<void> {
   const config = configFrom(env);
   const file = config.database.filename;
-  if (file !== ':memory:' && !fs.existsSync(file)) {
+  if (file === ':memory:') throw new Error('INTEGRATION_DB_URL names an in-memory database; there are no stored connections to list.');
+  if (!fs.existsSync(file)) {
     throw new Error(`There is no database at ${file}; start the service or run "integration-backend migrate" first.`);
   }
-  const [{ openDatabase }, { KyselyConnectionStore }, { ListConnections }] = await Promise.all([
+  const [{ openDatabaseReadOnly }, { KyselyConnectionStore }, { ListConnections }] = await Promise.all([
     import('../adapters/kysely/database.js'),
     import('../adapters/kysely/kysely-connection-store.js'),
     import('../application/list-connections.js'),
   ]);
-  const db = await openDatabase(config.database);
+  // Listing only looks: read-only, no migration, no WAL switch.
+  const db = await openDatabaseReadOnly(file);
   try {
     const listed = await new ListConnections({ connections: new KyselyConnectionStore(db.db) }).execute(tenant)();
     if (E.isLeft(listed)) throw new Error(listed.left.message);

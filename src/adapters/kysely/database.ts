@@ -48,6 +48,36 @@ export function connectSqlite(filename: string): Kysely<Database> {
 }
 
 /**
+ * Opens an existing database read-only, for looking without touching: no file or
+ * directory is created, no pragma or migration is written. Refuses a file that is not at
+ * the current schema (another application's database, or one that needs `migrate`).
+ */
+export async function openDatabaseReadOnly(filename: string): Promise<OpenedDatabase> {
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(filename, { readonly: true, fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
+  } catch (err) {
+    throw new Error(`Cannot open ${filename}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const expected = Object.keys(await migrationProvider.getMigrations());
+  const hasLedger = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'").get() !== undefined;
+  const done = new Set(
+    hasLedger ? (sqlite.prepare('select name from kysely_migration').all() as Array<{ name: string }>).map((r) => r.name) : [],
+  );
+  const pending = expected.filter((name) => !done.has(name));
+  if (pending.length > 0) {
+    await db.destroy();
+    throw new Error(
+      hasLedger
+        ? `${filename} needs migrations ${pending.join(', ')}; run "integration-backend migrate" first.`
+        : `${filename} is not an integration-backend database (it has no migration history); run "integration-backend migrate" to create one.`,
+    );
+  }
+  return { db, location: { dialect: 'sqlite', filename }, applied: [], close: () => db.destroy() };
+}
+
+/**
  * Kysely's SQLite driver prepares every statement anew; the service runs the same few
  * statements on every request, so prepared statements are kept by their SQL text. The
  * cache is bounded and statements are only ever used synchronously, so sharing is safe.
