@@ -1,0 +1,103 @@
+/** Helpers shared by the MCP tests: reading tool results, and the tool list both transports must serve. */
+import { expect } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { FakeIssue } from '../support/fake-atlassian.js';
+
+export const TOOL_NAMES = [
+  'jira_list_projects',
+  'jira_search_issues',
+  'jira_create_issue',
+  'confluence_list_spaces',
+  'confluence_search',
+  'confluence_create_page',
+];
+export const WRITE_TOOLS = ['jira_create_issue', 'confluence_create_page'];
+export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));
+
+/** A tool as GET /connectors/tools (InvokeTool.list) describes it. */
+export interface ToolDescription {
+  readonly name: string;
+  readonly description: string;
+  readonly input_schema: Record<string, unknown>;
+  readonly read_only: boolean;
+}
+
+export interface ErrorBody {
+  status: 'error';
+  code: string;
+  message: string;
+  retry_after?: number;
+  details?: Record<string, string>;
+}
+
+/**
+ * Asserts that an MCP tool list is exactly the given descriptions: same order, names,
+ * descriptions and input schemas, with the annotations derived from read_only.
+ */
+export function expectSameTools(listed: readonly Tool[], described: readonly ToolDescription[]): void {
+  expect(listed.map((t) => t.name)).toEqual(described.map((d) => d.name));
+  for (const d of described) {
+    const t = listed.find((x) => x.name === d.name)!;
+    expect(t.description, d.name).toBe(d.description);
+    expect(t.inputSchema, d.name).toEqual(d.input_schema);
+    expect(t.annotations, d.name).toEqual({
+      readOnlyHint: d.read_only,
+      destructiveHint: false,
+      idempotentHint: d.read_only,
+      openWorldHint: true,
+    });
+  }
+}
+
+/** What Client.callTool resolves to (its type also admits the pre-2024-11 `toolResult` form). */
+export type CallOutcome = Awaited<ReturnType<Client['callTool']>>;
+
+const asCallToolResult = (outcome: CallOutcome): CallToolResult => {
+  if (!Array.isArray(outcome.content)) throw new Error(`not a tools/call result: ${JSON.stringify(outcome)}`);
+  return outcome as CallToolResult;
+};
+
+/** The JSON in a result's single text content item; checks structuredContent carries the same value. */
+export function textJson(outcome: CallOutcome): unknown {
+  const result = asCallToolResult(outcome);
+  expect(result.content).toHaveLength(1);
+  const item = result.content[0]!;
+  expect(item.type).toBe('text');
+  const parsed: unknown = JSON.parse((item as { text: string }).text);
+  expect(result.structuredContent).toEqual(parsed);
+  return parsed;
+}
+
+/** A successful tool result's value (not isError). */
+export function okResult<T = Record<string, unknown>>(result: CallOutcome): T {
+  expect(result.isError ?? false, JSON.stringify(result.content)).toBe(false);
+  return textJson(result) as T;
+}
+
+/** A failed tool result: isError, and the standard error body with this code. */
+export function errorResult(result: CallOutcome, code: string): ErrorBody {
+  expect(result.isError, JSON.stringify(result.content)).toBe(true);
+  const body = textJson(result) as ErrorBody;
+  expect(body.status).toBe('error');
+  expect(body.code).toBe(code);
+  expect(typeof body.message).toBe('string');
+  expect(body.message.length).toBeGreaterThan(0);
+  // The same keys the HTTP error body has, no more.
+  const allowed = ['status', 'code', 'message', 'retry_after', 'details'];
+  expect(Object.keys(body).filter((k) => !allowed.includes(k))).toEqual([]);
+  if (code !== 'RATE_LIMITED') expect(body.retry_after).toBeUndefined();
+  return body;
+}
+
+/** A seeded issue no default fake issue resembles, so a search for it finds exactly it. */
+export const zebraIssue = (): FakeIssue => ({
+  id: '29999',
+  key: 'OPS-999',
+  summary: 'Zebra crossing sensor drops packets',
+  status: 'In Progress',
+  issueType: 'Bug',
+  assignee: 'Priya Raman',
+  updated: '2026-11-21T08:00:00.000+0000',
+  projectKey: 'OPS',
+});
