@@ -183,6 +183,49 @@ export function describeConnectionStoreContract(name: string, factory: () => Pro
       expect(await ok(store.list('tenant-c' as TenantId))).toEqual([]);
     });
 
+    it('lists every tenant with listAll, ordered by tenant id (code-unit order) then connector', async () => {
+      expect(await ok(store.listAll())).toEqual([]);
+      // Saved out of order; 'Zeta' sorts before 'alpha' by code unit (not by locale), and
+      // 'tenant-a' before 'tenant-a.b'. A deleted row is gone; one without credentials is listed.
+      const rows: ConnectionDraft[] = [
+        draft({ tenantId: B, connector: 'jira' }),
+        draft({ tenantId: 'tenant-a.b' as TenantId, connector: 'confluence' }),
+        draft({ tenantId: A, connector: 'jira', credentials: null, status: 'needs_reauth' }),
+        draft({ tenantId: 'alpha' as TenantId, connector: 'jira' }),
+        draft({ tenantId: 'alpha' as TenantId, connector: 'confluence' }),
+        draft({ tenantId: B, connector: 'confluence', siteUrl: 'https://b.atlassian.net/wiki' }),
+        draft({ tenantId: 'Zeta' as TenantId, connector: 'confluence' }),
+        draft({ tenantId: A, connector: 'confluence' }),
+      ];
+      for (const [i, d] of rows.entries()) await ok(store.save(d, new Date(T0.getTime() + i * 1000)));
+      await ok(store.save(draft({ tenantId: B, connector: 'jira', siteUrl: 'https://b2.atlassian.net' }), T2));
+      await ok(store.delete('alpha' as TenantId, 'jira'));
+
+      const all = await ok(store.listAll());
+      expect(all.map((c) => [c.tenantId, c.connector])).toEqual([
+        ['Zeta', 'confluence'],
+        ['alpha', 'confluence'],
+        [A, 'confluence'],
+        [A, 'jira'],
+        ['tenant-a.b', 'confluence'],
+        [B, 'confluence'],
+        [B, 'jira'],
+      ]);
+      // Whole rows, as find answers them: the replaced row at version 2, nulls kept.
+      for (const row of all) expect(row).toEqual(await ok(store.find(row.tenantId, row.connector)));
+      expect(all.find((c) => c.tenantId === B && c.connector === 'jira')).toMatchObject({
+        siteUrl: 'https://b2.atlassian.net',
+        version: 2,
+        updatedAt: T2,
+      });
+      expect(all.find((c) => c.tenantId === A && c.connector === 'jira')).toMatchObject({
+        credentials: null,
+        status: 'needs_reauth',
+      });
+      // Per-tenant listing is unaffected: still one tenant's rows only.
+      expect((await ok(store.list(A))).map((c) => c.tenantId)).toEqual([A, A]);
+    });
+
     it("isolates tenants: B never sees, updates or deletes A's row", async () => {
       const a = await ok(store.save(draft(), T0));
       expect(await ok(store.find(B, 'jira'))).toBeUndefined();
