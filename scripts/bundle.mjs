@@ -3,7 +3,11 @@
 // few hundred modules halves start-up time (see docs/performance.md). Code split: what only
 // one command needs (the MCP SDK, the CLI's commands) loads when that command runs.
 // Native and worker-thread packages stay external.
+import fs from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: clear the last build so no stale chunk is shipped.
+fs.rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: { main: 'src/main.ts', cli: 'src/cli/main.ts' },
