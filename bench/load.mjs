@@ -7,17 +7,20 @@ const concurrency = Number(process.env.CONCURRENCY ?? 32);
 const durationMs = Number(process.env.DURATION_MS ?? 4000);
 const warmupMs = Number(process.env.WARMUP_MS ?? 1000);
 const headers = JSON.parse(process.env.HEADERS ?? '{}');
+// A POST body (the MCP benchmark); GET without one.
+const body = process.env.BODY;
+const method = body === undefined ? 'GET' : 'POST';
 const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
 const once = () =>
   new Promise((resolve) => {
     const started = process.hrtime.bigint();
-    const req = http.request(target, { agent, headers }, (res) => {
+    const req = http.request(target, { agent, headers, method }, (res) => {
       res.resume();
       res.on('end', () => resolve({ ok: res.statusCode === 200, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
     });
     req.on('error', () => resolve({ ok: false, ms: 0 }));
-    req.end();
+    req.end(body);
   });
 
 async function run(ms, record) {

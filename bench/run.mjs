@@ -4,6 +4,8 @@
 //   2. search: GET /connectors/jira/search through the full service vs bench/minimal-proxy.mjs,
 //      both calling the same upstream (50 issues). Servers on core 0, load generator and
 //      upstream on core 1, runs interleaved, medians printed.
+//   3. mcp: the same search as an MCP tools/call on POST /mcp (a fresh stateless MCP server
+//      per request) vs the REST route, on one service process: what the protocol costs.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -123,11 +125,18 @@ async function seedConnection(dbFile, key, upstreamUrl) {
   void upstreamUrl;
 }
 
-function load(target, headers) {
+function load(target, headers, body) {
   return new Promise((resolve, reject) => {
     const [c, a] = pinned(1, process.execPath, [path.join(here, 'load.mjs')]);
     const child = spawn(c, a, {
-      env: { ...process.env, TARGET: target, HEADERS: JSON.stringify(headers), DURATION_MS: String(DURATION_MS), CONCURRENCY: String(CONCURRENCY) },
+      env: {
+        ...process.env,
+        TARGET: target,
+        HEADERS: JSON.stringify(headers),
+        DURATION_MS: String(DURATION_MS),
+        CONCURRENCY: String(CONCURRENCY),
+        ...(body === undefined ? {} : { BODY: body }),
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -136,12 +145,13 @@ function load(target, headers) {
   });
 }
 
-async function searchBench(tmp) {
+/** The upstream (core 1) and the service (core 0) with a seeded tenant "bench". */
+async function startServiceWithUpstream(tmp, name) {
   const upstream = start(1, process.execPath, [path.join(here, 'upstream.mjs')], {}, { quiet: false });
   const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
 
   const key = randomBytes(32);
-  const dbFile = path.join(tmp, 'search.db');
+  const dbFile = path.join(tmp, `${name}.db`);
   await seedConnection(dbFile, key, upstreamUrl);
 
   const servicePort = await freePort();
@@ -154,9 +164,23 @@ async function searchBench(tmp) {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     LOG_PRETTY: 'false',
   });
+  await waitFor(`http://127.0.0.1:${servicePort}/healthz`);
+  return { upstream, upstreamUrl, service, servicePort };
+}
+
+const summary = (rs) => ({
+  rps: median(rs.map((r) => r.rps)),
+  p50: median(rs.map((r) => r.p50)),
+  p99: median(rs.map((r) => r.p99)),
+  cpuMsPerReq: median(rs.map((r) => r.cpuPerReq)),
+  rssMiB: median(rs.map((r) => r.rss)),
+  errors: rs.reduce((n, r) => n + r.errors, 0),
+});
+
+async function searchBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'search');
   const proxyPort = await freePort();
   const proxy = start(0, process.execPath, [path.join(here, 'minimal-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
-  await waitFor(`http://127.0.0.1:${servicePort}/healthz`);
   await sleep(200);
 
   const query = '/connectors/jira/search?q=cache%20invalidation&limit=50';
@@ -179,15 +203,41 @@ async function searchBench(tmp) {
     }
   }
   for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
-  const summary = (rs) => ({
-    rps: median(rs.map((r) => r.rps)),
-    p50: median(rs.map((r) => r.p50)),
-    p99: median(rs.map((r) => r.p99)),
-    cpuMsPerReq: median(rs.map((r) => r.cpuPerReq)),
-    rssMiB: median(rs.map((r) => r.rss)),
-    errors: rs.reduce((n, r) => n + r.errors, 0),
-  });
   return { service: summary(results.service), proxy: summary(results.proxy), rounds: results };
+}
+
+async function mcpBench(tmp) {
+  const { upstream, service, servicePort } = await startServiceWithUpstream(tmp, 'mcp');
+  const rest = `http://127.0.0.1:${servicePort}/connectors/jira/search?q=cache%20invalidation&limit=50`;
+  const mcp = `http://127.0.0.1:${servicePort}/mcp`;
+  const call = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'jira_search_issues', arguments: { q: 'cache invalidation', limit: 50 } },
+  });
+  const mcpHeaders = { 'x-tenant-id': 'bench', 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  await sleep(200);
+  const restBody = await (await fetch(rest, { headers: { 'x-tenant-id': 'bench' } })).json();
+  const answer = await fetch(mcp, { method: 'POST', headers: mcpHeaders, body: call });
+  const mcpBody = await answer.json();
+  if (answer.status !== 200 || JSON.stringify(mcpBody.result?.structuredContent) !== JSON.stringify(restBody)) {
+    throw new Error(`/mcp and the REST route disagree: ${answer.status} ${JSON.stringify(mcpBody).slice(0, 300)}`);
+  }
+  const results = { rest: [], mcp: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, target, headers, body] of [
+      ['rest', rest, { 'x-tenant-id': 'bench' }, undefined],
+      ['mcp', mcp, mcpHeaders, call],
+    ]) {
+      const cpu0 = cpuMs(service.pid);
+      const r = await load(target, headers, body);
+      const cpu1 = cpuMs(service.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(service.pid) });
+    }
+  }
+  for (const c of [service, upstream]) c.kill('SIGTERM');
+  return { rest: summary(results.rest), mcp: summary(results.mcp) };
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-bench-'));
@@ -213,6 +263,18 @@ try {
     console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
     console.log(`resident memory under load, ratio service/proxy ${(r.service.rssMiB / r.proxy.rssMiB).toFixed(2)}`);
     if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'mcp') {
+    const r = await mcpBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== jira_search_issues as MCP tools/call on POST /mcp vs GET /connectors/jira/search, one service (medians) ==');
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['REST route', r.rest], ['MCP /mcp', r.mcp]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    console.log(`throughput ratio mcp/rest ${(r.mcp.rps / r.rest.rps).toFixed(2)}`);
+    console.log(`cpu per request ratio mcp/rest ${(r.mcp.cpuMsPerReq / r.rest.cpuMsPerReq).toFixed(2)}`);
+    if (r.rest.errors + r.mcp.errors > 0) console.log(`errors: rest ${r.rest.errors}, mcp ${r.mcp.errors}`);
   }
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });

@@ -5,6 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeTool, ToolDescription } from '../../application/tools.js';
 import type { TenantId } from '../../domain/tenant.js';
@@ -31,6 +32,13 @@ export const toMcpTool = (d: ToolDescription): Tool => ({
   },
 });
 
+/**
+ * The SDK builds an Ajv instance for every Server unless given one; over stateless HTTP
+ * that is one per request and cost about a tenth of the CPU of a tool call. One per
+ * process serves every server (it only validates elicitation schemas, which we never send).
+ */
+let sharedValidator: AjvJsonSchemaValidator | undefined;
+
 const text = (value: unknown): CallToolResult['content'] => [{ type: 'text', text: JSON.stringify(value) }];
 
 /**
@@ -44,6 +52,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
     { name: opts.name ?? 'integration-backend', version: opts.version },
     {
       capabilities: { tools: { listChanged: false } },
+      jsonSchemaValidator: (sharedValidator ??= new AjvJsonSchemaValidator()),
       instructions:
         'Jira and Confluence for one tenant. Tool errors come back as results with isError and a JSON body {status, code, message, retry_after?}; on RATE_LIMITED wait retry_after seconds, on NOT_CONNECTED or TOKEN_EXPIRED ask the user to connect Atlassian.',
     },
