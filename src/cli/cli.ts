@@ -60,37 +60,35 @@ const configFrom = (env: NodeJS.ProcessEnv): Config => {
   return config.right;
 };
 
-const describeDatabase = (config: Config): string => config.database.filename;
+const isInMemory = (config: Config): boolean => config.database.dialect === 'sqlite' && config.database.filename === ':memory:';
 
 async function migrateCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const config = configFrom(env);
-  if (config.database.filename === ':memory:') {
+  if (isInMemory(config)) {
     throw new Error('INTEGRATION_DB_URL names an in-memory database, which lives only as long as one process; there is nothing to migrate.');
   }
-  const { openDatabase } = await import('../adapters/kysely/database.js');
+  const { openDatabase, describeLocation } = await import('../adapters/kysely/database.js');
   const db = await openDatabase(config.database);
   await db.close();
+  const name = describeLocation(config.database);
   process.stdout.write(
-    db.applied.length > 0
-      ? `Migrated ${describeDatabase(config)}: applied ${db.applied.join(', ')}.\n`
-      : `${describeDatabase(config)} is up to date; nothing to apply.\n`,
+    db.applied.length > 0 ? `Migrated ${name}: applied ${db.applied.join(', ')}.\n` : `${name} is up to date; nothing to apply.\n`,
   );
 }
 
 async function listConnectionsCommand(env: NodeJS.ProcessEnv, tenant: TenantId | undefined, asJson: boolean): Promise<void> {
   const config = configFrom(env);
-  const file = config.database.filename;
-  if (file === ':memory:') throw new Error('INTEGRATION_DB_URL names an in-memory database; there are no stored connections to list.');
-  if (!fs.existsSync(file)) {
-    throw new Error(`There is no database at ${file}; start the service or run "integration-backend migrate" first.`);
+  if (isInMemory(config)) throw new Error('INTEGRATION_DB_URL names an in-memory database; there are no stored connections to list.');
+  if (config.database.dialect === 'sqlite' && !fs.existsSync(config.database.filename)) {
+    throw new Error(`There is no database at ${config.database.filename}; start the service or run "integration-backend migrate" first.`);
   }
-  const [{ openDatabaseReadOnly }, { KyselyConnectionStore }, { ListConnections }] = await Promise.all([
+  const [{ openDatabaseForReading }, { KyselyConnectionStore }, { ListConnections }] = await Promise.all([
     import('../adapters/kysely/database.js'),
     import('../adapters/kysely/kysely-connection-store.js'),
     import('../application/list-connections.js'),
   ]);
-  // Listing only looks: read-only, no migration, no WAL switch.
-  const db = await openDatabaseReadOnly(file);
+  // Listing only looks: SQLite read-only, no migration, no WAL switch.
+  const db = await openDatabaseForReading(config.database);
   try {
     const listed = await new ListConnections({ connections: new KyselyConnectionStore(db.db) }).execute(tenant)();
     if (E.isLeft(listed)) throw new Error(listed.left.message);

@@ -54,20 +54,62 @@ const logLevel = t.keyof(
   'one of fatal, error, warn, info, debug, trace, silent',
 );
 
-export type DatabaseConfig = { readonly dialect: 'sqlite'; readonly filename: string };
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite'; readonly filename: string }
+  | {
+      readonly dialect: 'postgres';
+      /** A libpq connection URL (`postgresql://user:password@host:5432/db?sslmode=require`). */
+      readonly url: string;
+      /** The same URL without its password, for messages and logs. */
+      readonly display: string;
+    };
+
+const POSTGRES_SCHEME = /^(postgres|postgresql)(\+[a-z0-9_]+)?:\/\//i;
+
+/** The URL with the password replaced, so it can be shown. */
+export const redactDatabaseUrl = (url: string): string => {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the PostgreSQL URL';
+  }
+};
 
 /**
  * The SQLAlchemy URL forms the FastAPI service used: `sqlite:///relative.db`,
- * `sqlite:////absolute/path.db` and `sqlite:///:memory:`.
+ * `sqlite:////absolute/path.db`, `sqlite:///:memory:`, and PostgreSQL as
+ * `postgresql://user:password@host:5432/db` (also `postgres://` and SQLAlchemy's
+ * driver-qualified `postgresql+psycopg2://`, `postgresql+asyncpg://`, ...).
  */
 export const parseDatabaseUrl = (url: string): E.Either<string, DatabaseConfig> => {
-  const m = /^sqlite:\/\/\/(.+)$/.exec(url.trim());
+  const trimmed = url.trim();
+  const expected =
+    'sqlite:///relative.db, sqlite:////absolute/path.db, sqlite:///:memory: or postgresql://user:password@host:5432/database';
+  if (POSTGRES_SCHEME.test(trimmed)) {
+    const normalized = trimmed.replace(POSTGRES_SCHEME, 'postgresql://');
+    let parsed: URL;
+    try {
+      parsed = new URL(normalized);
+    } catch {
+      return E.left(`INTEGRATION_DB_URL is not a valid PostgreSQL URL; expected ${expected}`);
+    }
+    if (parsed.hostname === '' && !parsed.searchParams.has('host')) {
+      return E.left(`INTEGRATION_DB_URL must name the PostgreSQL host (postgresql://user:password@host:5432/database)`);
+    }
+    if (parsed.pathname.replace(/^\//, '') === '') {
+      return E.left(`INTEGRATION_DB_URL must name the PostgreSQL database (postgresql://user:password@host:5432/database)`);
+    }
+    return E.right({ dialect: 'postgres', url: normalized, display: redactDatabaseUrl(normalized) });
+  }
+  const m = /^sqlite:\/\/\/(.+)$/.exec(trimmed);
   if (!m?.[1]) {
-    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1];
     return E.left(
       scheme && scheme !== 'sqlite'
-        ? `INTEGRATION_DB_URL uses the unsupported scheme "${scheme}"; expected sqlite:///relative.db, sqlite:////absolute/path.db or sqlite:///:memory:`
-        : 'INTEGRATION_DB_URL must look like sqlite:///relative.db, sqlite:////absolute/path.db or sqlite:///:memory:',
+        ? `INTEGRATION_DB_URL uses the unsupported scheme "${scheme}"; expected ${expected}`
+        : `INTEGRATION_DB_URL must look like ${expected}`,
     );
   }
   const rest = m[1];
@@ -76,10 +118,10 @@ export const parseDatabaseUrl = (url: string): E.Either<string, DatabaseConfig> 
 };
 
 const databaseUrl = new t.Type<DatabaseConfig, string, unknown>(
-  'a sqlite:/// URL',
+  'a sqlite:/// or postgresql:// URL',
   (u): u is DatabaseConfig => typeof u === 'object' && u !== null && 'dialect' in u,
   (u, c) => (typeof u === 'string' ? pipe(parseDatabaseUrl(u), E.fold((msg) => t.failure(u, c, msg), t.success)) : t.failure(u, c)),
-  (d) => `sqlite:///${d.filename}`,
+  (d) => (d.dialect === 'sqlite' ? `sqlite:///${d.filename}` : d.url),
 );
 
 export const DEFAULT_JIRA_SCOPES = [

@@ -138,6 +138,13 @@ const singleton = <T>(c: DependencyContainer, token: symbol, make: (c: Dependenc
 export async function createService(config: Config, overrides: Overrides = {}): Promise<Service> {
   const c = rootContainer.createChildContainer();
   const log = overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty ?? process.stdout.isTTY === true });
+  if (config.database.dialect === 'postgres' && config.encryption.key === '' && !overrides.cipher && !overrides.connections) {
+    // Beside SQLite a key file is generated; a shared database has no "beside", and instances
+    // with keys of their own could not read each other's credentials.
+    throw new Error(
+      'INTEGRATION_DB_URL is PostgreSQL, so INTEGRATION_ENCRYPTION_KEY must be set (base64 of 32 bytes, the same on every instance); generate one with: openssl rand -base64 32',
+    );
+  }
   let database: OpenedDatabase | undefined;
   if (!overrides.connections) database = await openDatabase(config.database);
 
@@ -156,7 +163,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   );
   singleton<Cipher>(c, TOKENS.Cipher, () => {
     if (overrides.cipher) return overrides.cipher;
-    const file = config.database.filename;
+    const file = config.database.dialect === 'sqlite' ? config.database.filename : ':memory:';
     const keys = resolveEncryptionKeys({
       key: config.encryption.key,
       previousKey: config.encryption.previousKey,

@@ -236,8 +236,8 @@ describe('migrate', () => {
   it.each<[string, Record<string, string>, RegExp]>([
     [
       'an unsupported database scheme',
-      { INTEGRATION_DB_URL: 'postgres://user:pw@db.example/app' },
-      /INTEGRATION_DB_URL uses the unsupported scheme "postgres"/,
+      { INTEGRATION_DB_URL: 'mysql://user:pw@db.example/app' },
+      /INTEGRATION_DB_URL uses the unsupported scheme "mysql"/,
     ],
     [
       'a malformed database URL',
@@ -624,11 +624,11 @@ describe('serve', () => {
 
   it('with bad configuration exits 1 with the message instead of listening', async () => {
     const dir = newDir();
-    const r = await cli(['serve'], { cwd: dir, env: { PORT: '0', INTEGRATION_DB_URL: 'postgresql://db.example/app' } });
+    const r = await cli(['serve'], { cwd: dir, env: { PORT: '0', INTEGRATION_DB_URL: 'mysql://db.example/app' } });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(
-      /^integration-backend: Invalid configuration: INTEGRATION_DB_URL uses the unsupported scheme "postgresql"/,
+      /^integration-backend: Invalid configuration: INTEGRATION_DB_URL uses the unsupported scheme "mysql"/,
     );
     expect(fs.readdirSync(dir)).toEqual([]);
   });

@@ -211,7 +211,7 @@ export const late: Clock = { now: () => 'today' }; // @error a Date
 void access.access(DEFAULT_TENANT, 'bitbucket'); // @error jira | confluence
 void new InMemoryConnectionStore().find(DEFAULT_TENANT); // @error the connector is missing
 void new AesGcmCipher('0123456789abcdef0123456789abcdef'); // @error a Buffer
-void openDatabase({ dialect: 'postgres', filename: 'x' }); // @error sqlite only
+void openDatabase({ dialect: 'mysql', filename: 'x' }); // @error sqlite or postgres only
 createAtlassianGateways({ timeoutMs: '10s' }); // @error a number
 void createService(config, { jira: 'nope' }); // @error a JiraGateway
 createMcpServer({ tenantId: DEFAULT_TENANT, version: '1.0.0' }); // @error tools is missing

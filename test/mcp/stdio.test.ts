@@ -362,9 +362,9 @@ describe('MCP over stdio (integration-backend mcp --tenant <id>)', () => {
   });
 
   it('a bad configuration exits 1 with the message on stderr and nothing on stdout', async () => {
-    const res = await runCli(['mcp', '--tenant', 'acme'], env({ INTEGRATION_DB_URL: 'postgres://db/app' }), dir);
+    const res = await runCli(['mcp', '--tenant', 'acme'], env({ INTEGRATION_DB_URL: 'mysql://db/app' }), dir);
     expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toContain('INTEGRATION_DB_URL uses the unsupported scheme "postgres"');
+    expect(res.stderr).toContain('INTEGRATION_DB_URL uses the unsupported scheme "mysql"');
   });
 });

@@ -21,7 +21,7 @@ describe('configuration defaults', () => {
     expect(c.port).toBe(3001);
     expect(c.host).toBe('0.0.0.0');
     expect(c.database).toEqual({ dialect: 'sqlite', filename: path.resolve('integration.db') });
-    expect(path.isAbsolute(c.database.filename)).toBe(true);
+    expect(c.database.dialect === 'sqlite' && path.isAbsolute(c.database.filename)).toBe(true);
     expect(c.bodyLimitBytes).toBe(1024 * 1024);
     expect(c.logLevel).toBe('info');
     expect(c.corsOrigins).toEqual([]);
@@ -90,9 +90,9 @@ describe('configuration refusals', () => {
   });
 
   it('refuses a bad INTEGRATION_DB_URL with a message that reads well', () => {
-    const msg = leftOf(loadConfig({ INTEGRATION_DB_URL: 'postgresql://db.example/app' }));
+    const msg = leftOf(loadConfig({ INTEGRATION_DB_URL: 'mysql://db.example/app' }));
     expect(msg).toContain('INTEGRATION_DB_URL');
-    expect(msg).toContain('unsupported scheme "postgresql"');
+    expect(msg).toContain('unsupported scheme "mysql"');
     expect(msg).not.toMatch(/must be (uses|must)/);
     const msg2 = leftOf(loadConfig({ INTEGRATION_DB_URL: 'garbage' }));
     expect(msg2).toContain('INTEGRATION_DB_URL must look like sqlite:///');
@@ -120,16 +120,28 @@ describe('parseDatabaseUrl', () => {
     );
   });
 
+  it.each([
+    ['postgresql://app:s3cret@db.example:5432/integration', 'postgresql://app:s3cret@db.example:5432/integration', 'postgresql://app:***@db.example:5432/integration'],
+    ['postgres://app@db.example/integration', 'postgresql://app@db.example/integration', 'postgresql://app@db.example/integration'],
+    // SQLAlchemy's driver-qualified forms, as the FastAPI service's users wrote them.
+    ['postgresql+psycopg2://app:pw@db/x?sslmode=require', 'postgresql://app:pw@db/x?sslmode=require', 'postgresql://app:***@db/x?sslmode=require'],
+    ['postgresql+asyncpg://app:pw@db/x', 'postgresql://app:pw@db/x', 'postgresql://app:***@db/x'],
+  ])('understands the PostgreSQL URL %j, shown without its password', (given, url, display) => {
+    expect(parseDatabaseUrl(given)).toEqual(E.right({ dialect: 'postgres', url, display }));
+  });
+
   it('understands sqlite:///:memory:', () => {
     expect(parseDatabaseUrl('sqlite:///:memory:')).toEqual(E.right({ dialect: 'sqlite', filename: ':memory:' }));
   });
 
   it.each([
-    ['postgresql://x', /unsupported scheme "postgresql"; expected sqlite:\/\/\/relative\.db/],
-    ['mysql://', /unsupported scheme "mysql"/],
+    ['mysql://x', /unsupported scheme "mysql"; expected sqlite:\/\/\/relative\.db, .* or postgresql:\/\/user:password@host:5432\/database/],
+    ['postgresql://', /not a valid PostgreSQL URL|must name the PostgreSQL host/],
+    ['postgresql://db.example', /must name the PostgreSQL database/],
+    ['postgresql://db.example/', /must name the PostgreSQL database/],
     [
       'sqlite://nope',
-      /must look like sqlite:\/\/\/relative\.db, sqlite:\/\/\/\/absolute\/path\.db or sqlite:\/\/\/:memory:/,
+      /must look like sqlite:\/\/\/relative\.db, sqlite:\/\/\/\/absolute\/path\.db, sqlite:\/\/\/:memory: or postgresql:\/\//,
     ],
     ['garbage', /must look like sqlite:\/\/\//],
     ['sqlite:///', /must look like sqlite:\/\/\//],
@@ -170,8 +182,28 @@ describe('the entry point', () => {
     expect(stdout).not.toContain('listening');
   });
 
+  it('with PostgreSQL and no INTEGRATION_ENCRYPTION_KEY, refuses to start before connecting, saying why', async () => {
+    // Port 1 on loopback: nothing listens, so reaching the connect step would say "Cannot reach".
+    const { code, stderr } = await run({ INTEGRATION_DB_URL: 'postgresql://app:s3cret@127.0.0.1:1/integration' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/INTEGRATION_DB_URL is PostgreSQL, so INTEGRATION_ENCRYPTION_KEY must be set/);
+    expect(stderr).not.toContain('Cannot reach');
+    expect(stderr).not.toContain('s3cret');
+  });
+
+  it('with an unreachable PostgreSQL server, stops with a message naming it without the password', async () => {
+    const { code, stderr, stdout } = await run({
+      INTEGRATION_DB_URL: 'postgresql://app:s3cret@127.0.0.1:1/integration',
+      INTEGRATION_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/failed to start: Cannot reach PostgreSQL at postgresql:\/\/app:\*\*\*@127\.0\.0\.1:1\/integration: /);
+    expect(stderr + stdout).not.toContain('s3cret');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('exits non-zero on an unsupported INTEGRATION_DB_URL, naming it', async () => {
-    const { code, stderr } = await run({ INTEGRATION_DB_URL: 'postgresql://x' });
+    const { code, stderr } = await run({ INTEGRATION_DB_URL: 'mysql://x' });
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(stderr).toContain('INTEGRATION_DB_URL');

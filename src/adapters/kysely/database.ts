@@ -1,12 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type SqliteDatabase } from 'kysely';
-import { migrationProvider } from './migrations.js';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import pg from 'pg';
+import { migrationProvider, pingQuery } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type DatabaseLocation =
-  | { readonly dialect: 'sqlite'; readonly filename: string /* ':memory:' or a path */ };
+  | { readonly dialect: 'sqlite'; readonly filename: string /* ':memory:' or a path */ }
+  | {
+      readonly dialect: 'postgres';
+      /** A libpq connection URL. */
+      readonly url: string;
+      /** The URL without its password, for messages. */
+      readonly display: string;
+      /** Connections in the pool (default 10). */
+      readonly poolSize?: number;
+    };
+
+/** How the database is named in messages: the file, or the URL without its password. */
+export const describeLocation = (location: DatabaseLocation): string =>
+  location.dialect === 'sqlite' ? location.filename : location.display;
 
 export interface OpenedDatabase {
   readonly db: Kysely<Database>;
@@ -24,8 +38,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
  * several processes on one SQLite file (see `migrate`).
  */
 export async function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase> {
-  const { filename } = location;
-  const db = connectSqlite(filename);
+  const db = location.dialect === 'sqlite' ? connectSqlite(location.filename) : await connectPostgres(location);
   let applied: readonly string[];
   try {
     applied = await migrate(db);
@@ -34,6 +47,27 @@ export async function openDatabase(location: DatabaseLocation): Promise<OpenedDa
     throw err;
   }
   return { db, location, applied, close: () => db.destroy() };
+}
+
+/**
+ * A Kysely instance on a PostgreSQL pool, not yet migrated. The first connection is made
+ * here, so a wrong host or password stops the start with a message naming the server
+ * (never the password) rather than failing on the first request.
+ */
+export async function connectPostgres(location: Extract<DatabaseLocation, { dialect: 'postgres' }>): Promise<Kysely<Database>> {
+  const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
+  // An idle client losing its server (a restart, a failover) is reported on the pool; without a
+  // listener Node would crash. The next query gets a fresh connection.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await pingQuery.execute(db);
+  } catch (err) {
+    await db.destroy();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`Cannot reach PostgreSQL at ${location.display}: ${reason}`, { cause: err });
+  }
+  return db;
 }
 
 /** A Kysely instance on a SQLite file with the service's pragmas, not yet migrated. */
@@ -48,33 +82,43 @@ export function connectSqlite(filename: string): Kysely<Database> {
 }
 
 /**
- * Opens an existing database read-only, for looking without touching: no file or
- * directory is created, no pragma or migration is written. Refuses a file that is not at
- * the current schema (another application's database, or one that needs `migrate`).
+ * Opens an existing database for looking without touching: no file or directory is
+ * created, no pragma or migration is written (SQLite is opened read-only). Refuses a
+ * database that is not at the current schema (another application's, or one that needs
+ * `migrate`).
  */
-export async function openDatabaseReadOnly(filename: string): Promise<OpenedDatabase> {
-  let sqlite: SQLite.Database;
-  try {
-    sqlite = new SQLite(filename, { readonly: true, fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
-  } catch (err) {
-    throw new Error(`Cannot open ${filename}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+export async function openDatabaseForReading(location: DatabaseLocation): Promise<OpenedDatabase> {
+  let db: Kysely<Database>;
+  if (location.dialect === 'sqlite') {
+    let sqlite: SQLite.Database;
+    try {
+      sqlite = new SQLite(location.filename, { readonly: true, fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
+    } catch (err) {
+      throw new Error(`Cannot open ${location.filename}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    db = await connectPostgres(location);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const name = describeLocation(location);
   const expected = Object.keys(await migrationProvider.getMigrations());
-  const hasLedger = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = 'kysely_migration'").get() !== undefined;
-  const done = new Set(
-    hasLedger ? (sqlite.prepare('select name from kysely_migration').all() as Array<{ name: string }>).map((r) => r.name) : [],
-  );
-  const pending = expected.filter((name) => !done.has(name));
-  if (pending.length > 0) {
+  let done: Set<string> | undefined;
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    done = new Set(rows.map((r) => r.name));
+  } catch {
+    done = undefined; // no migration history at all
+  }
+  const pending = expected.filter((n) => !done?.has(n));
+  if (done === undefined || pending.length > 0) {
     await db.destroy();
     throw new Error(
-      hasLedger
-        ? `${filename} needs migrations ${pending.join(', ')}; run "integration-backend migrate" first.`
-        : `${filename} is not an integration-backend database (it has no migration history); run "integration-backend migrate" to create one.`,
+      done === undefined
+        ? `${name} is not an integration-backend database (it has no migration history); run "integration-backend migrate" to create one.`
+        : `${name} needs migrations ${pending.join(', ')}; run "integration-backend migrate" first.`,
     );
   }
-  return { db, location: { dialect: 'sqlite', filename }, applied: [], close: () => db.destroy() };
+  return { db, location, applied: [], close: () => db.destroy() };
 }
 
 /**
@@ -117,7 +161,12 @@ export async function migrate(db: Kysely<Database>): Promise<string[]> {
     applied.push(...(results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName));
     if (!error) return applied;
     const message = error instanceof Error ? error.message : String(error);
-    const raced = /UNIQUE constraint failed: kysely_migration|database is locked/i.test(message);
+    // SQLite: two writers inserting the same migration row. PostgreSQL: Kysely serialises the
+    // migrations under an advisory lock, but two CREATE TABLE IF NOT EXISTS of its own
+    // bookkeeping tables can still collide in the catalog.
+    const raced = /UNIQUE constraint failed: kysely_migration|database is locked|duplicate key value violates unique constraint|already exists/i.test(
+      message,
+    );
     if (!raced || attempt >= MIGRATION_ATTEMPTS) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
       throw new Error(`Database migration ${failed} failed: ${message}`);
