@@ -66,11 +66,14 @@ export type DatabaseConfig =
 
 const POSTGRES_SCHEME = /^(postgres|postgresql)(\+[a-z0-9_]+)?:\/\//i;
 
-/** The URL with the password replaced, so it can be shown. */
+/** The URL with every password (user info, or libpq's password= parameters) replaced, so it can be shown. */
 export const redactDatabaseUrl = (url: string): string => {
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
+    for (const name of [...u.searchParams.keys()]) {
+      if (/password/i.test(name)) u.searchParams.set(name, '***');
+    }
     return u.toString();
   } catch {
     return 'the PostgreSQL URL';

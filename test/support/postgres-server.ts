@@ -86,7 +86,10 @@ async function startThrowawayCluster(): Promise<{ url: string; stop: () => Promi
     stop: async () => {
       if (server.exitCode === null) {
         const exited = new Promise((r) => server.once('exit', r));
-        server.kill('SIGINT'); // fast shutdown
+        // pg_ctl's fast shutdown, rather than a signal: as root the server runs under runuser,
+        // which does not pass SIGINT on.
+        const [stopCmd, stopArgs] = command('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+        execFileSync(stopCmd, stopArgs, { stdio: 'pipe' });
         await exited;
       }
       fs.rmSync(dir, { recursive: true, force: true });

@@ -126,6 +126,12 @@ describe('parseDatabaseUrl', () => {
     // SQLAlchemy's driver-qualified forms, as the FastAPI service's users wrote them.
     ['postgresql+psycopg2://app:pw@db/x?sslmode=require', 'postgresql://app:pw@db/x?sslmode=require', 'postgresql://app:***@db/x?sslmode=require'],
     ['postgresql+asyncpg://app:pw@db/x', 'postgresql://app:pw@db/x', 'postgresql://app:***@db/x'],
+    // libpq also takes the password (and the client key's) as query parameters.
+    [
+      'postgresql://app@db/x?password=hunter2&sslpassword=k3y&sslmode=require',
+      'postgresql://app@db/x?password=hunter2&sslpassword=k3y&sslmode=require',
+      'postgresql://app@db/x?password=***&sslpassword=***&sslmode=require',
+    ],
   ])('understands the PostgreSQL URL %j, shown without its password', (given, url, display) => {
     expect(parseDatabaseUrl(given)).toEqual(E.right({ dialect: 'postgres', url, display }));
   });
