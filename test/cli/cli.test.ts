@@ -8,17 +8,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AesGcmCipher } from '../../src/adapters/crypto/aes-gcm-cipher.js';
-import { openDatabase } from '../../src/adapters/kysely/database.js';
-import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
-import type { ConnectionDraft } from '../../src/application/ports/connection-store.js';
-import type { Credentials } from '../../src/domain/credentials.js';
-import type { TenantId } from '../../src/domain/tenant.js';
+import { acmeView, connectionsFixture, EMAIL, globexView, SEEDED_AT, SEEDED_TABLE, tableRows } from '../support/connections-fixture.js';
+import { waitForListening } from '../support/process.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'dist/bundle/cli.mjs');
@@ -265,15 +259,8 @@ describe('migrate', () => {
 
 describe('connections list', () => {
   const KEY = randomBytes(32).toString('base64');
-  const ACCESS = 'cli-test-ACCESS-3a9f1c7e5b2d4680';
-  const REFRESH = 'cli-test-REFRESH-8e6b2f0d1c3a5947';
-  const API_TOKEN = 'cli-test-APITOKEN-5d1e7a3c9f0b2486';
-  const EMAIL = 'ops@globex.example';
-  const SEEDED_AT = new Date('2026-01-02T03:04:05.678Z');
-  const EXPIRES = new Date('2026-01-02T04:04:05.000Z');
-  const REFRESHED = new Date('2026-01-02T03:00:00.000Z');
-  const ACME = 'acme' as TenantId;
-  const GLOBEX = 'globex.eu-1' as TenantId;
+  const fixture = connectionsFixture('cli-test', KEY);
+  const { ACCESS, REFRESH, API_TOKEN } = fixture;
 
   let dir: string;
   let file: string;
@@ -281,55 +268,11 @@ describe('connections list', () => {
   /** The `credentials` column of every row, as stored. */
   let sealed: string[];
 
-  const oauth = (connector: 'jira' | 'confluence', credentials: string): ConnectionDraft => ({
-    tenantId: ACME,
-    connector,
-    authType: 'oauth',
-    status: 'active',
-    siteUrl: 'https://acme.atlassian.net',
-    cloudId: 'cloud-acme-1',
-    sites: [{ cloudId: 'cloud-acme-1', name: 'acme', url: 'https://acme.atlassian.net', scopes: ['read:jira-work'] }],
-    scopes: ['read:jira-work', 'offline_access', 'read:page:confluence'],
-    grantId: 'grant-acme',
-    expiresAt: EXPIRES,
-    refreshedAt: REFRESHED,
-    credentials,
-  });
-
   beforeAll(async () => {
     dir = newDir('ib-cli-list-');
     file = path.join(dir, 'seeded.db');
     env = { INTEGRATION_DB_URL: dbUrl(file), INTEGRATION_ENCRYPTION_KEY: KEY };
-    const cipher = new AesGcmCipher(Buffer.from(KEY, 'base64'));
-    const seal = (c: Credentials): string => cipher.encrypt(JSON.stringify(c));
-    const db = await openDatabase({ dialect: 'sqlite', filename: file });
-    try {
-      const store = new KyselyConnectionStore(db.db);
-      const drafts: ConnectionDraft[] = [
-        oauth('jira', seal({ kind: 'oauth', access_token: ACCESS, refresh_token: REFRESH })),
-        oauth('confluence', seal({ kind: 'oauth', access_token: ACCESS, refresh_token: REFRESH })),
-        {
-          tenantId: GLOBEX,
-          connector: 'jira',
-          authType: 'api_token',
-          status: 'active',
-          siteUrl: 'https://globex.atlassian.net',
-          cloudId: null,
-          sites: [],
-          scopes: [],
-          grantId: null,
-          expiresAt: null,
-          refreshedAt: null,
-          credentials: seal({ kind: 'api_token', email: EMAIL, token: API_TOKEN }),
-        },
-      ];
-      for (const d of drafts) {
-        const saved = await store.save(d, SEEDED_AT)();
-        if (E.isLeft(saved)) throw new Error(saved.left.message);
-      }
-    } finally {
-      await db.close();
-    }
+    await fixture.seed({ dialect: 'sqlite', filename: file });
     const raw = new SQLite(file, { readonly: true });
     try {
       sealed = (
@@ -340,12 +283,7 @@ describe('connections list', () => {
     } finally {
       raw.close();
     }
-    // The seed is real: three sealed values that open, with this key, to the tokens.
-    expect(sealed).toHaveLength(3);
-    const opened = sealed.map((s) => cipher.decrypt(s));
-    expect(opened.map((o) => (E.isRight(o) ? o.right : 'undecryptable')).join('\n')).toMatch(
-      new RegExp(`${ACCESS}[\\s\\S]*${REFRESH}[\\s\\S]*${API_TOKEN}`),
-    );
+    fixture.expectSealedTokens(sealed);
   });
 
   /** No token, no key, no sealed value (nor a piece of one) in anything the CLI wrote. */
@@ -363,31 +301,12 @@ describe('connections list', () => {
     expect(output).not.toContain(EMAIL);
   };
 
-  const tableRows = (stdout: string): string[][] =>
-    stdout
-      .trimEnd()
-      .split('\n')
-      .map((line) => line.split(/ {2,}/));
-
   it("without --tenant: a table of every tenant's connections, columns aligned, no token", async () => {
     const r = await cli(['connections', 'list'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     expectNoSecrets(r);
-    expect(tableRows(r.stdout)).toEqual([
-      ['TENANT', 'CONNECTOR', 'STATUS', 'AUTH', 'SITE', 'EXPIRES', 'UPDATED'],
-      [
-        'acme',
-        'confluence',
-        'active',
-        'oauth',
-        'https://acme.atlassian.net',
-        EXPIRES.toISOString(),
-        SEEDED_AT.toISOString(),
-      ],
-      ['acme', 'jira', 'active', 'oauth', 'https://acme.atlassian.net', EXPIRES.toISOString(), SEEDED_AT.toISOString()],
-      ['globex.eu-1', 'jira', 'active', 'api_token', 'https://globex.atlassian.net', '-', SEEDED_AT.toISOString()],
-    ]);
+    expect(tableRows(r.stdout)).toEqual(SEEDED_TABLE);
     // Each column starts where its heading does.
     const lines = r.stdout.trimEnd().split('\n');
     const header = lines[0]!;
@@ -420,35 +339,6 @@ describe('connections list', () => {
   });
 
   it('--json: the views (with tenant_id), every tenant or one, no token', async () => {
-    const acmeView = (connector: string) => ({
-      tenant_id: 'acme',
-      connector,
-      connected: true,
-      auth_type: 'oauth',
-      status: 'active',
-      site_url: 'https://acme.atlassian.net',
-      cloud_id: 'cloud-acme-1',
-      sites: [{ cloud_id: 'cloud-acme-1', name: 'acme', url: 'https://acme.atlassian.net' }],
-      scopes: ['read:jira-work', 'offline_access', 'read:page:confluence'],
-      expires_at: EXPIRES.toISOString(),
-      refreshed_at: REFRESHED.toISOString(),
-      updated_at: SEEDED_AT.toISOString(),
-    });
-    const globexView = {
-      tenant_id: 'globex.eu-1',
-      connector: 'jira',
-      connected: true,
-      auth_type: 'api_token',
-      status: 'active',
-      site_url: 'https://globex.atlassian.net',
-      cloud_id: null,
-      sites: [],
-      scopes: [],
-      expires_at: null,
-      refreshed_at: null,
-      updated_at: SEEDED_AT.toISOString(),
-    };
-
     const all = await cli(['connections', 'list', '--json'], { env });
     expect(all.code).toBe(0);
     expect(all.stderr).toBe('');
@@ -574,24 +464,7 @@ describe('serve', () => {
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no listening line within 15 s: ${stderr}`)), 15_000);
-        readline.createInterface({ input: child.stdout }).on('line', (line) => {
-          try {
-            const j = JSON.parse(line) as { msg?: string; url?: string };
-            if (j.msg === 'integration-backend listening' && j.url) {
-              clearTimeout(timer);
-              resolve(j.url);
-            }
-          } catch {
-            /* not a log line */
-          }
-        });
-        void exited.then(({ code }) => {
-          clearTimeout(timer);
-          reject(new Error(`serve exited with ${code} before listening: ${stderr}`));
-        });
-      });
+      const url = await waitForListening(child, { timeoutMs: 15_000, log: () => stderr });
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(url).not.toBe('http://127.0.0.1:0');
 

@@ -6,13 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { expectErrorResponse } from '../support/http.js';
 import { login, oauthEnv } from '../support/oauth.js';
+import { waitForListening } from '../support/process.js';
 import { callback, connectionOf, freePort, tempDir, tenantHeaders, waitForProjectsRoute } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,25 +32,7 @@ async function startInstance(env: Record<string, string>): Promise<Instance> {
   });
   const output: string[] = [];
   child.stderr!.on('data', (c: Buffer) => output.push(c.toString('utf8')));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within 30 s: ${output.join('')}`)), 30_000);
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      try {
-        const j = JSON.parse(line) as { msg?: string; url?: string };
-        if (j.msg === 'integration-backend listening' && j.url) {
-          clearTimeout(timer);
-          resolve(j.url);
-        }
-      } catch {
-        /* not a log line */
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${output.join('\n')}`));
-    });
-  });
+  const url = await waitForListening(child, { timeoutMs: 30_000, log: () => output.join('\n'), onLine: (line) => output.push(line) });
   expect(url).toBe(`http://127.0.0.1:${port}`);
   return { url, child, output };
 }

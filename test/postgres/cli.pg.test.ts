@@ -5,26 +5,12 @@
  * key or sealed value, changing nothing; it refuses a database without the schema (or behind
  * on migrations) and leaves it as it was; an unreachable server is named without its password.
  */
-import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AesGcmCipher } from '../../src/adapters/crypto/aes-gcm-cipher.js';
-import { openDatabase } from '../../src/adapters/kysely/database.js';
-import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
-import type { ConnectionDraft } from '../../src/application/ports/connection-store.js';
-import type { Credentials } from '../../src/domain/credentials.js';
-import type { TenantId } from '../../src/domain/tenant.js';
-import { freshDatabase, type TestDatabase } from '../support/postgres.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acmeView, connectionsFixture, EMAIL, globexView, SEEDED_TABLE, tableRows } from '../support/connections-fixture.js';
+import { useFreshDatabases } from '../support/postgres.js';
 import { CLI, ENCRYPTION_KEY, freePort, publicTables, redacted, runToExit, withClient, type Exited } from './support.js';
 
-const databases: TestDatabase[] = [];
-const fresh = async (): Promise<TestDatabase> => {
-  const d = await freshDatabase();
-  databases.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of databases) await d.drop();
-});
+const fresh = useFreshDatabases();
 
 const cli = (args: readonly string[], env: Record<string, string>): Promise<Exited> => runToExit(CLI, args, env, 20_000);
 
@@ -76,35 +62,13 @@ describe('migrate on PostgreSQL', () => {
 });
 
 describe('connections list on PostgreSQL', () => {
-  const ACCESS = 'pg-cli-ACCESS-6b0e93c1d7f2a458';
-  const REFRESH = 'pg-cli-REFRESH-2d7c5a9e8f1b3064';
-  const API_TOKEN = 'pg-cli-APITOKEN-9a4f2c6e1b8d0357';
-  const EMAIL = 'ops@globex.example';
-  const SEEDED_AT = new Date('2026-01-02T03:04:05.678Z');
-  const EXPIRES = new Date('2026-01-02T04:04:05.000Z');
-  const REFRESHED = new Date('2026-01-02T03:00:00.000Z');
-  const ACME = 'acme' as TenantId;
-  const GLOBEX = 'globex.eu-1' as TenantId;
+  const fixture = connectionsFixture('pg-cli', ENCRYPTION_KEY);
+  const { ACCESS, REFRESH, API_TOKEN } = fixture;
 
   let url: string;
   let env: Record<string, string>;
   /** The `credentials` column of every row, as stored. */
   let sealed: string[];
-
-  const oauth = (connector: 'jira' | 'confluence', credentials: string): ConnectionDraft => ({
-    tenantId: ACME,
-    connector,
-    authType: 'oauth',
-    status: 'active',
-    siteUrl: 'https://acme.atlassian.net',
-    cloudId: 'cloud-acme-1',
-    sites: [{ cloudId: 'cloud-acme-1', name: 'acme', url: 'https://acme.atlassian.net', scopes: ['read:jira-work'] }],
-    scopes: ['read:jira-work', 'offline_access', 'read:page:confluence'],
-    grantId: 'grant-acme',
-    expiresAt: EXPIRES,
-    refreshedAt: REFRESHED,
-    credentials,
-  });
 
   const snapshot = (): Promise<unknown[]> =>
     withClient(url, async (c) => (await c.query('select * from connections order by tenant_id, connector')).rows);
@@ -112,45 +76,11 @@ describe('connections list on PostgreSQL', () => {
   beforeAll(async () => {
     url = withPassword((await fresh()).url);
     env = { INTEGRATION_DB_URL: url, INTEGRATION_ENCRYPTION_KEY: ENCRYPTION_KEY };
-    const cipher = new AesGcmCipher(Buffer.from(ENCRYPTION_KEY, 'base64'));
-    const seal = (c: Credentials): string => cipher.encrypt(JSON.stringify(c));
-    const db = await openDatabase({ dialect: 'postgres', url, display: redacted(url) });
-    try {
-      const store = new KyselyConnectionStore(db.db);
-      const drafts: ConnectionDraft[] = [
-        oauth('jira', seal({ kind: 'oauth', access_token: ACCESS, refresh_token: REFRESH })),
-        oauth('confluence', seal({ kind: 'oauth', access_token: ACCESS, refresh_token: REFRESH })),
-        {
-          tenantId: GLOBEX,
-          connector: 'jira',
-          authType: 'api_token',
-          status: 'active',
-          siteUrl: 'https://globex.atlassian.net',
-          cloudId: null,
-          sites: [],
-          scopes: [],
-          grantId: null,
-          expiresAt: null,
-          refreshedAt: null,
-          credentials: seal({ kind: 'api_token', email: EMAIL, token: API_TOKEN }),
-        },
-      ];
-      for (const d of drafts) {
-        const saved = await store.save(d, SEEDED_AT)();
-        if (E.isLeft(saved)) throw new Error(saved.left.message);
-      }
-    } finally {
-      await db.close();
-    }
+    await fixture.seed({ dialect: 'postgres', url, display: redacted(url) });
     sealed = await withClient(url, async (c) =>
       (await c.query<{ credentials: string }>('select credentials from connections order by tenant_id, connector')).rows.map((r) => r.credentials),
     );
-    // The seed is real: three sealed values that open, with this key, to the tokens.
-    expect(sealed).toHaveLength(3);
-    const opened = sealed.map((s) => cipher.decrypt(s));
-    expect(opened.map((o) => (E.isRight(o) ? o.right : 'undecryptable')).join('\n')).toMatch(
-      new RegExp(`${ACCESS}[\\s\\S]*${REFRESH}[\\s\\S]*${API_TOKEN}`),
-    );
+    fixture.expectSealedTokens(sealed);
   });
 
   /** No token, no key, no password, no sealed value (nor its ciphertext) in anything the CLI wrote. */
@@ -169,55 +99,15 @@ describe('connections list on PostgreSQL', () => {
     expect(output).not.toContain(EMAIL);
   };
 
-  const tableRows = (stdout: string): string[][] =>
-    stdout
-      .trimEnd()
-      .split('\n')
-      .map((line) => line.split(/ {2,}/));
-
   it("a table of every tenant's connections, no secret", async () => {
     const r = await cli(['connections', 'list'], env);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expectNoSecrets(r);
-    expect(tableRows(r.stdout)).toEqual([
-      ['TENANT', 'CONNECTOR', 'STATUS', 'AUTH', 'SITE', 'EXPIRES', 'UPDATED'],
-      ['acme', 'confluence', 'active', 'oauth', 'https://acme.atlassian.net', EXPIRES.toISOString(), SEEDED_AT.toISOString()],
-      ['acme', 'jira', 'active', 'oauth', 'https://acme.atlassian.net', EXPIRES.toISOString(), SEEDED_AT.toISOString()],
-      ['globex.eu-1', 'jira', 'active', 'api_token', 'https://globex.atlassian.net', '-', SEEDED_AT.toISOString()],
-    ]);
+    expect(tableRows(r.stdout)).toEqual(SEEDED_TABLE);
   });
 
   it('--json: the connection views, every tenant or one (--tenant), no secret', async () => {
-    const acmeView = (connector: string) => ({
-      tenant_id: 'acme',
-      connector,
-      connected: true,
-      auth_type: 'oauth',
-      status: 'active',
-      site_url: 'https://acme.atlassian.net',
-      cloud_id: 'cloud-acme-1',
-      sites: [{ cloud_id: 'cloud-acme-1', name: 'acme', url: 'https://acme.atlassian.net' }],
-      scopes: ['read:jira-work', 'offline_access', 'read:page:confluence'],
-      expires_at: EXPIRES.toISOString(),
-      refreshed_at: REFRESHED.toISOString(),
-      updated_at: SEEDED_AT.toISOString(),
-    });
-    const globexView = {
-      tenant_id: 'globex.eu-1',
-      connector: 'jira',
-      connected: true,
-      auth_type: 'api_token',
-      status: 'active',
-      site_url: 'https://globex.atlassian.net',
-      cloud_id: null,
-      sites: [],
-      scopes: [],
-      expires_at: null,
-      refreshed_at: null,
-      updated_at: SEEDED_AT.toISOString(),
-    };
-
     const all = await cli(['connections', 'list', '--json'], env);
     expect(all.stderr).toBe('');
     expect(all.code).toBe(0);

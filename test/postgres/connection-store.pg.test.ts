@@ -4,23 +4,15 @@
  */
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, openDatabaseForReading, type OpenedDatabase } from '../../src/adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
 import { KyselyOAuthNonceStore } from '../../src/adapters/kysely/kysely-oauth-nonce-store.js';
 import { redactDatabaseUrl } from '../../src/composition/config.js';
 import { A, describeConnectionStoreContract, draft, ok, T0 } from '../support/connection-store-contract.js';
-import { freshDatabase, type TestDatabase } from '../support/postgres.js';
+import { useFreshDatabases } from '../support/postgres.js';
 
-const databases: TestDatabase[] = [];
-const fresh = async (): Promise<TestDatabase> => {
-  const d = await freshDatabase();
-  databases.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of databases) await d.drop();
-});
+const fresh = useFreshDatabases();
 
 const location = (url: string) => ({ dialect: 'postgres' as const, url, display: redactDatabaseUrl(url) });
 

@@ -12,7 +12,7 @@ import { AesGcmCipher } from '../../src/adapters/crypto/aes-gcm-cipher.js';
 import { DEFAULT_CLIENT_SECRET, startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { expectErrorResponse } from '../support/http.js';
 import { login, oauthEnv } from '../support/oauth.js';
-import { freshDatabase, type TestDatabase } from '../support/postgres.js';
+import { useFreshDatabases, type TestDatabase } from '../support/postgres.js';
 import { callback, connectionOf, STATE_SECRET, tenantHeaders } from '../oauth/support.js';
 import {
   ENCRYPTION_KEY,
@@ -30,15 +30,7 @@ import {
   type Instance,
 } from './support.js';
 
-const databases: TestDatabase[] = [];
-const fresh = async (): Promise<TestDatabase> => {
-  const d = await freshDatabase();
-  databases.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of databases) await d.drop();
-});
+const fresh = useFreshDatabases();
 
 /** The same database under another spelling the configuration accepts (SQLAlchemy's driver-qualified scheme). */
 const asSqlAlchemyUrl = (url: string): string => url.replace(/^postgresql:\/\//, 'postgresql+psycopg2://');

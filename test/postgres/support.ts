@@ -9,9 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { waitForListening } from '../support/process.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(ROOT, 'dist/bundle/main.mjs');
@@ -63,28 +63,7 @@ export async function startInstance(env: Record<string, string>): Promise<Instan
   });
   const output: string[] = [];
   child.stderr!.on('data', (c: Buffer) => output.push(c.toString('utf8')));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no listening line within 30 s: ${output.join('\n')}`));
-    }, 30_000);
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
-      output.push(line);
-      try {
-        const j = JSON.parse(line) as { msg?: string; url?: string };
-        if (j.msg === 'integration-backend listening' && j.url) {
-          clearTimeout(timer);
-          resolve(j.url);
-        }
-      } catch {
-        /* not a log line */
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}: ${output.join('\n')}`));
-    });
-  });
+  const url = await waitForListening(child, { timeoutMs: 30_000, log: () => output.join('\n'), onLine: (line) => output.push(line) });
   if (url !== `http://127.0.0.1:${port}`) throw new Error(`listening on ${url}, expected port ${port}`);
   return { url, child, output };
 }

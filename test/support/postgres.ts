@@ -1,10 +1,10 @@
 /**
  * For tests under `npm run test:pg`: a fresh database per caller on the server the global
- * setup provides, dropped by `drop()`.
+ * setup provides, dropped by `drop()` (or, through `useFreshDatabases`, after the file's tests).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 export interface TestDatabase {
   /** A postgresql:// URL to the new, empty database. */
@@ -35,5 +35,21 @@ export async function freshDatabase(): Promise<TestDatabase> {
         await c.end();
       }
     },
+  };
+}
+
+/**
+ * For a test file: returns a `fresh()` that makes a new database each call, and registers an
+ * `afterAll` that drops every database it made. Call it once, at the top level of the file.
+ */
+export function useFreshDatabases(): () => Promise<TestDatabase> {
+  const databases: TestDatabase[] = [];
+  afterAll(async () => {
+    for (const d of databases) await d.drop();
+  });
+  return async () => {
+    const d = await freshDatabase();
+    databases.push(d);
+    return d;
   };
 }
