@@ -4,6 +4,8 @@
 //   2. search: GET /connectors/jira/search through the full service vs bench/minimal-proxy.mjs,
 //      both calling the same upstream (50 issues). Servers on core 0, load generator and
 //      upstream on core 1, runs interleaved, medians printed.
+//   Set BENCH_DATABASE_URL=postgresql://... (a database of its own: its tables are emptied)
+//   to run the service of 2 and 3 on PostgreSQL.
 //   3. mcp: the same search as an MCP tools/call on POST /mcp (a fresh stateless MCP server
 //      per request) vs the REST route, on one service process: what the protocol costs.
 import { spawn } from 'node:child_process';
@@ -19,6 +21,7 @@ const root = path.resolve(here, '..');
 const dist = (p) => path.join(root, 'dist', 'src', p);
 // What `npm start` runs.
 const MAIN = path.join(root, 'dist', 'bundle', 'main.mjs');
+const BENCH_KEY = randomBytes(32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -95,11 +98,17 @@ async function startupBench(tmp) {
   return { service: median(service), bare: median(bare) };
 }
 
-async function seedConnection(dbFile, key, upstreamUrl) {
+async function seedConnection(location, key, upstreamUrl) {
   const { openDatabase } = await import(dist('adapters/kysely/database.js'));
   const { KyselyConnectionStore } = await import(dist('adapters/kysely/kysely-connection-store.js'));
   const { AesGcmCipher } = await import(dist('adapters/crypto/aes-gcm-cipher.js'));
-  const opened = await openDatabase({ dialect: 'sqlite', filename: dbFile });
+  const opened = await openDatabase(location);
+  // A PostgreSQL database outlives the run: start from empty tables, so the key fingerprint
+  // a previous run stored does not stop the service (BENCH_DATABASE_URL is the bench's own).
+  if (location.dialect === 'postgres') {
+    await opened.db.deleteFrom('connections').execute();
+    await opened.db.deleteFrom('service_meta').execute();
+  }
   const store = new KyselyConnectionStore(opened.db);
   const cipher = new AesGcmCipher(key);
   const now = new Date();
@@ -150,15 +159,20 @@ async function startServiceWithUpstream(tmp, name) {
   const upstream = start(1, process.execPath, [path.join(here, 'upstream.mjs')], {}, { quiet: false });
   const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
 
-  const key = randomBytes(32);
+  // One key for the whole run: on PostgreSQL both benchmarks share the database, and its
+  // stored key fingerprint must match.
+  const key = BENCH_KEY;
+  // BENCH_DATABASE_URL (postgresql://...) runs the service on PostgreSQL instead of a SQLite file.
+  const pgUrl = process.env.BENCH_DATABASE_URL;
   const dbFile = path.join(tmp, `${name}.db`);
-  await seedConnection(dbFile, key, upstreamUrl);
+  const location = pgUrl ? { dialect: 'postgres', url: pgUrl, display: 'BENCH_DATABASE_URL' } : { dialect: 'sqlite', filename: dbFile };
+  await seedConnection(location, key, upstreamUrl);
 
   const servicePort = await freePort();
   const service = start(0, process.execPath, [MAIN], {
     PORT: String(servicePort),
     HOST: '127.0.0.1',
-    INTEGRATION_DB_URL: `sqlite:///${dbFile}`,
+    INTEGRATION_DB_URL: pgUrl ?? `sqlite:///${dbFile}`,
     INTEGRATION_ENCRYPTION_KEY: key.toString('base64'),
     ATLASSIAN_API_BASE_URL: upstreamUrl,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
