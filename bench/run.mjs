@@ -66,9 +66,14 @@ async function waitFor(url, deadlineMs = 10_000) {
   }
 }
 
+/** Every process a benchmark starts, so a failed run leaves none behind. */
+const children = new Set();
+
 function start(core, cmd, args, env, { quiet = true } = {}) {
   const [c, a] = pinned(core, cmd, args);
   const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   return child;
 }
 
@@ -291,5 +296,6 @@ try {
     if (r.rest.errors + r.mcp.errors > 0) console.log(`errors: rest ${r.rest.errors}, mcp ${r.mcp.errors}`);
   }
 } finally {
+  for (const child of children) child.kill('SIGTERM');
   fs.rmSync(tmp, { recursive: true, force: true });
 }
