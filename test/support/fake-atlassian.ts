@@ -2,8 +2,8 @@
  * A fake Atlassian (auth.atlassian.com + api.atlassian.com gateway + *.atlassian.net site +
  * Data Center server) on one `node:http` server bound to 127.0.0.1:<ephemeral>.
  *
- * Shapes follow the official OpenAPI documents in /work/shared/atlassian-specs and the facts in
- * /work/shared/design/atlassian-api.md. Where the specs are silent (OAuth, Confluence v1 search,
+ * Shapes follow Atlassian's official OpenAPI documents (copies in test/fixtures/atlassian-specs,
+ * which the spec-conformance test holds the fake to). Where the specs are silent (OAuth, Confluence v1 search,
  * Jira Data Center /rest/api/2, error bodies), the shapes follow Atlassian's developer docs:
  * - https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/ (token, rotation, resources)
  * - https://developer.atlassian.com/cloud/confluence/rest/v1/api-group-search/ (v1 search)

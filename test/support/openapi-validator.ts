@@ -2,8 +2,8 @@
  * Validates requests and responses against Atlassian's official OpenAPI documents
  * (Jira Cloud platform v3, Confluence Cloud v2) with ajv.
  *
- * Specs are read once from `ATLASSIAN_SPECS_DIR` (default: `../shared/atlassian-specs`
- * next to the repository). Operation schemas are compiled lazily and cached.
+ * Specs are read once from `test/fixtures/atlassian-specs/*.json.gz` (copies kept in the
+ * repository; see the README there). Operation schemas are compiled lazily and cached.
  *
  * OpenAPI 3.0 -> JSON Schema conversions applied to every schema:
  * - `nullable: true` becomes a type union with `null` (or `anyOf [..., {type:null}]` without `type`);
@@ -16,6 +16,7 @@
  * `url` (Jira) and `string` (Confluence) are registered as `uri` and no-op respectively.
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
@@ -28,8 +29,7 @@ type Json = Record<string, unknown>;
 const Ajv = AjvModule.default;
 const addFormats = addFormatsModule.default;
 
-const SPECS_DIR =
-  process.env['ATLASSIAN_SPECS_DIR'] ?? fileURLToPath(new URL('../../../shared/atlassian-specs/', import.meta.url));
+const SPECS_DIR = fileURLToPath(new URL('../fixtures/atlassian-specs/', import.meta.url));
 
 const JIRA_FILE = 'jira-platform-swagger-v3.v3.json';
 const CONFLUENCE_FILE = 'confluence-v2-openapi-v2.v3.json';
@@ -68,7 +68,7 @@ class SpecValidator {
     /** the spec's server base path (Confluence: /wiki/api/v2); concrete paths must start with it */
     private readonly basePath: string,
   ) {
-    this.doc = JSON.parse(readFileSync(path.join(SPECS_DIR, file), 'utf8')) as Json;
+    this.doc = JSON.parse(gunzipSync(readFileSync(path.join(SPECS_DIR, `${file}.gz`))).toString('utf8')) as Json;
     const components = isObject(this.doc['components']) ? this.doc['components'] : {};
     const schemas = isObject(components['schemas']) ? components['schemas'] : {};
     this.definitions = {};
