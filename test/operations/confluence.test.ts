@@ -204,5 +204,22 @@ describe('Confluence operations (OAuth)', () => {
       expect(sent().map((r) => r.method)).toEqual(['GET']);
       expect(fake.confluence.createdPages).toHaveLength(before);
     });
+
+    it('answers 404 naming the key when Confluence answers the key lookup with another space, and creates nothing', async () => {
+      // A Confluence that ignores the keys filter (or matches it loosely) must not send the page elsewhere.
+      const other = fake.confluence.spaces[0]!;
+      fake.inject({
+        kind: 'status',
+        path: `${gateway}/wiki/api/v2/spaces`,
+        method: 'GET',
+        status: 200,
+        body: { results: [{ id: other.id, key: other.key, name: other.name, type: other.type, status: 'current' }], _links: {} },
+      });
+      const before = fake.confluence.createdPages.length;
+      const body = expectError(await api.post('/connectors/confluence/create', { space_key: 'NOSUCH', title: 'T', body: 'b' }), 404, 'NOT_FOUND');
+      expect(body.message).toContain('NOSUCH');
+      expect(sent().map((r) => r.method)).toEqual(['GET']);
+      expect(fake.confluence.createdPages).toHaveLength(before);
+    });
   });
 });

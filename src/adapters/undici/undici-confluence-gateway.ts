@@ -119,8 +119,10 @@ export class UndiciConfluenceGateway implements ConfluenceGateway {
           what: 'the space lookup',
         }),
       TE.flatMap((page) => {
-        const space = page.results.find((s) => s.key === key) ?? page.results[0];
-        return space ? TE.right(String(space.id)) : TE.left(AppError.notFound('No Confluence space has that space_key.'));
+        // Only a space whose key is the one asked for: an answer with other spaces (a filter
+        // Confluence ignored or matched loosely) must not send the page somewhere else.
+        const space = page.results.find((s) => s.key === key);
+        return space ? TE.right(String(space.id)) : TE.left(AppError.notFound(`No Confluence space has the key ${key}.`));
       }),
     );
   }
