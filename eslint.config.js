@@ -1,8 +1,13 @@
 // @ts-check
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** The core (domain + application) must not know any framework, driver or adapter. */
+/**
+ * The core (src/domain, src/application, and the package's core entry point) must not
+ * know any framework, driver, adapter or the DI container. Pure libraries are allowed:
+ * fp-ts and io-ts (the use cases speak them) and node: built-ins.
+ */
 const coreBoundary = {
   patterns: [
     {
@@ -10,17 +15,61 @@ const coreBoundary = {
       message: 'src/domain and src/application stay framework-free: depend on a port and implement it in src/adapters.',
     },
     {
-      regex: '(^|/)(adapters|composition)(/|$)|(^|/)main\\.js$',
-      message: 'The core must not import adapters or the composition root; invert the dependency with a port.',
+      regex: '(^|/)(adapters|composition|cli|entry)(/|$)|(^|/)main\\.js$',
+      message: 'The core must not import adapters, hosts or the composition root; invert the dependency with a port.',
     },
   ],
 };
+
+const SRC = path.resolve(import.meta.dirname, 'src');
+const ADAPTERS = path.join(SRC, 'adapters');
+
+/** The adapter folder a file belongs to (`http` for src/adapters/http/routes/x.ts), if any. */
+const adapterOf = (file) => {
+  const rel = path.relative(ADAPTERS, file);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel.split(path.sep)[0];
+};
+
+/**
+ * Adapters never import each other: two adapters meet only through the core's ports, or
+ * through a function the composition root passes in. A relative import is resolved
+ * against the importing file, so `../net/x.js` and `../../adapters/net/x.js` are both seen.
+ */
+const adapterIsolation = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'An adapter in src/adapters/<name> imports nothing from another adapter folder.' },
+    messages: {
+      crossing:
+        'src/adapters/{{from}} must not import src/adapters/{{to}}: share it through the core (a port or a domain function) or have the composition root pass it in.',
+    },
+    schema: [],
+  },
+  create(context) {
+    const from = adapterOf(context.filename);
+    if (from === undefined) return {};
+    const check = (node, source) => {
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const to = adapterOf(path.resolve(path.dirname(context.filename), source));
+      if (to !== undefined && to !== from) context.report({ node, messageId: 'crossing', data: { from, to } });
+    };
+    return {
+      ImportDeclaration: (node) => check(node, node.source.value),
+      ExportNamedDeclaration: (node) => node.source && check(node, node.source.value),
+      ExportAllDeclaration: (node) => check(node, node.source.value),
+      ImportExpression: (node) => node.source.type === 'Literal' && check(node, node.source.value),
+    };
+  },
+};
+
+const CORE = ['src/domain/**/*.ts', 'src/application/**/*.ts', 'src/entry/core.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    plugins: { boundaries: { rules: { 'adapter-isolation': adapterIsolation } } },
     languageOptions: {
       globals: {
         process: 'readonly',
@@ -39,28 +88,25 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // One block per area and no two blocks setting the same rule for one file: a later block
+  // would silently replace an earlier one's `no-restricted-imports` (flat config does not merge them).
   {
-    files: ['src/domain/**/*.ts', 'src/application/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', coreBoundary],
-    },
+    files: CORE,
+    rules: { 'no-restricted-imports': ['error', coreBoundary] },
   },
   {
-    // tsyringe belongs to the composition root alone.
+    // Everything else in src: tsyringe belongs to the composition root alone.
     files: ['src/**/*.ts'],
-    ignores: ['src/composition/**'],
+    ignores: [...CORE, 'src/composition/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        {
-          patterns: [{ regex: '^(tsyringe|reflect-metadata)$', message: 'Only src/composition knows the DI container.' }],
-        },
+        { patterns: [{ regex: '^(tsyringe|reflect-metadata)$', message: 'Only src/composition knows the DI container.' }] },
       ],
     },
   },
   {
-    // The package's core entry point re-exports the core and nothing else.
-    files: ['src/domain/**/*.ts', 'src/application/**/*.ts', 'src/entry/core.ts'],
-    rules: { 'no-restricted-imports': ['error', coreBoundary] },
+    files: ['src/adapters/**/*.ts'],
+    rules: { 'boundaries/adapter-isolation': 'error' },
   },
 );

@@ -19,6 +19,7 @@ import type { Logger } from '../application/ports/logger.js';
 import { answerClientError, createHttpApp } from '../adapters/http/app.js';
 import { buildOpenApiDocument } from '../adapters/http/openapi.js';
 import type { RouteSpec } from '../adapters/http/route-spec.js';
+import type * as McpHttp from '../adapters/mcp/mcp-http.js';
 import { connectorRoutes } from '../adapters/http/routes/connector-routes.js';
 import { docsRoutes } from '../adapters/http/routes/docs-routes.js';
 import { healthRoutes } from '../adapters/http/routes/health-routes.js';
@@ -115,6 +116,8 @@ export interface Overrides {
   readonly confluence?: ConfluenceGateway;
   /** Replaces the waits between retries (tests). */
   readonly retrySleep?: (ms: number) => Promise<void>;
+  /** Replaces the jitter source of retry delays, a number in [0, 1) (tests). */
+  readonly retryJitter?: () => number;
   /**
    * Replaces the HTTP clients to Atlassian. Tests pass `{ trusted, pinned: trusted }` so token
    * connections (caller-supplied hosts) may reach a loopback fake; production never sets it.
@@ -288,7 +291,9 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   const caller = (r: DependencyContainer) =>
     new AtlassianCaller(r.resolve(TOKENS.AtlassianHttp), {
       retryBudgetMs: config.atlassian.retryBudgetMs,
+      clock: clockOf(r),
       ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
+      ...(overrides.retryJitter ? { random: overrides.retryJitter } : {}),
     });
   singleton<JiraGateway>(c, TOKENS.JiraGateway, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
   singleton<ConfluenceGateway>(c, TOKENS.ConfluenceGateway, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
@@ -343,6 +348,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   singleton<RouteSpec[]>(c, TOKENS.Routes, (r) => {
     const routes: RouteSpec[] = [];
     let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+    let mcpHttp: Promise<typeof McpHttp> | undefined;
     const facts = r.resolve<ServiceFacts>(TOKENS.ServiceFacts);
     routes.push(
       ...healthRoutes({ getServiceHealth: r.resolve(TOKENS.GetServiceHealth) }),
@@ -353,7 +359,14 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         updateConnection: r.resolve(TOKENS.UpdateConnection),
       }),
       ...operationRoutes({ ...operations(r), tools: r.resolve(TOKENS.InvokeTool) }),
-      ...mcpRoutes({ tools: r.resolve(TOKENS.InvokeTool), version: facts.version, allowedOrigins: config.corsOrigins }),
+      ...mcpRoutes({
+        // The MCP SDK is loaded on the first request, keeping it out of start-up.
+        serve: async (tenantId, req, res, body) => {
+          const { serveMcpRequest } = await (mcpHttp ??= import('../adapters/mcp/mcp-http.js'));
+          await serveMcpRequest({ tools: r.resolve(TOKENS.InvokeTool), tenantId, version: facts.version }, req, res, body);
+        },
+        allowedOrigins: config.corsOrigins,
+      }),
       ...authRoutes({
         start: r.resolve(TOKENS.StartJiraAuthorization),
         complete: r.resolve(TOKENS.CompleteJiraAuthorization),

@@ -1,17 +1,22 @@
 /**
- * The one error type of the service. Every use case fails with an AppError;
- * the HTTP adapter maps it to the standard body in exactly one place.
+ * The one error type of the service. Every use case fails with an AppError, returned as
+ * the Left of a TaskEither and never thrown; `errorBody` below builds the standard body
+ * from it, which the HTTP adapter sends with the status it maps the code to and the MCP
+ * adapter puts in an `isError` tool result.
  */
-export type ErrorCode =
-  | 'VALIDATION'
-  | 'UNAUTHORIZED'
-  | 'TOKEN_EXPIRED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'NOT_CONNECTED'
-  | 'RATE_LIMITED'
-  | 'VENDOR_ERROR'
-  | 'INTERNAL_ERROR';
+export const ERROR_CODES = [
+  'VALIDATION',
+  'UNAUTHORIZED',
+  'TOKEN_EXPIRED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'NOT_CONNECTED',
+  'RATE_LIMITED',
+  'VENDOR_ERROR',
+  'INTERNAL_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
  * `reason` refines the HTTP status inside one code where the contract needs it:
@@ -22,6 +27,8 @@ export type ErrorReason =
   | 'invalid_oauth_state'
   | 'payload_too_large'
   | 'method_not_allowed'
+  /** The request's Accept header allows none of the media types the route answers with. */
+  | 'not_acceptable'
   | 'upstream_timeout'
   /** Atlassian's answer exceeded the size the service buffers; retrying would not help. */
   | 'upstream_oversized'
@@ -65,8 +72,28 @@ export const AppError = {
   internal: make('INTERNAL_ERROR'),
 } as const;
 
-export const isAppError = (u: unknown): u is AppError =>
-  typeof u === 'object' &&
-  u !== null &&
-  typeof (u as { code?: unknown }).code === 'string' &&
-  typeof (u as { message?: unknown }).message === 'string';
+/** The standard error body every driver answers with: `{status:"error", code, message, retry_after?, details?}`. */
+export interface ErrorBody {
+  readonly status: 'error';
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Seconds to wait; only on RATE_LIMITED (the HTTP adapter also sends it as Retry-After). */
+  readonly retry_after?: number;
+  /** Field-level messages; never on INTERNAL_ERROR. */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+/** What a caller reads instead of an internal failure's message: the details stay in the log. */
+export const INTERNAL_ERROR_MESSAGE = 'An unexpected error occurred; it has been logged.';
+
+/** The standard body of an error. Internal details (`cause`, an internal message) never leave. */
+export const errorBody = (error: AppError): ErrorBody => {
+  const internal = error.code === 'INTERNAL_ERROR';
+  return {
+    status: 'error',
+    code: error.code,
+    message: internal ? INTERNAL_ERROR_MESSAGE : error.message,
+    ...(error.code === 'RATE_LIMITED' ? { retry_after: Math.max(0, Math.ceil(error.retryAfter ?? 1)) } : {}),
+    ...(error.details && !internal ? { details: error.details } : {}),
+  };
+};

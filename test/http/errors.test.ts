@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { json, route, type RouteSpec } from '../../src/adapters/http/route-spec.
 import { configFrom } from '../../src/composition/config.js';
 import { TOKENS } from '../../src/composition/container.js';
 import { AppError } from '../../src/domain/errors.js';
-import { expectErrorResponse, parseLogLines, rawRequest, requestLogLine } from '../support/http.js';
+import { expectErrorResponse, expectStandardError, parseLogLines, rawRequest, requestLogLine } from '../support/http.js';
 import { captureLog, startTestService, type TestService } from '../support/service.js';
 
 const STACK_FRAME = /\n\s+at |\bat .+:\d+:\d+/;
@@ -104,6 +104,28 @@ describe('errors of the HTTP adapter, on a test route table', () => {
           tenantScoped: false,
           responses: {},
           handle: () => () => Promise.reject(new Error('async boom at /secret/path')),
+        }),
+        route({
+          method: 'get',
+          path: '/node-error',
+          operationId: 'nodeError',
+          summary: 'rejects with a Node error that has a string code and message, like a socket reset',
+          tags: ['test'],
+          tenantScoped: false,
+          responses: {},
+          handle: () => () => Promise.reject(Object.assign(new Error('read ECONNRESET at /secret/path'), { code: 'ECONNRESET' })),
+        }),
+        route({
+          method: 'get',
+          path: '/lookalike',
+          operationId: 'lookalike',
+          summary: 'throws a plain object shaped like an AppError',
+          tags: ['test'],
+          tenantScoped: false,
+          responses: {},
+          handle: () => {
+            throw { code: 'NOT_FOUND', message: 'not ours at /secret/path' };
+          },
         }),
         route({
           method: 'get',
@@ -243,6 +265,55 @@ describe('errors of the HTTP adapter, on a test route table', () => {
       expect(requestLogLine(lines, reqId)).toMatchObject({ status: 500, route: p, method: 'GET' });
     },
   );
+
+  it.each([
+    ['/node-error', 'a Node error with a string code and message'],
+    ['/lookalike', 'a thrown object shaped like an AppError'],
+  ])('answers %s (%s) with 500 INTERNAL_ERROR: only our own errors are taken for ours', async (p) => {
+    const reqId = `req-${p.slice(1)}-1`;
+    const res = await fetch(`${url}${p}`, { headers: { 'x-request-id': reqId } });
+    expect(res.headers.get('x-request-id')).toBe(reqId);
+    const body = await expectErrorResponse(res, 500, 'INTERNAL_ERROR');
+    expect(body.message).not.toContain('/secret/path');
+    expect(requestLogLine(lines, reqId)).toMatchObject({ status: 500, route: p });
+    // The server is still there.
+    expect((await fetch(`${url}/limited`)).status).toBe(429);
+  });
+
+  it('answers a gzip body that does not decompress with 400, the standard body and the request id', async () => {
+    const reqId = 'req-bad-gzip-1';
+    const res = await rawRequest(url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-request-id': reqId },
+      body: Buffer.from('this is not gzip at all'),
+    });
+    expect(res.headers['x-request-id']).toBe(reqId);
+    const body = expectStandardError({ status: res.status, contentType: res.headers['content-type'], text: res.text }, 400, 'VALIDATION');
+    expect(body.message).toMatch(/decompress/);
+    expect(requestLogLine(lines, reqId)).toMatchObject({ status: 400, route: '/items' });
+  });
+
+  it('logs a client that aborts mid-body as aborted (499), without an error line, and keeps serving', async () => {
+    const reqId = 'req-aborted-1';
+    const { port, hostname } = new URL(url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(
+          `POST /items HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nX-Request-Id: ${reqId}\r\n\r\n{"name":"half`,
+          () => setTimeout(() => socket.destroy(), 50),
+        );
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    for (let i = 0; i < 50 && !parseLogLines(lines).some((l) => l['req_id'] === reqId && l['msg'] === 'request'); i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(requestLogLine(lines, reqId)).toMatchObject({ status: 499, aborted: true, route: '/items' });
+    expect(parseLogLines(lines).filter((l) => l['req_id'] === reqId && l['level'] === 'error')).toEqual([]);
+    expect((await post('{"name":"after"}')).status).toBe(201);
+  });
 
   it('answers an INTERNAL_ERROR AppError with the generic message and no details', async () => {
     const reqId = 'req-internal-1';

@@ -1,10 +1,11 @@
 /**
  * Retries follow Atlassian's advice: idempotent calls only, Retry-After honoured, otherwise
  * 5 s doubling with 0.7-1.3x jitter, at most 4 tries, within a total budget. Waits are recorded
- * through `retrySleep` instead of slept; the jitter source (Math.random, captured when the
- * service is built) is pinned where a test needs exact values.
+ * through `retrySleep` instead of slept, and spent on the service's clock so the budget sees
+ * them; the jitter source (`retryJitter`) is pinned where a test needs exact values. No
+ * global is patched.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { connect, oauthEnv } from '../support/oauth.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -17,7 +18,6 @@ const SPACES = '/wiki/api/v2/spaces';
 const PAGES = '/wiki/api/v2/pages';
 
 const realRandom = Math.random;
-const realNow = Date.now;
 let random: () => number = realRandom;
 /** Virtual time that the recorded sleeps "spend", so the budget sees the waits. */
 let slept = 0;
@@ -27,17 +27,13 @@ const retrySleep = async (ms: number): Promise<void> => {
   slept += ms;
 };
 
-beforeAll(() => {
-  vi.spyOn(Math, 'random').mockImplementation(() => random());
-  vi.spyOn(Date, 'now').mockImplementation(() => realNow() + slept);
-});
-afterAll(() => {
-  vi.restoreAllMocks();
-});
+/** The service's clock: real time plus the virtual time the recorded sleeps spent. */
+const clock = { now: () => new Date(Date.now() + slept) };
+const retryJitter = (): number => random();
 
 const start = async (budgetMs: number) => {
   const fake = await startFakeAtlassian();
-  const svc = await startTestService({ env: oauthEnv(fake, { ATLASSIAN_RETRY_BUDGET_MS: String(budgetMs) }), overrides: { retrySleep } });
+  const svc = await startTestService({ env: oauthEnv(fake, { ATLASSIAN_RETRY_BUDGET_MS: String(budgetMs) }), overrides: { retrySleep, retryJitter, clock } });
   expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
   return { fake, svc, api: client(svc.url, 'acme') };
 };

@@ -7,10 +7,10 @@ import Koa, { type Context, type Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { Logger as Pino } from 'pino';
 import { decodeStrictWith, decodeWith } from '../../domain/decode.js';
-import { AppError, isAppError } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import { DEFAULT_TENANT, TenantId } from '../../domain/tenant.js';
 import { toHttpError } from './error-mapper.js';
-import type { RouteResult, RouteSpec } from './route-spec.js';
+import type { RouteInput, RouteResult, RouteSpec } from './route-spec.js';
 
 export interface HttpAppOptions {
   readonly routes: readonly RouteSpec[];
@@ -23,6 +23,8 @@ export interface HttpAppOptions {
 interface State {
   requestId: string;
   tenantId?: TenantId;
+  /** The client went away before its request was read. */
+  aborted?: boolean;
 }
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -34,27 +36,35 @@ const requestIdOf = (ctx: Context): string => {
 
 const toOpenApiKoaPath = (p: string): string => p.replace(/\{([^}]+)\}/g, ':$1');
 
-/** Errors thrown by Koa's own parts (body parser, router) carry an HTTP status. */
-const frameworkError = (err: unknown): AppError | undefined => {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const e = err as { status?: unknown; type?: unknown; message?: unknown };
-  if (typeof e.status !== 'number' || e.status >= 500) return undefined;
+/** True when the client went away before its request was read (raw-body's "request aborted"). */
+const clientAborted = (ctx: Context): boolean => ctx.req.destroyed && !ctx.req.complete;
+
+/**
+ * What went wrong while reading a request body, in the caller's terms. Only errors thrown by
+ * the body parser (co-body over raw-body and inflation) come here, so they are the caller's
+ * doing and answer 4xx: a status of 413 or 415, a SyntaxError for bad JSON, a zlib error for a
+ * body that does not decompress. Whatever is thrown anywhere else is ours and answers 500;
+ * nothing thrown is ever taken for an AppError (those travel as Lefts).
+ */
+const bodyReadError = (err: unknown): AppError => {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; type?: unknown; code?: unknown };
   if (e.status === 413 || e.type === 'entity.too.large') {
     return AppError.validation('The request body is larger than the limit.', { reason: 'payload_too_large' });
   }
-  // co-body throws a bare SyntaxError (status 400, no type) for malformed JSON, and
-  // refuses prototype-poisoning keys the same way.
-  if (err instanceof SyntaxError && typeof e.message === 'string' && e.message.includes('prototype')) {
-    return AppError.validation('The request body contains a forbidden __proto__ key.');
+  if (err instanceof SyntaxError) {
+    // co-body refuses prototype-poisoning keys with a SyntaxError too.
+    return err.message.includes('prototype')
+      ? AppError.validation('The request body contains a forbidden __proto__ key.')
+      : AppError.validation('The request body is not valid JSON.');
   }
-  if (e.type === 'entity.parse.failed' || err instanceof SyntaxError) {
-    return AppError.validation('The request body is not valid JSON.');
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) {
+    return AppError.validation('The request body could not be decompressed; check its Content-Encoding.');
   }
-  if (e.status === 415) return AppError.validation('The request body must be JSON (Content-Type: application/json).');
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+  if (e.status === 415 || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return AppError.validation('The request body uses an unsupported encoding.');
   }
-  return AppError.validation('The request could not be read.');
+  if (e.type === 'request.size.invalid') return AppError.validation('The request body does not match its Content-Length.');
+  return AppError.validation('The request body could not be read.');
 };
 
 function sendResult(ctx: Context, result: RouteResult): void {
@@ -110,6 +120,14 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   const wildcard = opts.corsOrigins.length === 0;
   const origins = new Set(opts.corsOrigins);
 
+  /** Answers an error in the standard body; an internal one is logged with its cause, which never leaves. */
+  const fail = (ctx: Context, error: AppError): void => {
+    if (error.code === 'INTERNAL_ERROR') {
+      opts.log.error({ req_id: (ctx.state as State).requestId, err: error.cause ?? error.message }, 'internal error');
+    }
+    sendError(ctx, error);
+  };
+
   app.use(async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
     const state = ctx.state as State;
@@ -128,17 +146,12 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         }
       }
     } catch (err) {
-      const known = isAppError(err) ? err : frameworkError(err);
       if (ctx.respond === false) {
         // A protocol handler owned the response and failed part-way: nothing sane can be added to it.
         opts.log.error({ req_id: state.requestId, err }, 'protocol handler failed');
         if (!ctx.res.writableEnded) ctx.res.destroy();
-      } else if (known) {
-        sendError(ctx, known);
-        if (known.code === 'INTERNAL_ERROR') opts.log.error({ req_id: state.requestId, err: known.cause ?? known.message }, 'internal error');
       } else {
-        opts.log.error({ req_id: state.requestId, err }, 'unhandled exception');
-        sendError(ctx, AppError.internal('unhandled exception', { cause: err }));
+        fail(ctx, AppError.internal('unhandled exception', { cause: err }));
       }
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
@@ -148,7 +161,9 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
           method: ctx.method,
           route: (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? null,
           path: ctx.path,
-          status: ctx.respond === false ? ctx.res.statusCode : ctx.status,
+          // 499: nginx's "client closed request", so an abandoned upload is not counted as a 4xx or 5xx we sent.
+          status: state.aborted ? 499 : ctx.respond === false ? ctx.res.statusCode : ctx.status,
+          ...(state.aborted ? { aborted: true } : {}),
           duration_ms: Math.round(durationMs * 100) / 100,
           tenant: state.tenantId ?? null,
         },
@@ -172,7 +187,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   );
 
   // Only routes that take a body parse one.
-  const parseBody = bodyParser({
+  const bodyParserMiddleware = bodyParser({
     enableTypes: ['json'],
     jsonLimit: `${opts.bodyLimitBytes}b`,
     strict: true,
@@ -180,6 +195,21 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       throw err;
     },
   });
+  const parseBody = async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await bodyParserMiddleware(ctx, async () => undefined);
+    } catch (err) {
+      if (clientAborted(ctx)) {
+        // The client left mid-body: nobody is there to answer; the log line says so.
+        (ctx.state as State).aborted = true;
+        ctx.respond = false;
+        ctx.res.destroy();
+        return;
+      }
+      return fail(ctx, bodyReadError(err));
+    }
+    await next();
+  };
 
   for (const spec of opts.routes) {
     const queryDecoder = spec.query ? decodeWith(spec.query, 'query parameters') : undefined;
@@ -188,38 +218,10 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     router[spec.method](toOpenApiKoaPath(spec.path), ...middleware, async (ctx: Context) => {
       const state = ctx.state as State;
       for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);
-      let tenantId = DEFAULT_TENANT;
-      if (spec.tenantScoped) {
-        const header = ctx.headers['x-tenant-id'];
-        if (header !== undefined) {
-          const value = Array.isArray(header) ? header.join(',') : header;
-          if (!TenantId.is(value)) {
-            throw AppError.validation('X-Tenant-Id must be 1-128 characters of letters, digits, ".", "_", ":" or "-".');
-          }
-          tenantId = value;
-        }
-        state.tenantId = tenantId;
-      }
-      const query = queryDecoder ? queryDecoder(ctx.query) : E.right(undefined);
-      if (E.isLeft(query)) throw query.left;
-      let body: E.Either<AppError, unknown> = E.right(undefined);
-      if (bodyDecoder) {
-        if (!ctx.is('application/json')) {
-          throw AppError.validation('The request body must be JSON (Content-Type: application/json).');
-        }
-        body = bodyDecoder((ctx.request as { body?: unknown }).body);
-      }
-      if (E.isLeft(body)) throw body.left;
-      const outcome = await spec.handle({
-        tenantId,
-        requestId: state.requestId,
-        params: ctx.params as Record<string, string>,
-        query: query.right,
-        body: body.right,
-        headers: ctx.headers,
-        cookie: (name) => ctx.cookies.get(name),
-      })();
-      if (E.isLeft(outcome)) throw outcome.left;
+      const input = readInput(ctx, state);
+      if (E.isLeft(input)) return fail(ctx, input.left);
+      const outcome = await spec.handle(input.right)();
+      if (E.isLeft(outcome)) return fail(ctx, outcome.left);
       const { takeover } = outcome.right;
       if (takeover) {
         ctx.respond = false;
@@ -228,6 +230,39 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       }
       sendResult(ctx, outcome.right);
     });
+
+    /** The tenant, query and body of a request, decoded by the route's codecs. */
+    function readInput(ctx: Context, state: State): E.Either<AppError, RouteInput<unknown, unknown>> {
+      let tenantId = DEFAULT_TENANT;
+      if (spec.tenantScoped) {
+        const header = ctx.headers['x-tenant-id'];
+        if (header !== undefined) {
+          const value = Array.isArray(header) ? header.join(',') : header;
+          if (!TenantId.is(value)) {
+            return E.left(AppError.validation('X-Tenant-Id must be 1-128 characters of letters, digits, ".", "_", ":" or "-".'));
+          }
+          tenantId = value;
+        }
+        state.tenantId = tenantId;
+      }
+      const query = queryDecoder ? queryDecoder(ctx.query) : E.right(undefined);
+      if (E.isLeft(query)) return query;
+      let body: E.Either<AppError, unknown> = E.right(undefined);
+      if (bodyDecoder) {
+        if (!ctx.is('application/json')) return E.left(AppError.validation('The request body must be JSON (Content-Type: application/json).'));
+        body = bodyDecoder((ctx.request as { body?: unknown }).body);
+      }
+      if (E.isLeft(body)) return body;
+      return E.right({
+        tenantId,
+        requestId: state.requestId,
+        params: ctx.params as Record<string, string>,
+        query: query.right,
+        body: body.right,
+        headers: ctx.headers,
+        cookie: (name: string) => ctx.cookies.get(name),
+      });
+    }
   }
   app.use(router.routes());
   return app;

@@ -1,12 +1,6 @@
-import type { AppError } from '../../domain/errors.js';
+import { errorBody, type AppError, type ErrorBody } from '../../domain/errors.js';
 
-export interface ErrorBody {
-  readonly status: 'error';
-  readonly code: AppError['code'];
-  readonly message: string;
-  readonly retry_after?: number;
-  readonly details?: Readonly<Record<string, string>>;
-}
+export type { ErrorBody } from '../../domain/errors.js';
 
 export interface HttpError {
   readonly status: number;
@@ -18,12 +12,14 @@ const assertUnreachable = (x: never): never => {
   throw new Error(`Unhandled error code: ${String(x)}`);
 };
 
-const statusOf = (error: AppError): number => {
+/** The HTTP status of an error: the code decides, a reason refines it where the contract needs it. */
+export const statusOf = (error: Pick<AppError, 'code' | 'reason'>): number => {
   switch (error.code) {
     case 'VALIDATION':
       if (error.reason === 'invalid_oauth_state') return 422;
       if (error.reason === 'payload_too_large') return 413;
       if (error.reason === 'method_not_allowed') return 405;
+      if (error.reason === 'not_acceptable') return 406;
       return 400;
     case 'UNAUTHORIZED':
     case 'TOKEN_EXPIRED':
@@ -45,20 +41,12 @@ const statusOf = (error: AppError): number => {
   }
 };
 
-/** The one mapping from AppError to the standard error body. Internal details never leave. */
+/** The one mapping from AppError to an HTTP answer: the core's body, the status, Retry-After. */
 export const toHttpError = (error: AppError): HttpError => {
-  const status = statusOf(error);
-  const retryAfter = error.code === 'RATE_LIMITED' ? Math.max(0, Math.ceil(error.retryAfter ?? 1)) : undefined;
-  const message = error.code === 'INTERNAL_ERROR' ? 'An unexpected error occurred; it has been logged.' : error.message;
+  const body = errorBody(error);
   return {
-    status,
-    body: {
-      status: 'error',
-      code: error.code,
-      message,
-      ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
-      ...(error.details && error.code !== 'INTERNAL_ERROR' ? { details: error.details } : {}),
-    },
-    headers: retryAfter !== undefined ? { 'Retry-After': String(retryAfter) } : {},
+    status: statusOf(error),
+    body,
+    headers: body.retry_after !== undefined ? { 'Retry-After': String(body.retry_after) } : {},
   };
 };

@@ -8,8 +8,8 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeTool, ToolDescription } from '../../application/tools.js';
+import { errorBody } from '../../domain/errors.js';
 import type { TenantId } from '../../domain/tenant.js';
-import { toHttpError } from '../http/error-mapper.js';
 
 export interface McpServerOptions {
   readonly tools: InvokeTool;
@@ -69,7 +69,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
     }
     const outcome = await opts.tools.execute(opts.tenantId, name, args ?? {})();
     if (E.isLeft(outcome)) {
-      const { body } = toHttpError(outcome.left);
+      const body = errorBody(outcome.left);
       return { isError: true, content: text(body), structuredContent: { ...body } };
     }
     const result = outcome.right.result;

@@ -4,14 +4,19 @@
  * io-ts codec so upstream garbage becomes a 502 instead of a crash.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
-import { headerOf, parseJson, TransportFailure, transportError, type AtlassianHttp, type HttpResponse } from './http-transport.js';
+import type { Clock } from '../../application/ports/clock.js';
+import { headerOf, parseJson, transportError, type AtlassianHttp, type HttpResponse } from './http-transport.js';
 
 export interface CallSettings {
   readonly retryBudgetMs: number;
+  /** Time for the retry budget and Retry-After dates; tests pass a controllable clock. */
+  readonly clock: Clock;
   /** Tests shorten waits; production sleeps for real. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
@@ -92,57 +97,69 @@ export class AtlassianCaller {
     this.random = settings.random ?? Math.random;
   }
 
-  /** Resolves to Left, never rejects. */
-  async call<A>(ctx: AccessContext, spec: CallSpec<A>): Promise<E.Either<AppError, A>> {
+  /**
+   * One call with the retry rules: only GET is retried (and a request that certainly never
+   * left), within the budget, after the delay Atlassian asks for or the backoff.
+   */
+  call<A>(ctx: AccessContext, spec: CallSpec<A>): TE.TaskEither<AppError, A> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
     const idempotent = spec.method === 'GET';
-    const started = Date.now();
-    for (let attempt = 1; ; attempt += 1) {
-      let res: HttpResponse;
-      try {
-        res = await client.send({
-          method: spec.method,
-          url: `${ctx.baseUrl}${spec.path}`,
-          ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
-          ...(spec.json !== undefined ? { json: spec.json } : {}),
-          headers: { authorization: ctx.authorization },
-        });
-      } catch (err) {
-        const error = transportError(err, spec.what);
-        // A POST whose request may have reached Atlassian is never sent twice; a refused
-        // address or an oversized answer would recur; a timeout already used the caller's patience.
-        const neverSent = err instanceof TransportFailure && err.neverSent;
-        if ((idempotent || neverSent) && attempt < MAX_ATTEMPTS && error.code === 'VENDOR_ERROR' && error.reason === undefined) {
-          const delay = retryDelayMs(attempt, undefined, this.random);
-          if (Date.now() - started + delay <= this.settings.retryBudgetMs) {
-            await this.sleep(delay);
-            continue;
-          }
-        }
-        return E.left(error);
-      }
-      const body = parseJson(res);
-      if (spec.ok.includes(res.status)) {
-        if (body === undefined && res.body.length > 0) {
-          return E.left(AppError.vendor(`Atlassian answered ${spec.what} with a body that is not JSON.`));
-        }
-        // The type guard walks the body without building io-ts contexts; on the usual,
-        // valid body it is several times cheaper than decode. These codecs only check
-        // shape (no transformation), so a value that passes \`is\` is its own decoding.
-        if (spec.codec.is(body)) return E.right(body);
-        const decoded = spec.codec.decode(body);
-        return E.isRight(decoded)
-          ? decoded
-          : E.left(AppError.vendor(`Atlassian answered ${spec.what} with an unexpected body.`));
-      }
-      if (idempotent && RETRYABLE_STATUSES.has(res.status) && attempt < MAX_ATTEMPTS) {
-        const delay = retryDelayMs(attempt, parseRetryAfter(headerOf(res, 'retry-after'), new Date()), this.random);
-        if (Date.now() - started + delay <= this.settings.retryBudgetMs) {
-          await this.sleep(delay);
-          continue;
-        }
-      }
-      return E.left(mapStatus(res, body, spec.what, new Date()));
-    }
+    const { clock } = this.settings;
+    const send = client.send({
+      method: spec.method,
+      url: `${ctx.baseUrl}${spec.path}`,
+      ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
+      ...(spec.json !== undefined ? { json: spec.json } : {}),
+      headers: { authorization: ctx.authorization },
+    });
+    return () => {
+      const started = clock.now().getTime();
+      /** Waits and tries again when the budget allows; otherwise answers `error`. */
+      const retryOr = (attempt: number, delay: number, error: AppError): TE.TaskEither<AppError, A> =>
+        attempt < MAX_ATTEMPTS && clock.now().getTime() - started + delay <= this.settings.retryBudgetMs
+          ? pipe(
+              TE.fromTask(() => this.sleep(delay)),
+              TE.flatMap(() => attemptFrom(attempt + 1)),
+            )
+          : TE.left(error);
+      const attemptFrom = (attempt: number): TE.TaskEither<AppError, A> =>
+        pipe(
+          send,
+          TE.matchE(
+            (failure) => {
+              const error = transportError(failure, spec.what);
+              // A POST whose request may have reached Atlassian is never sent twice; a refused
+              // address or an oversized answer would recur; a timeout already used the caller's patience.
+              const retryable = (idempotent || failure.neverSent) && error.code === 'VENDOR_ERROR' && error.reason === undefined;
+              return retryable ? retryOr(attempt, retryDelayMs(attempt, undefined, this.random), error) : TE.left(error);
+            },
+            (res) => {
+              if (spec.ok.includes(res.status)) return TE.fromEither(decodeAnswer(res, spec));
+              const body = parseJson(res);
+              const error = mapStatus(res, body, spec.what, clock.now());
+              if (idempotent && RETRYABLE_STATUSES.has(res.status)) {
+                return retryOr(attempt, retryDelayMs(attempt, parseRetryAfter(headerOf(res, 'retry-after'), clock.now()), this.random), error);
+              }
+              return TE.left(error);
+            },
+          ),
+        );
+      return attemptFrom(1)();
+    };
   }
 }
+
+/** A success answer's body, checked by the spec's codec: garbage is a 502, never a crash. */
+const decodeAnswer = <A>(res: HttpResponse, spec: CallSpec<A>): E.Either<AppError, A> => {
+  const body = parseJson(res);
+  if (body === undefined && res.body.length > 0) {
+    return E.left(AppError.vendor(`Atlassian answered ${spec.what} with a body that is not JSON.`));
+  }
+  // The type guard walks the body without building io-ts contexts; on the usual, valid body
+  // it is several times cheaper than decode. These codecs only check shape (no
+  // transformation), so a value that passes \`is\` is its own decoding.
+  if (spec.codec.is(body)) return E.right(body);
+  return E.isRight(spec.codec.decode(body))
+    ? E.right(body as A)
+    : E.left(AppError.vendor(`Atlassian answered ${spec.what} with an unexpected body.`));
+};

@@ -8,9 +8,10 @@
  */
 import dns from 'node:dns';
 import net from 'node:net';
+import * as TE from 'fp-ts/lib/TaskEither.js';
 import { Agent, type Dispatcher } from 'undici';
 import { AppError } from '../../domain/errors.js';
-import { isPublicAddress } from '../net/dns-site-url-guard.js';
+import { isPublicAddress } from '../../domain/public-address.js';
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST';
@@ -27,21 +28,24 @@ export interface HttpResponse {
   readonly body: string;
 }
 
-/** Why a request produced no response. */
-export class TransportFailure extends Error {
-  constructor(
-    readonly kind: 'timeout' | 'refused_address' | 'oversized' | 'network',
-    /** True when the request certainly never reached the server (connection refused). */
-    readonly neverSent: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(`transport failure: ${kind}`, options);
-  }
+/** Why a request produced no response. A value, never thrown. */
+export interface TransportFailure {
+  readonly kind: 'timeout' | 'refused_address' | 'oversized' | 'network';
+  /** True when the request certainly never reached the server (connection refused). */
+  readonly neverSent: boolean;
+  /** The library's error, for logs only. */
+  readonly cause?: unknown;
 }
 
+const failure = (kind: TransportFailure['kind'], neverSent: boolean, cause?: unknown): TransportFailure => ({
+  kind,
+  neverSent,
+  ...(cause !== undefined ? { cause } : {}),
+});
+
 export interface HttpTransport {
-  /** Resolves with any HTTP status; rejects only with TransportFailure. */
-  send(request: HttpRequest): Promise<HttpResponse>;
+  /** Any HTTP status is a Right; only a request that got no answer is a Left. */
+  send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse>;
 }
 
 export interface AtlassianHttp {
@@ -84,14 +88,15 @@ const codeOf = (err: unknown): string | undefined => {
   return undefined;
 };
 
+/** What undici's rejection means for the caller (undici's errors carry string codes). */
 const classify = (err: unknown): TransportFailure => {
   const code = codeOf(err);
-  if (code === 'ENOTPUBLIC') return new TransportFailure('refused_address', true, { cause: err });
-  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return new TransportFailure('oversized', false, { cause: err });
+  if (code === 'ENOTPUBLIC') return failure('refused_address', true, err);
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') return failure('oversized', false, err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new TransportFailure('timeout', code === 'UND_ERR_CONNECT_TIMEOUT', { cause: err });
+    return failure('timeout', code === 'UND_ERR_CONNECT_TIMEOUT', err);
   }
-  return new TransportFailure('network', code === 'ECONNREFUSED', { cause: err });
+  return failure('network', code === 'ECONNREFUSED', err);
 };
 
 class UndiciTransport implements HttpTransport {
@@ -101,24 +106,25 @@ class UndiciTransport implements HttpTransport {
     private readonly pinned: boolean,
   ) {}
 
-  async send(request: HttpRequest): Promise<HttpResponse> {
+  send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse> {
     let url: URL;
     try {
       url = new URL(request.url);
     } catch (err) {
-      throw new TransportFailure('network', true, { cause: err });
+      return TE.left(failure('network', true, err));
     }
     for (const [k, v] of Object.entries(request.searchParams ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     // An IP-literal host skips the lookup, so it is checked here.
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) throw new TransportFailure('refused_address', true);
+    if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) return TE.left(failure('refused_address', true));
     const headers: Record<string, string> = { ...DEFAULT_HEADERS, ...request.headers };
     let body: string | undefined;
     if (request.json !== undefined) {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
     }
-    try {
+    // undici rejects for every request without an answer; that rejection becomes the Left here, once.
+    return TE.tryCatch(async () => {
       const res = await this.dispatcher.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
@@ -129,9 +135,7 @@ class UndiciTransport implements HttpTransport {
         bodyTimeout: this.timeoutMs,
       });
       return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
-    } catch (err) {
-      throw classify(err);
-    }
+    }, classify);
   }
 }
 
@@ -166,8 +170,8 @@ export const headerOf = (res: HttpResponse, name: string): string | undefined =>
 };
 
 /** A request that got no usable answer: a timeout is a 504, a refused address a 400, anything else a 502. */
-export const transportError = (err: unknown, what: string): AppError => {
-  const failure = err instanceof TransportFailure ? err : classify(err);
+export const transportError = (failure: TransportFailure, what: string): AppError => {
+  const err = failure.cause;
   switch (failure.kind) {
     case 'timeout':
       return AppError.vendor(`Atlassian did not answer ${what} in time.`, { reason: 'upstream_timeout', cause: err });

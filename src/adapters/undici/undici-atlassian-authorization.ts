@@ -6,7 +6,7 @@ import type { Site } from '../../domain/connection.js';
 import type { TokenSet } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../../application/ports/atlassian-authorization.js';
-import { headerOf, parseJson, transportError, type AtlassianHttp } from './http-transport.js';
+import { headerOf, parseJson, transportError, type AtlassianHttp, type TransportFailure } from './http-transport.js';
 
 const TokenResponse = t.intersection([
   t.type({ access_token: t.string, expires_in: t.number }),
@@ -70,15 +70,11 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
 
   accessibleResources(accessToken: string): TE.TaskEither<AppError, readonly Site[]> {
     return pipe(
-      TE.tryCatch(
-        () =>
-          this.http.trusted.send({
+      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the accessible resources'))(this.http.trusted.send({
             method: 'GET',
             url: `${this.settings.apiBaseUrl}/oauth/token/accessible-resources`,
             headers: { authorization: `Bearer ${accessToken}` },
-          }),
-        (err) => transportError(err, 'the accessible resources'),
-      ),
+          })),
       TE.flatMap((res) => {
         if (res.status !== 200) {
           return TE.left(AppError.vendor(`Atlassian answered ${res.status} when listing accessible sites.`));
@@ -108,10 +104,7 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
           ? '/rest/api/3/myself'
           : '/rest/api/2/myself';
     return pipe(
-      TE.tryCatch(
-        () => this.http.pinned.send({ method: 'GET', url: `${input.baseUrl}${path}`, headers: { authorization: input.authorization } }),
-        (err) => transportError(err, 'the token check'),
-      ),
+      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the token check'))(this.http.pinned.send({ method: 'GET', url: `${input.baseUrl}${path}`, headers: { authorization: input.authorization } })),
       TE.flatMap((res) => {
         if (res.status === 401 || res.status === 403) {
           return TE.left(AppError.validation('Atlassian rejected the token for this base_url; nothing was saved.'));
@@ -140,10 +133,7 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
 
   private token(body: Record<string, string>, refused: () => AppError): TE.TaskEither<AppError, TokenSet> {
     return pipe(
-      TE.tryCatch(
-        () => this.http.trusted.send({ method: 'POST', url: `${this.settings.authBaseUrl}/oauth/token`, json: body }),
-        (err) => transportError(err, 'the token request'),
-      ),
+      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the token request'))(this.http.trusted.send({ method: 'POST', url: `${this.settings.authBaseUrl}/oauth/token`, json: body })),
       TE.flatMap((res) => {
         const json = parseJson(res);
         if (res.status === 200) {

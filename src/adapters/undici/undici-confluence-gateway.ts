@@ -65,8 +65,7 @@ export class UndiciConfluenceGateway implements ConfluenceGateway {
         })),
         next: cursor ? { token: cursor } : null,
       };
-    })(() =>
-      this.caller.call(ctx, {
+    })(this.caller.call(ctx, {
         method: 'GET',
         path: '/wiki/api/v2/spaces',
         searchParams: { limit: q.limit, cursor: q.cursor },
@@ -95,8 +94,7 @@ export class UndiciConfluenceGateway implements ConfluenceGateway {
         ];
       });
       return { items, next: cursor ? { token: cursor } : null };
-    })(() =>
-      this.caller.call(ctx, {
+    })(this.caller.call(ctx, {
         method: 'GET',
         path: '/wiki/rest/api/search',
         searchParams: { cql: q.cql, limit: q.limit, cursor: q.cursor, expand: 'content.space' },
@@ -109,8 +107,7 @@ export class UndiciConfluenceGateway implements ConfluenceGateway {
 
   spaceIdForKey(ctx: AccessContext, key: string): TE.TaskEither<AppError, string> {
     return pipe(
-      () =>
-        this.caller.call(ctx, {
+      this.caller.call(ctx, {
           method: 'GET',
           path: '/wiki/api/v2/spaces',
           searchParams: { keys: key, limit: 1 },
@@ -135,8 +132,7 @@ export class UndiciConfluenceGateway implements ConfluenceGateway {
       id: String(created.id),
       title: created.title,
       url: wikiUrl(ctx, created._links?.webui ?? `/pages/viewpage.action?pageId=${String(created.id)}`),
-    }))(() =>
-      this.caller.call(ctx, {
+    }))(this.caller.call(ctx, {
         method: 'POST',
         path: '/wiki/api/v2/pages',
         json: {

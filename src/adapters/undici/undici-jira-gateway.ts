@@ -76,14 +76,13 @@ export class UndiciJiraGateway implements JiraGateway {
         const slice = matching.slice(q.startAt, q.startAt + q.limit);
         const end = q.startAt + slice.length;
         return { items: slice.map((p) => toProject(ctx, p)), next: end < matching.length ? { startAt: end } : null };
-      })(() => this.caller.call(ctx, { method: 'GET', path: '/rest/api/2/project', ok: [200], codec: ProjectList, what: 'the project list' }));
+      })(this.caller.call(ctx, { method: 'GET', path: '/rest/api/2/project', ok: [200], codec: ProjectList, what: 'the project list' }));
     }
     return TE.map((page: t.TypeOf<typeof ProjectSearchPage>) => {
       const end = q.startAt + page.values.length;
       const last = page.isLast ?? (page.total !== undefined ? end >= page.total : page.values.length < q.limit);
       return { items: page.values.map((p) => toProject(ctx, p)), next: last || page.values.length === 0 ? null : { startAt: end } };
-    })(() =>
-      this.caller.call(ctx, {
+    })(this.caller.call(ctx, {
         method: 'GET',
         path: '/rest/api/3/project/search',
         searchParams: { startAt: q.startAt, maxResults: q.limit, query: q.query },
@@ -103,8 +102,7 @@ export class UndiciJiraGateway implements JiraGateway {
         const end = q.startAt + page.issues.length;
         const more = page.total !== undefined ? end < page.total : page.issues.length === q.limit;
         return { items: page.issues.map((i) => toIssue(ctx, i)), next: more && page.issues.length > 0 ? { startAt: end } : null };
-      })(() =>
-        this.caller.call(ctx, {
+      })(this.caller.call(ctx, {
           method: 'GET',
           path: '/rest/api/2/search',
           searchParams: { jql: q.jql, startAt: q.startAt, maxResults: q.limit, fields: SEARCH_FIELDS.join(',') },
@@ -117,8 +115,7 @@ export class UndiciJiraGateway implements JiraGateway {
     return TE.map((page: t.TypeOf<typeof EnhancedSearchPage>) => ({
       items: page.issues.map((i) => toIssue(ctx, i)),
       next: page.isLast === false && page.nextPageToken ? { token: page.nextPageToken } : null,
-    }))(() =>
-      this.caller.call(ctx, {
+    }))(this.caller.call(ctx, {
         method: 'GET',
         path: '/rest/api/3/search/jql',
         searchParams: { jql: q.jql, maxResults: q.limit, fields: SEARCH_FIELDS.join(','), nextPageToken: q.token },
@@ -149,8 +146,7 @@ export class UndiciJiraGateway implements JiraGateway {
     if (issue.labels !== undefined) fields['labels'] = issue.labels;
     if (issue.priority !== undefined) fields['priority'] = { name: issue.priority };
     const version = ctx.flavour === 'data_center' ? '2' : '3';
-    return TE.map((created: t.TypeOf<typeof CreatedIssueJson>) => ({ id: created.id, key: created.key, url: browseUrl(ctx, created.key) }))(() =>
-      this.caller.call(ctx, {
+    return TE.map((created: t.TypeOf<typeof CreatedIssueJson>) => ({ id: created.id, key: created.key, url: browseUrl(ctx, created.key) }))(this.caller.call(ctx, {
         method: 'POST',
         path: `/rest/api/${version}/issue`,
         json: { fields },

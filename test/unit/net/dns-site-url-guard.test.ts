@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { DnsSiteUrlGuard, isPublicAddress } from '../../../src/adapters/net/dns-site-url-guard.js';
+import { DnsSiteUrlGuard } from '../../../src/adapters/net/dns-site-url-guard.js';
+import { isPublicAddress } from '../../../src/domain/public-address.js';
 import type { AppError } from '../../../src/domain/errors.js';
 
 const PUBLIC_V4 = '104.192.141.1';

@@ -1,9 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as t from 'io-ts';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import type { InvokeTool } from '../../../application/tools.js';
-import type * as McpHttp from '../../mcp/mcp-http.js';
 import { AppError } from '../../../domain/errors.js';
 import { annotate } from '../../../domain/json-schema.js';
+import type { TenantId } from '../../../domain/tenant.js';
 import { route, type RouteSpec } from '../route-spec.js';
 
 const JsonRpcBody = annotate(t.union([t.UnknownRecord, t.UnknownArray]), {
@@ -11,14 +11,18 @@ const JsonRpcBody = annotate(t.union([t.UnknownRecord, t.UnknownArray]), {
 });
 
 /**
+ * Answers one MCP Streamable HTTP request for a tenant, writing to the raw response. The
+ * composition root passes the MCP adapter's handler in, so this adapter never imports it.
+ */
+export type McpRequestHandler = (tenantId: TenantId, req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>;
+
+/**
  * `POST /mcp`: the agent tools over MCP Streamable HTTP, for the tenant in X-Tenant-Id.
  * A request that carries an Origin must come from a configured CORS origin, so a web page
  * the user happens to open cannot drive the tools (DNS rebinding, drive-by requests).
- * The MCP SDK is loaded on the first request, keeping it out of start-up.
  */
-export function mcpRoutes(deps: { tools: InvokeTool; version: string; allowedOrigins: readonly string[] }): RouteSpec[] {
+export function mcpRoutes(deps: { serve: McpRequestHandler; allowedOrigins: readonly string[] }): RouteSpec[] {
   const allowed = new Set(deps.allowedOrigins);
-  let transport: Promise<typeof McpHttp> | undefined;
   return [
     route({
       method: 'post',
@@ -44,13 +48,7 @@ export function mcpRoutes(deps: { tools: InvokeTool; version: string; allowedOri
             AppError.forbidden(`Origin ${origin.slice(0, 200)} may not use /mcp; only the origins in BACKEND_CORS_ORIGINS may.`),
           );
         }
-        return TE.right({
-          status: 200,
-          takeover: async (req, res) => {
-            const { serveMcpRequest } = await (transport ??= import('../../mcp/mcp-http.js'));
-            await serveMcpRequest({ tools: deps.tools, tenantId, version: deps.version }, req, res, body);
-          },
-        });
+        return TE.right({ status: 200, takeover: (req, res) => deps.serve(tenantId, req, res, body) });
       },
     }),
   ];
