@@ -1,12 +1,13 @@
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { decodeCursor, pageOf, type Page } from '../domain/cursor.js';
+import type { Page } from '../domain/cursor.js';
 import { AppError } from '../domain/errors.js';
 import { markdownToStorage } from '../domain/markup/confluence-storage.js';
 import type { ContentHit, CreatedPage, Space } from '../domain/operations.js';
 import { buildContentSearchCql } from '../domain/query-language.js';
 import type { TenantId } from '../domain/tenant.js';
-import { DEFAULT_LIMIT, type CreatePageInput, type ListSpacesInput, type SearchContentInput } from './operation-inputs.js';
+import type { CreatePageInput, ListSpacesInput, SearchContentInput } from './operation-inputs.js';
+import { readPage } from './paged-read.js';
 import type { ConfluenceGateway } from './ports/atlassian-gateways.js';
 import type { AccessProvider } from './ports/access-provider.js';
 import { withAccess } from './with-access.js';
@@ -19,38 +20,30 @@ export interface ConfluencePorts {
 
 /** `confluence_list_spaces` / `GET /connectors/confluence/spaces`. */
 export class ListSpaces {
-  constructor(private readonly ports: ConfluencePorts) {}
+  private readonly page: ReturnType<typeof readPage<Space>>;
+
+  constructor(private readonly ports: ConfluencePorts) {
+    this.page = readPage<Space>(ports.refresh, 'confluence', 'confluence-spaces');
+  }
 
   execute(tenantId: TenantId, input: ListSpacesInput): TE.TaskEither<AppError, Page<Space>> {
-    return pipe(
-      TE.fromEither(decodeCursor('confluence-spaces', input.cursor)),
-      TE.flatMap((cursor) =>
-        withAccess(this.ports.refresh, tenantId, 'confluence')((ctx) =>
-          this.ports.confluence.listSpaces(ctx, { cursor: cursor?.token, limit: input.limit ?? DEFAULT_LIMIT }),
-        ),
-      ),
-      TE.map(pageOf('confluence-spaces')),
-    );
+    return this.page(tenantId, input, (ctx, at) => this.ports.confluence.listSpaces(ctx, { cursor: at.token, limit: at.limit }));
   }
 }
 
 /** `confluence_search` / `GET /connectors/confluence/search`: free text becomes quoted CQL, or the caller's CQL. */
 export class SearchContent {
-  constructor(private readonly ports: ConfluencePorts) {}
+  private readonly page: ReturnType<typeof readPage<ContentHit>>;
+
+  constructor(private readonly ports: ConfluencePorts) {
+    this.page = readPage<ContentHit>(ports.refresh, 'confluence', 'confluence-search');
+  }
 
   execute(tenantId: TenantId, input: SearchContentInput): TE.TaskEither<AppError, Page<ContentHit>> {
     if (input.cql !== undefined && input.q !== undefined) return TE.left(AppError.validation('Give q or cql, not both.'));
     const cql = input.cql ?? (input.q !== undefined ? buildContentSearchCql({ text: input.q, space: input.space }) : undefined);
     if (cql === undefined) return TE.left(AppError.validation('Give q (free text) or cql.'));
-    return pipe(
-      TE.fromEither(decodeCursor('confluence-search', input.cursor)),
-      TE.flatMap((cursor) =>
-        withAccess(this.ports.refresh, tenantId, 'confluence')((ctx) =>
-          this.ports.confluence.searchContent(ctx, { cql, cursor: cursor?.token, limit: input.limit ?? DEFAULT_LIMIT }),
-        ),
-      ),
-      TE.map(pageOf('confluence-search')),
-    );
+    return this.page(tenantId, input, (ctx, at) => this.ports.confluence.searchContent(ctx, { cql, cursor: at.token, limit: at.limit }));
   }
 }
 

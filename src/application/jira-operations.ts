@@ -1,14 +1,15 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { decodeCursor, pageOf, type Page } from '../domain/cursor.js';
+import type { Page } from '../domain/cursor.js';
 import { AppError } from '../domain/errors.js';
 import { isAdfDoc, markdownToAdf } from '../domain/markup/adf.js';
 import { markdownToJiraWiki } from '../domain/markup/jira-wiki.js';
 import type { CreatedIssue, IssueSummary, Project } from '../domain/operations.js';
 import { buildIssueSearchJql } from '../domain/query-language.js';
 import type { TenantId } from '../domain/tenant.js';
-import { DEFAULT_LIMIT, type CreateIssueInput, type ListProjectsInput, type SearchIssuesInput } from './operation-inputs.js';
+import type { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from './operation-inputs.js';
+import { readPage } from './paged-read.js';
 import type { JiraGateway } from './ports/atlassian-gateways.js';
 import type { AccessProvider } from './ports/access-provider.js';
 import { withAccess } from './with-access.js';
@@ -21,43 +22,30 @@ export interface JiraPorts {
 
 /** `jira_list_projects` / `GET /connectors/jira/projects`. */
 export class ListProjects {
-  constructor(private readonly ports: JiraPorts) {}
+  private readonly page: ReturnType<typeof readPage<Project>>;
+
+  constructor(private readonly ports: JiraPorts) {
+    this.page = readPage<Project>(ports.refresh, 'jira', 'jira-projects');
+  }
 
   execute(tenantId: TenantId, input: ListProjectsInput): TE.TaskEither<AppError, Page<Project>> {
-    return pipe(
-      TE.fromEither(decodeCursor('jira-projects', input.cursor)),
-      TE.flatMap((cursor) =>
-        withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
-          this.ports.jira.listProjects(ctx, { query: input.query, startAt: cursor?.startAt ?? 0, limit: input.limit ?? DEFAULT_LIMIT }),
-        ),
-      ),
-      TE.map(pageOf('jira-projects')),
-    );
+    return this.page(tenantId, input, (ctx, at) => this.ports.jira.listProjects(ctx, { query: input.query, startAt: at.startAt, limit: at.limit }));
   }
 }
 
 /** `jira_search_issues` / `GET /connectors/jira/search`: free text becomes quoted JQL, or the caller's JQL. */
 export class SearchIssues {
-  constructor(private readonly ports: JiraPorts) {}
+  private readonly page: ReturnType<typeof readPage<IssueSummary>>;
+
+  constructor(private readonly ports: JiraPorts) {
+    this.page = readPage<IssueSummary>(ports.refresh, 'jira', 'jira-search');
+  }
 
   execute(tenantId: TenantId, input: SearchIssuesInput): TE.TaskEither<AppError, Page<IssueSummary>> {
     const jql = input.jql ?? (input.q !== undefined ? buildIssueSearchJql({ text: input.q, project: input.project }) : undefined);
     if (jql === undefined) return TE.left(AppError.validation('Give q (free text) or jql.'));
     if (input.jql !== undefined && input.q !== undefined) return TE.left(AppError.validation('Give q or jql, not both.'));
-    return pipe(
-      TE.fromEither(decodeCursor('jira-search', input.cursor)),
-      TE.flatMap((cursor) =>
-        withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
-          this.ports.jira.searchIssues(ctx, {
-            jql,
-            token: cursor?.token,
-            startAt: cursor?.startAt ?? 0,
-            limit: input.limit ?? DEFAULT_LIMIT,
-          }),
-        ),
-      ),
-      TE.map(pageOf('jira-search')),
-    );
+    return this.page(tenantId, input, (ctx, at) => this.ports.jira.searchIssues(ctx, { jql, token: at.token, startAt: at.startAt, limit: at.limit }));
   }
 }
 

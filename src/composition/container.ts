@@ -45,14 +45,13 @@ import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
 import { createAtlassianHttp, type AtlassianHttp } from '../adapters/undici/http-transport.js';
 import { UndiciAtlassianAuthorization } from '../adapters/undici/undici-atlassian-authorization.js';
 import { authRoutes } from '../adapters/http/routes/auth-routes.js';
-import { operationRoutes } from '../adapters/http/routes/operation-routes.js';
+import { operationRoutes, toolRoutes } from '../adapters/http/routes/operation-routes.js';
 import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
 import { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-gateway.js';
 import { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
-import { CreatePage, ListSpaces, SearchContent } from '../application/confluence-operations.js';
-import { CreateIssue, ListProjects, SearchIssues } from '../application/jira-operations.js';
+import { bindOperations, OPERATIONS } from '../application/catalog/index.js';
 import type { ConfluenceGateway, JiraGateway } from '../application/ports/atlassian-gateways.js';
-import { atlassianTools, InvokeTool } from '../application/tools.js';
+import { InvokeTool } from '../application/tools.js';
 import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
 import { KyselyServiceMetaStore } from '../adapters/kysely/kysely-service-meta-store.js';
 import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
@@ -63,6 +62,25 @@ import { asLoggerPort, createPinoLogger } from '../adapters/pino/pino-logger.js'
 import { systemClock } from '../adapters/system/system-clock.js';
 import type { Config } from './config.js';
 import { readPackageVersion } from './package-info.js';
+
+const DOCUMENT_INFO = (version: string) => ({
+  title: 'integration-backend',
+  version,
+  description:
+    'Multi-tenant Atlassian Jira and Confluence integration: OAuth 2.0 (3LO), connections, operations, agent tools. ' +
+    'Every error has the body {status: "error", code, message, retry_after?, details?}. Requests Node refuses before routing ' +
+    '(headers or URL too large: 431; not HTTP: 400) get the same body.',
+});
+
+const DOCUMENT_TAGS = [
+  { name: 'health', description: 'Liveness and the detailed health of the service.' },
+  { name: 'auth', description: 'Connecting a tenant to Atlassian with OAuth 2.0 (3LO).' },
+  { name: 'connectors', description: "The tenant's connections: read, rotate, switch site, save a token, disconnect." },
+  { name: 'jira', description: 'Jira operations (also agent tools).' },
+  { name: 'confluence', description: 'Confluence operations (also agent tools).' },
+  { name: 'tools', description: 'The operations as agent tools, over REST and MCP.' },
+  { name: 'docs', description: 'This document and Swagger UI.' },
+];
 
 export const TOKENS = {
   Config: Symbol('Config'),
@@ -87,12 +105,7 @@ export const TOKENS = {
   UpdateConnection: Symbol('UpdateConnection'),
   JiraGateway: Symbol('JiraGateway'),
   ConfluenceGateway: Symbol('ConfluenceGateway'),
-  ListProjects: Symbol('ListProjects'),
-  SearchIssues: Symbol('SearchIssues'),
-  CreateIssue: Symbol('CreateIssue'),
-  ListSpaces: Symbol('ListSpaces'),
-  SearchContent: Symbol('SearchContent'),
-  CreatePage: Symbol('CreatePage'),
+  Operations: Symbol('Operations'),
   InvokeTool: Symbol('InvokeTool'),
   ListConnectors: Symbol('ListConnectors'),
   GetConnection: Symbol('GetConnection'),
@@ -297,35 +310,15 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     });
   singleton<JiraGateway>(c, TOKENS.JiraGateway, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
   singleton<ConfluenceGateway>(c, TOKENS.ConfluenceGateway, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
-  const jiraPorts = (r: DependencyContainer) => ({ refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials), jira: r.resolve<JiraGateway>(TOKENS.JiraGateway) });
-  const confluencePorts = (r: DependencyContainer) => ({
-    refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials),
-    confluence: r.resolve<ConfluenceGateway>(TOKENS.ConfluenceGateway),
-  });
-  singleton(c, TOKENS.ListProjects, (r) => new ListProjects(jiraPorts(r)));
-  singleton(c, TOKENS.SearchIssues, (r) => new SearchIssues(jiraPorts(r)));
-  singleton(c, TOKENS.CreateIssue, (r) => new CreateIssue(jiraPorts(r)));
-  singleton(c, TOKENS.ListSpaces, (r) => new ListSpaces(confluencePorts(r)));
-  singleton(c, TOKENS.SearchContent, (r) => new SearchContent(confluencePorts(r)));
-  singleton(c, TOKENS.CreatePage, (r) => new CreatePage(confluencePorts(r)));
-  /** The six Atlassian operations, as both the REST routes and the agent tools use them. */
-  const operations = (r: DependencyContainer) => ({
-    listProjects: r.resolve<ListProjects>(TOKENS.ListProjects),
-    searchIssues: r.resolve<SearchIssues>(TOKENS.SearchIssues),
-    createIssue: r.resolve<CreateIssue>(TOKENS.CreateIssue),
-    listSpaces: r.resolve<ListSpaces>(TOKENS.ListSpaces),
-    searchContent: r.resolve<SearchContent>(TOKENS.SearchContent),
-    createPage: r.resolve<CreatePage>(TOKENS.CreatePage),
-  });
-  singleton(
-    c,
-    TOKENS.InvokeTool,
-    (r) =>
-      new InvokeTool({
-        readOnly: config.toolsReadOnly,
-        tools: atlassianTools(operations(r)),
-      }),
+
+  singleton(c, TOKENS.Operations, (r) =>
+    bindOperations(OPERATIONS, {
+      refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials),
+      jira: r.resolve<JiraGateway>(TOKENS.JiraGateway),
+      confluence: r.resolve<ConfluenceGateway>(TOKENS.ConfluenceGateway),
+    }),
   );
+  singleton(c, TOKENS.InvokeTool, (r) => new InvokeTool({ readOnly: config.toolsReadOnly, operations: r.resolve(TOKENS.Operations) }));
 
   // A key that cannot open the stored credentials stops the start, with a message saying why.
   const keyCheck = await new EnsureEncryptionKey({
@@ -358,7 +351,8 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         deleteConnection: r.resolve(TOKENS.DeleteConnection),
         updateConnection: r.resolve(TOKENS.UpdateConnection),
       }),
-      ...operationRoutes({ ...operations(r), tools: r.resolve(TOKENS.InvokeTool) }),
+      ...operationRoutes(r.resolve(TOKENS.Operations)),
+      ...toolRoutes(r.resolve(TOKENS.InvokeTool)),
       ...mcpRoutes({
         // The MCP SDK is loaded on the first request, keeping it out of start-up.
         serve: async (tenantId, req, res, body) => {
@@ -377,11 +371,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         }),
       }),
       ...docsRoutes(() =>
-        (document ??= buildOpenApiDocument(routes, {
-          title: 'integration-backend',
-          version: facts.version,
-          description: 'Multi-tenant Atlassian Jira and Confluence integration: OAuth 2.0 (3LO), connections, operations, agent tools.',
-        })),
+        (document ??= buildOpenApiDocument(routes, DOCUMENT_INFO(facts.version), DOCUMENT_TAGS)),
       ),
     );
     return routes;

@@ -1,5 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import { AppError } from './errors.js';
+import { annotate } from './json-schema.js';
 
 /**
  * `next_cursor` is opaque to callers: base64url JSON of whatever the upstream needs
@@ -31,6 +33,16 @@ export interface Page<A> {
   readonly items: readonly A[];
   readonly next_cursor: string | null;
 }
+
+/** The codec of a page of `item`s, for documenting paged outputs. */
+export const PageOf = <C extends t.Mixed>(item: C, what: string): t.Type<Page<t.TypeOf<C>>, unknown, unknown> =>
+  t.readonly(
+    t.type({
+      items: annotate(t.readonlyArray(item), { description: `The ${what} on this page.` }),
+      next_cursor: annotate(t.union([t.string, t.null]), { description: 'Pass as cursor for the next page; null on the last.' }),
+    }),
+    `PageOf${item.name}`,
+  ) as unknown as t.Type<Page<t.TypeOf<C>>, unknown, unknown>;
 
 /** Makes an upstream page (with the upstream's own continuation) into a page with an opaque cursor. */
 export const pageOf =

@@ -61,14 +61,17 @@ export const decodeWith =
  * matches the `additionalProperties: false` the published schemas promise.
  */
 export const decodeStrictWith = <A, O>(codec: t.Type<A, O, unknown>, subject: string) => {
-  const known = new Set(Object.keys((toJsonSchema(codec)['properties'] as Record<string, unknown> | undefined) ?? {}));
+  const properties = toJsonSchema(codec)['properties'] as Record<string, unknown> | undefined;
+  // Only object codecs have a set of known keys (a union of a record and an array has none).
+  const known = properties === undefined ? undefined : new Set(Object.keys(properties));
+  const expected = known === undefined || known.size === 0 ? 'none' : [...known].join(', ');
   const decode = decodeWith(codec, subject);
   return (input: unknown): E.Either<AppError, A> => {
-    if (typeof input === 'object' && input !== null && !Array.isArray(input) && known.size > 0) {
+    if (known !== undefined && typeof input === 'object' && input !== null && !Array.isArray(input)) {
       const unknown = Object.keys(input).filter((k) => !known.has(k));
       if (unknown.length > 0) {
         const names = unknown.slice(0, 5).map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k));
-        return E.left(AppError.validation(`Invalid ${subject}: unknown field ${names.join(', ')}; expected ${[...known].join(', ')}`));
+        return E.left(AppError.validation(`Invalid ${subject}: unknown field ${names.join(', ')}; expected ${expected}`));
       }
     }
     return decode(input);

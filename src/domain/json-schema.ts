@@ -10,10 +10,17 @@ export type JsonSchema = { [key: string]: unknown };
 /** Codecs may carry documentation the converter puts into the schema. */
 const annotations = new WeakMap<t.Mixed, JsonSchema>();
 
-/** Attaches a description, example or extra keywords (pattern, maxLength, ...) to a codec. */
+/**
+ * A copy of `codec` that carries a description, example or extra keywords (pattern,
+ * maxLength, ...) in its JSON Schema. The codec itself is left alone: annotating a shared
+ * codec such as `t.string` in place put one field's description on every string field.
+ */
 export const annotate = <C extends t.Mixed>(codec: C, extra: JsonSchema): C => {
-  annotations.set(codec, { ...annotations.get(codec), ...extra });
-  return codec;
+  // io-ts codecs keep their state in own properties (name, is, validate, props, ...) and
+  // their methods on the prototype, so a shallow copy with the same prototype decodes the same.
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(codec) as object) as C, codec);
+  annotations.set(copy, { ...annotations.get(codec), ...extra });
+  return copy;
 };
 
 interface Tagged {

@@ -7,12 +7,13 @@
 
 // Domain
 export * from '../domain/errors.js';
+export { isPublicAddress } from '../domain/public-address.js';
 export * from '../domain/tenant.js';
 export * from '../domain/connector.js';
 export * from '../domain/connection.js';
 export * from '../domain/credentials.js';
 export * from '../domain/operations.js';
-export { decodeCursor, encodeCursor, pageOf, type CursorState, type Page } from '../domain/cursor.js';
+export { decodeCursor, encodeCursor, pageOf, PageOf, type CursorState, type Page } from '../domain/cursor.js';
 export { decodeStrictWith, decodeWith } from '../domain/decode.js';
 export { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
 export { buildIssueSearchJql, buildContentSearchCql, quoteCqlString, quoteJqlString } from '../domain/query-language.js';
@@ -38,6 +39,8 @@ export * from '../application/jira-operations.js';
 export * from '../application/confluence-operations.js';
 export * from '../application/operation-inputs.js';
 export * from '../application/tools.js';
+export * from '../application/catalog/index.js';
+export { readPage, type PagePosition, type PagedInput } from '../application/paged-read.js';
 export { withAccess } from '../application/with-access.js';
 export { RefreshCredentials, type RefreshSettings } from '../application/refresh-credentials.js';
 export { StartJiraAuthorization } from '../application/start-jira-authorization.js';

@@ -147,7 +147,8 @@ describe('the core entry point loads no adapter library', () => {
       'SearchContent',
       'CreatePage',
       'InvokeTool',
-      'atlassianTools',
+      'bindOperations',
+      'describeTool',
       'RefreshCredentials',
       'ListConnections',
       'SaveAccessToken',
@@ -162,7 +163,7 @@ describe('the core entry point loads no adapter library', () => {
     ]) {
       expect(exports[name], name).toBe('function');
     }
-    for (const name of ['AppError', 'SearchIssuesInput', 'CreateIssueInput', 'TenantId', 'silentLogger']) {
+    for (const name of ['AppError', 'SearchIssuesInput', 'CreateIssueInput', 'TenantId', 'silentLogger', 'OPERATIONS']) {
       expect(exports[name], name).toBe('object');
     }
     expect(exports['DEFAULT_TENANT']).toBe('string');

@@ -18,8 +18,10 @@ export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));
 /** A tool as GET /connectors/tools (InvokeTool.list) describes it. */
 export interface ToolDescription {
   readonly name: string;
+  readonly title: string;
   readonly description: string;
   readonly input_schema: Record<string, unknown>;
+  readonly output_schema: Record<string, unknown>;
   readonly read_only: boolean;
 }
 
@@ -39,10 +41,15 @@ export function expectSameTools(listed: readonly Tool[], described: readonly Too
   expect(listed.map((t) => t.name)).toEqual(described.map((d) => d.name));
   for (const d of described) {
     const t = listed.find((x) => x.name === d.name)!;
+    expect(t.title, d.name).toBe(d.title);
     expect(t.description, d.name).toBe(d.description);
     expect(t.inputSchema, d.name).toEqual(d.input_schema);
+    expect(t.outputSchema, d.name).toEqual(d.output_schema);
+    expect(t.outputSchema?.type, d.name).toBe('object');
     expect(t.annotations, d.name).toEqual({
+      title: d.title,
       readOnlyHint: d.read_only,
+      // The read tools change nothing; the create tools add an issue or a page and never change what exists.
       destructiveHint: false,
       idempotentHint: d.read_only,
       openWorldHint: true,
@@ -75,10 +82,17 @@ export function okResult<T = Record<string, unknown>>(result: CallOutcome): T {
   return textJson(result) as T;
 }
 
-/** A failed tool result: isError, and the standard error body with this code. */
+/**
+ * A failed tool result: isError, and the standard error body with this code as its text.
+ * No structuredContent: that must match the tool's outputSchema, which describes results.
+ */
 export function errorResult(result: CallOutcome, code: string): ErrorBody {
   expect(result.isError, JSON.stringify(result.content)).toBe(true);
-  const body = textJson(result) as ErrorBody;
+  const { content, structuredContent } = asCallToolResult(result);
+  expect(structuredContent).toBeUndefined();
+  expect(content).toHaveLength(1);
+  expect(content[0]?.type).toBe('text');
+  const body = JSON.parse((content[0] as { text: string }).text) as ErrorBody;
   expect(body.status).toBe('error');
   expect(body.code).toBe(code);
   expect(typeof body.message).toBe('string');

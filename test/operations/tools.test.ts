@@ -12,8 +12,10 @@ const Ajv2020 = Ajv2020Module.default;
 type Schema = { type?: string; properties?: Record<string, Record<string, unknown>>; required?: string[] } & Record<string, unknown>;
 interface Tool {
   name: string;
+  title: string;
   description: string;
   input_schema: Schema;
+  output_schema: Schema;
   read_only: boolean;
 }
 
@@ -84,7 +86,8 @@ describe('agent tools', () => {
   it('lists the six tools with a description, an object input_schema and read_only', () => {
     expect(tools.map((t) => t.name)).toEqual(TOOL_NAMES);
     for (const t of tools) {
-      expect(Object.keys(t).sort()).toEqual(['description', 'input_schema', 'name', 'read_only']);
+      expect(Object.keys(t).sort()).toEqual(['description', 'destructive', 'idempotent', 'input_schema', 'name', 'output_schema', 'read_only', 'title']);
+      expect(t.output_schema.type).toBe('object');
       expect(t.description.length).toBeGreaterThan(20);
       expect(t.input_schema.type).toBe('object');
       expect(t.read_only).toBe(!WRITE_TOOLS.includes(t.name));

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import cors from '@koa/cors';
 import Router from '@koa/router';
 import * as E from 'fp-ts/lib/Either.js';
+import * as t from 'io-ts';
 import Koa, { type Context, type Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { Logger as Pino } from 'pino';
@@ -26,6 +27,9 @@ interface State {
   /** The client went away before its request was read. */
   aborted?: boolean;
 }
+
+/** What a route without a query codec accepts: no query parameters at all. */
+const NO_QUERY = t.exact(t.type({})) as unknown as t.Type<unknown, unknown, unknown>;
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -212,8 +216,17 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   };
 
   for (const spec of opts.routes) {
-    const queryDecoder = spec.query ? decodeWith(spec.query, 'query parameters') : undefined;
+    const queryDecoder = spec.lenientQuery
+      ? spec.query && decodeWith(spec.query, 'query parameters')
+      : decodeStrictWith(spec.query ?? NO_QUERY, 'query parameters');
     const bodyDecoder = spec.body ? decodeStrictWith(spec.body, 'request body') : undefined;
+    const codecPathParams = spec.codecPathParams ?? [];
+    /** The query or body with the path parameters the codec expects among its fields. */
+    const withPathParams = (ctx: Context, value: unknown): unknown => {
+      if (codecPathParams.length === 0 || typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+      const params = ctx.params as Record<string, string>;
+      return { ...value, ...Object.fromEntries(codecPathParams.map((name) => [name, params[name]])) };
+    };
     const middleware = spec.body ? [parseBody] : [];
     router[spec.method](toOpenApiKoaPath(spec.path), ...middleware, async (ctx: Context) => {
       const state = ctx.state as State;
@@ -245,12 +258,12 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         }
         state.tenantId = tenantId;
       }
-      const query = queryDecoder ? queryDecoder(ctx.query) : E.right(undefined);
+      const query = queryDecoder ? queryDecoder(spec.body ? ctx.query : withPathParams(ctx, ctx.query)) : E.right(undefined);
       if (E.isLeft(query)) return query;
       let body: E.Either<AppError, unknown> = E.right(undefined);
       if (bodyDecoder) {
         if (!ctx.is('application/json')) return E.left(AppError.validation('The request body must be JSON (Content-Type: application/json).'));
-        body = bodyDecoder((ctx.request as { body?: unknown }).body);
+        body = bodyDecoder(withPathParams(ctx, (ctx.request as { body?: unknown }).body));
       }
       if (E.isLeft(body)) return body;
       return E.right({

@@ -1,53 +1,107 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same route table the router is built from
+ * (and the route table from the operation catalog), so the two cannot drift. What it says
+ * is held to what the service answers: every response of the HTTP test suite is validated
+ * against it (test/support/api-contract.ts), and Redocly's recommended rules lint it.
+ */
+import { ERROR_CODES } from '../../domain/errors.js';
 import { toJsonSchema, type JsonSchema } from '../../domain/json-schema.js';
 import { TENANT_ID_PATTERN } from '../../domain/tenant.js';
-import type { RouteSpec } from './route-spec.js';
+import type { ResponseSpec, RouteSpec } from './route-spec.js';
 
 export const ERROR_SCHEMA: JsonSchema = {
   type: 'object',
+  description: 'The standard error body of every failure.',
   required: ['status', 'code', 'message'],
   properties: {
     status: { const: 'error' },
-    code: {
-      type: 'string',
-      enum: [
-        'VALIDATION',
-        'UNAUTHORIZED',
-        'TOKEN_EXPIRED',
-        'FORBIDDEN',
-        'NOT_FOUND',
-        'NOT_CONNECTED',
-        'RATE_LIMITED',
-        'VENDOR_ERROR',
-        'INTERNAL_ERROR',
-      ],
-    },
-    message: { type: 'string' },
-    retry_after: { type: 'integer', minimum: 0, description: 'Seconds to wait (RATE_LIMITED).' },
-    details: { type: 'object', additionalProperties: { type: 'string' } },
+    code: { type: 'string', enum: [...ERROR_CODES], description: 'What went wrong, for programs (see the error table in docs/architecture.md).' },
+    message: { type: 'string', description: 'What went wrong, for people; never a secret or a stack trace.' },
+    retry_after: { type: 'integer', minimum: 0, description: 'Seconds to wait before retrying (RATE_LIMITED only).' },
+    details: { type: 'object', additionalProperties: { type: 'string' }, description: "Field-level messages, e.g. Atlassian's per-field errors." },
   },
+  additionalProperties: false,
 };
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-});
+const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
-/** The OpenAPI 3.1 document, generated from the same table the router is built from. */
-export function buildOpenApiDocument(
-  routes: readonly RouteSpec[],
-  info: { title: string; version: string; description: string },
-): JsonSchema {
+/** What an error status means, unless a route says more precisely. */
+const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'Invalid input (VALIDATION): a parameter, body field or header failed its check; the message names it.',
+  401: 'The Atlassian credentials are no longer usable (TOKEN_EXPIRED): reconnect.',
+  403: 'Refused (FORBIDDEN).',
+  404: 'Not found (NOT_FOUND).',
+  405: 'Method not allowed (VALIDATION); Allow lists the methods.',
+  406: 'The Accept header allows no media type this route answers with (VALIDATION).',
+  409: 'The tenant has no connection for this connector (NOT_CONNECTED).',
+  413: 'The request body is larger than BODY_LIMIT_BYTES (VALIDATION).',
+  422: 'Invalid OAuth state (VALIDATION).',
+  429: 'Rate limited (RATE_LIMITED): wait retry_after seconds (also the Retry-After header).',
+  500: 'Unexpected failure (INTERNAL_ERROR); details are logged with the request id, never returned.',
+  502: 'Atlassian failed or answered something malformed (VENDOR_ERROR).',
+  504: 'Atlassian did not answer in time (VENDOR_ERROR).',
+};
+
+const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } };
+
+export interface DocumentInfo {
+  readonly title: string;
+  readonly version: string;
+  readonly description: string;
+}
+
+export interface TagInfo {
+  readonly name: string;
+  readonly description: string;
+}
+
+const mediaTypes = (spec: ResponseSpec): readonly string[] =>
+  spec.contentType === undefined ? ['application/json'] : typeof spec.contentType === 'string' ? [spec.contentType] : spec.contentType;
+
+const response = (status: number, spec: ResponseSpec): Record<string, unknown> => {
+  const error = status >= 400;
+  const schema = spec.schema ?? (error ? ERROR_REF : undefined);
+  const headers = { ...(status === 429 ? RETRY_AFTER : {}), ...spec.headers };
+  return {
+    description: spec.description,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(schema || spec.contentType
+      ? {
+          content: Object.fromEntries(
+            mediaTypes(spec).map((type) => [type, { schema: schema ?? {}, ...(spec.example !== undefined ? { example: spec.example } : {}) }]),
+          ),
+        }
+      : {}),
+  };
+};
+
+/** A schema object's properties without `names` (the path parameters a codec also holds). */
+const without = (schema: JsonSchema, names: readonly string[]): JsonSchema => {
+  if (names.length === 0) return schema;
+  const properties = { ...(schema['properties'] as Record<string, JsonSchema> | undefined) };
+  for (const n of names) delete properties[n];
+  const required = ((schema['required'] as string[] | undefined) ?? []).filter((r) => !names.includes(r));
+  const { required: _, ...rest } = schema;
+  return { ...rest, properties, ...(required.length > 0 ? { required } : {}) };
+};
+
+export function buildOpenApiDocument(routes: readonly RouteSpec[], info: DocumentInfo, tags: readonly TagInfo[]): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];
+    const codecSchema = r.query ? toJsonSchema(r.query) : r.body ? toJsonSchema(r.body) : undefined;
+    const codecProps = (codecSchema?.['properties'] ?? {}) as Record<string, JsonSchema>;
     for (const p of r.pathParams ?? []) {
       parameters.push({ name: p.name, in: 'path', required: true, description: p.description, schema: p.schema });
     }
+    for (const name of r.codecPathParams ?? []) {
+      const { description, ...schema } = codecProps[name] ?? { type: 'string' };
+      parameters.push({ name, in: 'path', required: true, ...(description ? { description } : {}), schema });
+    }
     if (r.query) {
-      const schema = toJsonSchema(r.query);
-      const props = (schema['properties'] ?? {}) as Record<string, JsonSchema>;
+      const schema = without(toJsonSchema(r.query), r.codecPathParams ?? []);
       const required = new Set((schema['required'] as string[] | undefined) ?? []);
-      for (const [name, s] of Object.entries(props)) {
+      for (const [name, s] of Object.entries((schema['properties'] ?? {}) as Record<string, JsonSchema>)) {
         const { description, ...rest } = s;
         parameters.push({ name, in: 'query', required: required.has(name), ...(description ? { description } : {}), schema: rest });
       }
@@ -61,20 +115,18 @@ export function buildOpenApiDocument(
         schema: { type: 'string', pattern: TENANT_ID_PATTERN.source, maxLength: 128 },
       });
     }
+    const documented: Record<number, ResponseSpec> = { ...r.responses };
+    const addError = (status: number): void => {
+      documented[status] ??= { description: ERROR_DESCRIPTIONS[status] ?? 'An error, in the standard error body.' };
+    };
+    // What the HTTP adapter itself may answer on any route of this shape.
+    if (!r.lenientQuery || r.query || r.body || r.tenantScoped) addError(400);
+    if (r.body) addError(413);
+    addError(500);
     const responses: Record<string, unknown> = {};
-    for (const [status, spec] of Object.entries(r.responses)) {
-      responses[status] = {
-        description: spec.description,
-        ...(spec.headers ? { headers: spec.headers } : {}),
-        ...(spec.schema || spec.contentType
-          ? { content: { [spec.contentType ?? 'application/json']: { schema: spec.schema ?? {} } } }
-          : {}),
-      };
+    for (const status of Object.keys(documented).map(Number).sort((a, b) => a - b)) {
+      responses[String(status)] = response(status, documented[status]!);
     }
-    if (r.body) responses['400'] ??= errorResponse('The request failed validation.');
-    if (r.tenantScoped) responses['400'] ??= errorResponse('Malformed X-Tenant-Id or parameters.');
-    responses['500'] = errorResponse('Unexpected failure; details are logged, never returned.');
-    responses['default'] = errorResponse('Any other error, in the standard error body.');
     (paths[r.path] ??= {})[r.method] = {
       operationId: r.operationId,
       summary: r.summary,
@@ -82,7 +134,17 @@ export function buildOpenApiDocument(
       tags: r.tags,
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(r.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(r.body) } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'application/json': {
+                  schema: without(toJsonSchema(r.body), r.codecPathParams ?? []),
+                  ...(r.bodyExample !== undefined ? { example: r.bodyExample } : {}),
+                },
+              },
+            },
+          }
         : {}),
       responses,
     };
@@ -90,6 +152,10 @@ export function buildOpenApiDocument(
   return {
     openapi: '3.1.0',
     info,
+    servers: [{ url: '/', description: 'This service (relative to the URL this document was fetched from).' }],
+    // Open mode: X-Tenant-Id is trusted and no credential is asked for (the empty requirement).
+    security: [{}],
+    tags,
     paths,
     components: { schemas: { Error: ERROR_SCHEMA } },
   };

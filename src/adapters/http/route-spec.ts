@@ -45,9 +45,13 @@ export interface ParamSpec {
 
 export interface ResponseSpec {
   readonly description: string;
+  /** The body's schema. An error status (4xx, 5xx) without one documents the standard error body. */
   readonly schema?: JsonSchema;
-  readonly contentType?: string;
+  /** The body's media type (default application/json), or several for a route that serves files. */
+  readonly contentType?: string | readonly string[];
   readonly headers?: Readonly<Record<string, { description: string; schema: JsonSchema }>>;
+  /** A typical body, shown in the OpenAPI document. */
+  readonly example?: unknown;
 }
 
 export interface RouteSpec<Q = unknown, B = unknown> {
@@ -59,10 +63,25 @@ export interface RouteSpec<Q = unknown, B = unknown> {
   readonly description?: string;
   readonly tags: readonly string[];
   readonly pathParams?: readonly ParamSpec[];
-  /** An exact codec over the query string (values are strings). */
+  /**
+   * An exact codec over the query string (values are strings). A query parameter it does not
+   * know is refused with 400, and so is any parameter on a route without one.
+   */
   readonly query?: t.Type<Q, unknown, unknown>;
   /** An exact codec over the JSON body. */
   readonly body?: t.Type<B, unknown, unknown>;
+  /**
+   * Path parameters that are fields of the query or body codec (catalog operations): their
+   * values join the query or body before it is decoded, and their schemas come from the codec.
+   */
+  readonly codecPathParams?: readonly string[];
+  /** A typical request body, shown in the OpenAPI document. */
+  readonly bodyExample?: unknown;
+  /**
+   * Unknown query parameters are ignored instead of refused: for routes whose URLs others
+   * build (Atlassian's OAuth redirect, health probes, the documentation's own links).
+   */
+  readonly lenientQuery?: boolean;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
   /** Headers sent with every answer of this route, errors included (Cache-Control on OAuth routes). */
   readonly alwaysHeaders?: Readonly<Record<string, string>>;

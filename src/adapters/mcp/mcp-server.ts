@@ -18,16 +18,18 @@ export interface McpServerOptions {
   readonly version: string;
 }
 
-/** The MCP form of a tool description: the input schema as is, read-only-ness as annotations. */
+/** The MCP form of a tool description: the catalog's title, schemas and hints. */
 export const toMcpTool = (d: ToolDescription): Tool => ({
   name: d.name,
+  title: d.title,
   description: d.description,
   inputSchema: d.input_schema as Tool['inputSchema'],
+  outputSchema: d.output_schema as Tool['outputSchema'],
   annotations: {
+    title: d.title,
     readOnlyHint: d.read_only,
-    // The create tools add an issue or a page; they never change or delete what exists.
-    destructiveHint: false,
-    idempotentHint: d.read_only,
+    destructiveHint: d.destructive,
+    idempotentHint: d.idempotent,
     openWorldHint: true,
   },
 });
@@ -68,15 +70,11 @@ export function createMcpServer(opts: McpServerOptions): Server {
       });
     }
     const outcome = await opts.tools.execute(opts.tenantId, name, args ?? {})();
-    if (E.isLeft(outcome)) {
-      const body = errorBody(outcome.left);
-      return { isError: true, content: text(body), structuredContent: { ...body } };
-    }
+    // A failure is the standard error body as text. It carries no structuredContent: that must
+    // match the tool's outputSchema, which describes the result, and clients validate it.
+    if (E.isLeft(outcome)) return { isError: true, content: text(errorBody(outcome.left)) };
     const result = outcome.right.result;
-    return {
-      content: text(result),
-      ...(result !== null && typeof result === 'object' && !Array.isArray(result) ? { structuredContent: result as Record<string, unknown> } : {}),
-    };
+    return { content: text(result), structuredContent: result as Record<string, unknown> };
   });
   return server;
 }

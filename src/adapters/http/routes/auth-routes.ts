@@ -98,6 +98,8 @@ export function authRoutes(deps: {
       description: 'The tenant comes from the signed state, never from this request\'s headers.',
       tags: ['auth'],
       tenantScoped: false,
+      // Atlassian builds this URL; a parameter it adds one day must not break sign-ins.
+      lenientQuery: true,
       alwaysHeaders: NO_STORE,
       query: CallbackQuery,
       responses: {

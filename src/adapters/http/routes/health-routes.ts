@@ -13,6 +13,7 @@ export function healthRoutes(deps: { getServiceHealth: GetServiceHealth }): Rout
     summary: 'Liveness: answers while the process serves requests.',
     tags: ['health'],
     tenantScoped: false,
+    lenientQuery: true,
     responses: { 200: { description: 'Alive.', schema: OK_SCHEMA } },
     handle: () => TE.right(json(200, { status: 'ok' })),
   });
@@ -26,6 +27,7 @@ export function healthRoutes(deps: { getServiceHealth: GetServiceHealth }): Rout
       summary: 'Detailed health: version, uptime, database reachability, connectors, OAuth configured.',
       tags: ['health'],
       tenantScoped: false,
+      lenientQuery: true,
       responses: {
         200: {
           description: 'The service and its database answer.',

@@ -1,35 +1,16 @@
+/**
+ * The REST routes of the operation catalog, derived: one route per operation, its path and
+ * method from the declaration, its input decoded by the operation's codec (path parameters
+ * included), its success documented with the output codec's schema. Nothing here names an
+ * operation; adding one to the catalog adds its route.
+ */
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import type { CreatePage, ListSpaces, SearchContent } from '../../../application/confluence-operations.js';
-import type { CreateIssue, ListProjects, SearchIssues } from '../../../application/jira-operations.js';
-import {
-  CreateIssueInput,
-  CreatePageInput,
-  ListProjectsInput,
-  ListSpacesInput,
-  SearchContentInput,
-  SearchIssuesInput,
-} from '../../../application/operation-inputs.js';
+import { pathParameters, takesBody, type BoundOperation } from '../../../application/catalog/operation.js';
 import type { InvokeTool } from '../../../application/tools.js';
-import { annotate, type JsonSchema } from '../../../domain/json-schema.js';
+import { annotate, toJsonSchema, type JsonSchema } from '../../../domain/json-schema.js';
 import { json, route, type ResponseSpec, type RouteSpec } from '../route-spec.js';
-
-const str = { type: 'string' };
-const nullableStr = { type: ['string', 'null'] };
-const page = (item: JsonSchema): JsonSchema => ({
-  type: 'object',
-  required: ['items', 'next_cursor'],
-  properties: { items: { type: 'array', items: item }, next_cursor: { ...nullableStr, description: 'Pass as cursor for the next page; null on the last.' } },
-});
-const object = (props: Record<string, JsonSchema>): JsonSchema => ({ type: 'object', required: Object.keys(props), properties: props });
-
-const PROJECT = object({ id: str, key: str, name: str, url: str });
-const ISSUE = object({ id: str, key: str, summary: str, status: nullableStr, issue_type: nullableStr, assignee: nullableStr, updated: nullableStr, url: str });
-const CREATED_ISSUE = object({ id: str, key: str, url: str });
-const SPACE = object({ id: str, key: str, name: str, type: str, url: str });
-const HIT = object({ id: str, title: str, type: str, space: nullableStr, excerpt: str, url: str });
-const CREATED_PAGE = object({ id: str, title: str, url: str });
 
 /** The answers every Atlassian-backed operation can give besides success. */
 const UPSTREAM: Readonly<Record<number, ResponseSpec>> = {
@@ -38,13 +19,42 @@ const UPSTREAM: Readonly<Record<number, ResponseSpec>> = {
   403: { description: 'Atlassian refused the scope or permission (FORBIDDEN).' },
   404: { description: 'The Atlassian object does not exist (NOT_FOUND).' },
   409: { description: 'The tenant has no connection for this connector (NOT_CONNECTED).' },
-  429: {
-    description: 'Atlassian is rate limiting (RATE_LIMITED); retry_after in the body and Retry-After header.',
-    headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
-  },
+  429: { description: 'Atlassian is rate limiting (RATE_LIMITED); retry_after in the body and the Retry-After header.' },
   502: { description: 'Atlassian failed or answered something malformed (VENDOR_ERROR).' },
   504: { description: 'Atlassian did not answer in time (VENDOR_ERROR).' },
 };
+
+const SUCCESS: Readonly<Record<number, string>> = { 200: 'The result.', 201: 'Created.', 204: 'Done; no body.' };
+
+/** One route per catalog operation. */
+export function operationRoutes(operations: readonly BoundOperation[]): RouteSpec[] {
+  return operations.map(({ spec, execute }) => {
+    const status = spec.http.status ?? 200;
+    const body = takesBody(spec.http.method);
+    const success: ResponseSpec =
+      status === 204
+        ? { description: SUCCESS[204]! }
+        : { description: SUCCESS[status] ?? 'The result.', schema: toJsonSchema(spec.output), ...(spec.example ? { example: spec.example.output } : {}) };
+    return route<unknown, unknown>({
+      method: spec.http.method,
+      path: spec.http.path,
+      operationId: spec.http.operationId,
+      summary: spec.title,
+      description: `${spec.summary}\n\nAlso the agent tool \`${spec.name}\` (GET /connectors/tools, MCP).`,
+      tags: [spec.connector],
+      tenantScoped: true,
+      ...(body ? { body: spec.input } : { query: spec.input }),
+      codecPathParams: pathParameters(spec.http.path),
+      ...(body && spec.example ? { bodyExample: spec.example.input } : {}),
+      responses: { [status]: success, ...UPSTREAM },
+      handle: ({ tenantId, query, body: input }) =>
+        pipe(
+          execute(tenantId, body ? input : query),
+          TE.map((result) => (status === 204 ? { status } : json(status, result))),
+        ),
+    });
+  });
+}
 
 const InvokeBody = t.exact(
   t.intersection([
@@ -53,119 +63,67 @@ const InvokeBody = t.exact(
   ]),
 );
 
-export function operationRoutes(deps: {
-  listProjects: ListProjects;
-  searchIssues: SearchIssues;
-  createIssue: CreateIssue;
-  listSpaces: ListSpaces;
-  searchContent: SearchContent;
-  createPage: CreatePage;
-  tools: InvokeTool;
-}): RouteSpec[] {
+const str = { type: 'string' };
+const TOOL_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['name', 'title', 'description', 'input_schema', 'output_schema', 'read_only', 'destructive', 'idempotent'],
+  properties: {
+    name: { ...str, description: 'The name to invoke it by.' },
+    title: { ...str, description: 'A short human title.' },
+    description: { ...str, description: 'What it does and when to use it.' },
+    input_schema: { type: 'object', description: 'JSON Schema of the arguments.' },
+    output_schema: { type: 'object', description: 'JSON Schema of the result.' },
+    read_only: { type: 'boolean', description: 'True when it changes nothing at Atlassian.' },
+    destructive: { type: 'boolean', description: 'True when it deletes or overwrites what exists.' },
+    idempotent: { type: 'boolean', description: 'True when repeating it with the same arguments changes nothing more.' },
+  },
+  additionalProperties: false,
+};
+
+/** The catalog as agent tools over REST: the list, and invoking one by name. */
+export function toolRoutes(tools: InvokeTool): RouteSpec[] {
   return [
-    route({
-      method: 'get',
-      path: '/connectors/jira/projects',
-      operationId: 'listJiraProjects',
-      summary: 'Jira projects (from /rest/api/3/project/search).',
-      tags: ['jira'],
-      tenantScoped: true,
-      query: ListProjectsInput,
-      responses: { 200: { description: 'A page of projects.', schema: page(PROJECT) }, ...UPSTREAM },
-      handle: ({ tenantId, query }) => pipe(deps.listProjects.execute(tenantId, query), TE.map((p) => json(200, p))),
-    }),
-    route({
-      method: 'get',
-      path: '/connectors/jira/search',
-      operationId: 'searchJiraIssues',
-      summary: 'Search issues with free text (q) or JQL, through the enhanced search /rest/api/3/search/jql.',
-      tags: ['jira'],
-      tenantScoped: true,
-      query: SearchIssuesInput,
-      responses: { 200: { description: 'A page of issues.', schema: page(ISSUE) }, ...UPSTREAM },
-      handle: ({ tenantId, query }) => pipe(deps.searchIssues.execute(tenantId, query), TE.map((p) => json(200, p))),
-    }),
-    route({
-      method: 'post',
-      path: '/connectors/jira/create',
-      operationId: 'createJiraIssue',
-      summary: 'Create an issue; description is Markdown, converted to ADF (Cloud) or wiki markup (Data Center).',
-      tags: ['jira'],
-      tenantScoped: true,
-      body: CreateIssueInput,
-      responses: { 201: { description: 'Created.', schema: CREATED_ISSUE }, ...UPSTREAM },
-      handle: ({ tenantId, body }) => pipe(deps.createIssue.execute(tenantId, body), TE.map((r) => json(201, r))),
-    }),
-    route({
-      method: 'get',
-      path: '/connectors/confluence/spaces',
-      operationId: 'listConfluenceSpaces',
-      summary: 'Confluence spaces (from /wiki/api/v2/spaces).',
-      tags: ['confluence'],
-      tenantScoped: true,
-      query: ListSpacesInput,
-      responses: { 200: { description: 'A page of spaces.', schema: page(SPACE) }, ...UPSTREAM },
-      handle: ({ tenantId, query }) => pipe(deps.listSpaces.execute(tenantId, query), TE.map((p) => json(200, p))),
-    }),
-    route({
-      method: 'get',
-      path: '/connectors/confluence/search',
-      operationId: 'searchConfluence',
-      summary: 'Search content with free text (q) or CQL (via /wiki/rest/api/search; v2 has no search).',
-      tags: ['confluence'],
-      tenantScoped: true,
-      query: SearchContentInput,
-      responses: { 200: { description: 'A page of results.', schema: page(HIT) }, ...UPSTREAM },
-      handle: ({ tenantId, query }) => pipe(deps.searchContent.execute(tenantId, query), TE.map((p) => json(200, p))),
-    }),
-    route({
-      method: 'post',
-      path: '/connectors/confluence/create',
-      operationId: 'createConfluencePage',
-      summary: 'Create a page (via /wiki/api/v2/pages); body is Markdown unless body_format says otherwise.',
-      tags: ['confluence'],
-      tenantScoped: true,
-      body: CreatePageInput,
-      responses: { 201: { description: 'Created.', schema: CREATED_PAGE }, ...UPSTREAM },
-      handle: ({ tenantId, body }) => pipe(deps.createPage.execute(tenantId, body), TE.map((r) => json(201, r))),
-    }),
     route({
       method: 'get',
       path: '/connectors/tools',
       operationId: 'listTools',
-      summary: 'The agent tools, each with a JSON Schema of its arguments (generated from the REST codecs).',
+      summary: 'The agent tools, each with JSON Schemas of its arguments and result (from the operation catalog).',
       tags: ['tools'],
       tenantScoped: false,
       responses: {
         200: {
-          description: 'The tools.',
-          schema: object({
-            tools: { type: 'array', items: object({ name: str, description: str, input_schema: { type: 'object' }, read_only: { type: 'boolean' } }) },
-          }),
+          description: 'The tools (write tools are left out under TOOLS_READ_ONLY=true).',
+          schema: { type: 'object', required: ['tools'], properties: { tools: { type: 'array', items: TOOL_SCHEMA } }, additionalProperties: false },
         },
       },
-      handle: () => TE.right(json(200, { tools: deps.tools.list() })),
+      handle: () => TE.right(json(200, { tools: tools.list() })),
     }),
     route({
       method: 'post',
       path: '/connectors/tools/invoke',
       operationId: 'invokeTool',
-      summary: 'Run a tool for the caller tenant: the same use case as the REST route.',
+      summary: 'Run a tool for the caller tenant: the same use case as its REST route.',
       tags: ['tools'],
       tenantScoped: true,
       body: InvokeBody,
+      bodyExample: { tool: 'jira_search_issues', arguments: { q: 'login timeout', limit: 5 } },
       responses: {
         200: {
-          description: 'The tool ran.',
-          schema: object({ status: { const: 'ok' }, tool: str, result: {} }),
+          description: 'The tool ran; result is what its REST route answers (its output_schema).',
+          schema: {
+            type: 'object',
+            required: ['status', 'tool', 'result'],
+            properties: { status: { const: 'ok' }, tool: { ...str, description: 'The tool that ran.' }, result: { description: "The tool's result." } },
+            additionalProperties: false,
+          },
         },
         ...UPSTREAM,
         403: { description: 'A write tool while TOOLS_READ_ONLY=true, or Atlassian refused (FORBIDDEN).' },
-        404: { description: 'Unknown tool, or the Atlassian object does not exist.' },
+        404: { description: 'Unknown tool, or the Atlassian object does not exist (NOT_FOUND).' },
       },
       handle: ({ tenantId, body }) =>
         pipe(
-          deps.tools.execute(tenantId, body.tool, body.arguments ?? {}),
+          tools.execute(tenantId, body.tool, body.arguments ?? {}),
           TE.map((r) => json(200, { status: 'ok', ...r })),
         ),
     }),

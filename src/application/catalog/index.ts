@@ -1,0 +1,8 @@
+/** The operation catalog: every Jira and Confluence operation the service offers, once. */
+import { confluenceOperations } from './confluence.js';
+import { jiraOperations } from './jira.js';
+import type { Operation } from './operation.js';
+
+export const OPERATIONS: readonly Operation<unknown, unknown>[] = [...jiraOperations, ...confluenceOperations];
+
+export * from './operation.js';

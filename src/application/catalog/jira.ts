@@ -1,0 +1,82 @@
+/** The Jira operations of the catalog. */
+import { PageOf } from '../../domain/cursor.js';
+import { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
+import { CreateIssue, ListProjects, SearchIssues } from '../jira-operations.js';
+import { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from '../operation-inputs.js';
+import { operation } from './operation.js';
+
+const SITE = 'https://acme.atlassian.net';
+
+export const jiraOperations = [
+  operation({
+    name: 'jira_list_projects',
+    title: 'List Jira projects',
+    summary:
+      'List the Jira projects the connection can see, optionally filtered by key or name (query). Use it to find the project_key that creating or searching issues needs.',
+    connector: 'jira',
+    input: ListProjectsInput,
+    output: PageOf(Project, 'projects'),
+    http: { method: 'get', path: '/connectors/jira/projects', operationId: 'listJiraProjects' },
+    writes: false,
+    example: {
+      input: { query: 'plat', limit: 10 },
+      output: { items: [{ id: '10000', key: 'ACME', name: 'Acme Platform', url: `${SITE}/browse/ACME` }], next_cursor: null },
+    },
+    run: (ports) => {
+      const useCase = new ListProjects(ports);
+      return (tenantId, input) => useCase.execute(tenantId, input);
+    },
+  }),
+  operation({
+    name: 'jira_search_issues',
+    title: 'Search Jira issues',
+    summary:
+      'Search Jira issues by free text (q, optionally within one project), newest first, or by your own bounded JQL (jql). Pages with next_cursor.',
+    connector: 'jira',
+    input: SearchIssuesInput,
+    output: PageOf(IssueSummary, 'issues'),
+    http: { method: 'get', path: '/connectors/jira/search', operationId: 'searchJiraIssues' },
+    writes: false,
+    example: {
+      input: { q: 'login timeout', project: 'OPS', limit: 2 },
+      output: {
+        items: [
+          {
+            id: '20001',
+            key: 'OPS-2',
+            summary: 'Fix login timeout',
+            status: 'In Progress',
+            issue_type: 'Bug',
+            assignee: 'Mia Krystof',
+            updated: '2026-11-20T10:15:30.000+0000',
+            url: `${SITE}/browse/OPS-2`,
+          },
+        ],
+        next_cursor: null,
+      },
+    },
+    run: (ports) => {
+      const useCase = new SearchIssues(ports);
+      return (tenantId, input) => useCase.execute(tenantId, input);
+    },
+  }),
+  operation({
+    name: 'jira_create_issue',
+    title: 'Create a Jira issue',
+    summary:
+      'Create a Jira issue in a project (project_key) with a summary; the description is Markdown and becomes Atlassian Document Format (Cloud) or wiki markup (Data Center). Answers the new key and link.',
+    connector: 'jira',
+    input: CreateIssueInput,
+    output: CreatedIssue,
+    http: { method: 'post', path: '/connectors/jira/create', operationId: 'createJiraIssue', status: 201 },
+    writes: true,
+    example: {
+      input: { project_key: 'OPS', summary: 'Login times out after 30 s', issue_type: 'Bug', description: 'Steps:\n\n1. Open the app\n2. Wait', labels: ['login'] },
+      output: { id: '20042', key: 'OPS-43', url: `${SITE}/browse/OPS-43` },
+    },
+    run: (ports) => {
+      const useCase = new CreateIssue(ports);
+      return (tenantId, input) => useCase.execute(tenantId, input);
+    },
+  }),
+];

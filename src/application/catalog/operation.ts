@@ -1,0 +1,79 @@
+/**
+ * An operation is declared once, as data the drivers read: the REST route (and its
+ * OpenAPI entry), the agent tool of `GET /connectors/tools` and `tools/invoke`, and the
+ * MCP tool are all derived from the declaration. Nothing else names an operation.
+ */
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type * as t from 'io-ts';
+import type { ConnectorId } from '../../domain/connector.js';
+import type { AppError } from '../../domain/errors.js';
+import type { TenantId } from '../../domain/tenant.js';
+import type { AccessProvider } from '../ports/access-provider.js';
+import type { ConfluenceGateway, JiraGateway } from '../ports/atlassian-gateways.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** What the operations' use cases are built from. */
+export interface OperationPorts {
+  /** Where a use case gets a usable Atlassian credential for a tenant. */
+  readonly refresh: AccessProvider;
+  readonly jira: JiraGateway;
+  readonly confluence: ConfluenceGateway;
+}
+
+export type Execute<I, O> = (tenantId: TenantId, input: I) => TE.TaskEither<AppError, O>;
+
+export interface Operation<I, O> {
+  /** The tool name, also the MCP tool name: `jira_search_issues`. */
+  readonly name: string;
+  /** A short human title: "Search Jira issues". */
+  readonly title: string;
+  /** What it does and when to use it, for agents (tool description) and people (OpenAPI description). */
+  readonly summary: string;
+  readonly connector: ConnectorId;
+  /**
+   * An exact codec of everything the operation takes. Over REST, the fields named in
+   * `http.path` (`{key}`) are path parameters, the rest the query string (GET, DELETE) or the
+   * JSON body (POST, PUT, PATCH); as a tool, all of them are arguments.
+   */
+  readonly input: t.Type<I, unknown, unknown>;
+  /** The codec of the result: its JSON Schema is the documented 2xx body and the MCP output schema. */
+  readonly output: t.Type<O, unknown, unknown>;
+  readonly http: {
+    readonly method: HttpMethod;
+    /** OpenAPI-style: `/connectors/jira/issues/{key}`. */
+    readonly path: string;
+    readonly operationId: string;
+    /** The status of a success (default 200). */
+    readonly status?: 200 | 201 | 204;
+  };
+  /** Changes something at Atlassian: hidden and refused under TOOLS_READ_ONLY. */
+  readonly writes: boolean;
+  /** Deletes or overwrites what exists (MCP destructiveHint). */
+  readonly destructive?: boolean;
+  /** Repeating it with the same input changes nothing more (MCP idempotentHint; default: reads are). */
+  readonly idempotent?: boolean;
+  /** A typical call, shown in the OpenAPI document. */
+  readonly example?: { readonly input: I; readonly output: O };
+  /** Builds the use case from the ports; the composition root calls it once. */
+  readonly run: (ports: OperationPorts) => Execute<I, O>;
+}
+
+/** An operation whose use case is built: what the drivers hold. */
+export interface BoundOperation<I = unknown, O = unknown> {
+  readonly spec: Operation<I, O>;
+  readonly execute: Execute<I, O>;
+}
+
+/** Erases the type parameters so operations of different shapes fit one catalog. */
+export const operation = <I, O>(spec: Operation<I, O>): Operation<unknown, unknown> => spec as unknown as Operation<unknown, unknown>;
+
+/** Builds every operation's use case once from the ports. */
+export const bindOperations = (catalog: readonly Operation<unknown, unknown>[], ports: OperationPorts): BoundOperation[] =>
+  catalog.map((spec) => ({ spec, execute: spec.run(ports) }));
+
+/** The fields of `input` that `http.path` names as path parameters, in path order. */
+export const pathParameters = (path: string): readonly string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
+
+/** Whether the REST form of an operation takes a JSON body (else the query string). */
+export const takesBody = (method: HttpMethod): boolean => method === 'post' || method === 'put' || method === 'patch';
