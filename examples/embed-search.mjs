@@ -63,7 +63,7 @@ if (input._tag === 'Left') usage(input.left.message);
 if (input.right.q === undefined && input.right.jql === undefined) usage('Give search text or --jql.');
 
 // 2. The AccessProvider port: where the use cases get a credential for a tenant. The
-//    service's implementation (RefreshCredentials) reads encrypted rows and refreshes OAuth
+//    service's implementation (StoredCredentialAccess) reads encrypted rows and refreshes OAuth
 //    tokens; a script that holds one API token answers with it, whatever the tenant.
 const context = {
   baseUrl: siteUrl, // where the REST paths go: the site itself for an API token

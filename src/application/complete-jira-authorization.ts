@@ -13,7 +13,7 @@ import type { OAuthSettings } from './oauth-settings.js';
 import type { AtlassianAuthorization } from './ports/atlassian-authorization.js';
 import type { Cipher } from './ports/cipher.js';
 import type { Clock } from './ports/clock.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { ConnectionRepository } from './ports/connection-store.js';
 import type { OAuthNonceStore } from './ports/oauth-nonce-store.js';
 import type { StateSigner } from './ports/state-signer.js';
 
@@ -64,7 +64,7 @@ export class CompleteJiraAuthorization {
       nonces: OAuthNonceStore;
       authorization: AtlassianAuthorization;
       cipher: Cipher;
-      connections: ConnectionStore;
+      connections: ConnectionRepository;
       clock: Clock;
     },
   ) {}

@@ -3,11 +3,11 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ConnectorId } from '../domain/connector.js';
 import type { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { ConnectionRepository } from './ports/connection-store.js';
 
 /** Forgets the tenant's connection and its credentials. Idempotent: a missing connection is not an error. */
 export class DeleteConnection {
-  constructor(private readonly ports: { connections: ConnectionStore }) {}
+  constructor(private readonly ports: { connections: ConnectionRepository }) {}
 
   execute(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, { deleted: boolean }> {
     return pipe(

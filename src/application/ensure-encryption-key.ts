@@ -5,7 +5,7 @@ import type { Connection } from '../domain/connection.js';
 import { AppError } from '../domain/errors.js';
 import type { Cipher } from './ports/cipher.js';
 import type { Clock } from './ports/clock.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { ConnectionListing, ConnectionRepository } from './ports/connection-store.js';
 import type { Logger } from './ports/logger.js';
 import type { ServiceMetaStore } from './ports/service-meta-store.js';
 
@@ -18,7 +18,13 @@ export const KEY_FINGERPRINT = 'encryption_key_fingerprint';
  */
 export class EnsureEncryptionKey {
   constructor(
-    private readonly ports: { cipher: Cipher; meta: ServiceMetaStore; connections: ConnectionStore; clock: Clock; logger: Logger },
+    private readonly ports: {
+      cipher: Cipher;
+      meta: ServiceMetaStore;
+      connections: Pick<ConnectionListing, 'listSealed'> & Pick<ConnectionRepository, 'update'>;
+      clock: Clock;
+      logger: Logger;
+    },
   ) {}
 
   execute(): TE.TaskEither<AppError, { reencrypted: number }> {

@@ -4,11 +4,11 @@ import { notConnectedView, toConnectionView, type ConnectionView } from '../doma
 import type { ConnectorId } from '../domain/connector.js';
 import type { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { ConnectionRepository } from './ports/connection-store.js';
 
 /** The caller's tenant's connection to one connector (a not-connected view when there is none). */
 export class GetConnection {
-  constructor(private readonly ports: { connections: ConnectionStore }) {}
+  constructor(private readonly ports: { connections: ConnectionRepository }) {}
 
   execute(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, ConnectionView> {
     return pipe(

@@ -3,7 +3,7 @@ import * as T from 'fp-ts/lib/Task.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { CONNECTOR_IDS, type ConnectorId } from '../domain/connector.js';
 import type { Clock } from './ports/clock.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { StoreProbe } from './ports/connection-store.js';
 
 export interface ServiceHealth {
   readonly status: 'ok' | 'degraded';
@@ -26,12 +26,12 @@ export interface ServiceFacts {
 
 /** The detailed health object of `GET /`: it asks the database for real, and says nothing secret. */
 export class GetServiceHealth {
-  constructor(private readonly ports: { connections: ConnectionStore; clock: Clock; facts: ServiceFacts }) {}
+  constructor(private readonly ports: { database: StoreProbe; clock: Clock; facts: ServiceFacts }) {}
 
   execute(): T.Task<ServiceHealth> {
-    const { connections, clock, facts } = this.ports;
+    const { database, clock, facts } = this.ports;
     return pipe(
-      connections.ping(),
+      database.ping(),
       TE.match(
         () => false,
         () => true,

@@ -3,7 +3,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { toConnectionView, type ConnectionView } from '../domain/connection.js';
 import type { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { ConnectionListing, ConnectionRepository } from './ports/connection-store.js';
 
 /** A stored connection as an operator sees it: the public view plus its tenant. Never a token. */
 export interface TenantConnectionView extends ConnectionView {
@@ -16,7 +16,7 @@ export interface TenantConnectionView extends ConnectionView {
  * listed; the REST API's not-connected views are not invented here.
  */
 export class ListConnections {
-  constructor(private readonly ports: { connections: ConnectionStore }) {}
+  constructor(private readonly ports: { connections: Pick<ConnectionRepository, 'list'> & Pick<ConnectionListing, 'listAll'> }) {}
 
   execute(tenantId?: TenantId): TE.TaskEither<AppError, readonly TenantConnectionView[]> {
     const rows = tenantId === undefined ? this.ports.connections.listAll() : this.ports.connections.list(tenantId);

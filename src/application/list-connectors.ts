@@ -4,11 +4,11 @@ import { notConnectedView, toConnectionView, type ConnectionView } from '../doma
 import { CONNECTOR_IDS } from '../domain/connector.js';
 import type { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { ConnectionRepository } from './ports/connection-store.js';
 
 /** Every connector the service offers, with the caller's tenant's state of each. */
 export class ListConnectors {
-  constructor(private readonly ports: { connections: ConnectionStore }) {}
+  constructor(private readonly ports: { connections: ConnectionRepository }) {}
 
   execute(tenantId: TenantId): TE.TaskEither<AppError, readonly ConnectionView[]> {
     return pipe(

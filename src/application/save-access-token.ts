@@ -8,7 +8,7 @@ import type { TenantId } from '../domain/tenant.js';
 import type { AtlassianTokenVerifier } from './ports/atlassian-authorization.js';
 import type { Cipher } from './ports/cipher.js';
 import type { Clock } from './ports/clock.js';
-import type { ConnectionStore } from './ports/connection-store.js';
+import type { ConnectionRepository } from './ports/connection-store.js';
 import type { SiteUrlGuard } from './ports/site-url-guard.js';
 
 export interface SaveAccessTokenInput {
@@ -31,7 +31,7 @@ export class SaveAccessToken {
       guard: SiteUrlGuard;
       verifier: AtlassianTokenVerifier;
       cipher: Cipher;
-      connections: ConnectionStore;
+      connections: ConnectionRepository;
       clock: Clock;
     },
   ) {}

@@ -5,9 +5,9 @@ import type { ConnectorId } from '../domain/connector.js';
 import { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { Clock } from './ports/clock.js';
-import type { ConnectionStore } from './ports/connection-store.js';
-import type { RefreshCredentials } from './refresh-credentials.js';
-import type { SaveAccessToken } from './save-access-token.js';
+import type { ConnectionRepository } from './ports/connection-store.js';
+import type { GrantRotation } from './ports/grant-refresh.js';
+import type { SaveAccessTokenInput } from './save-access-token.js';
 
 export interface ConnectionChange {
   readonly rotate?: boolean | undefined;
@@ -21,9 +21,9 @@ export interface ConnectionChange {
 export class UpdateConnection {
   constructor(
     private readonly ports: {
-      connections: ConnectionStore;
-      refresh: RefreshCredentials;
-      saveAccessToken: SaveAccessToken;
+      connections: ConnectionRepository;
+      rotation: GrantRotation;
+      saveAccessToken: { execute(input: SaveAccessTokenInput): TE.TaskEither<AppError, ConnectionView> };
       clock: Clock;
     },
   ) {}
@@ -38,7 +38,7 @@ export class UpdateConnection {
     }
     if (change.cloud_id !== undefined) return this.switchSite(tenantId, connector, change.cloud_id);
     if (change.rotate === true) {
-      return pipe(this.ports.refresh.rotate(tenantId, connector), TE.map(toConnectionView));
+      return pipe(this.ports.rotation.rotate(tenantId, connector), TE.map(toConnectionView));
     }
     return TE.left(AppError.validation('Nothing to change: send rotate, cloud_id, or pat with base_url.'));
   }

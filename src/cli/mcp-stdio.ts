@@ -6,12 +6,11 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import type { InvokeTool } from '../application/tools.js';
 import type { TenantId } from '../domain/tenant.js';
 import { createMcpServer } from '../adapters/mcp/mcp-server.js';
 import { createPinoLogger } from '../adapters/pino/pino-logger.js';
 import type { Config } from '../composition/config.js';
-import { createService, TOKENS } from '../composition/container.js';
+import { composeCore } from '../composition/container.js';
 import { readPackageVersion } from '../composition/package-info.js';
 
 const isRequest = (m: JSONRPCMessage): boolean => 'method' in m && 'id' in m;
@@ -22,8 +21,8 @@ export async function serveMcpOverStdio(config: Config, tenantId: TenantId): Pro
   // This process signs no OAuth state (it serves no /auth routes): a per-process secret is
   // right here, and the service's warning about a missing STATE_SIGNING_SECRET would mislead.
   const oauth = { ...config.oauth, stateSigningSecret: config.oauth.stateSigningSecret || randomBytes(32).toString('base64url') };
-  const service = await createService({ ...config, oauth }, { log });
-  const server = createMcpServer({ tools: service.container.resolve<InvokeTool>(TOKENS.InvokeTool), tenantId, version: readPackageVersion() });
+  const core = await composeCore({ ...config, oauth }, { log });
+  const server = createMcpServer({ tools: core.useCases.tools, tenantId, version: readPackageVersion() });
   const transport = new StdioServerTransport();
   await server.connect(transport);
 
@@ -56,7 +55,7 @@ export async function serveMcpOverStdio(config: Config, tenantId: TenantId): Pro
       }
       log.info({ why }, 'mcp server stopping');
       await server.close().catch(() => undefined);
-      await service.close();
+      await core.close();
       process.exit(0);
     })());
   // The client ends the session by closing our stdin.

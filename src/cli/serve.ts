@@ -1,8 +1,7 @@
 /** `integration-backend serve` and `npm start`: decode the configuration, compose, listen on PORT. */
 import * as E from 'fp-ts/lib/Either.js';
-import type { Logger as Pino } from 'pino';
 import { loadConfig } from '../composition/config.js';
-import { createService, TOKENS } from '../composition/container.js';
+import { createService } from '../composition/container.js';
 
 export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env);
@@ -12,7 +11,7 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   }
   try {
     const service = await createService(config.right);
-    const log = service.container.resolve<Pino>(TOKENS.Pino);
+    const log = service.adapters.pino;
     const { url } = await service.listen();
     log.info({ url }, 'integration-backend listening');
     const shutdown = (signal: string): void => {

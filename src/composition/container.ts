@@ -1,118 +1,74 @@
 /**
- * The composition root: the only module that knows tsyringe. It registers one
- * implementation per port token and builds the HTTP app. Tests and embedders call
- * `createService` with their own adapters in `overrides`.
+ * The composition root: the only module that knows tsyringe. It is a few small steps,
+ * config -> adapters -> use cases -> drivers, each registering typed tokens
+ * (`./tokens.ts`) in one child container, and two entry points that hosts, tests and
+ * embedders call: `composeCore` (adapters and use cases: the command line's MCP server)
+ * and `createService` (the same plus the HTTP app). Both hand back typed records, never
+ * the container: nothing outside this file looks a token up.
  */
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import type { Logger as Pino } from 'pino';
-import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { bindOperations, OPERATIONS, type BoundOperation } from '../application/catalog/index.js';
+import { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
+import { CredentialCache } from '../application/credential-cache.js';
 import { DeleteConnection } from '../application/delete-connection.js';
+import { EnsureEncryptionKey } from '../application/ensure-encryption-key.js';
 import { GetConnection } from '../application/get-connection.js';
 import { GetServiceHealth, type ServiceFacts } from '../application/get-service-health.js';
+import { GrantRefresher } from '../application/grant-refresher.js';
 import { ListConnectors } from '../application/list-connectors.js';
+import type { OAuthSettings } from '../application/oauth-settings.js';
+import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../application/ports/atlassian-authorization.js';
+import type { ConfluenceGateway, JiraGateway } from '../application/ports/atlassian-gateways.js';
+import type { Cipher } from '../application/ports/cipher.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { ConnectionStore } from '../application/ports/connection-store.js';
 import type { Logger } from '../application/ports/logger.js';
-import { answerClientError, createHttpApp } from '../adapters/http/app.js';
-import { buildOpenApiDocument } from '../adapters/http/openapi.js';
-import type { RouteSpec } from '../adapters/http/route-spec.js';
-import type * as McpHttp from '../adapters/mcp/mcp-http.js';
-import { connectorRoutes } from '../adapters/http/routes/connector-routes.js';
-import { docsRoutes } from '../adapters/http/routes/docs-routes.js';
-import { healthRoutes } from '../adapters/http/routes/health-routes.js';
-import { mcpRoutes } from '../adapters/http/routes/mcp-routes.js';
-import { randomBytes } from 'node:crypto';
-import { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
-import { EnsureEncryptionKey } from '../application/ensure-encryption-key.js';
-import type { OAuthSettings } from '../application/oauth-settings.js';
-import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../application/ports/atlassian-authorization.js';
-import type { Cipher } from '../application/ports/cipher.js';
 import type { OAuthNonceStore } from '../application/ports/oauth-nonce-store.js';
 import type { ServiceMetaStore } from '../application/ports/service-meta-store.js';
 import type { SiteUrlGuard } from '../application/ports/site-url-guard.js';
 import type { StateSigner } from '../application/ports/state-signer.js';
-import { RefreshCredentials } from '../application/refresh-credentials.js';
 import { SaveAccessToken } from '../application/save-access-token.js';
 import { StartJiraAuthorization } from '../application/start-jira-authorization.js';
+import { StoredCredentialAccess } from '../application/stored-credential-access.js';
+import { InvokeTool } from '../application/tools.js';
 import { UpdateConnection } from '../application/update-connection.js';
+import type { JsonSchema } from '../domain/json-schema.js';
 import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
 import { AesGcmCipher } from '../adapters/crypto/aes-gcm-cipher.js';
 import { resolveEncryptionKeys } from '../adapters/crypto/encryption-key.js';
 import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
-import { createAtlassianHttp, type AtlassianHttp } from '../adapters/undici/http-transport.js';
-import { UndiciAtlassianAuthorization } from '../adapters/undici/undici-atlassian-authorization.js';
+import { answerClientError, createHttpApp } from '../adapters/http/app.js';
+import { buildOpenApiDocument } from '../adapters/http/openapi.js';
+import type { RouteSpec } from '../adapters/http/route-spec.js';
 import { authRoutes } from '../adapters/http/routes/auth-routes.js';
+import { connectorRoutes } from '../adapters/http/routes/connector-routes.js';
+import { docsRoutes } from '../adapters/http/routes/docs-routes.js';
+import { healthRoutes } from '../adapters/http/routes/health-routes.js';
+import { mcpRoutes } from '../adapters/http/routes/mcp-routes.js';
 import { operationRoutes, toolRoutes } from '../adapters/http/routes/operation-routes.js';
-import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
-import { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-gateway.js';
-import { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
-import { bindOperations, OPERATIONS } from '../application/catalog/index.js';
-import type { ConfluenceGateway, JiraGateway } from '../application/ports/atlassian-gateways.js';
-import { InvokeTool } from '../application/tools.js';
-import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
-import { KyselyServiceMetaStore } from '../adapters/kysely/kysely-service-meta-store.js';
-import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
-import { DnsSiteUrlGuard } from '../adapters/net/dns-site-url-guard.js';
 import { openDatabase, type OpenedDatabase } from '../adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-store.js';
+import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
+import { KyselyServiceMetaStore } from '../adapters/kysely/kysely-service-meta-store.js';
+import type * as McpHttp from '../adapters/mcp/mcp-http.js';
+import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
+import { DnsSiteUrlGuard } from '../adapters/net/dns-site-url-guard.js';
 import { asLoggerPort, createPinoLogger } from '../adapters/pino/pino-logger.js';
 import { systemClock } from '../adapters/system/system-clock.js';
+import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
+import { createAtlassianHttp, type AtlassianHttp } from '../adapters/undici/http-transport.js';
+import { UndiciAtlassianAuthorization } from '../adapters/undici/undici-atlassian-authorization.js';
+import { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-gateway.js';
+import { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
 import type { Config } from './config.js';
 import { readPackageVersion } from './package-info.js';
-
-const DOCUMENT_INFO = (version: string) => ({
-  title: 'integration-backend',
-  version,
-  description:
-    'Multi-tenant Atlassian Jira and Confluence integration: OAuth 2.0 (3LO), connections, operations, agent tools. ' +
-    'Every error has the body {status: "error", code, message, retry_after?, details?}. Requests Node refuses before routing ' +
-    '(headers or URL too large: 431; not HTTP: 400) get the same body.',
-});
-
-const DOCUMENT_TAGS = [
-  { name: 'health', description: 'Liveness and the detailed health of the service.' },
-  { name: 'auth', description: 'Connecting a tenant to Atlassian with OAuth 2.0 (3LO).' },
-  { name: 'connectors', description: "The tenant's connections: read, rotate, switch site, save a token, disconnect." },
-  { name: 'jira', description: 'Jira operations (also agent tools).' },
-  { name: 'confluence', description: 'Confluence operations (also agent tools).' },
-  { name: 'tools', description: 'The operations as agent tools, over REST and MCP.' },
-  { name: 'docs', description: 'This document and Swagger UI.' },
-];
-
-export const TOKENS = {
-  Config: Symbol('Config'),
-  Pino: Symbol('Pino'),
-  Logger: Symbol('Logger'),
-  Clock: Symbol('Clock'),
-  ConnectionStore: Symbol('ConnectionStore'),
-  ServiceFacts: Symbol('ServiceFacts'),
-  OAuthNonceStore: Symbol('OAuthNonceStore'),
-  ServiceMetaStore: Symbol('ServiceMetaStore'),
-  Cipher: Symbol('Cipher'),
-  StateSigner: Symbol('StateSigner'),
-  AtlassianHttp: Symbol('AtlassianHttp'),
-  AtlassianAuthorization: Symbol('AtlassianAuthorization'),
-  AtlassianTokenVerifier: Symbol('AtlassianTokenVerifier'),
-  SiteUrlGuard: Symbol('SiteUrlGuard'),
-  OAuthSettings: Symbol('OAuthSettings'),
-  RefreshCredentials: Symbol('RefreshCredentials'),
-  StartJiraAuthorization: Symbol('StartJiraAuthorization'),
-  CompleteJiraAuthorization: Symbol('CompleteJiraAuthorization'),
-  SaveAccessToken: Symbol('SaveAccessToken'),
-  UpdateConnection: Symbol('UpdateConnection'),
-  JiraGateway: Symbol('JiraGateway'),
-  ConfluenceGateway: Symbol('ConfluenceGateway'),
-  Operations: Symbol('Operations'),
-  InvokeTool: Symbol('InvokeTool'),
-  ListConnectors: Symbol('ListConnectors'),
-  GetConnection: Symbol('GetConnection'),
-  DeleteConnection: Symbol('DeleteConnection'),
-  GetServiceHealth: Symbol('GetServiceHealth'),
-  Routes: Symbol('Routes'),
-} as const;
+import { provide, resolveAll, token, type Resolver, type TokensOf } from './tokens.js';
 
 /** Adapters a test or an embedder may supply instead of the configured ones. */
 export interface Overrides {
@@ -138,46 +94,119 @@ export interface Overrides {
   readonly atlassianHttp?: AtlassianHttp;
 }
 
-export interface Service {
-  readonly app: Koa;
-  readonly container: DependencyContainer;
-  readonly config: Config;
-  /** Listens on the configured host and port (port 0 picks a free one). */
-  listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
-  close(): Promise<void>;
+/** The driven adapters, one per port. */
+export interface Adapters {
+  readonly pino: Pino;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly connections: ConnectionStore;
+  readonly nonces: OAuthNonceStore;
+  readonly meta: ServiceMetaStore;
+  readonly cipher: Cipher;
+  readonly signer: StateSigner;
+  readonly http: AtlassianHttp;
+  readonly authorization: AtlassianAuthorization & AtlassianTokenVerifier;
+  readonly siteUrlGuard: SiteUrlGuard;
+  readonly jira: JiraGateway;
+  readonly confluence: ConfluenceGateway;
 }
 
-const singleton = <T>(c: DependencyContainer, token: symbol, make: (c: DependencyContainer) => T): void => {
-  c.register<T>(token, { useFactory: instanceCachingFactory<T>(make) });
+/** The use cases, built over the adapters. */
+export interface UseCases {
+  readonly credentials: CredentialCache;
+  readonly refresher: GrantRefresher;
+  /** Where the operations get a usable credential: the tenant's stored connection, refreshed when needed. */
+  readonly access: StoredCredentialAccess;
+  readonly startAuthorization: StartJiraAuthorization;
+  readonly completeAuthorization: CompleteJiraAuthorization;
+  readonly saveAccessToken: SaveAccessToken;
+  readonly updateConnection: UpdateConnection;
+  readonly listConnectors: ListConnectors;
+  readonly getConnection: GetConnection;
+  readonly deleteConnection: DeleteConnection;
+  readonly getServiceHealth: GetServiceHealth;
+  readonly ensureEncryptionKey: EnsureEncryptionKey;
+  /** The operation catalog, bound to the gateways and the access provider. */
+  readonly operations: readonly BoundOperation[];
+  /** The catalog as agent tools (REST and MCP), with the read-only switch. */
+  readonly tools: InvokeTool;
+}
+
+/** The HTTP driver: the route table, its OpenAPI document and the Koa app built from it. */
+export interface Drivers {
+  readonly routes: readonly RouteSpec[];
+  readonly openApiDocument: () => JsonSchema;
+  readonly app: Koa;
+}
+
+const CONFIG = token<Config>('Config');
+const FACTS = token<ServiceFacts>('ServiceFacts');
+const OAUTH_SETTINGS = token<OAuthSettings>('OAuthSettings');
+
+const ADAPTERS: TokensOf<Adapters> = {
+  pino: token('Pino'),
+  logger: token('Logger'),
+  clock: token('Clock'),
+  connections: token('ConnectionStore'),
+  nonces: token('OAuthNonceStore'),
+  meta: token('ServiceMetaStore'),
+  cipher: token('Cipher'),
+  signer: token('StateSigner'),
+  http: token('AtlassianHttp'),
+  authorization: token('AtlassianAuthorization'),
+  siteUrlGuard: token('SiteUrlGuard'),
+  jira: token('JiraGateway'),
+  confluence: token('ConfluenceGateway'),
 };
 
-export async function createService(config: Config, overrides: Overrides = {}): Promise<Service> {
-  const c = rootContainer.createChildContainer();
-  const log = overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty ?? process.stdout.isTTY === true });
-  if (config.database.dialect === 'postgres' && config.encryption.key === '' && !overrides.cipher && !overrides.connections) {
-    // Beside SQLite a key file is generated; a shared database has no "beside", and instances
-    // with keys of their own could not read each other's credentials.
-    throw new Error(
-      'INTEGRATION_DB_URL is PostgreSQL, so INTEGRATION_ENCRYPTION_KEY must be set (base64 of 32 bytes, the same on every instance); generate one with: openssl rand -base64 32',
-    );
-  }
-  let database: OpenedDatabase | undefined;
-  if (!overrides.connections) database = await openDatabase(config.database);
+const USE_CASES: TokensOf<UseCases> = {
+  credentials: token('CredentialCache'),
+  refresher: token('GrantRefresher'),
+  access: token('StoredCredentialAccess'),
+  startAuthorization: token('StartJiraAuthorization'),
+  completeAuthorization: token('CompleteJiraAuthorization'),
+  saveAccessToken: token('SaveAccessToken'),
+  updateConnection: token('UpdateConnection'),
+  listConnectors: token('ListConnectors'),
+  getConnection: token('GetConnection'),
+  deleteConnection: token('DeleteConnection'),
+  getServiceHealth: token('GetServiceHealth'),
+  ensureEncryptionKey: token('EnsureEncryptionKey'),
+  operations: token('Operations'),
+  tools: token('InvokeTool'),
+};
 
-  c.register(TOKENS.Config, { useValue: config });
-  c.register(TOKENS.Pino, { useValue: log });
-  singleton<Logger>(c, TOKENS.Logger, () => asLoggerPort(log));
-  c.register(TOKENS.Clock, { useValue: overrides.clock ?? systemClock });
-  singleton<ConnectionStore>(c, TOKENS.ConnectionStore, () =>
-    overrides.connections ?? new KyselyConnectionStore(database!.db),
-  );
-  singleton<OAuthNonceStore>(c, TOKENS.OAuthNonceStore, () =>
-    overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()),
-  );
-  singleton<ServiceMetaStore>(c, TOKENS.ServiceMetaStore, () =>
-    overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()),
-  );
-  singleton<Cipher>(c, TOKENS.Cipher, () => {
+const DRIVERS: TokensOf<Drivers> = { routes: token('Routes'), openApiDocument: token('OpenApiDocument'), app: token('HttpApp') };
+
+const DOCUMENT_INFO = (version: string) => ({
+  title: 'integration-backend',
+  version,
+  description:
+    'Multi-tenant Atlassian Jira and Confluence integration: OAuth 2.0 (3LO), connections, operations, agent tools. ' +
+    'Every error has the body {status: "error", code, message, retry_after?, details?}. Requests Node refuses before routing ' +
+    '(headers or URL too large: 431; not HTTP: 400) get the same body.',
+});
+
+const DOCUMENT_TAGS = [
+  { name: 'health', description: 'Liveness and the detailed health of the service.' },
+  { name: 'auth', description: 'Connecting a tenant to Atlassian with OAuth 2.0 (3LO).' },
+  { name: 'connectors', description: "The tenant's connections: read, rotate, switch site, save a token, disconnect." },
+  { name: 'jira', description: 'Jira operations (also agent tools).' },
+  { name: 'confluence', description: 'Confluence operations (also agent tools).' },
+  { name: 'tools', description: 'The operations as agent tools, over REST and MCP.' },
+  { name: 'docs', description: 'This document and Swagger UI.' },
+];
+
+/** Step 1: the adapters, from the configuration (or the overrides). */
+function registerAdapters(c: DependencyContainer, config: Config, overrides: Overrides, database: OpenedDatabase | undefined): void {
+  provide(c, CONFIG, () => config);
+  provide(c, ADAPTERS.pino, () => overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty ?? process.stdout.isTTY === true }));
+  provide(c, ADAPTERS.logger, (r) => asLoggerPort(r.get(ADAPTERS.pino)));
+  provide(c, ADAPTERS.clock, () => overrides.clock ?? systemClock);
+  provide(c, ADAPTERS.connections, () => overrides.connections ?? new KyselyConnectionStore(database!.db));
+  provide(c, ADAPTERS.nonces, () => overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()));
+  provide(c, ADAPTERS.meta, () => overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()));
+  provide(c, ADAPTERS.cipher, (r) => {
     if (overrides.cipher) return overrides.cipher;
     const file = config.database.dialect === 'sqlite' ? config.database.filename : ':memory:';
     const keys = resolveEncryptionKeys({
@@ -186,30 +215,47 @@ export async function createService(config: Config, overrides: Overrides = {}): 
       ...(file !== ':memory:' && !overrides.connections ? { keyFilePath: `${file}.key` } : {}),
     });
     if (keys.generatedKeyFile) {
-      log.warn({ file: keys.generatedKeyFile }, 'INTEGRATION_ENCRYPTION_KEY is not set: generated a key file (mode 0600) beside the database; back it up or set the variable');
+      r.get(ADAPTERS.pino).warn(
+        { file: keys.generatedKeyFile },
+        'INTEGRATION_ENCRYPTION_KEY is not set: generated a key file (mode 0600) beside the database; back it up or set the variable',
+      );
     }
     return new AesGcmCipher(keys.current, keys.previous);
   });
-  singleton<StateSigner>(c, TOKENS.StateSigner, () => {
+  provide(c, ADAPTERS.signer, (r) => {
     if (config.oauth.stateSigningSecret !== '') return new HmacStateSigner(config.oauth.stateSigningSecret);
-    log.warn({}, 'STATE_SIGNING_SECRET is not set: using a random per-process secret; sign-ins will not survive a restart or span instances');
+    r.get(ADAPTERS.pino).warn({}, 'STATE_SIGNING_SECRET is not set: using a random per-process secret; sign-ins will not survive a restart or span instances');
     return new HmacStateSigner(randomBytes(32));
   });
-  singleton<AtlassianHttp>(c, TOKENS.AtlassianHttp, () => overrides.atlassianHttp ?? createAtlassianHttp({ timeoutMs: config.atlassian.timeoutMs }));
-  singleton<UndiciAtlassianAuthorization | (AtlassianAuthorization & AtlassianTokenVerifier)>(c, TOKENS.AtlassianAuthorization, (r) =>
-    overrides.authorization ??
-    new UndiciAtlassianAuthorization(r.resolve(TOKENS.AtlassianHttp), {
-      authBaseUrl: config.atlassian.authBaseUrl,
-      apiBaseUrl: config.atlassian.apiBaseUrl,
-      clientId: config.oauth.clientId,
-      clientSecret: config.oauth.clientSecret,
-    }),
+  provide(c, ADAPTERS.http, () => overrides.atlassianHttp ?? createAtlassianHttp({ timeoutMs: config.atlassian.timeoutMs }));
+  provide(
+    c,
+    ADAPTERS.authorization,
+    (r) =>
+      overrides.authorization ??
+      new UndiciAtlassianAuthorization(r.get(ADAPTERS.http), {
+        authBaseUrl: config.atlassian.authBaseUrl,
+        apiBaseUrl: config.atlassian.apiBaseUrl,
+        clientId: config.oauth.clientId,
+        clientSecret: config.oauth.clientSecret,
+      }),
   );
-  c.register(TOKENS.AtlassianTokenVerifier, { useToken: TOKENS.AtlassianAuthorization });
-  singleton<SiteUrlGuard>(c, TOKENS.SiteUrlGuard, () =>
-    overrides.siteUrlGuard ?? new DnsSiteUrlGuard({ allowedHosts: config.atlassian.allowedHosts }),
-  );
-  singleton<OAuthSettings>(c, TOKENS.OAuthSettings, () => ({
+  provide(c, ADAPTERS.siteUrlGuard, () => overrides.siteUrlGuard ?? new DnsSiteUrlGuard({ allowedHosts: config.atlassian.allowedHosts }));
+  const caller = (r: Resolver) =>
+    new AtlassianCaller(r.get(ADAPTERS.http), {
+      retryBudgetMs: config.atlassian.retryBudgetMs,
+      clock: r.get(ADAPTERS.clock),
+      ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
+      ...(overrides.retryJitter ? { random: overrides.retryJitter } : {}),
+    });
+  provide(c, ADAPTERS.jira, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
+  provide(c, ADAPTERS.confluence, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
+}
+
+/** Step 2: the use cases, over the adapters. */
+function registerUseCases(c: DependencyContainer, config: Config, overrides: Overrides): void {
+  const a = ADAPTERS;
+  provide(c, OAUTH_SETTINGS, () => ({
     clientId: config.oauth.clientId,
     redirectUri: config.oauth.redirectUri,
     scopes: config.oauth.scopes,
@@ -221,178 +267,215 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     preferredSiteUrl: config.atlassian.cloudBaseUrl,
     stateTtlSeconds: OAUTH_STATE_TTL_SECONDS,
   }));
-  singleton<ServiceFacts>(c, TOKENS.ServiceFacts, (r) => ({
+  provide(c, FACTS, (r) => ({
     name: 'integration-backend',
     version: readPackageVersion(),
-    startedAt: r.resolve<Clock>(TOKENS.Clock).now(),
+    startedAt: r.get(a.clock).now(),
     databaseDialect: overrides.connections ? 'custom' : config.database.dialect,
     oauthConfigured: config.oauth.clientId !== '' && config.oauth.redirectUri !== '',
   }));
-
-  const connections = (r: DependencyContainer) => ({ connections: r.resolve<ConnectionStore>(TOKENS.ConnectionStore) });
-  singleton(c, TOKENS.ListConnectors, (r) => new ListConnectors(connections(r)));
-  singleton(c, TOKENS.GetConnection, (r) => new GetConnection(connections(r)));
-  singleton(c, TOKENS.DeleteConnection, (r) => new DeleteConnection(connections(r)));
-  singleton(
+  const u = USE_CASES;
+  provide(c, u.credentials, (r) => new CredentialCache({ cipher: r.get(a.cipher), logger: r.get(a.logger) }));
+  provide(
     c,
-    TOKENS.GetServiceHealth,
+    u.refresher,
     (r) =>
-      new GetServiceHealth({
-        ...connections(r),
-        clock: r.resolve<Clock>(TOKENS.Clock),
-        facts: r.resolve<ServiceFacts>(TOKENS.ServiceFacts),
+      new GrantRefresher({
+        connections: r.get(a.connections),
+        lease: r.get(a.connections),
+        authorization: r.get(a.authorization),
+        cipher: r.get(a.cipher),
+        credentials: r.get(u.credentials),
+        clock: r.get(a.clock),
+        logger: r.get(a.logger),
+        settings: { skewSeconds: config.tokenRefreshSkewSeconds },
       }),
   );
-  const clockOf = (r: DependencyContainer) => r.resolve<Clock>(TOKENS.Clock);
-  singleton(
+  provide(
     c,
-    TOKENS.RefreshCredentials,
+    u.access,
     (r) =>
-      new RefreshCredentials({
-        ...connections(r),
-        authorization: r.resolve(TOKENS.AtlassianAuthorization),
-        cipher: r.resolve(TOKENS.Cipher),
-        clock: clockOf(r),
-        logger: r.resolve(TOKENS.Logger),
+      new StoredCredentialAccess({
+        connections: r.get(a.connections),
+        refresher: r.get(u.refresher),
+        credentials: r.get(u.credentials),
+        clock: r.get(a.clock),
         settings: { skewSeconds: config.tokenRefreshSkewSeconds, apiBaseUrl: config.atlassian.apiBaseUrl },
       }),
   );
-  singleton(
+  provide(c, u.startAuthorization, (r) => new StartJiraAuthorization({ settings: r.get(OAUTH_SETTINGS), signer: r.get(a.signer), clock: r.get(a.clock) }));
+  provide(
     c,
-    TOKENS.StartJiraAuthorization,
-    (r) => new StartJiraAuthorization({ settings: r.resolve(TOKENS.OAuthSettings), signer: r.resolve(TOKENS.StateSigner), clock: clockOf(r) }),
-  );
-  singleton(
-    c,
-    TOKENS.CompleteJiraAuthorization,
+    u.completeAuthorization,
     (r) =>
       new CompleteJiraAuthorization({
-        ...connections(r),
-        settings: r.resolve(TOKENS.OAuthSettings),
-        signer: r.resolve(TOKENS.StateSigner),
-        nonces: r.resolve(TOKENS.OAuthNonceStore),
-        authorization: r.resolve(TOKENS.AtlassianAuthorization),
-        cipher: r.resolve(TOKENS.Cipher),
-        clock: clockOf(r),
+        settings: r.get(OAUTH_SETTINGS),
+        signer: r.get(a.signer),
+        nonces: r.get(a.nonces),
+        authorization: r.get(a.authorization),
+        cipher: r.get(a.cipher),
+        connections: r.get(a.connections),
+        clock: r.get(a.clock),
       }),
   );
-  singleton(
+  provide(
     c,
-    TOKENS.SaveAccessToken,
+    u.saveAccessToken,
     (r) =>
       new SaveAccessToken({
-        ...connections(r),
         enabled: config.enableJiraPat,
-        guard: r.resolve(TOKENS.SiteUrlGuard),
-        verifier: r.resolve(TOKENS.AtlassianTokenVerifier),
-        cipher: r.resolve(TOKENS.Cipher),
-        clock: clockOf(r),
+        guard: r.get(a.siteUrlGuard),
+        verifier: r.get(a.authorization),
+        cipher: r.get(a.cipher),
+        connections: r.get(a.connections),
+        clock: r.get(a.clock),
       }),
   );
-  singleton(
+  provide(
     c,
-    TOKENS.UpdateConnection,
+    u.updateConnection,
     (r) =>
       new UpdateConnection({
-        ...connections(r),
-        refresh: r.resolve(TOKENS.RefreshCredentials),
-        saveAccessToken: r.resolve(TOKENS.SaveAccessToken),
-        clock: clockOf(r),
+        connections: r.get(a.connections),
+        rotation: r.get(u.refresher),
+        saveAccessToken: r.get(u.saveAccessToken),
+        clock: r.get(a.clock),
       }),
   );
-
-  const caller = (r: DependencyContainer) =>
-    new AtlassianCaller(r.resolve(TOKENS.AtlassianHttp), {
-      retryBudgetMs: config.atlassian.retryBudgetMs,
-      clock: clockOf(r),
-      ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
-      ...(overrides.retryJitter ? { random: overrides.retryJitter } : {}),
-    });
-  singleton<JiraGateway>(c, TOKENS.JiraGateway, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
-  singleton<ConfluenceGateway>(c, TOKENS.ConfluenceGateway, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
-
-  singleton(c, TOKENS.Operations, (r) =>
-    bindOperations(OPERATIONS, {
-      refresh: r.resolve<RefreshCredentials>(TOKENS.RefreshCredentials),
-      jira: r.resolve<JiraGateway>(TOKENS.JiraGateway),
-      confluence: r.resolve<ConfluenceGateway>(TOKENS.ConfluenceGateway),
-    }),
+  provide(c, u.listConnectors, (r) => new ListConnectors({ connections: r.get(a.connections) }));
+  provide(c, u.getConnection, (r) => new GetConnection({ connections: r.get(a.connections) }));
+  provide(c, u.deleteConnection, (r) => new DeleteConnection({ connections: r.get(a.connections) }));
+  provide(c, u.getServiceHealth, (r) => new GetServiceHealth({ database: r.get(a.connections), clock: r.get(a.clock), facts: r.get(FACTS) }));
+  provide(
+    c,
+    u.ensureEncryptionKey,
+    (r) =>
+      new EnsureEncryptionKey({
+        cipher: r.get(a.cipher),
+        meta: r.get(a.meta),
+        connections: r.get(a.connections),
+        clock: r.get(a.clock),
+        logger: r.get(a.logger),
+      }),
   );
-  singleton(c, TOKENS.InvokeTool, (r) => new InvokeTool({ readOnly: config.toolsReadOnly, operations: r.resolve(TOKENS.Operations) }));
+  provide(c, u.operations, (r) => bindOperations(OPERATIONS, { refresh: r.get(u.access), jira: r.get(a.jira), confluence: r.get(a.confluence) }));
+  provide(c, u.tools, (r) => new InvokeTool({ readOnly: config.toolsReadOnly, operations: r.get(u.operations) }));
+}
 
-  // A key that cannot open the stored credentials stops the start, with a message saying why.
-  const keyCheck = await new EnsureEncryptionKey({
-    cipher: c.resolve(TOKENS.Cipher),
-    meta: c.resolve(TOKENS.ServiceMetaStore),
-    connections: c.resolve(TOKENS.ConnectionStore),
-    clock: c.resolve(TOKENS.Clock),
-    logger: c.resolve(TOKENS.Logger),
-  }).execute()();
-  if (keyCheck._tag === 'Left') {
-    await database?.close();
-    throw new Error(keyCheck.left.message);
-  }
-  // The random state secret (if any) is chosen, and warned about, at start rather than on first login.
-  c.resolve(TOKENS.StateSigner);
-
-  // Resolve the facts now so uptime counts from start, not from the first health check.
-  c.resolve(TOKENS.ServiceFacts);
-
-  singleton<RouteSpec[]>(c, TOKENS.Routes, (r) => {
-    const routes: RouteSpec[] = [];
-    let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+/** Step 3: the HTTP driver over the use cases. */
+function registerDrivers(c: DependencyContainer, config: Config): void {
+  const u = USE_CASES;
+  provide(c, DRIVERS.routes, (r) => {
+    const facts = r.get(FACTS);
+    const tools = r.get(u.tools);
+    // The MCP SDK is loaded on the first request, keeping it out of start-up.
     let mcpHttp: Promise<typeof McpHttp> | undefined;
-    const facts = r.resolve<ServiceFacts>(TOKENS.ServiceFacts);
-    routes.push(
-      ...healthRoutes({ getServiceHealth: r.resolve(TOKENS.GetServiceHealth) }),
+    return [
+      ...healthRoutes({ getServiceHealth: r.get(u.getServiceHealth) }),
       ...connectorRoutes({
-        listConnectors: r.resolve(TOKENS.ListConnectors),
-        getConnection: r.resolve(TOKENS.GetConnection),
-        deleteConnection: r.resolve(TOKENS.DeleteConnection),
-        updateConnection: r.resolve(TOKENS.UpdateConnection),
+        listConnectors: r.get(u.listConnectors),
+        getConnection: r.get(u.getConnection),
+        deleteConnection: r.get(u.deleteConnection),
+        updateConnection: r.get(u.updateConnection),
       }),
-      ...operationRoutes(r.resolve(TOKENS.Operations)),
-      ...toolRoutes(r.resolve(TOKENS.InvokeTool)),
+      ...operationRoutes(r.get(u.operations)),
+      ...toolRoutes(tools),
       ...mcpRoutes({
-        // The MCP SDK is loaded on the first request, keeping it out of start-up.
         serve: async (tenantId, req, res, body) => {
           const { serveMcpRequest } = await (mcpHttp ??= import('../adapters/mcp/mcp-http.js'));
-          await serveMcpRequest({ tools: r.resolve(TOKENS.InvokeTool), tenantId, version: facts.version }, req, res, body);
+          await serveMcpRequest({ tools, tenantId, version: facts.version }, req, res, body);
         },
         allowedOrigins: config.corsOrigins,
       }),
       ...authRoutes({
-        start: r.resolve(TOKENS.StartJiraAuthorization),
-        complete: r.resolve(TOKENS.CompleteJiraAuthorization),
+        start: r.get(u.startAuthorization),
+        complete: r.get(u.completeAuthorization),
         redirectUris: () => ({
           redirect_uri: config.oauth.redirectUri || null,
           redirect_uris: config.oauth.redirectUri ? [config.oauth.redirectUri] : [],
           configured: config.oauth.clientId !== '' && config.oauth.redirectUri !== '',
         }),
       }),
-      ...docsRoutes(() =>
-        (document ??= buildOpenApiDocument(routes, DOCUMENT_INFO(facts.version), DOCUMENT_TAGS)),
-      ),
+      ...docsRoutes(() => r.get(DRIVERS.openApiDocument)()),
+    ];
+  });
+  provide(c, DRIVERS.openApiDocument, (r) => {
+    let document: JsonSchema | undefined;
+    return () => (document ??= buildOpenApiDocument(r.get(DRIVERS.routes), DOCUMENT_INFO(r.get(FACTS).version), DOCUMENT_TAGS));
+  });
+  provide(c, DRIVERS.app, (r) =>
+    createHttpApp({ routes: r.get(DRIVERS.routes), log: r.get(ADAPTERS.pino), corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes }),
+  );
+}
+
+/** The adapters and use cases, composed and checked; no HTTP server. */
+export interface Core {
+  readonly config: Config;
+  readonly adapters: Adapters;
+  readonly useCases: UseCases;
+  /** Closes the Atlassian connection pool (unless it was an override) and the database. */
+  close(): Promise<void>;
+}
+
+export interface Service extends Core, Drivers {
+  /** Listens on the configured host and port (port 0 picks a free one). */
+  listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
+}
+
+async function compose(config: Config, overrides: Overrides, withDrivers: boolean): Promise<{ core: Core; c: DependencyContainer }> {
+  if (config.database.dialect === 'postgres' && config.encryption.key === '' && !overrides.cipher && !overrides.connections) {
+    // Beside SQLite a key file is generated; a shared database has no "beside", and instances
+    // with keys of their own could not read each other's credentials.
+    throw new Error(
+      'INTEGRATION_DB_URL is PostgreSQL, so INTEGRATION_ENCRYPTION_KEY must be set (base64 of 32 bytes, the same on every instance); generate one with: openssl rand -base64 32',
     );
-    return routes;
-  });
+  }
+  const database = overrides.connections ? undefined : await openDatabase(config.database);
+  const c = rootContainer.createChildContainer();
+  registerAdapters(c, config, overrides, database);
+  registerUseCases(c, config, overrides);
+  if (withDrivers) registerDrivers(c, config);
+  const adapters = resolveAll(c, ADAPTERS);
+  const useCases = resolveAll(c, USE_CASES);
+  // A key that cannot open the stored credentials stops the start, with a message saying why.
+  const keyCheck = await useCases.ensureEncryptionKey.execute()();
+  if (keyCheck._tag === 'Left') {
+    await database?.close();
+    throw new Error(keyCheck.left.message);
+  }
+  let closing: Promise<void> | undefined;
+  const core: Core = {
+    config,
+    adapters,
+    useCases,
+    // Idempotent: a second close (a signal during shutdown, a test's finally) waits for the first.
+    close: () =>
+      (closing ??= (async () => {
+        if (!overrides.atlassianHttp) await adapters.http.close?.();
+        await database?.close();
+        await c.dispose();
+      })()),
+  };
+  return { core, c };
+}
 
-  const app = createHttpApp({
-    routes: c.resolve<RouteSpec[]>(TOKENS.Routes),
-    log,
-    corsOrigins: config.corsOrigins,
-    bodyLimitBytes: config.bodyLimitBytes,
-  });
+/** The adapters and use cases without the HTTP driver (the MCP server over stdio uses this). */
+export async function composeCore(config: Config, overrides: Overrides = {}): Promise<Core> {
+  return (await compose(config, overrides, false)).core;
+}
 
+/** The whole service: adapters, use cases and the Koa app, built without listening. */
+export async function createService(config: Config, overrides: Overrides = {}): Promise<Service> {
+  const { core, c } = await compose(config, overrides, true);
+  const drivers = resolveAll(c, DRIVERS);
   const servers: Server[] = [];
   let closing: Promise<void> | undefined;
   return {
-    app,
-    container: c,
-    config,
+    ...core,
+    ...drivers,
     listen: (port = config.port, host = config.host) =>
       new Promise((resolve, reject) => {
-        const server = app.listen(port, host);
+        const server = drivers.app.listen(port, host);
         server.on('clientError', answerClientError);
         servers.push(server);
         server.once('error', reject);
@@ -402,7 +485,6 @@ export async function createService(config: Config, overrides: Overrides = {}): 
           resolve({ server, url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}` });
         });
       }),
-    // Idempotent: a second close (a signal during shutdown, a test's finally) waits for the first.
     close: () =>
       (closing ??= (async () => {
         await Promise.all(
@@ -414,9 +496,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
               }),
           ),
         );
-        if (!overrides.atlassianHttp) await c.resolve<AtlassianHttp>(TOKENS.AtlassianHttp).close?.();
-        await database?.close();
-        await c.dispose();
+        await core.close();
       })()),
   };
 }

@@ -80,3 +80,7 @@ export const toConnectionView = (c: Connection): ConnectionView => ({
   refreshed_at: c.refreshedAt?.toISOString() ?? null,
   updated_at: c.updatedAt.toISOString(),
 });
+
+/** Whether a connection's access token stays valid for more than `skewSeconds` (token connections never expire). */
+export const tokenIsFresh = (conn: Connection, now: Date, skewSeconds: number): boolean =>
+  conn.authType !== 'oauth' || conn.expiresAt === null || conn.expiresAt.getTime() - now.getTime() > skewSeconds * 1000;

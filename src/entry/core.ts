@@ -23,6 +23,8 @@ export { markdownToJiraWiki } from '../domain/markup/jira-wiki.js';
 
 // Ports: what an embedder implements (or takes from the adapter entries)
 export type { AccessProvider } from '../application/ports/access-provider.js';
+export type { CredentialOpener } from '../application/ports/credential-opener.js';
+export type { GrantRefresh, GrantRotation } from '../application/ports/grant-refresh.js';
 export type * from '../application/ports/atlassian-authorization.js';
 export type * from '../application/ports/atlassian-gateways.js';
 export type { Cipher } from '../application/ports/cipher.js';
@@ -42,7 +44,11 @@ export * from '../application/tools.js';
 export * from '../application/catalog/index.js';
 export { readPage, type PagePosition, type PagedInput } from '../application/paged-read.js';
 export { withAccess } from '../application/with-access.js';
-export { RefreshCredentials, type RefreshSettings } from '../application/refresh-credentials.js';
+export { GrantRefresher, type RefreshSettings } from '../application/grant-refresher.js';
+export { StoredCredentialAccess, type AccessSettings } from '../application/stored-credential-access.js';
+export { CredentialCache } from '../application/credential-cache.js';
+export { loadUsableConnection } from '../application/usable-connection.js';
+export { accessContextOf } from '../domain/access-context.js';
 export { StartJiraAuthorization } from '../application/start-jira-authorization.js';
 export { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
 export { SaveAccessToken } from '../application/save-access-token.js';

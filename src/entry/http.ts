@@ -3,7 +3,7 @@
  * composes every adapter from a Config (overridable one by one) and builds the app without
  * listening; mount `service.app.callback()` in your own server or call `service.listen()`.
  */
-export { createService, TOKENS, type Overrides, type Service } from '../composition/container.js';
+export { composeCore, createService, type Adapters, type Core, type Drivers, type Overrides, type Service, type UseCases } from '../composition/container.js';
 export { loadConfig, parseDatabaseUrl, DEFAULT_JIRA_SCOPES, type Config, type DatabaseConfig, type EnvName } from '../composition/config.js';
 export { createHttpApp, type HttpAppOptions } from '../adapters/http/app.js';
 export { toHttpError, type ErrorBody, type HttpError } from '../adapters/http/error-mapper.js';

@@ -1,7 +1,6 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionDraft, ConnectionStore } from '../../src/application/ports/connection-store.js';
-import { TOKENS } from '../../src/composition/container.js';
 import type { Connection } from '../../src/domain/connection.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 import { expectErrorResponse, requestLogLine } from '../support/http.js';
@@ -60,7 +59,7 @@ describe('connector routes', () => {
   let store: ConnectionStore;
   beforeEach(async () => {
     svc = await startTestService();
-    store = svc.service.container.resolve<ConnectionStore>(TOKENS.ConnectionStore);
+    store = svc.service.adapters.connections;
   });
   afterEach(() => svc.close());
 

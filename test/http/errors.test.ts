@@ -4,9 +4,8 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApp } from '../../src/adapters/http/app.js';
-import { json, route, type RouteSpec } from '../../src/adapters/http/route-spec.js';
+import { json, route } from '../../src/adapters/http/route-spec.js';
 import { configFrom } from '../../src/composition/config.js';
-import { TOKENS } from '../../src/composition/container.js';
 import { AppError } from '../../src/domain/errors.js';
 import { expectErrorResponse, expectStandardError, parseLogLines, rawRequest, requestLogLine } from '../support/http.js';
 import { captureLog, startTestService, type TestService } from '../support/service.js';
@@ -40,7 +39,7 @@ describe('errors of the real service', () => {
   });
 
   it('lists every allowed method of the route table in Allow', async () => {
-    const routes = svc.service.container.resolve<RouteSpec[]>(TOKENS.Routes);
+    const routes = svc.service.routes;
     const allowed = routes
       .filter((r) => r.path === '/connectors/{connector}/connection')
       .map((r) => r.method.toUpperCase())

@@ -4,8 +4,6 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryConnectionStore } from '../../src/adapters/memory/in-memory-connection-store.js';
-import type { RouteSpec } from '../../src/adapters/http/route-spec.js';
-import { TOKENS } from '../../src/composition/container.js';
 import { AppError } from '../../src/domain/errors.js';
 import { expectErrorResponse, expectStandardError, rawRequest } from '../support/http.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -311,7 +309,7 @@ describe('OpenAPI document and docs', () => {
   });
 
   it('documents exactly the routes the app is built from', () => {
-    const routes = svc.service.container.resolve<RouteSpec[]>(TOKENS.Routes);
+    const routes = svc.service.routes;
     const served = routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort();
     const documented = operations()
       .map((o) => `${o.method.toUpperCase()} ${o.path}`)

@@ -70,7 +70,7 @@ import { InMemoryConnectionStore, systemClock } from 'integration-backend/memory
 import { AesGcmCipher } from 'integration-backend/crypto';
 import { KyselyConnectionStore, openDatabase } from 'integration-backend/sqlite';
 import { createAtlassianGateways, DnsSiteUrlGuard } from 'integration-backend/atlassian';
-import { createService, loadConfig, TOKENS } from 'integration-backend/http';
+import { createService, loadConfig } from 'integration-backend/http';
 import { createMcpServer } from 'integration-backend/mcp';
 
 const out = {};
@@ -113,7 +113,7 @@ const health = await fetch(url + '/healthz');
 out.http = { callback: typeof service.app.callback, status: health.status, body: await health.json() };
 
 // mcp: the service's tools through an MCP client over an in-memory transport
-const server = createMcpServer({ tools: service.container.resolve(TOKENS.InvokeTool), tenantId: tenant, version: '1.0.0' });
+const server = createMcpServer({ tools: service.useCases.tools, tenantId: tenant, version: '1.0.0' });
 const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
 await server.connect(serverSide);
 const client = new Client({ name: 'pack-test', version: '1.0.0' });

@@ -16,8 +16,6 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { InvokeTool } from '../../src/application/tools.js';
-import { TOKENS } from '../../src/composition/container.js';
 import { markdownToAdf } from '../../src/domain/markup/adf.js';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { connect, oauthEnv } from '../support/oauth.js';
@@ -165,7 +163,7 @@ describe('MCP over stdio (integration-backend mcp --tenant <id>)', () => {
     const seed = await startTestService({ env: oauthEnv(fake, { INTEGRATION_DB_URL: `sqlite:///${file}`, INTEGRATION_ENCRYPTION_KEY: key }) });
     try {
       expect((await connect(seed.url, fake, { tenant: 'acme' })).status).toBe(302);
-      inProcessTools = [...seed.service.container.resolve<InvokeTool>(TOKENS.InvokeTool).list()] as ToolDescription[];
+      inProcessTools = [...seed.service.useCases.tools.list()] as ToolDescription[];
     } finally {
       await seed.close();
     }

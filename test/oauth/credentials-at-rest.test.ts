@@ -9,8 +9,6 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RefreshCredentials } from '../../src/application/refresh-credentials.js';
-import { TOKENS } from '../../src/composition/container.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 import { DEFAULT_CLIENT_SECRET, startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { expectErrorResponse } from '../support/http.js';
@@ -201,7 +199,7 @@ describe('credentials at rest on a SQLite file', () => {
       expect(logged.length).toBeGreaterThanOrEqual(1);
 
       // The use case that hands out tokens refuses too.
-      const refresh = svc.service.container.resolve<RefreshCredentials>(TOKENS.RefreshCredentials);
+      const refresh = svc.service.useCases.access;
       const access = await refresh.access('tamper' as TenantId, 'jira')();
       expect(E.isLeft(access)).toBe(true);
       if (E.isLeft(access)) {

@@ -4,8 +4,6 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RefreshCredentials } from '../../src/application/refresh-credentials.js';
-import { TOKENS } from '../../src/composition/container.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 import { DEFAULT_CLIENT_SECRET, startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { oauthEnv } from '../support/oauth.js';
@@ -57,7 +55,7 @@ describe('secrets never reach a log line or a response body', () => {
 
     // Refresh: a forced rotate, then an ahead-of-expiry refresh through the use case.
     expect((await call(`${svc.url}/connectors/jira/connection`, { method: 'PATCH', headers: jsonHeaders('leak'), body: JSON.stringify({ rotate: true }) })).status).toBe(200);
-    const refresher = svc.service.container.resolve<RefreshCredentials>(TOKENS.RefreshCredentials);
+    const refresher = svc.service.useCases.access;
     const ctx = await refresher.access('leak' as TenantId, 'jira')();
     expect(E.isRight(ctx)).toBe(true);
     expect((await call(`${svc.url}/connectors/jira/connection`, { headers: tenantHeaders('leak') })).status).toBe(200);

@@ -5,10 +5,6 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cipher } from '../../src/application/ports/cipher.js';
-import type { ConnectionStore } from '../../src/application/ports/connection-store.js';
-import type { RefreshCredentials } from '../../src/application/refresh-credentials.js';
-import { TOKENS } from '../../src/composition/container.js';
 import type { AccessContext } from '../../src/domain/credentials.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
@@ -26,7 +22,7 @@ import {
 } from './support.js';
 
 const tenant = (t: string) => t as TenantId;
-const refresherOf = (svc: TestService) => svc.service.container.resolve<RefreshCredentials>(TOKENS.RefreshCredentials);
+const refresherOf = (svc: TestService) => svc.service.useCases.access;
 
 const myself = (ctx: AccessContext) =>
   fetch(`${ctx.baseUrl}/rest/api/3/myself`, { headers: { authorization: ctx.authorization, accept: 'application/json' } });
@@ -69,8 +65,8 @@ describe('refresh ahead of expiry (access tokens live 60 s, skew 300 s)', () => 
     expect(ctx.baseUrl).toBe(`${fake.url}/ex/jira/${fake.sites[0]!.id}`);
 
     // When access() returns, the row already holds the new pair (sealed) and the new times.
-    const store = svc.service.container.resolve<ConnectionStore>(TOKENS.ConnectionStore);
-    const cipher = svc.service.container.resolve<Cipher>(TOKENS.Cipher);
+    const store = svc.service.adapters.connections;
+    const cipher = svc.service.adapters.cipher;
     const row = await store.find(tenant('skew'), 'jira')();
     if (E.isLeft(row) || !row.right) throw new Error('no row');
     const opened = cipher.decrypt(row.right.credentials ?? '');

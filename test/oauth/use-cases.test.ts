@@ -14,7 +14,9 @@ import { CompleteJiraAuthorization } from '../../src/application/complete-jira-a
 import type { OAuthSettings } from '../../src/application/oauth-settings.js';
 import type { AtlassianAuthorization } from '../../src/application/ports/atlassian-authorization.js';
 import { silentLogger } from '../../src/application/ports/logger.js';
-import { RefreshCredentials } from '../../src/application/refresh-credentials.js';
+import { CredentialCache } from '../../src/application/credential-cache.js';
+import { GrantRefresher } from '../../src/application/grant-refresher.js';
+import { StoredCredentialAccess } from '../../src/application/stored-credential-access.js';
 import { StartJiraAuthorization } from '../../src/application/start-jira-authorization.js';
 import type { Site } from '../../src/domain/connection.js';
 import type { TokenSet } from '../../src/domain/credentials.js';
@@ -120,14 +122,33 @@ describe('OAuth use cases built with new', () => {
         connections,
         clock,
       }),
-      refresh: new RefreshCredentials({
-        connections,
-        authorization: atlassian,
-        cipher,
-        clock,
-        logger: silentLogger,
-        settings: { skewSeconds, apiBaseUrl: 'https://api.example', pollMs: 5 },
-      }),
+      refresh: credentialLifecycle(skewSeconds),
+    };
+  };
+  /** The service's credential lifecycle as the composition root wires it: cache, refresher, access provider. */
+  const credentialLifecycle = (skewSeconds: number) => {
+    const credentials = new CredentialCache({ cipher, logger: silentLogger });
+    const refresher = new GrantRefresher({
+      connections,
+      lease: connections,
+      authorization: atlassian,
+      cipher,
+      credentials,
+      clock,
+      logger: silentLogger,
+      settings: { skewSeconds, pollMs: 5 },
+    });
+    const access = new StoredCredentialAccess({
+      connections,
+      refresher,
+      credentials,
+      clock,
+      settings: { skewSeconds, apiBaseUrl: 'https://api.example' },
+    });
+    return {
+      access: access.access.bind(access),
+      afterUnauthorized: access.afterUnauthorized.bind(access),
+      rotate: refresher.rotate.bind(refresher),
     };
   };
 

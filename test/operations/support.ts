@@ -1,9 +1,6 @@
 /** Shared helpers for the operation tests: a tenant-scoped client, token connections seeded in the store. */
 import { expect } from 'vitest';
-import type { Cipher } from '../../src/application/ports/cipher.js';
-import type { ConnectionStore } from '../../src/application/ports/connection-store.js';
 import { createAtlassianHttp, type AtlassianHttp } from '../../src/adapters/undici/http-transport.js';
-import { TOKENS } from '../../src/composition/container.js';
 import type { ConnectorId } from '../../src/domain/connector.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 import type { FakeAtlassian, RecordedRequest } from '../support/fake-atlassian.js';
@@ -80,8 +77,8 @@ export async function seedTokenConnection(
   fake: FakeAtlassian,
   opts: { tenant: string; connector: ConnectorId; kind: 'api_token' | 'pat'; siteUrl?: string },
 ): Promise<void> {
-  const store = svc.service.container.resolve<ConnectionStore>(TOKENS.ConnectionStore);
-  const cipher = svc.service.container.resolve<Cipher>(TOKENS.Cipher);
+  const store = svc.service.adapters.connections;
+  const cipher = svc.service.adapters.cipher;
   if (opts.kind === 'api_token') fake.apiTokens.set(API_TOKEN_EMAIL, API_TOKEN);
   else fake.pats.add(PAT);
   const secret = opts.kind === 'api_token' ? { kind: 'api_token', email: API_TOKEN_EMAIL, token: API_TOKEN } : { kind: 'pat', token: PAT };

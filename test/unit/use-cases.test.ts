@@ -162,7 +162,7 @@ describe('GetServiceHealth', () => {
   };
 
   it('reports ok with uptime, the facts and a reachable database', async () => {
-    const health = await new GetServiceHealth({ connections: new InMemoryConnectionStore(), clock, facts }).execute()();
+    const health = await new GetServiceHealth({ database: new InMemoryConnectionStore(), clock, facts }).execute()();
     expect(health).toEqual({
       status: 'ok',
       service: 'integration-backend',
@@ -179,7 +179,7 @@ describe('GetServiceHealth', () => {
 
   it('reports degraded when the store does not answer', async () => {
     const health = await new GetServiceHealth({
-      connections: new BrokenStore(),
+      database: new BrokenStore(),
       clock,
       facts: { ...facts, oauthConfigured: false },
     }).execute()();

@@ -16,10 +16,10 @@ export interface RefreshedCredentials {
 }
 
 /**
- * Persistence of connections, keyed by (tenant, connector). Every read and write
- * names the tenant: there is no way to reach another tenant's row.
+ * Tenant-facing persistence of connections, keyed by (tenant, connector). Every read and
+ * write names the tenant: there is no way to reach another tenant's row.
  */
-export interface ConnectionStore {
+export interface ConnectionRepository {
   find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined>;
   list(tenantId: TenantId): TE.TaskEither<AppError, readonly Connection[]>;
   /** Inserts or replaces the connection (a reconnect replaces); returns the stored row. */
@@ -31,12 +31,13 @@ export interface ConnectionStore {
   update(next: Connection, now: Date): TE.TaskEither<AppError, Connection | undefined>;
   /** Answers whether a row was removed. */
   delete(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, boolean>;
-  /** A real round trip to the database, for health checks. */
-  ping(): TE.TaskEither<AppError, void>;
+}
 
-  // Refresh coordination. A grant's rows (Jira and Confluence from one consent) move
-  // together; the lease lives in the rows, so it holds across processes sharing them.
-
+/**
+ * Refresh coordination. A grant's rows (Jira and Confluence from one consent) move
+ * together; the lease lives in the rows, so it holds across processes sharing them.
+ */
+export interface RefreshLease {
   /** Takes the refresh lease of a grant when nobody holds a live one; answers whether we got it. */
   tryAcquireRefreshLease(
     tenantId: TenantId,
@@ -55,8 +56,21 @@ export interface ConnectionStore {
   releaseRefreshLease(tenantId: TenantId, grantId: string, owner: string): TE.TaskEither<AppError, void>;
   /** Marks every row of the grant `needs_reauth` (the grant is gone at Atlassian). */
   markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void>;
-  /** Every connection of every tenant, by tenant then connector: for operators (the CLI), never for API callers. */
+}
+
+/** Connections across tenants: for operators (the CLI) and start-up, never for API callers. */
+export interface ConnectionListing {
+  /** Every connection of every tenant, by tenant then connector. */
   listAll(): TE.TaskEither<AppError, readonly Connection[]>;
   /** Every row that holds credentials, across tenants: for re-encryption under a new key. */
   listSealed(): TE.TaskEither<AppError, readonly Connection[]>;
 }
+
+/** Whether the database answers. */
+export interface StoreProbe {
+  /** A real round trip to the database, for health checks. */
+  ping(): TE.TaskEither<AppError, void>;
+}
+
+/** Everything a storage adapter implements; each use case depends only on the roles it needs. */
+export interface ConnectionStore extends ConnectionRepository, RefreshLease, ConnectionListing, StoreProbe {}

@@ -1,0 +1,71 @@
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
+import { accessContextOf } from '../domain/access-context.js';
+import { tokenIsFresh, type Connection } from '../domain/connection.js';
+import type { ConnectorId } from '../domain/connector.js';
+import type { AccessContext } from '../domain/credentials.js';
+import { AppError } from '../domain/errors.js';
+import type { TenantId } from '../domain/tenant.js';
+import type { AccessProvider } from './ports/access-provider.js';
+import type { Clock } from './ports/clock.js';
+import type { ConnectionRepository } from './ports/connection-store.js';
+import type { CredentialOpener } from './ports/credential-opener.js';
+import type { GrantRefresh } from './ports/grant-refresh.js';
+import { loadUsableConnection } from './usable-connection.js';
+
+export interface AccessSettings {
+  /** Refresh a token that expires within this many seconds. */
+  readonly skewSeconds: number;
+  /** `https://api.atlassian.com`: OAuth calls go through `/ex/{product}/{cloudId}`. */
+  readonly apiBaseUrl: string;
+}
+
+/**
+ * The service's AccessProvider: the tenant's stored connection, opened, with an OAuth token
+ * refreshed first when it expires within the skew (or after Atlassian answered 401).
+ */
+export class StoredCredentialAccess implements AccessProvider {
+  constructor(
+    private readonly ports: {
+      connections: Pick<ConnectionRepository, 'find'>;
+      refresher: GrantRefresh;
+      credentials: CredentialOpener;
+      clock: Clock;
+      settings: AccessSettings;
+    },
+  ) {}
+
+  access(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, AccessContext> {
+    return pipe(
+      loadUsableConnection(this.ports.connections, tenantId, connector),
+      TE.flatMap((conn) =>
+        tokenIsFresh(conn, this.ports.clock.now(), this.ports.settings.skewSeconds) ? TE.right(conn) : this.ports.refresher.refresh(conn, false),
+      ),
+      TE.flatMap((conn) => this.contextOf(conn)),
+    );
+  }
+
+  /**
+   * Atlassian answered 401 to a call made with `stale`: refresh unless someone already did
+   * since, then hand out the newer token. Token connections have nothing to refresh.
+   */
+  afterUnauthorized(tenantId: TenantId, connector: ConnectorId, stale: AccessContext): TE.TaskEither<AppError, AccessContext> {
+    return pipe(
+      loadUsableConnection(this.ports.connections, tenantId, connector),
+      TE.flatMap((conn) => {
+        if (conn.authType !== 'oauth') {
+          return TE.left(AppError.tokenExpired(`Atlassian rejected the saved ${conn.authType === 'pat' ? 'personal access token' : 'API token'}; save a new one.`));
+        }
+        return conn.version !== stale.version ? TE.right(conn) : this.ports.refresher.refresh(conn, true);
+      }),
+      TE.flatMap((conn) => this.contextOf(conn)),
+    );
+  }
+
+  private contextOf(conn: Connection): TE.TaskEither<AppError, AccessContext> {
+    return pipe(
+      TE.fromEither(this.ports.credentials.open(conn)),
+      TE.map((creds) => accessContextOf(conn, creds, this.ports.settings.apiBaseUrl)),
+    );
+  }
+}
