@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     // Builds dist/ (tsc and the esbuild bundle) once, before every test file.
     globalSetup: ['test/support/build-once.ts'],
+    // Every response from a service under test is checked against its own /openapi.json.
+    setupFiles: ['test/support/contract-setup.ts'],
   },
 });

@@ -9,5 +9,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['test/support/postgres-server.ts'],
+    setupFiles: ['test/support/contract-setup.ts'],
   },
 });

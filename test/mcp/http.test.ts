@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { markdownToAdf } from '../../src/domain/markup/adf.js';
+import { expectErrorResponse } from '../support/http.js';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { rawRequest } from '../support/http.js';
 import { connect, oauthEnv } from '../support/oauth.js';
@@ -231,6 +232,19 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
     expect((err as McpError).message).toContain('jira_delete_everything');
     expect((err as McpError).message).toContain('jira_search_issues');
     expect(fake.requests.length).toBe(mark);
+  });
+
+  it.each([
+    ['an Accept without text/event-stream', createCall('Wrong accept'), { accept: 'application/json' }, 406, 'text/event-stream'],
+    ['a body that is not JSON-RPC', { hello: 'world' }, {}, 400, 'JSON-RPC'],
+    ['an empty batch', [], {}, 400, 'JSON-RPC'],
+    ['a message of another JSON-RPC version', { jsonrpc: '1.0', id: 1, method: 'tools/list' }, {}, 400, 'JSON-RPC'],
+  ] as const)('refuses %s with the standard error body (%#), running nothing', async (_what, message, headers, status, mention) => {
+    const before = fake.jira.createdIssues.length;
+    const res = await rawMcp(svc.url, message, { 'x-tenant-id': 'acme', ...headers });
+    const body = await expectErrorResponse(res, status, 'VALIDATION');
+    expect(body.message).toContain(mention);
+    expect(fake.jira.createdIssues.length).toBe(before);
   });
 
   describe('Origin', () => {

@@ -1,6 +1,7 @@
 /** Small HTTP helpers for tests against the real app: raw requests, error-body and log-line assertions. */
 import http from 'node:http';
 import { expect } from 'vitest';
+import { checkResponse } from './api-contract.js';
 
 export interface RawResponse {
   readonly status: number;
@@ -29,9 +30,20 @@ export function rawRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
-        );
+        res.on('end', () => {
+          const answer = { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+          try {
+            const header = (name: string) => {
+              const v = res.headers[name.toLowerCase()];
+              return v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v);
+            };
+            checkResponse({ method: opts.method ?? 'GET', url: `${u.origin}/`, rawPath: opts.path }, { status: answer.status, header, body: answer.text });
+          } catch (err) {
+            reject(err);
+            return;
+          }
+          resolve(answer);
+        });
         res.on('error', reject);
       },
     );

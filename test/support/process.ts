@@ -1,6 +1,7 @@
 /** Helpers for tests that run the service as a child process. */
 import type { ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
+import { watchServiceAt } from './api-contract.js';
 
 /**
  * Waits for the `integration-backend listening` JSON log line on the child's stdout and
@@ -23,7 +24,9 @@ export function waitForListening(
         const j = JSON.parse(line) as { msg?: string; url?: string };
         if (j.msg === 'integration-backend listening' && j.url) {
           clearTimeout(timer);
-          resolve(j.url);
+          const url = j.url;
+          // From now on its answers are checked against its own /openapi.json too.
+          watchServiceAt(url).then(() => resolve(url), reject);
         }
       } catch {
         /* not a log line */

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { createPinoLogger } from '../../src/adapters/pino/pino-logger.js';
 import { configFrom } from '../../src/composition/config.js';
 import { createService, type Overrides, type Service } from '../../src/composition/container.js';
+import { unwatchService, watchService } from './api-contract.js';
 
 export interface TestService {
   readonly url: string;
@@ -31,11 +32,15 @@ export async function startTestService(
   const config = configFrom({ INTEGRATION_DB_URL: 'sqlite:///:memory:', ...opts.env });
   const service = await createService(config, { log, ...opts.overrides });
   const { url } = await service.listen(0, '127.0.0.1');
+  watchService(url, service.openApiDocument());
   return {
     url,
     service,
     logLines: lines,
     logText: () => lines.join('\n'),
-    close: () => service.close(),
+    close: () => {
+      unwatchService(url);
+      return service.close();
+    },
   };
 }

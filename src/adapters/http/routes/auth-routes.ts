@@ -75,7 +75,7 @@ export function authRoutes(deps: {
       responses: {
         200: { description: 'The consent URL.', schema: URL_BODY },
         307: { description: 'Redirect to Atlassian (redirect=true).' },
-        400: { description: 'OAuth not configured (names the missing variables) or a return_url that is not allowed.' },
+        400: { description: 'OAuth not configured (names the missing variables) or a return_url that is not allowed (VALIDATION).' },
       },
       handle: ({ tenantId, query }) =>
         pipe(
@@ -104,8 +104,12 @@ export function authRoutes(deps: {
       query: CallbackQuery,
       responses: {
         302: { description: 'To return_url, or APP_FRONTEND_URL/login?connected=jira (with error=... when the user declined).' },
-        400: { description: 'The code parameter is missing.' },
-        422: { description: 'Missing, unsigned, tampered, expired, mismatched or already-used state.' },
+        400: { description: 'The code parameter is missing, or Atlassian refused the code (VALIDATION).' },
+        403: { description: 'The consent granted access to no site (FORBIDDEN).' },
+        422: { description: 'Missing, unsigned, tampered, expired, mismatched or already-used state (VALIDATION).' },
+        429: { description: "Atlassian is rate limiting this app's token requests (RATE_LIMITED)." },
+        502: { description: "Atlassian's token endpoint or accessible-resources failed, or refused the client credentials (VENDOR_ERROR)." },
+        504: { description: 'Atlassian did not answer in time (VENDOR_ERROR).' },
       },
       handle: ({ query, cookie }) =>
         pipe(

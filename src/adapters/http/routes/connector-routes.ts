@@ -91,10 +91,14 @@ export function connectorRoutes(deps: {
       body: ConnectionChangeBody,
       responses: {
         200: { description: 'The connection after the change.', schema: CONNECTION_VIEW_SCHEMA },
-        400: { description: 'Invalid change, unknown cloud_id, refused base_url, or a token Atlassian rejected.' },
+        400: { description: 'Invalid change, unknown cloud_id, refused base_url, or a token Atlassian rejected (VALIDATION).' },
         401: { description: 'The OAuth grant is gone (TOKEN_EXPIRED): reconnect.' },
-        403: { description: 'PATs are disabled (ENABLE_JIRA_PAT).' },
-        409: { description: 'No connection to change.' },
+        403: { description: 'PATs are disabled (ENABLE_JIRA_PAT) (FORBIDDEN).' },
+        404: { description: 'Unknown connector (NOT_FOUND).' },
+        409: { description: 'No connection to change (NOT_CONNECTED).' },
+        429: { description: 'Atlassian is rate limiting the token endpoint (RATE_LIMITED).' },
+        502: { description: 'Atlassian failed while checking the token or refreshing (VENDOR_ERROR).' },
+        504: { description: 'Atlassian did not answer the token check in time (VENDOR_ERROR).' },
       },
       handle: ({ tenantId, params, body }) =>
         pipe(

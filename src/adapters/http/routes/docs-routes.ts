@@ -34,6 +34,7 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
+const INIT_TYPE = 'application/javascript; charset=utf-8';
 const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n`;
 
 export function docsRoutes(document: () => JsonSchema): RouteSpec[] {
@@ -72,13 +73,17 @@ export function docsRoutes(document: () => JsonSchema): RouteSpec[] {
         { name: 'asset', description: 'A file of Swagger UI.', schema: { type: 'string', enum: ['init.js', ...Object.keys(ASSETS)] } },
       ],
       responses: {
-        200: { description: 'The file.', contentType: 'application/octet-stream', schema: { type: 'string' } },
-        404: { description: 'No such file.' },
+        200: {
+          description: 'The file: a stylesheet, a script or an icon.',
+          contentType: [...new Set([INIT_TYPE, ...Object.values(ASSETS)].map((t) => t.split(';')[0]!))],
+          schema: { type: 'string' },
+        },
+        404: { description: 'No such file (NOT_FOUND).' },
       },
       handle: ({ params }) => {
         const name = params['asset'] ?? '';
         if (name === 'init.js') {
-          return TE.right({ status: 200, raw: { contentType: 'application/javascript; charset=utf-8', body: INIT } });
+          return TE.right({ status: 200, raw: { contentType: INIT_TYPE, body: INIT } });
         }
         const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
         if (!type) return TE.left(AppError.notFound('No such documentation file.'));

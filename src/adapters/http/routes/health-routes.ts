@@ -3,7 +3,41 @@ import { pipe } from 'fp-ts/lib/function.js';
 import type { GetServiceHealth } from '../../../application/get-service-health.js';
 import { json, route, type RouteSpec } from '../route-spec.js';
 
-const OK_SCHEMA = { type: 'object', required: ['status'], properties: { status: { const: 'ok' } } };
+const HEALTH_SCHEMA = {
+  type: 'object',
+  required: ['status', 'service', 'version', 'uptime_seconds', 'database', 'connectors', 'time'],
+  properties: {
+    status: { enum: ['ok', 'degraded'], description: 'degraded when the database does not answer.' },
+    service: { type: 'string', description: 'The service name.' },
+    version: { type: 'string', description: 'The package version.' },
+    uptime_seconds: { type: 'integer', minimum: 0, description: 'Seconds since start.' },
+    database: {
+      type: 'object',
+      required: ['reachable', 'dialect'],
+      properties: {
+        reachable: { type: 'boolean', description: 'Whether a round trip to the database just succeeded.' },
+        dialect: { type: 'string', description: 'sqlite, postgres, or custom (an embedded store).' },
+      },
+      additionalProperties: false,
+    },
+    connectors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'oauth_configured'],
+        properties: {
+          id: { enum: ['jira', 'confluence'] },
+          oauth_configured: { type: 'boolean', description: 'Whether the OAuth client id and redirect URI are set (never their values).' },
+        },
+        additionalProperties: false,
+      },
+    },
+    time: { type: 'string', format: 'date-time', description: "The service's clock." },
+  },
+  additionalProperties: false,
+};
+
+const OK_SCHEMA = { type: 'object', required: ['status'], properties: { status: { const: 'ok' } }, additionalProperties: false };
 
 export function healthRoutes(deps: { getServiceHealth: GetServiceHealth }): RouteSpec[] {
   const ok = route({
@@ -29,32 +63,8 @@ export function healthRoutes(deps: { getServiceHealth: GetServiceHealth }): Rout
       tenantScoped: false,
       lenientQuery: true,
       responses: {
-        200: {
-          description: 'The service and its database answer.',
-          schema: {
-            type: 'object',
-            required: ['status', 'service', 'version', 'uptime_seconds', 'database', 'connectors'],
-            properties: {
-              status: { enum: ['ok', 'degraded'] },
-              service: { type: 'string' },
-              version: { type: 'string' },
-              uptime_seconds: { type: 'integer' },
-              database: {
-                type: 'object',
-                properties: { reachable: { type: 'boolean' }, dialect: { type: 'string' } },
-              },
-              connectors: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: { id: { type: 'string' }, oauth_configured: { type: 'boolean' } },
-                },
-              },
-              time: { type: 'string', format: 'date-time' },
-            },
-          },
-        },
-        503: { description: 'Degraded: the database does not answer (same body).' },
+        200: { description: 'The service and its database answer.', schema: HEALTH_SCHEMA },
+        503: { description: 'Degraded: the database does not answer (the same body, status degraded).', schema: HEALTH_SCHEMA },
       },
       handle: () =>
         pipe(

@@ -10,6 +10,13 @@ const JsonRpcBody = annotate(t.union([t.UnknownRecord, t.UnknownArray]), {
   description: 'A JSON-RPC 2.0 message of the Model Context Protocol (initialize, tools/list, tools/call, ...), or a batch.',
 });
 
+/** A JSON-RPC 2.0 request or notification (a method), or a response to one of ours (an id with a result or an error). */
+const isJsonRpcMessage = (m: unknown): boolean => {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return false;
+  const msg = m as Record<string, unknown>;
+  return msg['jsonrpc'] === '2.0' && (typeof msg['method'] === 'string' || ('id' in msg && ('result' in msg || 'error' in msg)));
+};
+
 /**
  * Answers one MCP Streamable HTTP request for a tenant, writing to the raw response. The
  * composition root passes the MCP adapter's handler in, so this adapter never imports it.
@@ -37,9 +44,9 @@ export function mcpRoutes(deps: { serve: McpRequestHandler; allowedOrigins: read
       responses: {
         200: { description: 'A JSON-RPC response.', schema: { type: 'object' } },
         202: { description: 'A notification or response was accepted.' },
-        400: { description: 'Not JSON, or not a JSON-RPC message.' },
+        400: { description: 'Not JSON, or not a JSON-RPC 2.0 message (VALIDATION).' },
         403: { description: 'The Origin header names an origin that is not configured in BACKEND_CORS_ORIGINS (FORBIDDEN).' },
-        406: { description: 'The Accept header does not allow application/json and text/event-stream.' },
+        406: { description: 'The Accept header does not allow both application/json and text/event-stream (VALIDATION).' },
       },
       handle: ({ tenantId, headers, body }) => {
         const origin = headers.origin;
@@ -47,6 +54,17 @@ export function mcpRoutes(deps: { serve: McpRequestHandler; allowedOrigins: read
           return TE.left(
             AppError.forbidden(`Origin ${origin.slice(0, 200)} may not use /mcp; only the origins in BACKEND_CORS_ORIGINS may.`),
           );
+        }
+        // What the transport would refuse in a JSON-RPC error body is refused here, in the standard one.
+        const accept = headers.accept ?? '';
+        if (!/application\/json|\*\/\*/.test(accept) || !/text\/event-stream|\*\/\*/.test(accept)) {
+          return TE.left(
+            AppError.validation('Accept must allow both application/json and text/event-stream (MCP Streamable HTTP).', { reason: 'not_acceptable' }),
+          );
+        }
+        const messages = Array.isArray(body) ? body : [body];
+        if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
+          return TE.left(AppError.validation('The body must be a JSON-RPC 2.0 message (jsonrpc "2.0" with a method, or a response), or a batch of them.'));
         }
         return TE.right({ status: 200, takeover: (req, res) => deps.serve(tenantId, req, res, body) });
       },
