@@ -7,7 +7,7 @@
 import { ERROR_CODES } from '../../domain/errors.js';
 import { toJsonSchema, type JsonSchema } from '../../domain/json-schema.js';
 import { TENANT_ID_PATTERN } from '../../domain/tenant.js';
-import type { ResponseSpec, RouteSpec } from './route-spec.js';
+import { ERROR_DESCRIPTIONS, type ResponseSpec, type RouteSpec } from './route-spec.js';
 
 export const ERROR_SCHEMA: JsonSchema = {
   type: 'object',
@@ -24,23 +24,6 @@ export const ERROR_SCHEMA: JsonSchema = {
 };
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
-
-/** What an error status means, unless a route says more precisely. */
-const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
-  400: 'Invalid input (VALIDATION): a parameter, body field or header failed its check; the message names it.',
-  401: 'The Atlassian credentials are no longer usable (TOKEN_EXPIRED): reconnect.',
-  403: 'Refused (FORBIDDEN).',
-  404: 'Not found (NOT_FOUND).',
-  405: 'Method not allowed (VALIDATION); Allow lists the methods.',
-  406: 'The Accept header allows no media type this route answers with (VALIDATION).',
-  409: 'The tenant has no connection for this connector (NOT_CONNECTED).',
-  413: 'The request body is larger than BODY_LIMIT_BYTES (VALIDATION).',
-  422: 'Invalid OAuth state (VALIDATION).',
-  429: 'Rate limited (RATE_LIMITED): wait retry_after seconds (also the Retry-After header).',
-  500: 'Unexpected failure (INTERNAL_ERROR); details are logged with the request id, never returned.',
-  502: 'Atlassian failed or answered something malformed (VENDOR_ERROR).',
-  504: 'Atlassian did not answer in time (VENDOR_ERROR).',
-};
 
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } } };
 

@@ -99,3 +99,24 @@ export const json = (status: number, body: unknown, headers?: Record<string, str
   body,
   ...(headers ? { headers } : {}),
 });
+
+/** What an error status means, unless a route says more precisely. */
+export const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
+  400: 'Invalid input (VALIDATION): a parameter, body field or header failed its check; the message names it.',
+  401: 'The Atlassian credentials are no longer usable (TOKEN_EXPIRED): reconnect.',
+  403: 'Refused (FORBIDDEN).',
+  404: 'Not found (NOT_FOUND).',
+  405: 'Method not allowed (VALIDATION); Allow lists the methods.',
+  406: 'The Accept header allows no media type this route answers with (VALIDATION).',
+  409: 'The tenant has no connection for this connector (NOT_CONNECTED).',
+  413: 'The request body is larger than BODY_LIMIT_BYTES (VALIDATION).',
+  422: 'Invalid OAuth state (VALIDATION).',
+  429: 'Rate limited (RATE_LIMITED): wait retry_after seconds (also the Retry-After header).',
+  500: 'Unexpected failure (INTERNAL_ERROR); details are logged with the request id, never returned.',
+  502: 'Atlassian failed or answered something malformed (VENDOR_ERROR).',
+  504: 'Atlassian did not answer in time (VENDOR_ERROR).',
+};
+
+/** Documented error answers with their usual descriptions; `precisely` says more for some of them. */
+export const errorResponses = (statuses: readonly number[], precisely: Readonly<Record<number, string>> = {}): Record<number, ResponseSpec> =>
+  Object.fromEntries(statuses.map((s) => [s, { description: precisely[s] ?? ERROR_DESCRIPTIONS[s] ?? 'An error, in the standard error body.' }]));

@@ -3,7 +3,7 @@ import { PageOf } from '../../domain/cursor.js';
 import { ContentHit, CreatedPage, Space } from '../../domain/operations.js';
 import { CreatePage, ListSpaces, SearchContent } from '../confluence-operations.js';
 import { CreatePageInput, ListSpacesInput, SearchContentInput } from '../operation-inputs.js';
-import { operation } from './operation.js';
+import { operation, useCase } from './operation.js';
 
 const WIKI = 'https://acme.atlassian.net/wiki';
 
@@ -21,10 +21,7 @@ export const confluenceOperations = [
       input: { limit: 1 },
       output: { items: [{ id: '98305', key: 'ENG', name: 'Engineering', type: 'global', url: `${WIKI}/spaces/ENG` }], next_cursor: null },
     },
-    run: (ports) => {
-      const useCase = new ListSpaces(ports);
-      return (tenantId, input) => useCase.execute(tenantId, input);
-    },
+    run: useCase(ListSpaces),
   }),
   operation({
     name: 'confluence_search',
@@ -52,10 +49,7 @@ export const confluenceOperations = [
         next_cursor: null,
       },
     },
-    run: (ports) => {
-      const useCase = new SearchContent(ports);
-      return (tenantId, input) => useCase.execute(tenantId, input);
-    },
+    run: useCase(SearchContent),
   }),
   operation({
     name: 'confluence_create_page',
@@ -71,9 +65,6 @@ export const confluenceOperations = [
       input: { space_key: 'ENG', title: 'Release plan', body: '# Release plan\n\n- [ ] freeze\n- [ ] ship' },
       output: { id: '98400', title: 'Release plan', url: `${WIKI}/spaces/ENG/pages/98400` },
     },
-    run: (ports) => {
-      const useCase = new CreatePage(ports);
-      return (tenantId, input) => useCase.execute(tenantId, input);
-    },
+    run: useCase(CreatePage),
   }),
 ];

@@ -3,7 +3,7 @@ import { PageOf } from '../../domain/cursor.js';
 import { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
 import { CreateIssue, ListProjects, SearchIssues } from '../jira-operations.js';
 import { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from '../operation-inputs.js';
-import { operation } from './operation.js';
+import { operation, useCase } from './operation.js';
 
 const SITE = 'https://acme.atlassian.net';
 
@@ -22,10 +22,7 @@ export const jiraOperations = [
       input: { query: 'plat', limit: 10 },
       output: { items: [{ id: '10000', key: 'ACME', name: 'Acme Platform', url: `${SITE}/browse/ACME` }], next_cursor: null },
     },
-    run: (ports) => {
-      const useCase = new ListProjects(ports);
-      return (tenantId, input) => useCase.execute(tenantId, input);
-    },
+    run: useCase(ListProjects),
   }),
   operation({
     name: 'jira_search_issues',
@@ -55,10 +52,7 @@ export const jiraOperations = [
         next_cursor: null,
       },
     },
-    run: (ports) => {
-      const useCase = new SearchIssues(ports);
-      return (tenantId, input) => useCase.execute(tenantId, input);
-    },
+    run: useCase(SearchIssues),
   }),
   operation({
     name: 'jira_create_issue',
@@ -74,9 +68,6 @@ export const jiraOperations = [
       input: { project_key: 'OPS', summary: 'Login times out after 30 s', issue_type: 'Bug', description: 'Steps:\n\n1. Open the app\n2. Wait', labels: ['login'] },
       output: { id: '20042', key: 'OPS-43', url: `${SITE}/browse/OPS-43` },
     },
-    run: (ports) => {
-      const useCase = new CreateIssue(ports);
-      return (tenantId, input) => useCase.execute(tenantId, input);
-    },
+    run: useCase(CreateIssue),
   }),
 ];

@@ -65,6 +65,14 @@ export interface BoundOperation<I = unknown, O = unknown> {
   readonly execute: Execute<I, O>;
 }
 
+/** The `run` of an operation whose use case is a class taking the ports and answering `execute(tenant, input)`. */
+export const useCase =
+  <I, O>(UseCase: new (ports: OperationPorts) => { execute: Execute<I, O> }) =>
+  (ports: OperationPorts): Execute<I, O> => {
+    const built = new UseCase(ports);
+    return (tenantId, input) => built.execute(tenantId, input);
+  };
+
 /** Erases the type parameters so operations of different shapes fit one catalog. */
 export const operation = <I, O>(spec: Operation<I, O>): Operation<unknown, unknown> => spec as unknown as Operation<unknown, unknown>;
 

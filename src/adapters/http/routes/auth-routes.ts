@@ -6,7 +6,7 @@ import type { StartJiraAuthorization, AuthorizationStart } from '../../../applic
 import { annotate } from '../../../domain/json-schema.js';
 import { OAUTH_STATE_COOKIE } from '../../../domain/oauth-state.js';
 import type { TenantId } from '../../../domain/tenant.js';
-import { json, route, type RouteResult, type RouteSpec } from '../route-spec.js';
+import { errorResponses, json, route, type RouteResult, type RouteSpec } from '../route-spec.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } as const;
 const COOKIE_PATH = '/auth/jira';
@@ -104,12 +104,12 @@ export function authRoutes(deps: {
       query: CallbackQuery,
       responses: {
         302: { description: 'To return_url, or APP_FRONTEND_URL/login?connected=jira (with error=... when the user declined).' },
-        400: { description: 'The code parameter is missing, or Atlassian refused the code (VALIDATION).' },
-        403: { description: 'The consent granted access to no site (FORBIDDEN).' },
-        422: { description: 'Missing, unsigned, tampered, expired, mismatched or already-used state (VALIDATION).' },
-        429: { description: "Atlassian is rate limiting this app's token requests (RATE_LIMITED)." },
-        502: { description: "Atlassian's token endpoint or accessible-resources failed, or refused the client credentials (VENDOR_ERROR)." },
-        504: { description: 'Atlassian did not answer in time (VENDOR_ERROR).' },
+        ...errorResponses([400, 403, 422, 429, 502, 504], {
+          400: 'The code parameter is missing, or Atlassian refused the code (VALIDATION).',
+          403: 'The consent granted access to no site (FORBIDDEN).',
+          422: 'Missing, unsigned, tampered, expired, mismatched or already-used state (VALIDATION).',
+          502: "Atlassian's token endpoint or accessible-resources failed, or refused the client credentials (VENDOR_ERROR).",
+        }),
       },
       handle: ({ query, cookie }) =>
         pipe(

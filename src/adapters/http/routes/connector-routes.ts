@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import { annotate } from '../../../domain/json-schema.js';
 import { isConnectorId, type ConnectorId } from '../../../domain/connector.js';
 import { AppError } from '../../../domain/errors.js';
-import { json, route, type RouteSpec } from '../route-spec.js';
+import { errorResponses, json, route, type RouteSpec } from '../route-spec.js';
 import { CONNECTION_VIEW_SCHEMA, CONNECTOR_PARAM } from './schemas.js';
 
 export const connectorParam = (params: Readonly<Record<string, string>>): TE.TaskEither<AppError, ConnectorId> => {
@@ -71,7 +71,7 @@ export function connectorRoutes(deps: {
       pathParams: [CONNECTOR_PARAM],
       responses: {
         200: { description: 'The connection (connected: false when there is none).', schema: CONNECTION_VIEW_SCHEMA },
-        404: { description: 'Unknown connector.' },
+        ...errorResponses([404], { 404: 'Unknown connector (NOT_FOUND).' }),
       },
       handle: ({ tenantId, params }) =>
         pipe(
@@ -91,14 +91,11 @@ export function connectorRoutes(deps: {
       body: ConnectionChangeBody,
       responses: {
         200: { description: 'The connection after the change.', schema: CONNECTION_VIEW_SCHEMA },
-        400: { description: 'Invalid change, unknown cloud_id, refused base_url, or a token Atlassian rejected (VALIDATION).' },
-        401: { description: 'The OAuth grant is gone (TOKEN_EXPIRED): reconnect.' },
-        403: { description: 'PATs are disabled (ENABLE_JIRA_PAT) (FORBIDDEN).' },
-        404: { description: 'Unknown connector (NOT_FOUND).' },
-        409: { description: 'No connection to change (NOT_CONNECTED).' },
-        429: { description: 'Atlassian is rate limiting the token endpoint (RATE_LIMITED).' },
-        502: { description: 'Atlassian failed while checking the token or refreshing (VENDOR_ERROR).' },
-        504: { description: 'Atlassian did not answer the token check in time (VENDOR_ERROR).' },
+        ...errorResponses([400, 401, 403, 404, 409, 429, 502, 504], {
+          400: 'Invalid change, unknown cloud_id, refused base_url, or a token Atlassian rejected (VALIDATION).',
+          403: 'PATs are disabled (ENABLE_JIRA_PAT) (FORBIDDEN).',
+          404: 'Unknown connector (NOT_FOUND).',
+        }),
       },
       handle: ({ tenantId, params, body }) =>
         pipe(
@@ -117,7 +114,7 @@ export function connectorRoutes(deps: {
       pathParams: [CONNECTOR_PARAM],
       responses: {
         204: { description: 'Gone (or was never there).' },
-        404: { description: 'Unknown connector.' },
+        ...errorResponses([404], { 404: 'Unknown connector (NOT_FOUND).' }),
       },
       handle: ({ tenantId, params }) =>
         pipe(

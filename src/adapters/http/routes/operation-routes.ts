@@ -10,19 +10,14 @@ import * as t from 'io-ts';
 import { pathParameters, takesBody, type BoundOperation } from '../../../application/catalog/operation.js';
 import type { InvokeTool } from '../../../application/tools.js';
 import { annotate, toJsonSchema, type JsonSchema } from '../../../domain/json-schema.js';
-import { json, route, type ResponseSpec, type RouteSpec } from '../route-spec.js';
+import { errorResponses, json, route, type ResponseSpec, type RouteSpec } from '../route-spec.js';
 
 /** The answers every Atlassian-backed operation can give besides success. */
-const UPSTREAM: Readonly<Record<number, ResponseSpec>> = {
-  400: { description: 'Invalid input, or Atlassian refused it (VALIDATION, with its field messages in details).' },
-  401: { description: 'The Atlassian grant is gone or refresh failed (TOKEN_EXPIRED): reconnect.' },
-  403: { description: 'Atlassian refused the scope or permission (FORBIDDEN).' },
-  404: { description: 'The Atlassian object does not exist (NOT_FOUND).' },
-  409: { description: 'The tenant has no connection for this connector (NOT_CONNECTED).' },
-  429: { description: 'Atlassian is rate limiting (RATE_LIMITED); retry_after in the body and the Retry-After header.' },
-  502: { description: 'Atlassian failed or answered something malformed (VENDOR_ERROR).' },
-  504: { description: 'Atlassian did not answer in time (VENDOR_ERROR).' },
-};
+const UPSTREAM = errorResponses([400, 401, 403, 404, 409, 429, 502, 504], {
+  400: 'Invalid input, or Atlassian refused it (VALIDATION, with its field messages in details).',
+  403: 'Atlassian refused the scope or permission (FORBIDDEN).',
+  404: 'The Atlassian object does not exist (NOT_FOUND).',
+});
 
 const SUCCESS: Readonly<Record<number, string>> = { 200: 'The result.', 201: 'Created.', 204: 'Done; no body.' };
 
