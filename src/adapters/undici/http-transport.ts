@@ -123,19 +123,29 @@ class UndiciTransport implements HttpTransport {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
     }
-    // undici rejects for every request without an answer; that rejection becomes the Left here, once.
-    return TE.tryCatch(async () => {
-      const res = await this.dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: request.method,
-        headers,
-        body,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      });
-      return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
-    }, classify);
+    return () => {
+      // undici checks headersTimeout and bodyTimeout on a coarse timer (to the second), so
+      // ATLASSIAN_TIMEOUT_MS=300 used to give up after about 950 ms; this deadline is exact
+      // and covers the whole answer.
+      const deadline = AbortSignal.timeout(this.timeoutMs);
+      // undici rejects for every request without an answer; that rejection becomes the Left here, once.
+      return TE.tryCatch(
+        async () => {
+          const res = await this.dispatcher.request({
+            origin: url.origin,
+            path: `${url.pathname}${url.search}`,
+            method: request.method,
+            headers,
+            body,
+            headersTimeout: this.timeoutMs,
+            bodyTimeout: this.timeoutMs,
+            signal: deadline,
+          });
+          return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+        },
+        (err) => (deadline.aborted ? failure('timeout', false, err) : classify(err)),
+      )();
+    };
   }
 }
 
