@@ -7,6 +7,7 @@ import { isAdfDoc, markdownToAdf } from '../domain/markup/adf.js';
 import { markdownToJiraWiki } from '../domain/markup/jira-wiki.js';
 import type { CreatedIssue, IssueSummary, Project } from '../domain/operations.js';
 import { buildIssueSearchJql } from '../domain/query-language.js';
+import { allowsProject, NO_FILTER, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from './operation-inputs.js';
 import { readPage } from './paged-read.js';
@@ -17,8 +18,12 @@ import { withAccess } from './with-access.js';
 export interface JiraPorts {
   readonly refresh: AccessProvider;
   readonly jira: JiraGateway;
+  /** JIRA_PROJECTS_FILTER: the projects every operation is limited to (default: all). */
+  readonly projects?: KeyFilter;
 }
 
+/** What a caller is told about a project outside the filter: the same as for one that does not exist. */
+const noSuchProject = (key: string): AppError => AppError.notFound(`Jira has no project ${key} that this connection may use.`);
 
 /** `jira_list_projects` / `GET /connectors/jira/projects`. */
 export class ListProjects {
@@ -29,7 +34,10 @@ export class ListProjects {
   }
 
   execute(tenantId: TenantId, input: ListProjectsInput): TE.TaskEither<AppError, Page<Project>> {
-    return this.page(tenantId, input, (ctx, at) => this.ports.jira.listProjects(ctx, { query: input.query, startAt: at.startAt, limit: at.limit }));
+    const keys = this.ports.projects?.keys;
+    return this.page(tenantId, input, (ctx, at) =>
+      this.ports.jira.listProjects(ctx, { query: input.query, startAt: at.startAt, limit: at.limit, ...(keys?.length ? { keys } : {}) }),
+    );
   }
 }
 
@@ -45,7 +53,11 @@ export class SearchIssues {
     const jql = input.jql ?? (input.q !== undefined ? buildIssueSearchJql({ text: input.q, project: input.project }) : undefined);
     if (jql === undefined) return TE.left(AppError.validation('Give q (free text) or jql.'));
     if (input.jql !== undefined && input.q !== undefined) return TE.left(AppError.validation('Give q or jql, not both.'));
-    return this.page(tenantId, input, (ctx, at) => this.ports.jira.searchIssues(ctx, { jql, token: at.token, startAt: at.startAt, limit: at.limit }));
+    const limited = restrictJql(this.ports.projects ?? NO_FILTER, jql);
+    if (E.isLeft(limited)) return TE.left(limited.left);
+    return this.page(tenantId, input, (ctx, at) =>
+      this.ports.jira.searchIssues(ctx, { jql: limited.right, token: at.token, startAt: at.startAt, limit: at.limit }),
+    );
   }
 }
 
@@ -62,6 +74,7 @@ export class CreateIssue {
       return TE.left(AppError.validation('description_adf must be an Atlassian Document Format doc: {"type":"doc","version":1,"content":[...]}.'));
     }
     if (input.labels?.some((l) => /\s/.test(l))) return TE.left(AppError.validation('labels must not contain spaces.'));
+    if (!allowsProject(this.ports.projects ?? NO_FILTER, input.project_key)) return TE.left(noSuchProject(input.project_key));
     return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) => {
       const description = pipe(
         E.right<AppError, string | undefined>(input.description),

@@ -5,7 +5,7 @@ import { decodeStrictWith } from '../domain/decode.js';
 import { AppError } from '../domain/errors.js';
 import { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
 import type { TenantId } from '../domain/tenant.js';
-import type { BoundOperation } from './catalog/operation.js';
+import { groupOf, type BoundOperation } from './catalog/operation.js';
 
 /** A catalog operation as agents see it (`GET /connectors/tools`, MCP `tools/list`). */
 export interface ToolDescription {
@@ -44,10 +44,23 @@ export class InvokeTool {
   private readonly decoders: ReadonlyMap<string, (args: unknown) => E.Either<AppError, unknown>>;
   private readonly listed: readonly ToolDescription[];
 
-  constructor(private readonly ports: { operations: readonly BoundOperation[]; readOnly: boolean }) {
+  private readonly offered: ReadonlySet<string>;
+
+  constructor(
+    private readonly ports: {
+      operations: readonly BoundOperation[];
+      readOnly: boolean;
+      /** Tool names and groups (`jira_read`, ...) to offer; empty or absent: all of them. */
+      enabled?: readonly string[];
+    },
+  ) {
     this.byName = new Map(ports.operations.map((o) => [o.spec.name, o]));
     this.decoders = new Map(ports.operations.map((o) => [o.spec.name, decodeStrictWith(o.spec.input, 'arguments')]));
-    this.listed = ports.operations.filter((o) => !(ports.readOnly && o.spec.writes)).map(describeTool);
+    const enabled = new Set(ports.enabled ?? []);
+    this.offered = new Set(
+      ports.operations.filter((o) => enabled.size === 0 || enabled.has(o.spec.name) || enabled.has(groupOf(o.spec))).map((o) => o.spec.name),
+    );
+    this.listed = ports.operations.filter((o) => this.offered.has(o.spec.name) && !(ports.readOnly && o.spec.writes)).map(describeTool);
   }
 
   list(): readonly ToolDescription[] {
@@ -63,6 +76,9 @@ export class InvokeTool {
     const operation = this.byName.get(name);
     const decode = this.decoders.get(name);
     if (!operation || !decode) return TE.left(AppError.notFound(`Unknown tool; available: ${this.listed.map((d) => d.name).join(', ')}.`));
+    if (!this.offered.has(name)) {
+      return TE.left(AppError.forbidden(`${name} is not among the tools this service offers (TOOLS_ENABLED).`));
+    }
     if (this.ports.readOnly && operation.spec.writes) {
       return TE.left(AppError.forbidden(`${name} writes to Atlassian and this service runs with TOOLS_READ_ONLY=true.`));
     }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
+import { OPERATIONS, TOOL_GROUPS } from '../application/catalog/index.js';
 
 const fromString = <A>(name: string, parse: (s: string) => A | undefined): t.Type<A, string, unknown> =>
   new t.Type<A, string, unknown>(
@@ -166,6 +167,10 @@ const spec = {
   ATLASSIAN_TIMEOUT_MS: [intBetween(100, 300_000), '10000'],
   ATLASSIAN_RETRY_BUDGET_MS: [intBetween(0, 300_000), '15000'],
   TOOLS_READ_ONLY: [bool, 'false'],
+  TOOLS_ENABLED: [csv, ''],
+  TOOL_RESULT_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(64 * 1024)],
+  JIRA_PROJECTS_FILTER: [csv, ''],
+  CONFLUENCE_SPACES_FILTER: [csv, ''],
 } as const;
 
 type Spec = typeof spec;
@@ -203,6 +208,14 @@ export interface Config {
   readonly tokenRefreshSkewSeconds: number;
   readonly enableJiraPat: boolean;
   readonly toolsReadOnly: boolean;
+  /** Tool names and groups (jira_read, jira_write, confluence_read, confluence_write) to offer; empty: all. */
+  readonly toolsEnabled: readonly string[];
+  /** The largest tool result, in bytes of JSON; longer ones are cut with truncated: true. */
+  readonly toolResultMaxBytes: number;
+  /** Jira project keys every Jira operation is limited to; empty: all. */
+  readonly jiraProjectsFilter: readonly string[];
+  /** Confluence space keys every Confluence operation is limited to; empty: all. */
+  readonly confluenceSpacesFilter: readonly string[];
 }
 
 /** Decodes every variable; all problems are reported at once. */
@@ -221,8 +234,22 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       (values as Record<string, unknown>)[name] = result.right;
     }
   }
-  if (problems.length > 0) return E.left(`Invalid configuration: ${problems.join('; ')}`);
   const v = values as Decoded;
+  if (v.TOOLS_ENABLED) {
+    const known = new Set<string>([...TOOL_GROUPS, ...OPERATIONS.map((o) => o.name)]);
+    const unknown = v.TOOLS_ENABLED.filter((n) => !known.has(n));
+    if (unknown.length > 0) {
+      problems.push(`TOOLS_ENABLED names no tool or group ${unknown.slice(0, 5).join(', ')}; expected tool names or ${TOOL_GROUPS.join(', ')}`);
+    }
+  }
+  for (const [name, keys, pattern] of [
+    ['JIRA_PROJECTS_FILTER', v.JIRA_PROJECTS_FILTER, /^[A-Za-z][A-Za-z0-9_]{0,254}$/],
+    ['CONFLUENCE_SPACES_FILTER', v.CONFLUENCE_SPACES_FILTER, /^[A-Za-z0-9~_-]{1,255}$/],
+  ] as const) {
+    const bad = (keys ?? []).filter((k) => !pattern.test(k));
+    if (bad.length > 0) problems.push(`${name} must be a comma-separated list of keys (letters, digits, _); ${bad.length} entr${bad.length === 1 ? 'y is' : 'ies are'} not`);
+  }
+  if (problems.length > 0) return E.left(`Invalid configuration: ${problems.join('; ')}`);
   const cors = v.BACKEND_CORS_ORIGINS.length > 0 ? v.BACKEND_CORS_ORIGINS : v.NEXT_PUBLIC_BACKEND_CORS_ORIGINS;
   return E.right({
     port: v.PORT,
@@ -253,6 +280,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     tokenRefreshSkewSeconds: v.TOKEN_REFRESH_SKEW_SECONDS,
     enableJiraPat: v.ENABLE_JIRA_PAT,
     toolsReadOnly: v.TOOLS_READ_ONLY,
+    toolsEnabled: v.TOOLS_ENABLED,
+    toolResultMaxBytes: v.TOOL_RESULT_MAX_BYTES,
+    jiraProjectsFilter: v.JIRA_PROJECTS_FILTER.map((k) => k.toUpperCase()),
+    confluenceSpacesFilter: v.CONFLUENCE_SPACES_FILTER,
   });
 }
 

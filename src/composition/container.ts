@@ -358,8 +358,16 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         logger: r.get(a.logger),
       }),
   );
-  provide(c, u.operations, (r) => bindOperations(OPERATIONS, { refresh: r.get(u.access), jira: r.get(a.jira), confluence: r.get(a.confluence) }));
-  provide(c, u.tools, (r) => new InvokeTool({ readOnly: config.toolsReadOnly, operations: r.get(u.operations) }));
+  provide(c, u.operations, (r) =>
+    bindOperations(OPERATIONS, {
+      refresh: r.get(u.access),
+      jira: r.get(a.jira),
+      confluence: r.get(a.confluence),
+      projects: { keys: config.jiraProjectsFilter },
+      spaces: { keys: config.confluenceSpacesFilter },
+    }),
+  );
+  provide(c, u.tools, (r) => new InvokeTool({ readOnly: config.toolsReadOnly, enabled: config.toolsEnabled, operations: r.get(u.operations) }));
 }
 
 /** Step 3: the HTTP driver over the use cases. */

@@ -760,6 +760,14 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
 
   /** filters issues by the JQL subset; answers 400 itself and returns null on errors */
   function runJql(ctx: Ctx, jql: string, requireBounded: boolean): FakeIssue[] | null {
+    // `project in (...) AND (<rest>) [ORDER BY ...]` (how the service applies JIRA_PROJECTS_FILTER)
+    // is the intersection: the rest, within those projects.
+    const limited = /^project in \(([^()]*)\) AND \((.*)\)(\s+ORDER BY .*)?$/is.exec(jql);
+    if (limited) {
+      const within = runJql(ctx, `project in (${limited[1]})`, false);
+      const rest = within && runJql(ctx, `${limited[2]}${limited[3] ?? ''}`, false);
+      return within && rest && rest.filter((i) => within.includes(i));
+    }
     const parsed = parseQuery(jql, 'project');
     if ('error' in parsed) {
       jiraError(ctx.res, 400, [

@@ -16,6 +16,7 @@ import type { AccessContext } from '../../src/domain/credentials.js';
 import { encodeCursor } from '../../src/domain/cursor.js';
 import { AppError } from '../../src/domain/errors.js';
 import type { ContentHit, CreatedIssue, CreatedPage, IssueSummary, Project, Space } from '../../src/domain/operations.js';
+import { NO_FILTER } from '../../src/domain/scope-filter.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 
 const TENANT = 'acme' as TenantId;
@@ -270,7 +271,13 @@ describe('the catalog as tools', () => {
   const tools = (readOnly: boolean) =>
     new InvokeTool({
       readOnly,
-      operations: bindOperations(OPERATIONS, { refresh: new FixedAccess(context()), jira: new MemoryJira(), confluence: new MemoryConfluence() }),
+      operations: bindOperations(OPERATIONS, {
+        refresh: new FixedAccess(context()),
+        jira: new MemoryJira(),
+        confluence: new MemoryConfluence(),
+        projects: NO_FILTER,
+        spaces: NO_FILTER,
+      }),
     });
 
   it('runs an operation by name with strictly decoded arguments', async () => {

@@ -26,7 +26,7 @@ export interface CallSpec<A> {
   readonly method: 'GET' | 'POST';
   /** Path below the context's base URL, starting with `/`. */
   readonly path: string;
-  readonly searchParams?: Record<string, string | number | undefined>;
+  readonly searchParams?: Record<string, string | number | readonly string[] | undefined>;
   readonly json?: unknown;
   /** Expected success status codes. */
   readonly ok: readonly number[];

@@ -16,7 +16,8 @@ import { isPublicAddress } from '../../domain/public-address.js';
 export interface HttpRequest {
   readonly method: 'GET' | 'POST';
   readonly url: string;
-  readonly searchParams?: Readonly<Record<string, string | number | undefined>>;
+  /** A list becomes the parameter repeated (`keys=A&keys=B`). */
+  readonly searchParams?: Readonly<Record<string, string | number | readonly string[] | undefined>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly json?: unknown;
 }
@@ -113,7 +114,10 @@ class UndiciTransport implements HttpTransport {
     } catch (err) {
       return TE.left(failure('network', true, err));
     }
-    for (const [k, v] of Object.entries(request.searchParams ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(request.searchParams ?? {})) {
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, item);
+      else if (v !== undefined) url.searchParams.set(k, String(v));
+    }
     // An IP-literal host skips the lookup, so it is checked here.
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) return TE.left(failure('refused_address', true));

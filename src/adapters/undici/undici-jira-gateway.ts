@@ -67,12 +67,20 @@ const toProject = (ctx: AccessContext, p: t.TypeOf<typeof ProjectJson>): Project
 export class UndiciJiraGateway implements JiraGateway {
   constructor(private readonly caller: AtlassianCaller) {}
 
-  listProjects(ctx: AccessContext, q: { query?: string | undefined; startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<Project>> {
+  listProjects(
+    ctx: AccessContext,
+    q: { query?: string | undefined; keys?: readonly string[]; startAt: number; limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<Project>> {
     if (ctx.flavour === 'data_center') {
       // Data Center lists every project at once; filter and page here.
       return TE.map((all: t.TypeOf<typeof ProjectList>) => {
         const needle = q.query?.toLowerCase();
-        const matching = needle ? all.filter((p) => p.key.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle)) : all;
+        const keys = q.keys?.map((k) => k.toUpperCase());
+        const matching = all.filter(
+          (p) =>
+            (!needle || p.key.toLowerCase().includes(needle) || p.name.toLowerCase().includes(needle)) &&
+            (!keys || keys.includes(p.key.toUpperCase())),
+        );
         const slice = matching.slice(q.startAt, q.startAt + q.limit);
         const end = q.startAt + slice.length;
         return { items: slice.map((p) => toProject(ctx, p)), next: end < matching.length ? { startAt: end } : null };
@@ -85,7 +93,7 @@ export class UndiciJiraGateway implements JiraGateway {
     })(this.caller.call(ctx, {
         method: 'GET',
         path: '/rest/api/3/project/search',
-        searchParams: { startAt: q.startAt, maxResults: q.limit, query: q.query },
+        searchParams: { startAt: q.startAt, maxResults: q.limit, query: q.query, ...(q.keys ? { keys: q.keys } : {}) },
         ok: [200],
         codec: ProjectSearchPage,
         what: 'the project list',

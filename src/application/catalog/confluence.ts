@@ -6,6 +6,9 @@ import { CreatePageInput, ListSpacesInput, SearchContentInput } from '../operati
 import { operation, useCase } from './operation.js';
 
 const WIKI = 'https://acme.atlassian.net/wiki';
+const SCOPES_READ = ['read:space:confluence'];
+// A page is created by space id; a space key is looked up first.
+const SCOPES_WRITE = ['write:page:confluence', 'read:space:confluence'];
 
 export const confluenceOperations = [
   operation({
@@ -17,6 +20,7 @@ export const confluenceOperations = [
     output: PageOf(Space, 'spaces'),
     http: { method: 'get', path: '/connectors/confluence/spaces', operationId: 'listConfluenceSpaces' },
     writes: false,
+    scopes: SCOPES_READ,
     example: {
       input: { limit: 1 },
       output: { items: [{ id: '98305', key: 'ENG', name: 'Engineering', type: 'global', url: `${WIKI}/spaces/ENG` }], next_cursor: null },
@@ -33,6 +37,7 @@ export const confluenceOperations = [
     output: PageOf(ContentHit, 'results'),
     http: { method: 'get', path: '/connectors/confluence/search', operationId: 'searchConfluence' },
     writes: false,
+    scopes: ['search:confluence'],
     example: {
       input: { q: 'runbook', space: 'OPS' },
       output: {
@@ -61,6 +66,7 @@ export const confluenceOperations = [
     output: CreatedPage,
     http: { method: 'post', path: '/connectors/confluence/create', operationId: 'createConfluencePage', status: 201 },
     writes: true,
+    scopes: SCOPES_WRITE,
     example: {
       input: { space_key: 'ENG', title: 'Release plan', body: '# Release plan\n\n- [ ] freeze\n- [ ] ship' },
       output: { id: '98400', title: 'Release plan', url: `${WIKI}/spaces/ENG/pages/98400` },

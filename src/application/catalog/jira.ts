@@ -6,6 +6,8 @@ import { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from '../opera
 import { operation, useCase } from './operation.js';
 
 const SITE = 'https://acme.atlassian.net';
+const SCOPES_READ = ['read:jira-work'];
+const SCOPES_WRITE = ['write:jira-work'];
 
 export const jiraOperations = [
   operation({
@@ -18,6 +20,7 @@ export const jiraOperations = [
     output: PageOf(Project, 'projects'),
     http: { method: 'get', path: '/connectors/jira/projects', operationId: 'listJiraProjects' },
     writes: false,
+    scopes: SCOPES_READ,
     example: {
       input: { query: 'plat', limit: 10 },
       output: { items: [{ id: '10000', key: 'ACME', name: 'Acme Platform', url: `${SITE}/browse/ACME` }], next_cursor: null },
@@ -34,6 +37,7 @@ export const jiraOperations = [
     output: PageOf(IssueSummary, 'issues'),
     http: { method: 'get', path: '/connectors/jira/search', operationId: 'searchJiraIssues' },
     writes: false,
+    scopes: SCOPES_READ,
     example: {
       input: { q: 'login timeout', project: 'OPS', limit: 2 },
       output: {
@@ -64,6 +68,7 @@ export const jiraOperations = [
     output: CreatedIssue,
     http: { method: 'post', path: '/connectors/jira/create', operationId: 'createJiraIssue', status: 201 },
     writes: true,
+    scopes: SCOPES_WRITE,
     example: {
       input: { project_key: 'OPS', summary: 'Login times out after 30 s', issue_type: 'Bug', description: 'Steps:\n\n1. Open the app\n2. Wait', labels: ['login'] },
       output: { id: '20042', key: 'OPS-43', url: `${SITE}/browse/OPS-43` },

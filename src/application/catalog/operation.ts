@@ -7,6 +7,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
 import type { ConnectorId } from '../../domain/connector.js';
 import type { AppError } from '../../domain/errors.js';
+import type { KeyFilter } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type { AccessProvider } from '../ports/access-provider.js';
 import type { ConfluenceGateway, JiraGateway } from '../ports/atlassian-gateways.js';
@@ -19,6 +20,10 @@ export interface OperationPorts {
   readonly refresh: AccessProvider;
   readonly jira: JiraGateway;
   readonly confluence: ConfluenceGateway;
+  /** JIRA_PROJECTS_FILTER: the Jira projects every Jira operation is limited to. */
+  readonly projects: KeyFilter;
+  /** CONFLUENCE_SPACES_FILTER: the Confluence spaces every Confluence operation is limited to. */
+  readonly spaces: KeyFilter;
 }
 
 export type Execute<I, O> = (tenantId: TenantId, input: I) => TE.TaskEither<AppError, O>;
@@ -49,6 +54,11 @@ export interface Operation<I, O> {
   };
   /** Changes something at Atlassian: hidden and refused under TOOLS_READ_ONLY. */
   readonly writes: boolean;
+  /**
+   * The OAuth 2.0 scopes Atlassian wants for it (docs/oauth.md lists them per operation). When
+   * Atlassian refuses a call for a missing scope, the caller is told these.
+   */
+  readonly scopes: readonly string[];
   /** Deletes or overwrites what exists (MCP destructiveHint). */
   readonly destructive?: boolean;
   /** Repeating it with the same input changes nothing more (MCP idempotentHint; default: reads are). */
@@ -82,6 +92,14 @@ export const bindOperations = (catalog: readonly Operation<unknown, unknown>[], 
 
 /** The fields of `input` that `http.path` names as path parameters, in path order. */
 export const pathParameters = (path: string): readonly string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
+
+/** The tool groups of TOOLS_ENABLED. */
+export const TOOL_GROUPS = ['jira_read', 'jira_write', 'confluence_read', 'confluence_write'] as const;
+export type ToolGroup = (typeof TOOL_GROUPS)[number];
+
+/** An operation's group: its connector, and whether it writes. */
+export const groupOf = (spec: Pick<Operation<unknown, unknown>, 'connector' | 'writes'>): ToolGroup =>
+  `${spec.connector}_${spec.writes ? 'write' : 'read'}`;
 
 /** Whether the REST form of an operation takes a JSON body (else the query string). */
 export const takesBody = (method: HttpMethod): boolean => method === 'post' || method === 'put' || method === 'patch';

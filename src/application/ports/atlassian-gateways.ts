@@ -17,7 +17,13 @@ export interface UpstreamPage<A> {
 export interface JiraGateway {
   listProjects(
     ctx: AccessContext,
-    q: { readonly query?: string | undefined; readonly startAt: number; readonly limit: number },
+    q: {
+      readonly query?: string | undefined;
+      /** Only these project keys (JIRA_PROJECTS_FILTER). */
+      readonly keys?: readonly string[];
+      readonly startAt: number;
+      readonly limit: number;
+    },
   ): TE.TaskEither<AppError, UpstreamPage<Project>>;
   searchIssues(
     ctx: AccessContext,
