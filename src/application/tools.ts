@@ -6,6 +6,7 @@ import { AppError } from '../domain/errors.js';
 import { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
 import type { TenantId } from '../domain/tenant.js';
 import { groupOf, type BoundOperation } from './catalog/operation.js';
+import { boundResult, TRUNCATION_FIELDS } from './result-bound.js';
 
 /** A catalog operation as agents see it (`GET /connectors/tools`, MCP `tools/list`). */
 export interface ToolDescription {
@@ -23,12 +24,19 @@ export interface ToolDescription {
   readonly idempotent: boolean;
 }
 
+/** A tool's result schema: the operation's output, which may also say it was cut to TOOL_RESULT_MAX_BYTES. */
+export const toolOutputSchema = (spec: BoundOperation['spec']): JsonSchema => {
+  const schema = toJsonSchema(spec.output);
+  const properties = schema['properties'] as Record<string, JsonSchema> | undefined;
+  return properties ? { ...schema, properties: { ...properties, ...TRUNCATION_FIELDS } } : schema;
+};
+
 export const describeTool = ({ spec }: BoundOperation): ToolDescription => ({
   name: spec.name,
   title: spec.title,
   description: spec.summary,
   input_schema: toJsonSchema(spec.input),
-  output_schema: toJsonSchema(spec.output),
+  output_schema: toolOutputSchema(spec),
   read_only: !spec.writes,
   destructive: spec.destructive ?? false,
   idempotent: spec.idempotent ?? !spec.writes,
@@ -52,6 +60,8 @@ export class InvokeTool {
       readOnly: boolean;
       /** Tool names and groups (`jira_read`, ...) to offer; empty or absent: all of them. */
       enabled?: readonly string[];
+      /** TOOL_RESULT_MAX_BYTES: longer results are cut (absent: never). */
+      maxResultBytes?: number;
     },
   ) {
     this.byName = new Map(ports.operations.map((o) => [o.spec.name, o]));
@@ -85,7 +95,7 @@ export class InvokeTool {
     return pipe(
       TE.fromEither(decode(args ?? {})),
       TE.flatMap((decoded) => operation.execute(tenantId, decoded)),
-      TE.map((result) => ({ tool: name, result })),
+      TE.map((result) => ({ tool: name, result: this.ports.maxResultBytes === undefined ? result : boundResult(result, this.ports.maxResultBytes) })),
     );
   }
 }

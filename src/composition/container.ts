@@ -367,7 +367,17 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       spaces: { keys: config.confluenceSpacesFilter },
     }),
   );
-  provide(c, u.tools, (r) => new InvokeTool({ readOnly: config.toolsReadOnly, enabled: config.toolsEnabled, operations: r.get(u.operations) }));
+  provide(
+    c,
+    u.tools,
+    (r) =>
+      new InvokeTool({
+        readOnly: config.toolsReadOnly,
+        enabled: config.toolsEnabled,
+        maxResultBytes: config.toolResultMaxBytes,
+        operations: r.get(u.operations),
+      }),
+  );
 }
 
 /** Step 3: the HTTP driver over the use cases. */

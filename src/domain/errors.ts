@@ -33,7 +33,9 @@ export type ErrorReason =
   /** Atlassian's answer exceeded the size the service buffers; retrying would not help. */
   | 'upstream_oversized'
   /** Atlassian answered 401: the caller may refresh once and retry once. */
-  | 'upstream_unauthorized';
+  | 'upstream_unauthorized'
+  /** Atlassian refused the call because the grant lacks an OAuth scope: reconnecting with it helps, refreshing does not. */
+  | 'missing_scope';
 
 export interface AppError {
   readonly code: ErrorCode;

@@ -9,6 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS, pathParameters, takesBody } from '../../src/application/catalog/index.js';
+import { toolOutputSchema } from '../../src/application/tools.js';
 import { toJsonSchema } from '../../src/domain/json-schema.js';
 import { expectErrorResponse } from '../support/http.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -111,7 +112,8 @@ describe('one catalog behind every operation route, tool and OpenAPI entry', () 
         expect(mcp.description).toBe(o.summary);
         expect(rest['input_schema']).toEqual(toJsonSchema(o.input));
         expect(mcp.inputSchema).toEqual(toJsonSchema(o.input));
-        expect(mcp.outputSchema).toEqual(toJsonSchema(o.output));
+        expect(mcp.outputSchema).toEqual(toolOutputSchema(o));
+        expect(rest['output_schema']).toEqual(toolOutputSchema(o));
         expect(mcp.annotations).toMatchObject({ readOnlyHint: !o.writes, destructiveHint: o.destructive ?? false });
       }
     } finally {

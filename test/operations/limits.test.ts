@@ -3,9 +3,11 @@
  * projects: searches get the filter in their JQL, other projects are answered as absent)
  * and TOOLS_ENABLED (the tools offered over REST and MCP), against the fake Atlassian.
  */
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configFrom, loadConfig } from '../../src/composition/config.js';
-import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
+import { makeIssues, startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { connect, oauthEnv } from '../support/oauth.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { apiRequests, client, expectError, qs, type Client } from './support.js';
@@ -108,5 +110,49 @@ describe('TOOLS_ENABLED', () => {
     expect(bad._tag === 'Left' && bad.left).toMatch(/TOOLS_ENABLED names no tool or group jira_teleport/);
     expect(configFrom({ TOOLS_ENABLED: 'confluence_read, jira_write' }).toolsEnabled).toEqual(['confluence_read', 'jira_write']);
     expect(loadConfig({ JIRA_PROJECTS_FILTER: 'OPS,"x" OR 1' })._tag).toBe('Left');
+  });
+});
+
+describe('TOOL_RESULT_MAX_BYTES=2048', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let api: Client;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    fake.jira.issues.push(...makeIssues(100, 'OPS', 40000).map((i) => ({ ...i, key: `OPS-${Number(i.key.split('-')[1]) + 500}` })));
+    svc = await startTestService({ env: oauthEnv(fake, { TOOL_RESULT_MAX_BYTES: '2048' }) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    api = client(svc.url, 'acme');
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  it('cuts a long tool result to the bound and says so, over tools/invoke and MCP; the REST route answers in full', async () => {
+    const args = { jql: 'project = OPS ORDER BY key ASC', limit: 100 };
+    const rest = await api.get(`/connectors/jira/search${qs(args)}`);
+    expect(rest.status, rest.text).toBe(200);
+    expect(Buffer.byteLength(rest.text)).toBeGreaterThan(2048);
+    expect(rest.body.truncated).toBeUndefined();
+
+    const tool = await api.post('/connectors/tools/invoke', { tool: 'jira_search_issues', arguments: args });
+    expect(tool.status, tool.text).toBe(200);
+    expect(Buffer.byteLength(JSON.stringify(tool.body.result))).toBeLessThanOrEqual(2048);
+    expect(tool.body.result.truncated).toBe(true);
+    expect(tool.body.result.truncated_hint).toContain('TOOL_RESULT_MAX_BYTES');
+    expect(tool.body.result.items).toEqual(rest.body.items.slice(0, tool.body.result.items.length));
+
+    // The SDK client checks structuredContent against the tool's outputSchema.
+    const mcp = new McpClient({ name: 'bound-test', version: '1.0.0' });
+    await mcp.connect(new StreamableHTTPClientTransport(new URL('/mcp', svc.url), { requestInit: { headers: { 'x-tenant-id': 'acme' } } }));
+    try {
+      await mcp.listTools();
+      const result = await mcp.callTool({ name: 'jira_search_issues', arguments: args });
+      expect(result.isError ?? false).toBe(false);
+      expect(result.structuredContent).toEqual(tool.body.result);
+    } finally {
+      await mcp.close();
+    }
   });
 });

@@ -106,12 +106,25 @@ describe('upstream answers (OAuth)', () => {
 
   it('two 401s -> 401 TOKEN_EXPIRED after one refresh and two tries', async () => {
     const refreshes = fake.tokenGrants.refresh;
-    fake.inject({ kind: 'status', path: SEARCH, status: 401, times: 2, body: { code: 401, message: 'Unauthorized; scope does not match' } });
+    fake.inject({ kind: 'status', path: SEARCH, status: 401, times: 2, body: { code: 401, message: 'Unauthorized' } });
     expectError(await api.get('/connectors/jira/search?q=x'), 401, 'TOKEN_EXPIRED');
     expect(fake.tokenGrants.refresh).toBe(refreshes + 1);
     expect(sent(SEARCH)).toHaveLength(2);
     // the refreshed grant still works
     expect((await api.get('/connectors/jira/search?q=cache')).status).toBe(200);
+  });
+
+  it('a 401 for a missing scope -> 403 FORBIDDEN naming the scope the operation needs, without a refresh', async () => {
+    const refreshes = fake.tokenGrants.refresh;
+    fake.inject({ kind: 'status', path: SEARCH, status: 401, body: { code: 401, message: 'Unauthorized; scope does not match' } });
+    const body = expectError(await api.get('/connectors/jira/search?q=x'), 403, 'FORBIDDEN');
+    expect(body.message).toContain('read:jira-work');
+    expect(body.message).toContain('JIRA_OAUTH_SCOPES');
+    expect(fake.tokenGrants.refresh).toBe(refreshes);
+    expect(sent(SEARCH)).toHaveLength(1);
+    fake.inject({ kind: 'status', path: PAGES, method: 'POST', status: 401, body: { code: 401, message: 'Unauthorized; scope does not match' } });
+    const page = expectError(await api.post('/connectors/confluence/create', { space_id: '98305', title: 'S', body: 'x' }), 403, 'FORBIDDEN');
+    expect(page.message).toContain('write:page:confluence');
   });
 
   it("403 -> 403 FORBIDDEN with Atlassian's message", async () => {

@@ -74,7 +74,13 @@ export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: D
     const { text, details } = upstreamMessages(body);
     return AppError.validation(`Atlassian refused ${what}${text ? `: ${text}` : '.'}`, Object.keys(details).length > 0 ? { details } : {});
   }
-  if (status === 401) return AppError.tokenExpired(describe(status, body, what), { reason: 'upstream_unauthorized' });
+  if (status === 401) {
+    // OAuth: "Unauthorized; scope does not match". A new token with the same grant would not help.
+    if (/scope does not match/i.test(upstreamMessages(body).text)) {
+      return AppError.forbidden(`Atlassian refused ${what}: the connection lacks a required OAuth scope.`, { reason: 'missing_scope' });
+    }
+    return AppError.tokenExpired(describe(status, body, what), { reason: 'upstream_unauthorized' });
+  }
   if (status === 403) return AppError.forbidden(describe(status, body, what));
   if (status === 404) return AppError.notFound(describe(status, body, what));
   if (status === 429) {

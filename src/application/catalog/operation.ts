@@ -3,10 +3,10 @@
  * OpenAPI entry), the agent tool of `GET /connectors/tools` and `tools/invoke`, and the
  * MCP tool are all derived from the declaration. Nothing else names an operation.
  */
-import type * as TE from 'fp-ts/lib/TaskEither.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
 import type { ConnectorId } from '../../domain/connector.js';
-import type { AppError } from '../../domain/errors.js';
+import { AppError } from '../../domain/errors.js';
 import type { KeyFilter } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type { AccessProvider } from '../ports/access-provider.js';
@@ -86,9 +86,24 @@ export const useCase =
 /** Erases the type parameters so operations of different shapes fit one catalog. */
 export const operation = <I, O>(spec: Operation<I, O>): Operation<unknown, unknown> => spec as unknown as Operation<unknown, unknown>;
 
+/** Names the scopes an operation needs when Atlassian refused it for a missing one. */
+const namingScopes =
+  (spec: Operation<unknown, unknown>) =>
+  (error: AppError): AppError =>
+    error.reason === 'missing_scope'
+      ? AppError.forbidden(
+          `Atlassian refused ${spec.name}: the connection lacks the OAuth scope ${spec.scopes.join(' and ')}; add it to JIRA_OAUTH_SCOPES (and the app in Atlassian's developer console) and reconnect.`,
+          { reason: 'missing_scope' },
+        )
+      : error;
+
 /** Builds every operation's use case once from the ports. */
 export const bindOperations = (catalog: readonly Operation<unknown, unknown>[], ports: OperationPorts): BoundOperation[] =>
-  catalog.map((spec) => ({ spec, execute: spec.run(ports) }));
+  catalog.map((spec) => {
+    const execute = spec.run(ports);
+    const name = namingScopes(spec);
+    return { spec, execute: (tenantId, input) => TE.mapLeft(name)(execute(tenantId, input)) };
+  });
 
 /** The fields of `input` that `http.path` names as path parameters, in path order. */
 export const pathParameters = (path: string): readonly string[] => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] ?? '');
