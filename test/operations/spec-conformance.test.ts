@@ -21,6 +21,7 @@ import {
   validateJiraResponse,
 } from '../support/openapi-validator.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { expectTrafficConforms } from '../support/spec-traffic.js';
 import { client, qs, type Client } from './support.js';
 
 interface Exchange {
@@ -199,6 +200,12 @@ describe('requests and answers conform to the official Atlassian specs', () => {
     expect(problems).toEqual([]);
     expect(checked).toBeGreaterThanOrEqual(15);
     expect(proxy.exchanges.some((x) => x.path.endsWith('/rest/api/3/search') )).toBe(false);
+  });
+
+  it("holds every request and every answer of the fake's own (errors too) to the documents, v1 search included", () => {
+    const report = expectTrafficConforms(fake.requests);
+    expect([...report.skipped].sort()).toEqual(['GET /oauth/token/accessible-resources', 'POST /oauth/token']);
+    expect(report.validated).toContain('GET /wiki/rest/api/search');
   });
 
   it('the validator does catch drift (a removed endpoint, an unknown parameter, a bad body)', () => {

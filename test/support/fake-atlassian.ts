@@ -31,6 +31,10 @@ export interface RecordedRequest {
   /** parsed JSON, a raw string when not JSON, undefined when empty */
   body: unknown;
   at: number;
+  /** what the fake answered (absent for a reset, or until it answered) */
+  response?: { status: number; body: unknown };
+  /** the answer was a fault a test injected, not the fake's own */
+  faulted?: boolean;
 }
 
 export interface FakeSite {
@@ -283,6 +287,24 @@ interface Ctx {
   mode: Mode;
   email: string | undefined;
   res: ServerResponse;
+  /** the `{name}` segments of the matched route's path, decoded */
+  params: Record<string, string>;
+}
+
+/** The `{name}` values of `path` for a route template such as `/rest/api/3/issue/{issueIdOrKey}`; undefined when it does not match. */
+function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_m, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const m = new RegExp(`^${pattern}$`).exec(path);
+  if (!m) return undefined;
+  try {
+    return Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1] ?? '')]));
+  } catch {
+    return undefined;
+  }
 }
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
@@ -301,8 +323,13 @@ function sha(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
+/** The request each response answers, so `send` can record what the fake answered. */
+const answering = new WeakMap<ServerResponse, RecordedRequest>();
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.writableEnded || res.destroyed) return;
+  const record = answering.get(res);
+  if (record) record.response = { status, body };
   const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, {
     ...(body === undefined
@@ -1271,7 +1298,8 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
                     name: space.name,
                     type: space.type,
                     status: 'current',
-                    _links: { webui: `/spaces/${space.key}` },
+                    _expandable: { settings: '', metadata: '', operations: '', lookAndFeel: '', identifiers: '', permissions: '', icon: '', description: '', theme: '', history: '', homepage: '' },
+                    _links: { webui: `/spaces/${space.key}`, self: `${siteWiki()}/rest/api/space/${space.key}` },
                   },
                 }
               : {}),
@@ -1477,19 +1505,22 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
         /* keep the raw string */
       }
     }
-    fake.requests.push({
+    const record: RecordedRequest = {
       method,
       path: rawPath,
       query: new URLSearchParams(u.searchParams),
       headers: req.headers,
       body,
       at: Date.now(),
-    });
+    };
+    fake.requests.push(record);
+    answering.set(res, record);
 
     const gw = /^\/ex\/(jira|confluence)\/([^/]+)(\/.*)?$/.exec(rawPath);
     const inner = gw ? (gw[3] ?? '/') : rawPath;
 
     const fault = takeFault(method, rawPath, inner);
+    if (fault) record.faulted = fault.kind !== 'delay';
     if (fault) {
       if (fault.kind === 'reset') {
         req.socket.destroy();
@@ -1518,6 +1549,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       mode: 'basic',
       email: undefined,
       res,
+      params: {},
     };
 
     if (rawPath === '/oauth/token' && method === 'POST') return handleToken(ctx);
@@ -1558,8 +1590,9 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       return notFound(res);
     }
 
-    const candidates = routes.filter((r) => r.path === inner && r.modes.includes(ctx.mode));
+    const candidates = routes.filter((r) => matchPath(r.path, inner) !== undefined && r.modes.includes(ctx.mode));
     const route = candidates.find((r) => r.method === method);
+    if (route) ctx.params = matchPath(route.path, inner) ?? {};
     if (!route) {
       if (candidates.length > 0) {
         send(res, 405, { errorMessages: [`Method ${method} is not allowed for ${inner}`], errors: {} });

@@ -33,6 +33,8 @@ const SPECS_DIR = fileURLToPath(new URL('../fixtures/atlassian-specs/', import.m
 
 const JIRA_FILE = 'jira-platform-swagger-v3.v3.json';
 const CONFLUENCE_FILE = 'confluence-v2-openapi-v2.v3.json';
+const JIRA_SOFTWARE_FILE = 'jira-software-swagger.v3.json';
+const CONFLUENCE_V1_FILE = 'confluence-v1-swagger.v3.json';
 
 const DROP_KEYS = new Set(['example', 'examples', 'xml', 'externalDocs', 'discriminator', 'nullable']);
 
@@ -333,12 +335,12 @@ function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
 let jira: SpecValidator | undefined;
 let confluence: SpecValidator | undefined;
 
-function jiraSpec(): SpecValidator {
+function jiraSpecInstance(): SpecValidator {
   jira ??= new SpecValidator('jira-v3', JIRA_FILE, [/^\/ex\/jira\/[^/]+(?=\/)/], '');
   return jira;
 }
 
-function confluenceSpec(): SpecValidator {
+function confluenceSpecInstance(): SpecValidator {
   // servers: https://{your-domain}/wiki/api/v2 -> the spec's paths are relative to /wiki/api/v2
   confluence ??= new SpecValidator(
     'confluence-v2',
@@ -352,30 +354,49 @@ function confluenceSpec(): SpecValidator {
 /** `path` may be a spec template (`/rest/api/3/search/jql`), a concrete path, a gateway path
  * (`/ex/jira/{cloudId}/rest/api/3/...`) or a full URL; the query string is ignored. */
 export function validateJiraResponse(method: string, path: string, status: number, body: unknown): string[] {
-  return jiraSpec().validateResponse(method, path, status, body);
+  return jiraSpecInstance().validateResponse(method, path, status, body);
 }
 export function validateJiraRequestBody(method: string, path: string, body: unknown): string[] {
-  return jiraSpec().validateRequestBody(method, path, body);
+  return jiraSpecInstance().validateRequestBody(method, path, body);
 }
 export function validateJiraQuery(method: string, path: string, query: URLSearchParams): string[] {
-  return jiraSpec().validateQuery(method, path, query);
+  return jiraSpecInstance().validateQuery(method, path, query);
 }
 /** Validates a value against `#/components/schemas/<name>` of the Jira spec (e.g. `StatusDetails`). */
 export function validateJiraSchema(name: string, value: unknown): string[] {
-  return jiraSpec().validateSchema(name, value);
+  return jiraSpecInstance().validateSchema(name, value);
 }
 
 /** `path` is the full site path (`/wiki/api/v2/spaces`, also with `/ex/confluence/{cloudId}`),
  * or a full URL; anything outside `/wiki/api/v2` (e.g. v1 search) is reported as not in spec. */
 export function validateConfluenceResponse(method: string, path: string, status: number, body: unknown): string[] {
-  return confluenceSpec().validateResponse(method, path, status, body);
+  return confluenceSpecInstance().validateResponse(method, path, status, body);
 }
 export function validateConfluenceRequestBody(method: string, path: string, body: unknown): string[] {
-  return confluenceSpec().validateRequestBody(method, path, body);
+  return confluenceSpecInstance().validateRequestBody(method, path, body);
 }
 export function validateConfluenceQuery(method: string, path: string, query: URLSearchParams): string[] {
-  return confluenceSpec().validateQuery(method, path, query);
+  return confluenceSpecInstance().validateQuery(method, path, query);
 }
 export function validateConfluenceSchema(name: string, value: unknown): string[] {
-  return confluenceSpec().validateSchema(name, value);
+  return confluenceSpecInstance().validateSchema(name, value);
 }
+
+let jiraSoftware: SpecValidator | undefined;
+let confluenceV1: SpecValidator | undefined;
+
+/** Jira Software (`/rest/agile/1.0`), also behind the OAuth gateway's `/ex/jira/{cloudId}`. */
+export function jiraSoftwareSpec(): SpecValidator {
+  jiraSoftware ??= new SpecValidator('jira-software', JIRA_SOFTWARE_FILE, [/^\/ex\/jira\/[^/]+(?=\/)/], '');
+  return jiraSoftware;
+}
+
+/** Confluence v1 (`/wiki/rest/api`): search, label writes, attachment uploads. */
+export function confluenceV1Spec(): SpecValidator {
+  confluenceV1 ??= new SpecValidator('confluence-v1', CONFLUENCE_V1_FILE, [/^\/ex\/confluence\/[^/]+(?=\/)/], '');
+  return confluenceV1;
+}
+
+export const jiraSpec = (): SpecValidator => jiraSpecInstance();
+export const confluenceSpec = (): SpecValidator => confluenceSpecInstance();
+export type { SpecValidator };
