@@ -10,26 +10,26 @@ import { buildIssueSearchJql } from '../domain/query-language.js';
 import { allowsProject, NO_FILTER, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from './operation-inputs.js';
+import { noSuchProject } from './jira/scope.js';
 import { readPage } from './paged-read.js';
-import type { JiraGateway } from './ports/atlassian-gateways.js';
+import type { JiraGateway, JiraIssueCreation, JiraIssueSearch, JiraProjects } from './ports/atlassian-gateways.js';
 import type { AccessProvider } from './ports/access-provider.js';
 import { withAccess } from './with-access.js';
 
-export interface JiraPorts {
+/** What a Jira use case is built from; `G` is the gateway roles it calls. */
+export interface JiraPorts<G = JiraGateway> {
   readonly refresh: AccessProvider;
-  readonly jira: JiraGateway;
+  readonly jira: G;
   /** JIRA_PROJECTS_FILTER: the projects every operation is limited to (default: all). */
   readonly projects?: KeyFilter;
 }
 
-/** What a caller is told about a project outside the filter: the same as for one that does not exist. */
-const noSuchProject = (key: string): AppError => AppError.notFound(`Jira has no project ${key} that this connection may use.`);
 
 /** `jira_list_projects` / `GET /connectors/jira/projects`. */
 export class ListProjects {
   private readonly page: ReturnType<typeof readPage<Project>>;
 
-  constructor(private readonly ports: JiraPorts) {
+  constructor(private readonly ports: JiraPorts<JiraProjects>) {
     this.page = readPage<Project>(ports.refresh, 'jira', 'jira-projects');
   }
 
@@ -45,7 +45,7 @@ export class ListProjects {
 export class SearchIssues {
   private readonly page: ReturnType<typeof readPage<IssueSummary>>;
 
-  constructor(private readonly ports: JiraPorts) {
+  constructor(private readonly ports: JiraPorts<JiraIssueSearch>) {
     this.page = readPage<IssueSummary>(ports.refresh, 'jira', 'jira-search');
   }
 
@@ -63,7 +63,7 @@ export class SearchIssues {
 
 /** `jira_create_issue` / `POST /connectors/jira/create`: Markdown to ADF (Cloud) or wiki markup (Data Center). */
 export class CreateIssue {
-  constructor(private readonly ports: JiraPorts) {}
+  constructor(private readonly ports: JiraPorts<JiraIssueCreation>) {}
 
   execute(tenantId: TenantId, input: CreateIssueInput): TE.TaskEither<AppError, CreatedIssue> {
     if (input.description !== undefined && input.description_adf !== undefined) {

@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 import { annotate } from '../domain/json-schema.js';
 
-const boundedString = (name: string, min: number, max: number, description: string) =>
+export const boundedString = (name: string, min: number, max: number, description: string) =>
   annotate(
     new t.Type<string, string, unknown>(
       name,
@@ -21,7 +21,7 @@ const boundedString = (name: string, min: number, max: number, description: stri
   );
 
 /** Accepts a number (tool arguments) or a numeric string (query strings). */
-const intInRange = (min: number, max: number, description: string) =>
+export const intInRange = (min: number, max: number, description: string) =>
   annotate(
     new t.Type<number, number, unknown>(
       `an integer from ${min} to ${max}`,
@@ -38,19 +38,46 @@ const intInRange = (min: number, max: number, description: string) =>
   );
 
 export const DEFAULT_LIMIT = 25;
-const limit = intInRange(1, 100, `Items per page (default ${DEFAULT_LIMIT}, at most 100).`);
-const cursor = boundedString('cursor', 1, 4096, 'The next_cursor of the previous page.');
+export const limit = intInRange(1, 100, `Items per page (default ${DEFAULT_LIMIT}, at most 100).`);
+export const cursor = boundedString('cursor', 1, 4096, 'The next_cursor of the previous page.');
 
 const PROJECT_KEY = /^[A-Za-z][A-Za-z0-9_]{0,254}$/;
-const projectKey = annotate(
-  new t.Type<string, string, unknown>(
-    'a Jira project key',
-    (u): u is string => typeof u === 'string' && PROJECT_KEY.test(u),
-    (u, c) => (typeof u === 'string' && PROJECT_KEY.test(u) ? t.success(u) : t.failure(u, c, 'a Jira project key (letters, digits, _)')),
-    t.identity,
-  ),
-  { type: 'string', pattern: PROJECT_KEY.source, description: 'A Jira project key, e.g. ENG.' },
-);
+/** A Jira project key; each field says in its own words what the project is for. */
+export const projectKey = (description: string) =>
+  annotate(
+    new t.Type<string, string, unknown>(
+      'a Jira project key',
+      (u): u is string => typeof u === 'string' && PROJECT_KEY.test(u),
+      (u, c) => (typeof u === 'string' && PROJECT_KEY.test(u) ? t.success(u) : t.failure(u, c, 'a Jira project key (letters, digits, _)')),
+      t.identity,
+    ),
+    { type: 'string', pattern: PROJECT_KEY.source, description },
+  );
+
+/** `ENG-42` or a numeric id: validated before it goes into a path. */
+export const ISSUE_ID_OR_KEY = /^(?:[A-Z][A-Z0-9_]+-[1-9][0-9]{0,17}|[1-9][0-9]{0,17})$/;
+export const issueIdOrKey = (description = 'The issue key (e.g. ENG-42) or its numeric id.') =>
+  annotate(
+    new t.Type<string, string, unknown>(
+      'an issue key or id',
+      (u): u is string => typeof u === 'string' && ISSUE_ID_OR_KEY.test(u),
+      (u, c) => (typeof u === 'string' && ISSUE_ID_OR_KEY.test(u) ? t.success(u) : t.failure(u, c, 'an issue key like ENG-42 or a numeric issue id')),
+      t.identity,
+    ),
+    { type: 'string', pattern: ISSUE_ID_OR_KEY.source, description },
+  );
+
+/** A numeric id Atlassian gave (comment, link, board, sprint, attachment, ...). */
+export const numericId = (name: string, description: string) =>
+  annotate(
+    new t.Type<string, string, unknown>(
+      name,
+      (u): u is string => typeof u === 'string' && /^[1-9][0-9]{0,17}$/.test(u),
+      (u, c) => (typeof u === 'string' && /^[1-9][0-9]{0,17}$/.test(u) ? t.success(u) : t.failure(u, c, 'a numeric id')),
+      t.identity,
+    ),
+    { type: 'string', pattern: '^[1-9][0-9]{0,17}$', description },
+  );
 
 export const ListProjectsInput = t.exact(
   t.partial({
@@ -80,7 +107,7 @@ const labels = annotate(t.array(boundedString('label', 1, 255, 'A label (no spac
 export const CreateIssueInput = t.exact(
   t.intersection([
     t.type({
-      project_key: projectKey,
+      project_key: projectKey('The project to create the issue in, e.g. ENG.'),
       summary: boundedString('summary', 1, 255, 'The issue summary (one line).'),
     }),
     t.partial({

@@ -371,9 +371,12 @@ describe('the npm package, installed into a fresh project', { timeout: 120_000 }
       'confluence_create_page',
       'confluence_list_spaces',
       'confluence_search',
+      'jira_assignable_users',
       'jira_create_issue',
+      'jira_current_user',
       'jira_list_projects',
       'jira_search_issues',
+      'jira_search_users',
     ]);
     // It really was the installed copy, not the repository, that answered.
     const resolved = await attempt(

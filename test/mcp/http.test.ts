@@ -276,7 +276,7 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
       expect(fake.jira.createdIssues.length).toBe(before + 1);
 
       const c = await mcp.connect({ 'x-tenant-id': 'acme', origin: APP_ORIGIN });
-      expect((await c.listTools()).tools).toHaveLength(6);
+      expect((await c.listTools()).tools).toHaveLength(TOOL_NAMES.length);
     });
 
     it('a request without any Origin header is served', async () => {

@@ -89,7 +89,14 @@ describe('TOOLS_ENABLED', () => {
 
   it('offers the tools of the named groups and the named tools, and no other', async () => {
     const res = await api.get('/connectors/tools');
-    expect(res.body.tools.map((t: { name: string }) => t.name)).toEqual(['jira_list_projects', 'jira_search_issues', 'confluence_create_page']);
+    expect(res.body.tools.map((t: { name: string }) => t.name)).toEqual([
+      'jira_list_projects',
+      'jira_search_issues',
+      'jira_current_user',
+      'jira_search_users',
+      'jira_assignable_users',
+      'confluence_create_page',
+    ]);
   });
 
   it('refuses a tool it does not offer with FORBIDDEN naming TOOLS_ENABLED, while its REST route still works', async () => {

@@ -1,5 +1,8 @@
 /** Shared helpers for the operation tests: a tenant-scoped client, token connections seeded in the store. */
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'vitest';
+import { OPERATIONS, takesBody } from '../../src/application/catalog/index.js';
 import { createAtlassianHttp, type AtlassianHttp } from '../../src/adapters/undici/http-transport.js';
 import type { ConnectorId } from '../../src/domain/connector.js';
 import type { TenantId } from '../../src/domain/tenant.js';
@@ -26,18 +29,75 @@ const read = async (res: Response): Promise<ApiResponse> => {
 };
 
 /** A caller of one running service, as one tenant. */
-export const client = (serviceUrl: string, tenant: string) => ({
-  get: async (path: string): Promise<ApiResponse> => read(await fetch(`${serviceUrl}${path}`, { headers: { 'x-tenant-id': tenant } })),
-  post: async (path: string, body: unknown): Promise<ApiResponse> =>
+export const client = (serviceUrl: string, tenant: string) => {
+  const send = async (method: string, path: string, body?: unknown): Promise<ApiResponse> =>
     read(
       await fetch(`${serviceUrl}${path}`, {
-        method: 'POST',
-        headers: { 'x-tenant-id': tenant, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
+        method,
+        headers: { 'x-tenant-id': tenant, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       }),
-    ),
-});
+    );
+  return {
+    get: (path: string) => send('GET', path),
+    post: (path: string, body: unknown) => send('POST', path, body),
+    put: (path: string, body: unknown) => send('PUT', path, body),
+    patch: (path: string, body: unknown) => send('PATCH', path, body),
+    delete: (path: string) => send('DELETE', path),
+    send,
+  };
+};
 export type Client = ReturnType<typeof client>;
+
+/**
+ * Runs one catalog operation the three ways a caller can: its REST route (path parameters
+ * filled in from the input, the rest as query string or JSON body), `POST /connectors/tools/invoke`,
+ * and MCP `tools/call` with the SDK's own client (which checks the result against the tool's
+ * outputSchema). Answers the three outcomes for the test to compare.
+ */
+export async function runAllWays(
+  serviceUrl: string,
+  tenant: string,
+  name: string,
+  input: Record<string, unknown>,
+): Promise<{ rest: ApiResponse; tool: ApiResponse; mcp: { isError: boolean; value: unknown } }> {
+  const op = OPERATIONS.find((o) => o.name === name);
+  if (!op) throw new Error(`no operation ${name}`);
+  const api = client(serviceUrl, tenant);
+  const rest = { ...input };
+  const path = op.http.path.replace(/\{([^}]+)\}/g, (_m, param: string) => {
+    const value = rest[param];
+    delete rest[param];
+    return encodeURIComponent(String(value));
+  });
+  const restAnswer = takesBody(op.http.method)
+    ? await api.send(op.http.method.toUpperCase(), path, rest)
+    : await api.send(op.http.method.toUpperCase(), `${path}${qs(rest as Record<string, string | number | undefined>)}`);
+  const tool = await api.post('/connectors/tools/invoke', { tool: name, arguments: input });
+  const mcp = new McpClient({ name: 'all-ways', version: '1.0.0' });
+  await mcp.connect(new StreamableHTTPClientTransport(new URL('/mcp', serviceUrl), { requestInit: { headers: { 'x-tenant-id': tenant } } }));
+  try {
+    await mcp.listTools();
+    const result = await mcp.callTool({ name, arguments: input });
+    const text = (result.content as Array<{ type: string; text?: string }>)[0]?.text ?? 'null';
+    return { rest: restAnswer, tool, mcp: { isError: result.isError === true, value: JSON.parse(text) as unknown } };
+  } finally {
+    await mcp.close();
+  }
+}
+
+/** Runs an operation all three ways and expects the same successful result from each; answers it. */
+export async function expectSameEverywhere(serviceUrl: string, tenant: string, name: string, input: Record<string, unknown>): Promise<ApiResponse['body']> {
+  const { rest, tool, mcp } = await runAllWays(serviceUrl, tenant, name, input);
+  expect(rest.status, rest.text).toBeLessThan(300);
+  expect(tool.status, tool.text).toBe(200);
+  expect(mcp.isError, JSON.stringify(mcp.value)).toBe(false);
+  if (rest.status !== 204) {
+    expect(tool.body.result).toEqual(rest.body);
+    expect(mcp.value).toEqual(rest.body);
+  }
+  return rest.body;
+}
 
 /** `?a=b&...` from a record, undefined values left out. */
 export const qs = (params: Record<string, string | number | undefined>): string => {

@@ -19,7 +19,17 @@ interface Tool {
   read_only: boolean;
 }
 
-const TOOL_NAMES = ['jira_list_projects', 'jira_search_issues', 'jira_create_issue', 'confluence_list_spaces', 'confluence_search', 'confluence_create_page'];
+const TOOL_NAMES = [
+  'jira_list_projects',
+  'jira_search_issues',
+  'jira_create_issue',
+  'jira_current_user',
+  'jira_search_users',
+  'jira_assignable_users',
+  'confluence_list_spaces',
+  'confluence_search',
+  'confluence_create_page',
+];
 const WRITE_TOOLS = ['jira_create_issue', 'confluence_create_page'];
 
 /** The REST route each tool mirrors. */
@@ -27,6 +37,9 @@ const REST: Record<string, { method: 'get' | 'post'; path: string }> = {
   jira_list_projects: { method: 'get', path: '/connectors/jira/projects' },
   jira_search_issues: { method: 'get', path: '/connectors/jira/search' },
   jira_create_issue: { method: 'post', path: '/connectors/jira/create' },
+  jira_current_user: { method: 'get', path: '/connectors/jira/myself' },
+  jira_search_users: { method: 'get', path: '/connectors/jira/users' },
+  jira_assignable_users: { method: 'get', path: '/connectors/jira/users/assignable' },
   confluence_list_spaces: { method: 'get', path: '/connectors/confluence/spaces' },
   confluence_search: { method: 'get', path: '/connectors/confluence/search' },
   confluence_create_page: { method: 'post', path: '/connectors/confluence/create' },
@@ -43,6 +56,9 @@ const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Reco
     good: { project_key: 'OPS', summary: 'From a tool', labels: ['agent'], description: '**hi**' },
     bad: [[{ summary: 'no project' }, 'project_key'], [{ project_key: 'OPS' }, 'summary'], [{ project_key: '1-bad', summary: 'x' }, 'project_key']],
   },
+  jira_current_user: { good: {}, bad: [] },
+  jira_search_users: { good: { query: 'mia', limit: 5 }, bad: [[{}, 'query'], [{ query: '' }, 'query'], [{ query: 'a', limit: 0 }, 'limit']] },
+  jira_assignable_users: { good: { project: 'OPS', query: 'n' }, bad: [[{ issue: 'ops 1' }, 'issue'], [{ project: '1X' }, 'project']] },
   confluence_list_spaces: { good: { limit: 25 }, bad: [[{ limit: 'many' }, 'limit']] },
   confluence_search: { good: { cql: 'type = page', limit: 3 }, bad: [[{ q: 'x', limit: 1000 }, 'limit'], [{ cql: '' }, 'cql']] },
   confluence_create_page: {
@@ -120,7 +136,7 @@ describe('agent tools', () => {
       if (method === 'post') {
         expect(op?.requestBody?.content['application/json']?.schema, t.name).toEqual(t.input_schema);
       } else {
-        const query = (op?.parameters ?? []).filter((p) => p.in === 'query');
+        const query = (op?.parameters ?? []).filter((p) => p.in === 'query' || p.in === 'path');
         expect(query.map((p) => p.name).sort(), t.name).toEqual(Object.keys(t.input_schema.properties ?? {}).sort());
         for (const p of query) {
           const { description: _d, ...schema } = t.input_schema.properties?.[p.name] ?? {};

@@ -109,7 +109,8 @@ export interface FakeAtlassian {
   isGrantRevoked(token?: string): boolean;
   inject(fault: Fault): void;
   clearFaults(): void;
-  jira: { projects: FakeProject[]; issues: FakeIssue[]; createdIssues: unknown[] };
+  /** `users`: display names of the site's people (accountIds, emails are derived from them). */
+  jira: { projects: FakeProject[]; issues: FakeIssue[]; createdIssues: unknown[]; users: string[] };
   confluence: { spaces: FakeSpace[]; pages: FakePage[]; createdPages: unknown[] };
   apiTokens: Map<string, string>;
   pats: Set<string>;
@@ -553,7 +554,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     clearFaults() {
       faults = [];
     },
-    jira: { projects, issues: defaultIssues(projects), createdIssues: [] },
+    jira: { projects, issues: defaultIssues(projects), createdIssues: [], users: ['Mia Krystof', 'Noah Lindqvist', 'Priya Raman', 'Ravi Okafor'] },
     confluence: { spaces, pages: defaultPages(spaces), createdPages: [] },
     apiTokens: new Map(),
     pats: new Set(),
@@ -823,6 +824,45 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       (i) =>
         (wanted.length === 0 || wanted.includes(i.projectKey)) && parsed.text.every((t) => includesCI(i.summary, t)),
     );
+  }
+
+  /** An issue by key (any case) or id, or answers Jira's 404 itself and returns undefined. */
+  function findIssue(ctx: Ctx, idOrKey: string): FakeIssue | undefined {
+    const issue = fake.jira.issues.find((i) => i.id === idOrKey || i.key.toUpperCase() === idOrKey.toUpperCase());
+    if (!issue) jiraError(ctx.res, 404, ['Issue does not exist or you do not have permission to see it.']);
+    return issue;
+  }
+
+  function jiraGetIssue(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const tokens = listParam(ctx.query, 'fields');
+    send(ctx.res, 200, issueJson(issue, ctx, api, selectFields(tokens, true)));
+  }
+
+  /** user/search and user/assignable/search: people whose name or email contains the query, paged by startAt. */
+  function jiraUsers(ctx: Ctx, api: 2 | 3, assignable: boolean): void {
+    const q = ctx.query;
+    const startAt = parseIntParam(q.get('startAt'), 0);
+    const maxResults = parseIntParam(q.get('maxResults'), 50);
+    if (startAt === null || maxResults === null) return jiraError(ctx.res, 400, ['startAt and maxResults must be numbers.']);
+    const needle = (api === 2 ? q.get('username') : q.get('query')) ?? '';
+    if (!assignable && needle === '' && !q.get('accountId')) {
+      return jiraError(ctx.res, 400, ["The query parameter 'query' is required."]);
+    }
+    if (assignable) {
+      const project = q.get('project');
+      const issueKey = q.get('issueKey');
+      if (!project && !issueKey && !q.get('issueId')) return jiraError(ctx.res, 400, ['Give a project or an issue.']);
+      if (project && !fake.jira.projects.some((p) => p.key === project || p.id === project)) {
+        return jiraError(ctx.res, 404, [`No project could be found with key '${project}'.`]);
+      }
+      if (issueKey && !fake.jira.issues.some((i) => i.key === issueKey || i.id === issueKey)) {
+        return jiraError(ctx.res, 404, ['Issue does not exist or you do not have permission to see it.']);
+      }
+    }
+    const matching = fake.jira.users.filter((name) => includesCI(name, needle) || includesCI(emailFor(name), needle));
+    send(ctx.res, 200, matching.slice(startAt, startAt + Math.min(maxResults, 1000)).map((name) => userJson(name, ctx, api)));
   }
 
   function jiraMyself(ctx: Ctx, api: 2 | 3): void {
@@ -1410,6 +1450,32 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       scope: 'write:jira-work',
       handle: (c) => jiraCreateIssue(c, 3),
     },
+    ...([3, 2] as const).flatMap((api): Route[] => [
+      {
+        method: 'GET',
+        path: `/rest/api/${api}/issue/{issueIdOrKey}`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'read:jira-work' : '',
+        handle: (c) => jiraGetIssue(c, api),
+      },
+      {
+        method: 'GET',
+        path: `/rest/api/${api}/user/search`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'read:jira-user' : '',
+        handle: (c) => jiraUsers(c, api, false),
+      },
+      {
+        method: 'GET',
+        path: `/rest/api/${api}/user/assignable/search`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'read:jira-user' : '',
+        handle: (c) => jiraUsers(c, api, true),
+      },
+    ]),
     {
       method: 'GET',
       path: '/rest/api/2/myself',

@@ -10,7 +10,15 @@ import { bindOperations, OPERATIONS } from '../../src/application/catalog/index.
 import { CreatePage, ListSpaces, SearchContent } from '../../src/application/confluence-operations.js';
 import { CreateIssue, ListProjects, SearchIssues } from '../../src/application/jira-operations.js';
 import type { AccessProvider } from '../../src/application/ports/access-provider.js';
-import type { ConfluenceGateway, JiraGateway, UpstreamPage } from '../../src/application/ports/atlassian-gateways.js';
+import type {
+  ConfluenceGateway,
+  JiraGateway,
+  JiraIssueCreation,
+  JiraIssueSearch,
+  JiraProjects,
+  UpstreamPage,
+} from '../../src/application/ports/atlassian-gateways.js';
+import { gatewayOf } from '../support/gateways.js';
 import { InvokeTool } from '../../src/application/tools.js';
 import type { AccessContext } from '../../src/domain/credentials.js';
 import { encodeCursor } from '../../src/domain/cursor.js';
@@ -64,7 +72,7 @@ const issue = (key: string): IssueSummary => ({
 });
 
 /** A JiraGateway in memory: records every call, answers what the test set up. */
-class MemoryJira implements JiraGateway {
+class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation {
   readonly calls: Array<{ method: string; ctx: AccessContext; args: unknown }> = [];
   projects: UpstreamPage<Project> = { items: [project('ENG')], next: null };
   issues: UpstreamPage<IssueSummary> = { items: [issue('ENG-1')], next: null };
@@ -273,7 +281,7 @@ describe('the catalog as tools', () => {
       readOnly,
       operations: bindOperations(OPERATIONS, {
         refresh: new FixedAccess(context()),
-        jira: new MemoryJira(),
+        jira: gatewayOf<JiraGateway>(new MemoryJira()),
         confluence: new MemoryConfluence(),
         projects: NO_FILTER,
         spaces: NO_FILTER,

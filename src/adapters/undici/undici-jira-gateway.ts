@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
+import type { JiraUser } from '../../domain/jira.js';
 import type { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
 import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
@@ -37,8 +38,32 @@ const LegacySearchPage = t.intersection([
 ]);
 const CreatedIssueJson = t.type({ id: t.string, key: t.string });
 
+const UserJson = t.intersection([
+  t.type({ displayName: t.string }),
+  t.partial({ accountId: t.string, key: t.string, name: t.string, emailAddress: nullable(t.string), active: t.boolean }),
+]);
+const UserList = t.array(UserJson);
+const IssueProjectJson = t.type({ id: t.string, key: t.string, fields: t.type({ project: t.type({ key: t.string }) }) });
+
+/** Cloud names a user by accountId; Data Center by user key (the login name when there is none). */
+const toUser = (u: t.TypeOf<typeof UserJson>): JiraUser => ({
+  account_id: u.accountId ?? u.key ?? u.name ?? '',
+  display_name: u.displayName,
+  email: u.emailAddress ?? null,
+  active: u.active ?? true,
+});
+
+/** A page of a list Jira answers as a bare array: there is more when the page came back full. */
+const arrayPage = <A>(items: readonly A[], startAt: number, limit: number): UpstreamPage<A> => ({
+  items,
+  next: items.length >= limit ? { startAt: startAt + items.length } : null,
+});
+
 /** Only the fields we map: the enhanced search returns just `id` unless asked. */
 export const SEARCH_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'updated'] as const;
+
+/** `/rest/api/3` on Cloud, `/rest/api/2` on Data Center. */
+const api = (ctx: AccessContext): string => (ctx.flavour === 'data_center' ? '/rest/api/2' : '/rest/api/3');
 
 const browseUrl = (ctx: AccessContext, key: string): string => `${ctx.siteUrl}/browse/${encodeURIComponent(key)}`;
 
@@ -130,6 +155,58 @@ export class UndiciJiraGateway implements JiraGateway {
         ok: [200],
         codec: EnhancedSearchPage,
         what: 'the issue search',
+      }),
+    );
+  }
+
+  currentUser(ctx: AccessContext): TE.TaskEither<AppError, JiraUser> {
+    return TE.map(toUser)(
+      this.caller.call(ctx, { method: 'GET', path: `${api(ctx)}/myself`, ok: [200], codec: UserJson, what: 'the current user' }),
+    );
+  }
+
+  searchUsers(ctx: AccessContext, q: { query: string; startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<JiraUser>> {
+    // Data Center searches by `username` (which matches names and emails too).
+    const search = ctx.flavour === 'data_center' ? { username: q.query } : { query: q.query };
+    return TE.map((users: t.TypeOf<typeof UserList>) => arrayPage(users.map(toUser), q.startAt, q.limit))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/user/search`,
+        searchParams: { ...search, startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: UserList,
+        what: 'the user search',
+      }),
+    );
+  }
+
+  assignableUsers(
+    ctx: AccessContext,
+    q: { project?: string | undefined; issue?: string | undefined; query?: string | undefined; startAt: number; limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<JiraUser>> {
+    const search = q.query === undefined ? {} : ctx.flavour === 'data_center' ? { username: q.query } : { query: q.query };
+    const scope = q.project !== undefined ? { project: q.project } : { issueKey: q.issue };
+    return TE.map((users: t.TypeOf<typeof UserList>) => arrayPage(users.map(toUser), q.startAt, q.limit))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/user/assignable/search`,
+        searchParams: { ...scope, ...search, startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: UserList,
+        what: 'the assignable users',
+      }),
+    );
+  }
+
+  projectOfIssue(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, string> {
+    return TE.map((issue: t.TypeOf<typeof IssueProjectJson>) => issue.fields.project.key)(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}`,
+        searchParams: { fields: 'project' },
+        ok: [200],
+        codec: IssueProjectJson,
+        what: `the issue ${idOrKey}`,
       }),
     );
   }

@@ -1,8 +1,9 @@
 /** The operation catalog: every Jira and Confluence operation the service offers, once. */
 import { confluenceOperations } from './confluence.js';
 import { jiraOperations } from './jira.js';
+import { jiraUserOperations } from './jira-users.js';
 import type { Operation } from './operation.js';
 
-export const OPERATIONS: readonly Operation<unknown, unknown>[] = [...jiraOperations, ...confluenceOperations];
+export const OPERATIONS: readonly Operation<unknown, unknown>[] = [...jiraOperations, ...jiraUserOperations, ...confluenceOperations];
 
 export * from './operation.js';

@@ -2,6 +2,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
+import type { JiraUser } from '../../domain/jira.js';
 import type { ContentHit, CreatedIssue, CreatedPage, IssueSummary, Project, Space } from '../../domain/operations.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
@@ -10,11 +11,13 @@ export interface UpstreamPage<A> {
   readonly next: { readonly token?: string; readonly startAt?: number } | null;
 }
 
-/**
- * Jira over its REST API. A 401 comes back as TOKEN_EXPIRED with reason
+/*
+ * Jira over its REST API, as roles: each use case depends on the roles it calls, so a test's
+ * in-memory gateway implements only those. A 401 comes back as TOKEN_EXPIRED with reason
  * `upstream_unauthorized`, so the caller can refresh once and retry once.
  */
-export interface JiraGateway {
+
+export interface JiraProjects {
   listProjects(
     ctx: AccessContext,
     q: {
@@ -25,10 +28,38 @@ export interface JiraGateway {
       readonly limit: number;
     },
   ): TE.TaskEither<AppError, UpstreamPage<Project>>;
+}
+
+export interface JiraIssueSearch {
   searchIssues(
     ctx: AccessContext,
     q: { readonly jql: string; readonly token?: string | undefined; readonly startAt: number; readonly limit: number },
   ): TE.TaskEither<AppError, UpstreamPage<IssueSummary>>;
+}
+
+export interface JiraUserDirectory {
+  /** The Jira user the context's credentials act as. */
+  currentUser(ctx: AccessContext): TE.TaskEither<AppError, JiraUser>;
+  searchUsers(ctx: AccessContext, q: { readonly query: string; readonly startAt: number; readonly limit: number }): TE.TaskEither<AppError, UpstreamPage<JiraUser>>;
+  /** Users who can be assigned issues of a project, or one issue. */
+  assignableUsers(
+    ctx: AccessContext,
+    q: {
+      readonly project?: string | undefined;
+      readonly issue?: string | undefined;
+      readonly query?: string | undefined;
+      readonly startAt: number;
+      readonly limit: number;
+    },
+  ): TE.TaskEither<AppError, UpstreamPage<JiraUser>>;
+}
+
+export interface JiraIssueLookup {
+  /** The key of the project an issue (by key or id) belongs to; NOT_FOUND when there is no such issue. */
+  projectOfIssue(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, string>;
+}
+
+export interface JiraIssueCreation {
   createIssue(
     ctx: AccessContext,
     issue: {
@@ -42,6 +73,9 @@ export interface JiraGateway {
     },
   ): TE.TaskEither<AppError, CreatedIssue>;
 }
+
+/** Every Jira role: what the service's adapter implements. */
+export interface JiraGateway extends JiraProjects, JiraIssueSearch, JiraUserDirectory, JiraIssueLookup, JiraIssueCreation {}
 
 export interface ConfluenceGateway {
   listSpaces(
