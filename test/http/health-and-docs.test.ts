@@ -141,8 +141,9 @@ describe('OpenAPI document and docs', () => {
         (x) => x['in'] === 'path' && x['name'] === name,
       );
       const values = isObject(param?.['schema']) ? (param['schema']['enum'] as string[] | undefined) : undefined;
-      expect(values?.[0], `an example value for path parameter ${name} of ${p}`).toBeTypeOf('string');
-      return encodeURIComponent(values?.[0] ?? '');
+      const example = values?.[0] ?? param?.['example'];
+      expect(example, `an example value for path parameter ${name} of ${p}`).toBeTypeOf('string');
+      return encodeURIComponent(String(example));
     });
 
   it('is OpenAPI 3.1.0 with the package version', () => {
@@ -183,6 +184,8 @@ describe('OpenAPI document and docs', () => {
               required: { type: 'boolean' },
               description: { type: 'string' },
               schema: { type: 'object' },
+              // OpenAPI 3.1 Parameter Object: an example value.
+              example: {},
             },
             if: { properties: { in: { const: 'path' } } },
             then: { required: ['required'], properties: { required: { const: true } } },

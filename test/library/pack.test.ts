@@ -377,6 +377,7 @@ describe('the npm package, installed into a fresh project', { timeout: 120_000 }
       'jira_list_projects',
       'jira_search_issues',
       'jira_search_users',
+      'jira_update_issue',
     ]);
     // It really was the installed copy, not the repository, that answered.
     const resolved = await attempt(

@@ -8,6 +8,7 @@ export const TOOL_NAMES = [
   'jira_list_projects',
   'jira_search_issues',
   'jira_create_issue',
+  'jira_update_issue',
   'jira_current_user',
   'jira_search_users',
   'jira_assignable_users',
@@ -15,7 +16,7 @@ export const TOOL_NAMES = [
   'confluence_search',
   'confluence_create_page',
 ];
-export const WRITE_TOOLS = ['jira_create_issue', 'confluence_create_page'];
+export const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'confluence_create_page'];
 export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));
 
 /** A tool as GET /connectors/tools (InvokeTool.list) describes it. */
@@ -26,6 +27,8 @@ export interface ToolDescription {
   readonly input_schema: Record<string, unknown>;
   readonly output_schema: Record<string, unknown>;
   readonly read_only: boolean;
+  readonly destructive: boolean;
+  readonly idempotent: boolean;
 }
 
 export interface ErrorBody {
@@ -52,9 +55,8 @@ export function expectSameTools(listed: readonly Tool[], described: readonly Too
     expect(t.annotations, d.name).toEqual({
       title: d.title,
       readOnlyHint: d.read_only,
-      // The read tools change nothing; the create tools add an issue or a page and never change what exists.
-      destructiveHint: false,
-      idempotentHint: d.read_only,
+      destructiveHint: d.destructive,
+      idempotentHint: d.idempotent,
       openWorldHint: true,
     });
   }

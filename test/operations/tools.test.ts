@@ -23,6 +23,7 @@ const TOOL_NAMES = [
   'jira_list_projects',
   'jira_search_issues',
   'jira_create_issue',
+  'jira_update_issue',
   'jira_current_user',
   'jira_search_users',
   'jira_assignable_users',
@@ -30,13 +31,14 @@ const TOOL_NAMES = [
   'confluence_search',
   'confluence_create_page',
 ];
-const WRITE_TOOLS = ['jira_create_issue', 'confluence_create_page'];
+const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'confluence_create_page'];
 
 /** The REST route each tool mirrors. */
-const REST: Record<string, { method: 'get' | 'post'; path: string }> = {
+const REST: Record<string, { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string }> = {
   jira_list_projects: { method: 'get', path: '/connectors/jira/projects' },
   jira_search_issues: { method: 'get', path: '/connectors/jira/search' },
   jira_create_issue: { method: 'post', path: '/connectors/jira/create' },
+  jira_update_issue: { method: 'patch', path: '/connectors/jira/issues/{issue}' },
   jira_current_user: { method: 'get', path: '/connectors/jira/myself' },
   jira_search_users: { method: 'get', path: '/connectors/jira/users' },
   jira_assignable_users: { method: 'get', path: '/connectors/jira/users/assignable' },
@@ -55,6 +57,10 @@ const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Reco
   jira_create_issue: {
     good: { project_key: 'OPS', summary: 'From a tool', labels: ['agent'], description: '**hi**' },
     bad: [[{ summary: 'no project' }, 'project_key'], [{ project_key: 'OPS' }, 'summary'], [{ project_key: '1-bad', summary: 'x' }, 'project_key']],
+  },
+  jira_update_issue: {
+    good: { issue: 'OPS-5', summary: 'Changed by a tool', labels: { add: ['agent'] } },
+    bad: [[{ summary: 'no issue' }, 'issue'], [{ issue: 'OPS-5', due_date: 'tomorrow' }, 'due_date'], [{ issue: 'OPS-5', priority: 3 }, 'priority']],
   },
   jira_current_user: { good: {}, bad: [] },
   jira_search_users: { good: { query: 'mia', limit: 5 }, bad: [[{}, 'query'], [{ query: '' }, 'query'], [{ query: 'a', limit: 0 }, 'limit']] },
@@ -133,8 +139,11 @@ describe('agent tools', () => {
       const { method, path } = REST[t.name]!;
       const op = doc.paths[path]?.[method];
       expect(op, `${method} ${path}`).toBeDefined();
-      if (method === 'post') {
-        expect(op?.requestBody?.content['application/json']?.schema, t.name).toEqual(t.input_schema);
+      const pathParams = (op?.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+      if (method === 'post' || method === 'put' || method === 'patch') {
+        const body = op?.requestBody?.content['application/json']?.schema as Schema | undefined;
+        expect(Object.keys(body?.properties ?? {}).sort(), t.name).toEqual(Object.keys(t.input_schema.properties ?? {}).filter((k) => !pathParams.includes(k)).sort());
+        for (const [name, schema] of Object.entries(body?.properties ?? {})) expect(schema, `${t.name}.${name}`).toEqual(t.input_schema.properties?.[name]);
       } else {
         const query = (op?.parameters ?? []).filter((p) => p.in === 'query' || p.in === 'path');
         expect(query.map((p) => p.name).sort(), t.name).toEqual(Object.keys(t.input_schema.properties ?? {}).sort());

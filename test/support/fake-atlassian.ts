@@ -64,6 +64,44 @@ export interface FakeIssue {
   projectKey: string;
   /** ADF document (v3 create) or string (v2 create); null/absent for seeded issues */
   description?: unknown;
+  labels?: string[];
+  /** priority name: 'Highest' | 'High' | 'Medium' | 'Low' | 'Lowest' */
+  priority?: string | null;
+  /** reporter display name */
+  reporter?: string | null;
+  /** component names (of the issue's project) */
+  components?: string[];
+  /** YYYY-MM-DD */
+  dueDate?: string | null;
+  /** the parent issue's key (a subtask, or an epic's child) */
+  parentKey?: string | null;
+  /** Jira timestamp; derived from `updated` when absent */
+  created?: string;
+  comments?: FakeComment[];
+  attachments?: FakeAttachment[];
+  /** custom field values by id, e.g. customfield_10010 */
+  customFields?: Record<string, unknown>;
+  /** fields the issue's edit screen does not offer (editmeta leaves them out) */
+  notEditable?: string[];
+}
+export interface FakeComment {
+  id: string;
+  /** author display name */
+  author: string;
+  /** ADF (v3) or wiki markup (v2) */
+  body: unknown;
+  created: string;
+  updated: string;
+  visibility?: { type: 'role' | 'group'; value: string } | null;
+}
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  mimeType: string;
+  created: string;
+  /** author display name */
+  author: string;
+  content: Buffer;
 }
 export interface FakeSpace {
   id: string;
@@ -493,14 +531,34 @@ const ISSUE_TYPES: Array<{ id: string; name: string; hierarchyLevel: number; des
   { id: '10004', name: 'Epic', hierarchyLevel: 1, description: 'A big user story that needs to be broken down.' },
 ];
 
-const ALL_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'updated', 'created', 'project', 'description'];
+const ALL_FIELDS = [
+  'summary',
+  'status',
+  'issuetype',
+  'assignee',
+  'updated',
+  'created',
+  'project',
+  'description',
+  'labels',
+  'priority',
+  'reporter',
+  'components',
+  'duedate',
+  'parent',
+  'subtasks',
+  'issuelinks',
+  'comment',
+  'attachment',
+];
+const PRIORITIES = ['Highest', 'High', 'Medium', 'Low', 'Lowest'];
 
 function selectFields(tokens: string[], defaultAll: boolean): Set<string> {
   const sel = new Set<string>(defaultAll && tokens.length === 0 ? ALL_FIELDS : []);
   for (const t of tokens) {
     if (t === '*all' || t === '*navigable') ALL_FIELDS.forEach((f) => sel.add(f));
     else if (t.startsWith('-')) sel.delete(t.slice(1));
-    else if (ALL_FIELDS.includes(t)) sel.add(t);
+    else if (ALL_FIELDS.includes(t) || t.startsWith('customfield_')) sel.add(t);
   }
   // a list with only exclusions means "navigable minus those"
   if (tokens.length > 0 && tokens.every((t) => t.startsWith('-'))) {
@@ -764,7 +822,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
           break;
         case 'created': {
           const t = Date.parse(issue.updated.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
-          f['created'] = Number.isNaN(t) ? issue.updated : jiraTimestamp(t - 7 * 86_400_000);
+          f['created'] = issue.created ?? (Number.isNaN(t) ? issue.updated : jiraTimestamp(t - 7 * 86_400_000));
           break;
         }
         case 'project':
@@ -781,9 +839,88 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
         case 'description':
           f['description'] = issue.description ?? null;
           break;
+        case 'labels':
+          f['labels'] = [...(issue.labels ?? [])];
+          break;
+        case 'priority':
+          f['priority'] = issue.priority ? priorityJson(issue.priority, ctx, api) : null;
+          break;
+        case 'reporter':
+          f['reporter'] = issue.reporter ? userJson(issue.reporter, ctx, api) : null;
+          break;
+        case 'components':
+          f['components'] = (issue.components ?? []).map((name) => componentJson(name, project.key, ctx, api));
+          break;
+        case 'duedate':
+          f['duedate'] = issue.dueDate ?? null;
+          break;
+        case 'parent': {
+          const parent = issue.parentKey ? fake.jira.issues.find((i) => i.key === issue.parentKey) : undefined;
+          if (parent) f['parent'] = linkedIssueJson(parent, ctx, api);
+          break;
+        }
+        case 'subtasks':
+          f['subtasks'] = fake.jira.issues.filter((i) => i.parentKey === issue.key && i.issueType === 'Sub-task').map((i) => linkedIssueJson(i, ctx, api));
+          break;
+        case 'issuelinks':
+          f['issuelinks'] = [];
+          break;
+        case 'comment': {
+          const comments = issue.comments ?? [];
+          f['comment'] = { comments: comments.map((c) => commentJson(issue, c, ctx, api)), maxResults: comments.length, total: comments.length, startAt: 0 };
+          break;
+        }
+        case 'attachment':
+          f['attachment'] = (issue.attachments ?? []).map((a) => attachmentJson(a, ctx, api));
+          break;
+        default:
+          if (name.startsWith('customfield_') && issue.customFields && name in issue.customFields) f[name] = issue.customFields[name];
       }
     }
     return { expand: '', id: issue.id, self: `${apiBase}/issue/${issue.id}`, key: issue.key, fields: f };
+  }
+
+  function priorityJson(name: string, ctx: Ctx, api: 2 | 3): Json {
+    const id = String(PRIORITIES.indexOf(name) + 1 || 3);
+    return { self: `${ctx.base}/rest/api/${api}/priority/${id}`, iconUrl: `${ctx.base}/images/icons/priorities/${name.toLowerCase()}.svg`, name, id };
+  }
+
+  function componentJson(name: string, projectKey: string, ctx: Ctx, api: 2 | 3): Json {
+    const id = String(10_000 + (parseInt(sha(`${projectKey}/${name}`).slice(0, 4), 16) % 9000));
+    return { self: `${ctx.base}/rest/api/${api}/component/${id}`, id, name };
+  }
+
+  /** How Jira shows another issue inside an issue (parent, subtask, link). */
+  function linkedIssueJson(other: FakeIssue, ctx: Ctx, api: 2 | 3): Json {
+    const { fields } = issueJson(other, ctx, api, new Set(['summary', 'status', 'priority', 'issuetype'])) as { fields: Json };
+    return { id: other.id, key: other.key, self: `${ctx.base}/rest/api/${api}/issue/${other.id}`, fields };
+  }
+
+  function commentJson(issue: FakeIssue, c: FakeComment, ctx: Ctx, api: 2 | 3): Json {
+    return {
+      self: `${ctx.base}/rest/api/${api}/issue/${issue.id}/comment/${c.id}`,
+      id: c.id,
+      author: userJson(c.author, ctx, api),
+      body: c.body,
+      updateAuthor: userJson(c.author, ctx, api),
+      created: c.created,
+      updated: c.updated,
+      ...(c.visibility ? { visibility: { type: c.visibility.type, value: c.visibility.value, identifier: c.visibility.value } } : {}),
+      jsdPublic: true,
+    };
+  }
+
+  function attachmentJson(a: FakeAttachment, ctx: Ctx, api: 2 | 3): Json {
+    return {
+      self: `${ctx.base}/rest/api/${api}/attachment/${a.id}`,
+      id: a.id,
+      filename: a.filename,
+      author: userJson(a.author, ctx, api),
+      created: a.created,
+      size: a.content.length,
+      mimeType: a.mimeType,
+      content: `${ctx.base}/rest/api/${api}/attachment/content/${a.id}`,
+    };
   }
 
   /** filters issues by the JQL subset; answers 400 itself and returns null on errors */
@@ -837,7 +974,103 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
     if (!issue) return;
     const tokens = listParam(ctx.query, 'fields');
-    send(ctx.res, 200, issueJson(issue, ctx, api, selectFields(tokens, true)));
+    const fields = selectFields(tokens, true);
+    // *all, and the default, include the custom fields too.
+    if (tokens.length === 0 || tokens.includes('*all')) for (const id of Object.keys(issue.customFields ?? {})) fields.add(id);
+    send(ctx.res, 200, issueJson(issue, ctx, api, fields));
+  }
+
+  /** The fields an issue's edit screen offers, as editmeta describes them. */
+  const EDITABLE: Record<string, { name: string; schema: Json; operations: string[] }> = {
+    summary: { name: 'Summary', schema: { type: 'string', system: 'summary' }, operations: ['set'] },
+    description: { name: 'Description', schema: { type: 'string', system: 'description' }, operations: ['set'] },
+    labels: { name: 'Labels', schema: { type: 'array', items: 'string', system: 'labels' }, operations: ['add', 'set', 'remove'] },
+    priority: { name: 'Priority', schema: { type: 'priority', system: 'priority' }, operations: ['set'] },
+    assignee: { name: 'Assignee', schema: { type: 'user', system: 'assignee' }, operations: ['set'] },
+    components: { name: 'Components', schema: { type: 'array', items: 'component', system: 'components' }, operations: ['add', 'set', 'remove'] },
+    duedate: { name: 'Due date', schema: { type: 'date', system: 'duedate' }, operations: ['set'] },
+    parent: { name: 'Parent', schema: { type: 'issuelink', system: 'parent' }, operations: ['set'] },
+  };
+
+  function editableFields(issue: FakeIssue): Record<string, { name: string; schema: Json; operations: string[] }> {
+    const fields: Record<string, { name: string; schema: Json; operations: string[] }> = { ...EDITABLE };
+    for (const id of Object.keys(issue.customFields ?? {})) {
+      fields[id] = { name: `Custom ${id.slice('customfield_'.length)}`, schema: { type: 'any', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:textfield', customId: Number(id.slice(12)) }, operations: ['set'] };
+    }
+    for (const id of issue.notEditable ?? []) delete fields[id];
+    return fields;
+  }
+
+  function jiraEditMeta(ctx: Ctx): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const fields = Object.fromEntries(
+      Object.entries(editableFields(issue)).map(([key, f]) => [
+        key,
+        {
+          required: key === 'summary',
+          schema: f.schema,
+          name: f.name,
+          key,
+          operations: f.operations,
+          ...(key === 'priority' ? { allowedValues: PRIORITIES.map((p) => priorityJson(p, ctx, 3)) } : {}),
+        },
+      ]),
+    );
+    send(ctx.res, 200, { fields });
+  }
+
+  /** PUT issue: `fields` (set) and `update` (add/set/remove verbs), each field checked against the edit screen. */
+  function jiraEditIssue(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const body = ctx.body;
+    if (!isObject(body)) return jiraError(ctx.res, 400, ['The request body is not a JSON object.']);
+    const fields = isObject(body['fields']) ? body['fields'] : {};
+    const update = isObject(body['update']) ? body['update'] : {};
+    const editable = editableFields(issue);
+    const errors: Record<string, string> = {};
+    for (const id of [...Object.keys(fields), ...Object.keys(update)]) {
+      if (!(id in editable)) errors[id] = `Field '${id}' cannot be set. It is not on the appropriate screen, or unknown.`;
+    }
+    if (typeof fields['summary'] === 'string' && fields['summary'].trim() === '') errors['summary'] = 'You must specify a summary of the issue.';
+    const priority = fields['priority'];
+    if (isObject(priority) && !PRIORITIES.includes(String(priority['name']))) errors['priority'] = `The priority selected is invalid.`;
+    const assignee = fields['assignee'];
+    const assigneeName = isObject(assignee)
+      ? fake.jira.users.find((u) => (api === 3 ? accountIdFor(u) === assignee['accountId'] : emailFor(u).split('@')[0] === assignee['name']))
+      : undefined;
+    if (isObject(assignee) && !assigneeName) errors['assignee'] = `User '${String(assignee['accountId'] ?? assignee['name'])}' cannot be assigned issues.`;
+    const parent = fields['parent'];
+    const parentIssue = isObject(parent) ? fake.jira.issues.find((i) => i.key === parent['key'] || i.id === parent['id']) : undefined;
+    if (isObject(parent) && !parentIssue) errors['parent'] = 'Could not find issue by id or key.';
+    const due = fields['duedate'];
+    if (due !== undefined && due !== null && (typeof due !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(due))) errors['duedate'] = 'Error parsing date string: yyyy-MM-dd expected.';
+    if (fields['description'] !== undefined && fields['description'] !== null) {
+      const d = fields['description'];
+      if (api === 3 && !(isObject(d) && d['type'] === 'doc')) errors['description'] = 'Operation value must be an Atlassian Document (see the Atlassian Document Format).';
+      if (api === 2 && typeof d !== 'string') errors['description'] = 'Operation value must be a string';
+    }
+    if (Object.keys(errors).length > 0) return jiraError(ctx.res, 400, [], errors);
+    if (typeof fields['summary'] === 'string') issue.summary = fields['summary'];
+    if ('description' in fields) issue.description = fields['description'];
+    if ('priority' in fields) issue.priority = isObject(priority) ? String(priority['name']) : null;
+    if ('assignee' in fields) issue.assignee = assigneeName ?? null;
+    if ('duedate' in fields) issue.dueDate = (due as string | null) ?? null;
+    if ('parent' in fields) issue.parentKey = parentIssue?.key ?? null;
+    if (Array.isArray(fields['labels'])) issue.labels = fields['labels'].map(String);
+    if (Array.isArray(fields['components'])) issue.components = fields['components'].filter(isObject).map((c) => String(c['name']));
+    for (const [id, v] of Object.entries(fields)) if (id.startsWith('customfield_')) (issue.customFields ??= {})[id] = v;
+    for (const [field, verbs] of Object.entries(update)) {
+      if (field !== 'labels' || !Array.isArray(verbs)) continue;
+      for (const verb of verbs.filter(isObject)) {
+        if (typeof verb['add'] === 'string' && !(issue.labels ?? []).includes(verb['add'])) issue.labels = [...(issue.labels ?? []), verb['add']];
+        if (typeof verb['remove'] === 'string') issue.labels = (issue.labels ?? []).filter((l) => l !== verb['remove']);
+        if (Array.isArray(verb['set'])) issue.labels = verb['set'].map(String);
+      }
+    }
+    issue.updated = jiraTimestamp(Date.now());
+    send(ctx.res, 204, undefined);
   }
 
   /** user/search and user/assignable/search: people whose name or email contains the query, paged by startAt. */
@@ -1458,6 +1691,22 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
         modes: api === 3 ? cloud : ['pat'],
         scope: api === 3 ? 'read:jira-work' : '',
         handle: (c) => jiraGetIssue(c, api),
+      },
+      {
+        method: 'PUT',
+        path: `/rest/api/${api}/issue/{issueIdOrKey}`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'write:jira-work' : '',
+        handle: (c) => jiraEditIssue(c, api),
+      },
+      {
+        method: 'GET',
+        path: `/rest/api/${api}/issue/{issueIdOrKey}/editmeta`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'read:jira-work' : '',
+        handle: jiraEditMeta,
       },
       {
         method: 'GET',

@@ -79,7 +79,8 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
     }
     for (const name of r.codecPathParams ?? []) {
       const { description, ...schema } = codecProps[name] ?? { type: 'string' };
-      parameters.push({ name, in: 'path', required: true, ...(description ? { description } : {}), schema });
+      const example = r.pathExamples?.[name];
+      parameters.push({ name, in: 'path', required: true, ...(description ? { description } : {}), schema, ...(example !== undefined ? { example } : {}) });
     }
     if (r.query) {
       const schema = without(toJsonSchema(r.query), r.codecPathParams ?? []);

@@ -77,6 +77,8 @@ export interface RouteSpec<Q = unknown, B = unknown> {
   readonly codecPathParams?: readonly string[];
   /** A typical request body, shown in the OpenAPI document. */
   readonly bodyExample?: unknown;
+  /** Typical values of the codec's path parameters, shown in the OpenAPI document. */
+  readonly pathExamples?: Readonly<Record<string, unknown>>;
   /**
    * Unknown query parameters are ignored instead of refused: for routes whose URLs others
    * build (Atlassian's OAuth redirect, health probes, the documentation's own links).

@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
-import type { JiraUser } from '../../domain/jira.js';
+import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
 import type { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
 import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
@@ -44,6 +44,7 @@ const UserJson = t.intersection([
 ]);
 const UserList = t.array(UserJson);
 const IssueProjectJson = t.type({ id: t.string, key: t.string, fields: t.type({ project: t.type({ key: t.string }) }) });
+const EditMetaJson = t.type({ fields: t.record(t.string, t.unknown) });
 
 /** Cloud names a user by accountId; Data Center by user key (the login name when there is none). */
 const toUser = (u: t.TypeOf<typeof UserJson>): JiraUser => ({
@@ -198,8 +199,8 @@ export class UndiciJiraGateway implements JiraGateway {
     );
   }
 
-  projectOfIssue(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, string> {
-    return TE.map((issue: t.TypeOf<typeof IssueProjectJson>) => issue.fields.project.key)(
+  identifyIssue(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, IssueIdentity> {
+    return TE.map((issue: t.TypeOf<typeof IssueProjectJson>) => ({ id: issue.id, key: issue.key, project: issue.fields.project.key }))(
       this.caller.call(ctx, {
         method: 'GET',
         path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}`,
@@ -207,6 +208,46 @@ export class UndiciJiraGateway implements JiraGateway {
         ok: [200],
         codec: IssueProjectJson,
         what: `the issue ${idOrKey}`,
+      }),
+    );
+  }
+
+  editableFields(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, ReadonlySet<string>> {
+    return TE.map((meta: t.TypeOf<typeof EditMetaJson>) => new Set(Object.keys(meta.fields)))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}/editmeta`,
+        ok: [200],
+        codec: EditMetaJson,
+        what: `the edit screen of ${idOrKey}`,
+      }),
+    );
+  }
+
+  editIssue(ctx: AccessContext, idOrKey: string, change: IssueChange): TE.TaskEither<AppError, void> {
+    const fields: Record<string, unknown> = {};
+    const update: Record<string, unknown[]> = {};
+    if (change.summary !== undefined) fields['summary'] = change.summary;
+    if (change.description !== undefined) fields['description'] = change.description;
+    if (change.priority !== undefined) fields['priority'] = change.priority === null ? null : { name: change.priority };
+    if (change.assignee !== undefined) {
+      fields['assignee'] = change.assignee === null ? null : ctx.flavour === 'data_center' ? { name: change.assignee } : { accountId: change.assignee };
+    }
+    if (change.parent !== undefined) fields['parent'] = change.parent === null ? null : { key: change.parent };
+    if (change.components !== undefined) fields['components'] = change.components.map((name) => ({ name }));
+    if (change.dueDate !== undefined) fields['duedate'] = change.dueDate;
+    for (const [id, value] of Object.entries(change.customFields ?? {})) fields[id] = value;
+    if (change.labels?.set !== undefined) fields['labels'] = change.labels.set;
+    const verbs = [...(change.labels?.add ?? []).map((add) => ({ add })), ...(change.labels?.remove ?? []).map((remove) => ({ remove }))];
+    if (verbs.length > 0) update['labels'] = verbs;
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'PUT',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}`,
+        json: { ...(Object.keys(fields).length > 0 ? { fields } : {}), ...(verbs.length > 0 ? { update } : {}) },
+        ok: [204],
+        codec: t.unknown,
+        what: `the change to ${idOrKey}`,
       }),
     );
   }

@@ -22,7 +22,7 @@ export const projectInScope = (filter: KeyFilter | undefined, key: string): TE.T
  * id is looked up first (only when a filter is set).
  */
 export const issueInScope = (
-  ports: { readonly jira: Pick<JiraGateway, 'projectOfIssue'>; readonly projects?: KeyFilter | undefined },
+  ports: { readonly jira: Pick<JiraGateway, 'identifyIssue'>; readonly projects?: KeyFilter | undefined },
   ctx: AccessContext,
   idOrKey: string,
 ): TE.TaskEither<AppError, void> => {
@@ -30,7 +30,7 @@ export const issueInScope = (
   if (!isFiltered(filter)) return TE.right(undefined);
   const fromKey = projectOfIssueKey(idOrKey);
   return pipe(
-    fromKey !== undefined ? TE.right(fromKey) : ports.jira.projectOfIssue(ctx, idOrKey),
+    fromKey !== undefined ? TE.right(fromKey) : TE.map((issue: { project: string }) => issue.project)(ports.jira.identifyIssue(ctx, idOrKey)),
     TE.flatMap((project) => (allowsProject(filter, project) ? TE.right(undefined) : TE.left(noSuchIssue(idOrKey)))),
   );
 };

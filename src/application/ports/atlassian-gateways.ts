@@ -2,7 +2,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
-import type { JiraUser } from '../../domain/jira.js';
+import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
 import type { ContentHit, CreatedIssue, CreatedPage, IssueSummary, Project, Space } from '../../domain/operations.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
@@ -55,8 +55,15 @@ export interface JiraUserDirectory {
 }
 
 export interface JiraIssueLookup {
-  /** The key of the project an issue (by key or id) belongs to; NOT_FOUND when there is no such issue. */
-  projectOfIssue(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, string>;
+  /** An issue's id, key and project key, from its key or id; NOT_FOUND when there is no such issue. */
+  identifyIssue(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, IssueIdentity>;
+}
+
+/** What a change to an issue sets: Jira's field ids and the verbs for labels. */
+export interface JiraIssueEditing {
+  /** The ids of the fields the issue's edit screen offers (`editmeta`). */
+  editableFields(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, ReadonlySet<string>>;
+  editIssue(ctx: AccessContext, idOrKey: string, change: IssueChange): TE.TaskEither<AppError, void>;
 }
 
 export interface JiraIssueCreation {
@@ -75,7 +82,7 @@ export interface JiraIssueCreation {
 }
 
 /** Every Jira role: what the service's adapter implements. */
-export interface JiraGateway extends JiraProjects, JiraIssueSearch, JiraUserDirectory, JiraIssueLookup, JiraIssueCreation {}
+export interface JiraGateway extends JiraProjects, JiraIssueSearch, JiraUserDirectory, JiraIssueLookup, JiraIssueCreation, JiraIssueEditing {}
 
 export interface ConfluenceGateway {
   listSpaces(

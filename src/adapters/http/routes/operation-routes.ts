@@ -40,6 +40,9 @@ export function operationRoutes(operations: readonly BoundOperation[]): RouteSpe
       tenantScoped: true,
       ...(body ? { body: spec.input } : { query: spec.input }),
       codecPathParams: pathParameters(spec.http.path),
+      ...(spec.example
+        ? { pathExamples: Object.fromEntries(pathParameters(spec.http.path).map((p) => [p, (spec.example!.input as Record<string, unknown>)[p]])) }
+        : {}),
       ...(body && spec.example ? { bodyExample: spec.example.input } : {}),
       responses: { [status]: success, ...UPSTREAM },
       handle: ({ tenantId, query, body: input }) =>
