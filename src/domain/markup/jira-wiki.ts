@@ -541,6 +541,16 @@ function readSpan(s: string, from: number, to: number, closers: Map<string, numb
       i++;
       continue;
     }
+    if (c === '&') {
+      const entity = /^&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos|nbsp));/i.exec(s.slice(i, i + 12));
+      if (entity) {
+        const code = entity[1] ? Number(entity[1]) : entity[2] ? parseInt(entity[2], 16) : -1;
+        const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00A0' };
+        text += code >= 0 ? (code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : '\uFFFD') : (named[(entity[3] ?? '').toLowerCase()] ?? '');
+        i += entity[0].length;
+        continue;
+      }
+    }
     if (c === '{' && next === '{') {
       const end = s.indexOf('}}', i + 2);
       if (end !== -1 && end + 2 <= to) {

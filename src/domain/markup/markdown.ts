@@ -189,6 +189,7 @@ export function prepareMarkdown(input: string): PreparedMarkdown {
   let prevBlank = true;
   let prevListMarker = false;
   let prevQuoteBlank = false;
+  let prevDefinition = false;
   /** content columns of the list items open (approximately) */
   const listStack: number[] = [];
   let delimiters = 0;
@@ -245,8 +246,12 @@ export function prepareMarkdown(input: string): PreparedMarkdown {
     }
     prevQuoteBlank = /^>[ \t]*$/.test(line);
     prevListMarker = listMarkerAt(line, 0) > 0 && !THEMATIC.test(line);
+    const wasBlank = prevBlank;
     prevBlank = false;
-    if (DEFINITION.test(line) && line.length < 2000) defs.push(line);
+    // A definition cannot interrupt a paragraph: only one after a blank line or another definition.
+    const definition: boolean = (wasBlank || prevDefinition) && DEFINITION.test(line) && line.length < 2000;
+    if (definition) defs.push(line);
+    prevDefinition = definition;
 
     // Container prefix: quotes and list markers, counted against the depth limit.
     let i = 0;
@@ -313,7 +318,7 @@ export function prepareMarkdown(input: string): PreparedMarkdown {
   return {
     text,
     cuts,
-    definitions: defs.join('\n'),
+    definitions: defs.join('\n\n'),
     placeholders: usePlaceholders && /[\uE001-\uE005]/.test(text),
     ...(limit ? { limit } : {}),
   };
@@ -377,14 +382,28 @@ function neutraliseInline(
 // Parsing
 // ---------------------------------------------------------------------------
 
-const PARSE_OPTIONS = { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] };
+/**
+ * GFM, with one change: micromark's own autolink-literal constructs are disabled. Each of
+ * them walks back over the paragraph's events looking for an unclosed `[`, and does not
+ * remember the answer when it finds one, so a single `[` early in a long paragraph makes
+ * the parse quadratic (9 s for 120 KB here). `mdast-util-gfm` finds the same bare URLs,
+ * `www.` links and e-mail addresses in the tree's text afterwards (its `transforms`), in
+ * linear time, so the result is the same GFM.
+ */
+const PARSE_OPTIONS = {
+  extensions: [gfm(), { disable: { null: ['wwwAutolink', 'protocolAutolink', 'emailAutolink'] } }],
+  mdastExtensions: [gfmFromMarkdown()],
+};
 
 /** The tree the renderers share: mdast, normalised (see {@link normalise}). */
 export type MarkdownTree = Root;
 
-/** Parses Markdown without limits beyond neutralisation. Never throws. */
-export function readMarkdown(md: string): MarkdownTree {
-  return readPrepared(prepareMarkdown(typeof md === 'string' ? md : '')).tree;
+/**
+ * Parses Markdown without limits beyond neutralisation. Never throws. `chunkChars` is the
+ * size of the pieces a large document is parsed in (tests compare it with one piece).
+ */
+export function readMarkdown(md: string, chunkChars: number = CHUNK_CHARS): MarkdownTree {
+  return readPrepared(prepareMarkdown(typeof md === 'string' ? md : ''), chunkChars).tree;
 }
 
 /**
@@ -414,8 +433,8 @@ export function limitError(limit: MarkdownLimit): AppError {
   }
 }
 
-function readPrepared(prepared: PreparedMarkdown): { tree: Root; flattened: boolean } {
-  const pieces = splitPieces(prepared);
+function readPrepared(prepared: PreparedMarkdown, chunkChars: number = CHUNK_CHARS): { tree: Root; flattened: boolean } {
+  const pieces = splitPieces(prepared, chunkChars);
   const ctx: NormaliseContext = { flattened: false, definitions: new Map() };
   const children: RootContent[] = [];
   for (const piece of pieces) {
@@ -428,7 +447,9 @@ function readPrepared(prepared: PreparedMarkdown): { tree: Root; flattened: bool
       tree = { type: 'root', children: plainParagraphs(piece.text) };
     }
     collectDefinitions(tree, ctx.definitions);
-    const normal = normaliseBlocks(tree.children, source, ctx, 0);
+    // The definitions given to the piece are not its content.
+    const own = piece.prefix === '' ? tree.children : tree.children.filter((b) => (b.position?.start.offset ?? 0) >= piece.prefix.length);
+    const normal = normaliseBlocks(own, source, ctx, 0);
     joinPieces(children, normal, piece.joins, prepared.text, piece.start);
   }
   const tree: Root = { type: 'root', children };
@@ -454,15 +475,15 @@ interface Piece {
   readonly joins?: 'list' | 'quote';
 }
 
-function splitPieces(prepared: PreparedMarkdown): Piece[] {
+function splitPieces(prepared: PreparedMarkdown, chunkChars: number): Piece[] {
   const { text } = prepared;
-  if (text.length <= CHUNK_CHARS || prepared.cuts.length === 0) return [{ text, prefix: '', start: 0 }];
+  if (text.length <= chunkChars || prepared.cuts.length === 0) return [{ text, prefix: '', start: 0 }];
   const prefix = prepared.definitions.length > 0 && prepared.definitions.length <= 65_536 ? `${prepared.definitions}\n\n` : '';
   const pieces: Piece[] = [];
   let start = 0;
   let joins: 'list' | 'quote' | undefined;
   for (const cut of prepared.cuts) {
-    if (cut.at - start < CHUNK_CHARS) continue;
+    if (cut.at - start < chunkChars) continue;
     pieces.push({ text: text.slice(start, cut.at), prefix, start, ...(joins ? { joins } : {}) });
     start = cut.at;
     joins = cut.joins;
@@ -478,6 +499,7 @@ function joinPieces(into: RootContent[], blocks: RootContent[], joins: Piece['jo
   if (joins === 'list' && last?.type === 'list' && head?.type === 'list' && sameListKind(last, head)) {
     last.children.push(...head.children);
     last.spread = (last.spread ?? false) || (head.spread ?? false) || last.data?.endsBlank === true;
+    last.data = { ...last.data, endsBlank: head.data?.endsBlank === true };
     blocks.shift();
   } else if (joins === 'quote' && last?.type === 'blockquote' && head?.type === 'blockquote') {
     last.children.push(...head.children);
@@ -515,7 +537,10 @@ function collectDefinitions(tree: Root, into: Map<string, Definition>): void {
     seen++;
     if (!node) break;
     if (node.type === 'definition' && !into.has(node.identifier)) into.set(node.identifier, node);
-    if ('children' in node && node.type !== 'paragraph' && node.type !== 'heading') stack.push(...(node.children as Nodes[]));
+    if ('children' in node && node.type !== 'paragraph' && node.type !== 'heading') {
+      // Document order: the first definition of a label wins.
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as Nodes);
+    }
   }
 }
 
@@ -545,7 +570,7 @@ function normaliseBlocks(blocks: readonly RootContent[], source: string, ctx: No
     switch (block.type) {
       case 'paragraph':
       case 'heading': {
-        const children = normalisePhrasing(block.children, source, ctx, 0);
+        const children = trimEnds(normalisePhrasing(block.children, source, ctx, 0));
         if (block.type === 'paragraph' && children.length === 0 && block.children.length > 0) break;
         out.push({ ...block, children, position: undefined } as RootContent);
         break;
@@ -557,7 +582,7 @@ function normaliseBlocks(blocks: readonly RootContent[], source: string, ctx: No
         out.push({ type: 'code', lang: cleanLanguage(block.lang), meta: null, value: block.value });
         break;
       case 'html': {
-        const children = htmlToPhrasing(block.value);
+        const children = trimEnds(htmlToPhrasing(block.value));
         if (children.length > 0) out.push({ type: 'paragraph', children });
         break;
       }
@@ -621,6 +646,15 @@ function normaliseBlocks(blocks: readonly RootContent[], source: string, ctx: No
     }
   }
   return out;
+}
+
+/** Whitespace at the ends of a block's phrasing (left by raw HTML that was dropped) goes. */
+function trimEnds<T extends PhrasingContent>(nodes: T[]): T[] {
+  const first = nodes[0];
+  if (first?.type === 'text') first.value = first.value.replace(/^[ \t]+/, '');
+  const last = nodes[nodes.length - 1];
+  if (last?.type === 'text') last.value = last.value.replace(/[ \t]+$/, '');
+  return nodes.filter((n) => n.type !== 'text' || n.value !== '');
 }
 
 function cleanLanguage(lang: string | null | undefined): string | null {
