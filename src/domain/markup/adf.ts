@@ -794,31 +794,41 @@ function readInline(nodes: readonly unknown[], state: ReadState, depth: number):
     marks.sort((a, b) => (MARK_RANK[a.startsWith('link:') ? 'link' : a] ?? 9) - (MARK_RANK[b.startsWith('link:') ? 'link' : b] ?? 9));
     items.push({ marks, hrefs, leaf: code ? { type: 'inlineCode', value: text } : { type: 'text', value: text } });
   }
-  const nest = (list: readonly Item[], level: number): PhrasingContent[] => {
+  /** Wraps runs of items in the mark that spans the longest run first, so `~~**a** b~~` stays one strike. */
+  const nest = (list: readonly Item[]): PhrasingContent[] => {
     const out: PhrasingContent[] = [];
     let i = 0;
     while (i < list.length) {
       const item = list[i] as Item;
-      const mark = item.marks[level];
-      if (mark === undefined) {
+      let best: string | undefined;
+      let bestEnd = i;
+      for (const mark of item.marks) {
+        let j = i;
+        while (j < list.length && list[j]?.marks.includes(mark)) j++;
+        if (j > bestEnd) {
+          best = mark;
+          bestEnd = j;
+        }
+      }
+      if (best === undefined) {
         const last = out[out.length - 1];
         if (item.leaf.type === 'text' && last?.type === 'text') last.value += item.leaf.value;
         else out.push(item.leaf.type === 'text' ? { ...item.leaf } : item.leaf);
         i++;
         continue;
       }
-      let j = i;
-      while (j < list.length && list[j]?.marks[level] === mark) j++;
-      const children = nest(list.slice(i, j), level + 1);
+      const mark = best;
+      const inner = list.slice(i, bestEnd).map((it) => ({ ...it, marks: it.marks.filter((m) => m !== mark) }));
+      const children = nest(inner);
       if (mark.startsWith('link:')) out.push({ type: 'link', url: item.hrefs.get(mark) ?? '', title: null, children });
       else if (mark === 'strong') out.push({ type: 'strong', children });
       else if (mark === 'em') out.push({ type: 'emphasis', children });
       else out.push({ type: 'delete', children });
-      i = j;
+      i = bestEnd;
     }
     return out;
   };
-  return nest(items, 0);
+  return nest(items);
 }
 
 export type { Paragraph };

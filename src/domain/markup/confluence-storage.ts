@@ -117,10 +117,10 @@ function renderList(list: List, state: WriteState): string {
   if (isTaskList(list)) {
     let out = '<ac:task-list>';
     for (const item of list.children) {
-      state.tasks++;
+      const id = ++state.tasks;
       const [first, ...rest] = item.children;
       const body = (first?.type === 'paragraph' ? renderLine(first.children) : '') + renderBlocks(rest, state);
-      out += `<ac:task><ac:task-id>${state.tasks}</ac:task-id><ac:task-status>${item.checked ? 'complete' : 'incomplete'}</ac:task-status><ac:task-body>${body}</ac:task-body></ac:task>`;
+      out += `<ac:task><ac:task-id>${id}</ac:task-id><ac:task-status>${item.checked ? 'complete' : 'incomplete'}</ac:task-status><ac:task-body>${body}</ac:task-body></ac:task>`;
     }
     return `${out}</ac:task-list>`;
   }

@@ -428,7 +428,16 @@ function addListItem(
     state.stack.push({ list: nested, kind: kindAt(level) });
   }
   const top = state.stack[depth - 1]?.list as List;
-  top.children.push({ type: 'listItem', spread: false, checked: null, children: [{ type: 'paragraph', children }] });
+  // `[ ]` and `[x]` leading an item are the checkboxes Markdown task lists are written as.
+  let checked: boolean | null = null;
+  const first = children[0];
+  const box = first?.type === 'text' ? /^\[([ xX])\] /.exec(first.value) : null;
+  if (first?.type === 'text' && box) {
+    checked = box[1] !== ' ';
+    first.value = first.value.slice(box[0].length);
+    if (first.value === '') children.shift();
+  }
+  top.children.push({ type: 'listItem', spread: false, checked, children: [{ type: 'paragraph', children }] });
   return state;
 }
 

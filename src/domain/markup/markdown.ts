@@ -822,7 +822,6 @@ export function writeMarkdown(tree: Root): string {
       fences: true,
       rule: '-',
       listItemIndent: 'one',
-      resourceLink: true,
     });
   } catch {
     md = textOf(tree);
