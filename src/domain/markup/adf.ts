@@ -87,7 +87,7 @@ function blocksToAdf(blocks: readonly RootContent[], place: Place, state: WriteS
         break;
       case 'heading':
         if (place === 'doc' || place === 'cell') {
-          out.push({ type: 'heading', attrs: { level: block.depth }, content: inlinesToAdf(block.children, false) });
+          out.push({ type: 'heading', attrs: { level: block.depth }, content: inlinesToAdf(block.children) });
         } else out.push(...paragraphToAdf(block.children, true));
         break;
       case 'thematicBreak':
@@ -125,11 +125,11 @@ function nonEmpty(content: AdfNode[]): AdfNode[] {
 
 /** A paragraph, split around its images when media may stand there. */
 function paragraphToAdf(children: readonly PhrasingContent[], mediaAllowed: boolean): AdfNode[] {
-  if (!mediaAllowed || !children.some(hasImage)) return [{ type: 'paragraph', content: inlinesToAdf(children, false) }];
+  if (!mediaAllowed || !children.some(hasImage)) return [{ type: 'paragraph', content: inlinesToAdf(children) }];
   const out: AdfNode[] = [];
   let run: PhrasingContent[] = [];
   const flush = (): void => {
-    const content = trimEdges(inlinesToAdf(run, false));
+    const content = trimEdges(inlinesToAdf(run));
     if (content.length > 0) out.push({ type: 'paragraph', content });
     run = [];
   };
@@ -202,7 +202,7 @@ function taskListToAdf(list: List, state: WriteState): AdfNode {
     content.push({
       type: 'taskItem',
       attrs: { localId: `task-${state.ids}`, state: item.checked ? 'DONE' : 'TODO' },
-      content: first?.type === 'paragraph' ? inlinesToAdf(first.children, false) : [],
+      content: first?.type === 'paragraph' ? inlinesToAdf(first.children) : [],
     });
     for (const nested of rest) if (nested.type === 'list') content.push(taskListToAdf(nested, state));
   }
@@ -245,12 +245,12 @@ function rowAsInline(row: TableRow): AdfNode[] {
   const out: AdfNode[] = [];
   row.children.forEach((cell, i) => {
     if (i > 0) out.push({ type: 'text', text: ' | ' });
-    out.push(...inlinesToAdf(cell.children, false));
+    out.push(...inlinesToAdf(cell.children));
   });
   return mergeText(out);
 }
 
-function inlinesToAdf(nodes: readonly PhrasingContent[], _inLink: boolean): AdfNode[] {
+function inlinesToAdf(nodes: readonly PhrasingContent[]): AdfNode[] {
   const out: AdfNode[] = [];
   const walk = (list: readonly PhrasingContent[], marks: readonly AdfMark[]): void => {
     for (const node of list) {

@@ -298,14 +298,12 @@ function readWikiBlocks(lines: readonly string[], depth: number): BlockContent[]
       const closeTag = new RegExp(`\\{${name}\\}`, 'i');
       const body: string[] = [];
       let rest = line.slice(macro[0].length);
-      let closed = false;
       for (;;) {
         const m = closeTag.exec(rest);
         if (m) {
           body.push(rest.slice(0, m.index));
           const after = rest.slice(m.index + m[0].length);
           if (after.trim() !== '') para.push(after);
-          closed = true;
           break;
         }
         body.push(rest);
@@ -313,7 +311,6 @@ function readWikiBlocks(lines: readonly string[], depth: number): BlockContent[]
         i++;
         rest = lines[i] ?? '';
       }
-      void closed;
       if (body[0] === '') body.shift();
       if (body.length > 0 && body[body.length - 1] === '') body.pop();
       if (name === 'code' || name === 'noformat') {

@@ -450,7 +450,7 @@ function readPrepared(prepared: PreparedMarkdown, chunkChars: number = CHUNK_CHA
     // The definitions given to the piece are not its content.
     const own = piece.prefix === '' ? tree.children : tree.children.filter((b) => (b.position?.start.offset ?? 0) >= piece.prefix.length);
     const normal = normaliseBlocks(own, source, ctx, 0);
-    joinPieces(children, normal, piece.joins, prepared.text, piece.start);
+    joinPieces(children, normal, piece.joins);
   }
   const tree: Root = { type: 'root', children };
   if (prepared.placeholders) restoreTree(tree);
@@ -493,7 +493,7 @@ function splitPieces(prepared: PreparedMarkdown, chunkChars: number): Piece[] {
 }
 
 /** Appends a piece's blocks, merging a list or quote that the cut divided. */
-function joinPieces(into: RootContent[], blocks: RootContent[], joins: Piece['joins'], _text: string, _start: number): void {
+function joinPieces(into: RootContent[], blocks: RootContent[], joins: Piece['joins']): void {
   const last = into[into.length - 1];
   const head = blocks[0];
   if (joins === 'list' && last?.type === 'list' && head?.type === 'list' && sameListKind(last, head)) {
