@@ -17,7 +17,7 @@ import {
   validateAdf,
   visibleAdfText,
   visibleHtmlText,
-} from '../../support/markup.js';
+} from './spec-support.js';
 
 /** Examples whose ADF does not show the reference text, and why. */
 const TEXT_EXCEPTIONS: Readonly<Record<number, string>> = {

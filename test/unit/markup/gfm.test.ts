@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { adfToMarkdown, markdownToAdf } from '../../../src/domain/markup/adf.js';
 import { markdownToStorage, storageToMarkdown } from '../../../src/domain/markup/confluence-storage.js';
 import { jiraWikiToMarkdown, markdownToJiraWiki } from '../../../src/domain/markup/jira-wiki.js';
-import { storageXmlError, validateAdf } from '../../support/markup.js';
+import { storageXmlError, validateAdf } from './spec-support.js';
 
 const t = (text: string, ...marks: unknown[]) => (marks.length > 0 ? { type: 'text', text, marks } : { type: 'text', text });
 const p = (...content: unknown[]) => ({ type: 'paragraph', content });

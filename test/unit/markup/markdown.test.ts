@@ -13,7 +13,7 @@ import {
   parseMarkdown,
   readMarkdown,
 } from '../../../src/domain/markup/markdown.js';
-import { visibleAdfText, visibleHtmlText } from '../../support/markup.js';
+import { visibleAdfText, visibleHtmlText } from './spec-support.js';
 
 const specText = (createRequire(import.meta.url)('commonmark-spec') as { text: string }).text;
 
