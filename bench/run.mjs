@@ -8,6 +8,9 @@
 //   to run the service of 2 and 3 on PostgreSQL.
 //   3. mcp: the same search as an MCP tools/call on POST /mcp (a fresh stateless MCP server
 //      per request) vs the REST route, on one service process: what the protocol costs.
+//   4. markup: Markdown -> ADF and ADF -> Markdown (dist/src/domain/markup) on the CommonMark
+//      spec's 652 examples, a 1 MB and a 5 MB document, vs the marklassian package on the same
+//      inputs, in this process, runs interleaved, medians. Bar: the 5 MB document in under 2 s.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -259,6 +262,47 @@ async function mcpBench(tmp) {
   return { rest: summary(results.rest), mcp: summary(results.mcp) };
 }
 
+/** A document of about `bytes` characters: the CommonMark spec (a real, varied Markdown document), repeated. */
+function specDocument(text, bytes) {
+  return text.repeat(Math.ceil(bytes / text.length)).slice(0, bytes);
+}
+
+async function markupBench() {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const spec = require('commonmark-spec');
+  const ours = await import(dist('domain/markup/index.js'));
+  const { markdownToAdf: marklassian } = await import('marklassian');
+  const rounds = Number(process.env.BENCH_MARKUP_ROUNDS ?? 3);
+  const examples = spec.tests.map((t) => t.markdown.replace(/→/g, '\t'));
+  const inputs = [
+    ['spec examples (652)', examples],
+    ['1 MB document', [specDocument(spec.text, 1_000_000)]],
+    ['5 MB document', [specDocument(spec.text, 5_000_000)]],
+  ];
+  const time = (fn, docs) => {
+    const t0 = performance.now();
+    for (const d of docs) fn(d);
+    return performance.now() - t0;
+  };
+  const rows = [];
+  for (const [name, docs] of inputs) {
+    // Warm both up on a slice, then interleave the measured runs.
+    time(ours.markdownToAdf, docs.slice(0, 50).map((d) => d.slice(0, 20_000)));
+    time(marklassian, docs.slice(0, 50).map((d) => d.slice(0, 20_000)));
+    const adfs = docs.map((d) => ours.markdownToAdf(d));
+    const r = { ours: [], marklassian: [], toMd: [], stringify: [] };
+    for (let i = 0; i < rounds; i += 1) {
+      r.ours.push(time(ours.markdownToAdf, docs));
+      r.marklassian.push(time(marklassian, docs));
+      r.toMd.push(time(ours.adfToMarkdown, adfs));
+      r.stringify.push(time((a) => JSON.parse(JSON.stringify(a)), adfs));
+    }
+    rows.push({ name, chars: docs.reduce((n, d) => n + d.length, 0), ours: median(r.ours), marklassian: median(r.marklassian), toMd: median(r.toMd), stringify: median(r.stringify) });
+  }
+  return rows;
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-bench-'));
 try {
   const only = process.argv[2];
@@ -294,6 +338,20 @@ try {
     console.log(`throughput ratio mcp/rest ${(r.mcp.rps / r.rest.rps).toFixed(2)}`);
     console.log(`cpu per request ratio mcp/rest ${(r.mcp.cpuMsPerReq / r.rest.cpuMsPerReq).toFixed(2)}`);
     if (r.rest.errors + r.mcp.errors > 0) console.log(`errors: rest ${r.rest.errors}, mcp ${r.mcp.errors}`);
+  }
+  if (!only || only === 'markup') {
+    const rows = await markupBench();
+    console.log('\n== markup: Markdown -> ADF and ADF -> Markdown vs marklassian (Markdown -> ADF), medians of %s ==', process.env.BENCH_MARKUP_ROUNDS ?? 3);
+    console.log(`${''.padEnd(22)}${'chars'.padStart(10)}${'md->adf'.padStart(10)}${'marklassian'.padStart(12)}${'ratio'.padStart(7)}${'adf->md'.padStart(10)}${'ratio'.padStart(7)}${'JSON copy'.padStart(10)}`);
+    for (const r of rows) {
+      console.log(
+        `${r.name.padEnd(22)}${String(r.chars).padStart(10)}${r.ours.toFixed(0).padStart(8)}ms${r.marklassian.toFixed(0).padStart(10)}ms${(r.ours / r.marklassian).toFixed(2).padStart(7)}` +
+          `${r.toMd.toFixed(0).padStart(8)}ms${(r.toMd / r.marklassian).toFixed(2).padStart(7)}${r.stringify.toFixed(0).padStart(8)}ms`,
+      );
+    }
+    console.log('ratios: ours / marklassian on the same input (marklassian has no ADF -> Markdown: that ratio is against its Markdown -> ADF); JSON copy = JSON.parse(JSON.stringify(adf)), a floor');
+    const big = rows.find((r) => r.name.startsWith('5 MB'));
+    console.log(`5 MB document Markdown -> ADF ${big.ours.toFixed(0)} ms   bar: under 2000 ms -> ${big.ours < 2000 ? 'PASS' : 'FAIL'}`);
   }
 } finally {
   for (const child of children) child.kill('SIGTERM');

@@ -1,8 +1,9 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Page } from '../domain/cursor.js';
 import { AppError } from '../domain/errors.js';
-import { markdownToStorage } from '../domain/markup/confluence-storage.js';
+import { convertMarkdown } from '../domain/markup/index.js';
 import type { ContentHit, CreatedPage, Space } from '../domain/operations.js';
 import { buildContentSearchCql } from '../domain/query-language.js';
 import type { TenantId } from '../domain/tenant.js';
@@ -64,7 +65,10 @@ export class CreatePage {
       }
     }
     const representation = format === 'atlas_doc_format' ? 'atlas_doc_format' : 'storage';
-    const value = format === 'markdown' ? markdownToStorage(input.body) : input.body;
+    // An over-limit Markdown body is a VALIDATION naming the limit.
+    const converted = format === 'markdown' ? convertMarkdown(input.body, 'storage') : E.right(input.body);
+    if (E.isLeft(converted)) return TE.left(converted.left);
+    const value = converted.right;
     const { confluence } = this.ports;
     return withAccess(this.ports.refresh, tenantId, 'confluence')((ctx) =>
       pipe(

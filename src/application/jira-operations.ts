@@ -3,8 +3,8 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Page } from '../domain/cursor.js';
 import { AppError } from '../domain/errors.js';
-import { isAdfDoc, markdownToAdf } from '../domain/markup/adf.js';
-import { markdownToJiraWiki } from '../domain/markup/jira-wiki.js';
+import { isAdfDoc, type AdfDoc } from '../domain/markup/adf.js';
+import { convertMarkdown } from '../domain/markup/index.js';
 import type { CreatedIssue, IssueSummary, Project } from '../domain/operations.js';
 import { buildIssueSearchJql } from '../domain/query-language.js';
 import { allowsProject, NO_FILTER, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
@@ -61,6 +61,8 @@ export class SearchIssues {
   }
 }
 
+type CreateIssueDescription = AdfDoc | string | undefined;
+
 /** `jira_create_issue` / `POST /connectors/jira/create`: Markdown to ADF (Cloud) or wiki markup (Data Center). */
 export class CreateIssue {
   constructor(private readonly ports: JiraPorts<JiraIssueCreation>) {}
@@ -78,10 +80,11 @@ export class CreateIssue {
     return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) => {
       const description = pipe(
         E.right<AppError, string | undefined>(input.description),
-        E.map((md) => {
-          if (adf !== undefined) return ctx.flavour === 'cloud' ? adf : undefined;
-          if (md === undefined || md.trim() === '') return undefined;
-          return ctx.flavour === 'cloud' ? markdownToAdf(md) : markdownToJiraWiki(md);
+        E.flatMap((md): E.Either<AppError, CreateIssueDescription> => {
+          if (adf !== undefined) return E.right(ctx.flavour === 'cloud' ? adf : undefined);
+          if (md === undefined || md.trim() === '') return E.right(undefined);
+          // An over-limit description is a VALIDATION naming the limit.
+          return ctx.flavour === 'cloud' ? convertMarkdown(md, 'adf') : convertMarkdown(md, 'wiki');
         }),
       );
       if (E.isLeft(description)) return TE.left(description.left);

@@ -1,7 +1,8 @@
 /**
  * `integration-backend`: the core. Domain types, the error union, the use cases and the
  * ports they need. It loads none of the adapters' libraries (koa, @koa/router, undici,
- * kysely, better-sqlite3, pino, tsyringe); only io-ts and fp-ts, which the use cases speak.
+ * kysely, better-sqlite3, pino, tsyringe); only io-ts and fp-ts, which the use cases speak,
+ * and the pure parsing libraries of the markup conversions (mdast/micromark, htmlparser2).
  * See docs/embedding.md.
  */
 
@@ -17,9 +18,27 @@ export { decodeCursor, encodeCursor, pageOf, PageOf, type CursorState, type Page
 export { decodeStrictWith, decodeWith } from '../domain/decode.js';
 export { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
 export { buildIssueSearchJql, buildContentSearchCql, quoteCqlString, quoteJqlString } from '../domain/query-language.js';
-export { markdownToAdf, isAdfDoc, type AdfDoc } from '../domain/markup/adf.js';
-export { markdownToStorage } from '../domain/markup/confluence-storage.js';
-export { markdownToJiraWiki } from '../domain/markup/jira-wiki.js';
+export {
+  markdownToAdf,
+  markdownToStorage,
+  markdownToJiraWiki,
+  adfToMarkdown,
+  storageToMarkdown,
+  jiraWikiToMarkdown,
+  convertMarkdown,
+  isAdfDoc,
+  isAllowedHref,
+  ADF_MAX_DEPTH,
+  ADF_MAX_NODES,
+  MARKDOWN_MAX_DELIMITERS,
+  MARKDOWN_MAX_DEPTH,
+  MARKDOWN_MAX_LENGTH,
+  MARKDOWN_OUTPUT_MAX_LENGTH,
+  type AdfDoc,
+  type AdfMark,
+  type AdfNode,
+  type MarkupFormat,
+} from '../domain/markup/index.js';
 
 // Ports: what an embedder implements (or takes from the adapter entries)
 export type { AccessProvider } from '../application/ports/access-provider.js';

@@ -31,6 +31,34 @@ const ADAPTER_PACKAGES = [
   '@modelcontextprotocol/sdk',
 ];
 
+/**
+ * The pure parsing libraries the markup conversions use (src/domain/markup): allowed in the
+ * core together with everything they depend on, and nothing else.
+ */
+const MARKUP_PACKAGES = [
+  'mdast-util-from-markdown',
+  'mdast-util-to-markdown',
+  'mdast-util-gfm',
+  'micromark-extension-gfm',
+  'htmlparser2',
+];
+
+/** The packages `roots` pull in, read from their installed package.json files. */
+function dependencyClosure(roots: readonly string[]): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const name = queue.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    queue.push(...Object.keys(manifest.dependencies ?? {}));
+  }
+  return seen;
+}
+
 /** Runs in the hooks thread: appends every resolution to the file named at registration. */
 const HOOK = `
 import fs from 'node:fs';
@@ -96,7 +124,7 @@ async function probe(entry: string): Promise<Probe> {
 }
 
 describe('the core entry point loads no adapter library', () => {
-  it("'integration-backend' loads io-ts and fp-ts and none of koa, undici, kysely, better-sqlite3, pino, tsyringe, the MCP SDK...", async () => {
+  it("'integration-backend' loads io-ts, fp-ts and the markup parsers, and none of koa, undici, kysely, better-sqlite3, pino, tsyringe, the MCP SDK...", async () => {
     const core = await probe('integration-backend');
 
     // The import went through the package's exports to the compiled entry, not to src/.
@@ -113,9 +141,14 @@ describe('the core entry point loads no adapter library', () => {
     expect(core.packages).toContain('fp-ts');
     expect(core.resolved.length).toBeGreaterThan(20);
 
+    for (const p of MARKUP_PACKAGES) expect(core.packages, p).toContain(p);
+
     expect([...core.packages].filter((p) => ADAPTER_PACKAGES.includes(p))).toEqual([]);
-    // Nothing else either: the core's whole dependency footprint is io-ts and fp-ts.
-    expect([...core.packages].sort()).toEqual(['fp-ts', 'io-ts']);
+    // Nothing else either: the core's whole dependency footprint is io-ts, fp-ts and the
+    // markup parsers with their own dependencies (none of which is an adapter library).
+    const markup = dependencyClosure(MARKUP_PACKAGES);
+    expect([...markup].filter((p) => ADAPTER_PACKAGES.includes(p))).toEqual([]);
+    expect([...core.packages].filter((p) => p !== 'io-ts' && p !== 'fp-ts' && !markup.has(p))).toEqual([]);
     // ...and none of our own adapters or the composition root.
     expect(core.resolved.filter((r) => /\/dist\/src\/(adapters|composition|cli)\//.test(r.url))).toEqual([]);
   });
@@ -163,6 +196,12 @@ describe('the core entry point loads no adapter library', () => {
       'decodeStrictWith',
       'buildIssueSearchJql',
       'markdownToAdf',
+      'markdownToStorage',
+      'markdownToJiraWiki',
+      'adfToMarkdown',
+      'storageToMarkdown',
+      'jiraWikiToMarkdown',
+      'convertMarkdown',
     ]) {
       expect(exports[name], name).toBe('function');
     }

@@ -7,8 +7,8 @@ import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { fieldIdsOf, type IssueChange, type UpdatedIssue } from '../../domain/jira.js';
 import { annotate } from '../../domain/json-schema.js';
-import { isAdfDoc, markdownToAdf } from '../../domain/markup/adf.js';
-import { markdownToJiraWiki } from '../../domain/markup/jira-wiki.js';
+import { isAdfDoc } from '../../domain/markup/adf.js';
+import { convertMarkdown } from '../../domain/markup/index.js';
 import { projectOfIssueKey } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type { JiraPorts } from '../jira-operations.js';
@@ -100,12 +100,19 @@ const changeOf = (input: UpdateIssueInput, ctx: AccessContext): E.Either<AppErro
   if (labels && [...(labels.set ?? []), ...(labels.add ?? []), ...(labels.remove ?? [])].some((l) => /\s/.test(l))) {
     return E.left(AppError.validation('labels must not contain spaces.'));
   }
-  const description =
-    input.description_adf ??
-    (input.description === undefined ? undefined : ctx.flavour === 'cloud' ? markdownToAdf(input.description) : markdownToJiraWiki(input.description));
+  // Over-limit Markdown is a VALIDATION naming the limit.
+  const description: E.Either<AppError, unknown> =
+    input.description_adf !== undefined
+      ? E.right(input.description_adf)
+      : input.description === undefined
+        ? E.right(undefined)
+        : ctx.flavour === 'cloud'
+          ? convertMarkdown(input.description, 'adf')
+          : convertMarkdown(input.description, 'wiki');
+  if (E.isLeft(description)) return description;
   return E.right({
     ...(input.summary !== undefined ? { summary: input.summary.trim() } : {}),
-    ...(description !== undefined ? { description } : {}),
+    ...(description.right !== undefined ? { description: description.right } : {}),
     ...(labels !== undefined ? { labels } : {}),
     ...(input.priority !== undefined ? { priority: input.priority } : {}),
     ...(input.assignee !== undefined ? { assignee: input.assignee } : {}),

@@ -1,1041 +1,842 @@
 /**
- * A small, dependency-free Markdown parser producing an internal block/inline
- * AST that the ADF, Confluence storage and Jira wiki renderers share.
+ * Markdown in and out, on the unified/mdast ecosystem: `mdast-util-from-markdown` with the
+ * GFM extensions parses (CommonMark 0.31 plus tables, task lists, strikethrough, autolink
+ * literals, footnotes), `mdast-util-to-markdown` writes. Our own code only prepares the
+ * input, normalises the tree the renderers share, and bounds the work.
  *
- * Supported: paragraphs, ATX headings, emphasis (`*`/`_`), strong (`**`/`__`),
- * inline code, `~~strike~~`, `[text](url)` links (http, https and mailto only),
- * `<https://...>` autolinks, bullet and ordered lists nested by indentation,
- * fenced code blocks, blockquotes, thematic breaks, backslash escapes and hard
- * line breaks. Setext headings, indented code blocks, tables, HTML and
- * reference links are not supported (they come out as plain text).
+ * Why the preparation: micromark is correct but some shapes cost it quadratic time or
+ * overflow its stack (a thousand nested `>`, a long paragraph of unmatched `*`, every
+ * container that closes re-splices the whole event list). So, in one linear pass before
+ * parsing, {@link prepareMarkdown}:
+ * - replaces NUL and lone surrogates with U+FFFD (micromark does NUL itself; surrogates
+ *   cannot be sent as UTF-8, so the three formats all see the same replacement);
+ * - makes a container marker (`>` or a list marker) that would open a level deeper than
+ *   {@link MARKDOWN_MAX_DEPTH} literal text by escaping it;
+ * - escapes runs of `*`, `_` or `~` longer than {@link MARKDOWN_MAX_RUN} (they cannot be
+ *   emphasis within the depth limit anyway), and every delimiter of a paragraph past
+ *   {@link MARKDOWN_MAX_DELIMITERS};
+ * - finds places where the document can be cut into independent top-level pieces (blank
+ *   lines before an unindented line outside fences and HTML blocks, sibling list items,
+ *   blockquote paragraphs), so a large document is parsed in pieces of about
+ *   {@link CHUNK_CHARS} characters and the pieces' trees joined (adjacent lists and quotes
+ *   that were cut are merged back; link reference definitions are given to every piece).
  *
- * Safety: the parser never throws (a last-resort fallback returns the input as
- * plain paragraphs) and runs in linear time on hostile input: emphasis uses the
- * CommonMark delimiter-stack algorithm with per-kind "openers bottom" indexes,
- * code spans and link destinations are matched with precomputed tables, and
- * container nesting is capped at MAX_CONTAINER_DEPTH.
- *
- * Inline content is kept flat, mirroring ADF: a sequence of text runs, each with
- * a set of marks, plus hard breaks. Nested emphasis therefore cannot produce a
- * deep tree, and a mark never appears twice on one run.
+ * {@link readMarkdown} is total: it never throws and always answers a tree no deeper than
+ * the limits. {@link parseMarkdown} is the checked form the use cases call: it answers a
+ * VALIDATION naming the limit when the input is too long or had to be neutralised.
  */
+import * as E from 'fp-ts/lib/Either.js';
+import type {
+  Blockquote,
+  Definition,
+  Image,
+  Link,
+  List,
+  ListItem,
+  Nodes,
+  Parent,
+  Paragraph,
+  PhrasingContent,
+  Root,
+  RootContent,
+  Table,
+  TableCell,
+  Text,
+} from 'mdast';
+import { fromMarkdown } from 'mdast-util-from-markdown';
+import { gfmFromMarkdown, gfmToMarkdown } from 'mdast-util-gfm';
+import { toMarkdown } from 'mdast-util-to-markdown';
+import { gfm } from 'micromark-extension-gfm';
+import { Parser } from 'htmlparser2';
+import { AppError } from '../errors.js';
 
 // ---------------------------------------------------------------------------
-// AST
+// Limits
 // ---------------------------------------------------------------------------
 
-export type Mark =
-  | { readonly type: 'strong' }
-  | { readonly type: 'em' }
-  | { readonly type: 'strike' }
-  | { readonly type: 'code' }
-  | { readonly type: 'link'; readonly href: string };
+/** Containers (quotes, list items) and inline wrappers (emphasis, links) nest at most this deep. */
+export const MARKDOWN_MAX_DEPTH = 32;
+/** Emphasis/strike delimiter runs and link brackets (`[`, `]`) in one paragraph, at most. */
+export const MARKDOWN_MAX_DELIMITERS = 1000;
+/** A run of `*`, `_` or `~` longer than this is literal text. */
+export const MARKDOWN_MAX_RUN = 64;
+/** Characters of Markdown {@link parseMarkdown} accepts. */
+export const MARKDOWN_MAX_LENGTH = 10_000_000;
+/** Characters of Markdown the readers (ADF, storage, wiki to Markdown) answer at most. */
+export const MARKDOWN_OUTPUT_MAX_LENGTH = 2_000_000;
+/** Target size of the pieces a large document is parsed in. */
+export const CHUNK_CHARS = 1024;
 
-export type MarkType = Mark['type'];
+// ---------------------------------------------------------------------------
+// Links
+// ---------------------------------------------------------------------------
 
-/** A run of text (never empty) with its marks in canonical order, or a hard line break. */
-export type Inline =
-  { readonly type: 'text'; readonly text: string; readonly marks: readonly Mark[] } | { readonly type: 'hardBreak' };
-
-export type HeadingLevel = 1 | 2 | 3 | 4 | 5 | 6;
-
-export interface ListItem {
-  readonly content: readonly Block[];
-}
-
-export type Block =
-  | { readonly type: 'paragraph'; readonly content: readonly Inline[] }
-  | { readonly type: 'heading'; readonly level: HeadingLevel; readonly content: readonly Inline[] }
-  | { readonly type: 'bulletList'; readonly items: readonly ListItem[] }
-  | { readonly type: 'orderedList'; readonly start: number; readonly items: readonly ListItem[] }
-  | { readonly type: 'codeBlock'; readonly language?: string; readonly text: string }
-  | { readonly type: 'blockquote'; readonly content: readonly Block[] }
-  | { readonly type: 'rule' };
-
-/** Canonical mark order: outermost first. */
-export const MARK_ORDER: readonly MarkType[] = ['link', 'strong', 'em', 'strike', 'code'];
-
-/** Containers (blockquotes, list items) nested deeper than this are read as plain text. */
-export const MAX_CONTAINER_DEPTH = 16;
-
-/** Schemes that may become links. Anything else (javascript:, data:, ...) stays text. */
+/**
+ * Whether a URL may become a link (or image source). Only the script-capable schemes are
+ * refused: `javascript:`, `vbscript:` and `data:`, in any case, with the tabs, line breaks
+ * and control characters browsers ignore inside a scheme removed first. Relative links,
+ * `#anchors`, `mailto:` and any other scheme pass.
+ */
 export function isAllowedHref(href: string): boolean {
-  if (!/^(?:https?:\/\/[^\s]|mailto:[^\s])/i.test(href)) return false;
-  // No whitespace or control characters anywhere in the URL.
-  for (let i = 0; i < href.length; i++) {
-    const c = href.charCodeAt(i);
-    if (c <= 0x20 || c === 0x7f || (c >= 0x80 && c <= 0x9f)) return false;
-  }
-  return true;
-}
-
-export function sameMark(a: Mark, b: Mark): boolean {
-  if (a.type !== b.type) return false;
-  if (a.type === 'link' && b.type === 'link') return a.href === b.href;
-  return true;
+  if (typeof href !== 'string') return false;
+  // eslint-disable-next-line no-control-regex
+  const squeezed = href.replace(/[\u0000-\u0020\u007f-\u009f]+/g, '').toLowerCase();
+  return !/^(?:javascript|vbscript|data):/.test(squeezed);
 }
 
 // ---------------------------------------------------------------------------
-// Entry point
+// Preparation: one linear pass over the lines
 // ---------------------------------------------------------------------------
 
-/** Parses Markdown into blocks. Never throws. */
-export function parseMarkdown(md: string): Block[] {
-  const src = typeof md === 'string' ? md : '';
-  try {
-    const lines = src.replaceAll('\u0000', '\uFFFD').split(/\r\n|\r|\n/);
-    // A final line break ends the last line; it does not start an empty one.
-    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-    return parseBlocks(lines, 0);
-  } catch {
-    return fallbackBlocks(src);
+/** Which limit a preparation (or the parse) had to enforce. */
+export type MarkdownLimit = 'depth' | 'delimiters' | 'length';
+
+interface Cut {
+  /** offset in the prepared text where a piece may start */
+  readonly at: number;
+  /** what the first line starts, when the pieces' trees must be merged across the cut */
+  readonly joins?: 'list' | 'quote';
+}
+
+export interface PreparedMarkdown {
+  readonly text: string;
+  readonly cuts: readonly Cut[];
+  /** link reference definitions (single lines), given to every piece */
+  readonly definitions: string;
+  /** whether {@link restore} must run on the parsed tree */
+  readonly placeholders: boolean;
+  readonly limit?: MarkdownLimit;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** NUL and lone surrogates become U+FFFD; line endings are kept. */
+export function wellFormed(s: string): string {
+  return s.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+}
+
+const THEMATIC = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
+const DEFINITION = /^ {0,3}\[(?:[^\\\]]|\\.){1,999}\]:/;
+const HTML_RAW_OPEN = /^ {0,3}<(script|pre|style|textarea)(?:[\s>]|$)/i;
+/** HTML blocks that blank lines do not end (CommonMark types 2 to 5): where each ends. */
+const HTML_BLOCK_ENDS: ReadonlyArray<readonly [RegExp, RegExp]> = [
+  [/^ {0,3}<!--/, /-->/],
+  [/^ {0,3}<\?/, /\?>/],
+  [/^ {0,3}<![A-Za-z]/, />/],
+  [/^ {0,3}<!\[CDATA\[/, /\]\]>/],
+];
+
+interface Fence {
+  readonly char: string;
+  readonly length: number;
+  readonly quotes: number;
+  readonly indent: number;
+}
+
+function countQuotes(line: string): { quotes: number; rest: number } {
+  let i = 0;
+  let quotes = 0;
+  for (;;) {
+    let j = i;
+    while (j < line.length && j - i < 4 && (line[j] === ' ' || line[j] === '\t')) j++;
+    if (line[j] === '>' && j - i < 4) {
+      quotes++;
+      i = j + 1;
+      if (line[i] === ' ') i++;
+    } else return { quotes, rest: i };
   }
 }
 
-/** Last resort: blank-line separated plain paragraphs. */
-function fallbackBlocks(src: string): Block[] {
-  const out: Block[] = [];
-  for (const chunk of src.split(/(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)/)) {
-    const text = chunk.replace(/\s+/g, ' ').trim();
-    if (text !== '') out.push({ type: 'paragraph', content: [{ type: 'text', text, marks: [] }] });
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// Line helpers
-// ---------------------------------------------------------------------------
-
-function isBlank(line: string): boolean {
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c !== ' ' && c !== '\t') return false;
-  }
-  return true;
-}
-
-/** Columns of leading whitespace (tab stops every 4 columns). */
-function indentWidth(line: string): number {
+function indentOf(line: string, from: number): number {
   let col = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (c === ' ') col++;
-    else if (c === '\t') col += 4 - (col % 4);
+  for (let i = from; i < line.length; i++) {
+    if (line[i] === ' ') col++;
+    else if (line[i] === '\t') col += 4 - (col % 4);
     else break;
   }
   return col;
 }
 
-/** Removes up to `cols` columns of leading whitespace, splitting a tab if needed. */
-function stripColumns(line: string, cols: number): string {
-  let col = 0;
-  let i = 0;
-  while (i < line.length && col < cols) {
-    const c = line[i];
-    if (c === ' ') {
-      col++;
-      i++;
-    } else if (c === '\t') {
-      const w = 4 - (col % 4);
-      if (col + w > cols) return ' '.repeat(col + w - cols) + line.slice(i + 1);
-      col += w;
-      i++;
-    } else break;
+/** Length of a list marker (with its one following space) at `i`, or 0. */
+function listMarkerAt(line: string, i: number): number {
+  const c = line[i];
+  if (c === '-' || c === '+' || c === '*') {
+    const n = line[i + 1];
+    return n === undefined || n === ' ' || n === '\t' ? 1 : 0;
   }
-  return line.slice(i);
+  let j = i;
+  while (j < line.length && j - i < 9 && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) j++;
+  if (j === i || (line[j] !== '.' && line[j] !== ')')) return 0;
+  const n = line[j + 1];
+  return n === undefined || n === ' ' || n === '\t' ? j - i + 1 : 0;
 }
-
-function stripLeading(line: string): string {
-  let i = 0;
-  while (i < line.length && (line[i] === ' ' || line[i] === '\t')) i++;
-  return i === 0 ? line : line.slice(i);
-}
-
-function trimEndSpaces(s: string): string {
-  let e = s.length;
-  while (e > 0 && (s[e - 1] === ' ' || s[e - 1] === '\t')) e--;
-  return e === s.length ? s : s.slice(0, e);
-}
-
-// ---------------------------------------------------------------------------
-// Block recognisers (input: line with leading whitespace removed)
-// ---------------------------------------------------------------------------
-
-interface FenceOpen {
-  readonly char: '`' | '~';
-  readonly length: number;
-  readonly language?: string;
-}
-
-const LANGUAGE_RE = /^[A-Za-z0-9_+#.-]{1,40}$/;
-
-function matchFenceOpen(rest: string): FenceOpen | null {
-  const ch = rest[0];
-  if (ch !== '`' && ch !== '~') return null;
-  let n = 0;
-  while (n < rest.length && rest[n] === ch) n++;
-  if (n < 3) return null;
-  const info = rest.slice(n).trim();
-  if (ch === '`' && info.includes('`')) return null;
-  const word = info.split(/[ \t]/, 1)[0] ?? '';
-  return LANGUAGE_RE.test(word) ? { char: ch, length: n, language: word } : { char: ch, length: n };
-}
-
-function isFenceClose(rest: string, open: FenceOpen): boolean {
-  let n = 0;
-  while (n < rest.length && rest[n] === open.char) n++;
-  return n >= open.length && isBlank(rest.slice(n));
-}
-
-function matchHeading(rest: string): { level: HeadingLevel; text: string } | null {
-  let n = 0;
-  while (n < rest.length && n < 7 && rest[n] === '#') n++;
-  if (n < 1 || n > 6) return null;
-  const after = rest[n];
-  if (after !== undefined && after !== ' ' && after !== '\t') return null;
-  let text = rest.slice(n).trim();
-  // Optional closing sequence: spaces then #s.
-  let j = text.length;
-  while (j > 0 && text[j - 1] === '#') j--;
-  if (j === 0) text = '';
-  else if (j < text.length && (text[j - 1] === ' ' || text[j - 1] === '\t')) text = trimEndSpaces(text.slice(0, j));
-  return { level: n as HeadingLevel, text };
-}
-
-function isRule(rest: string): boolean {
-  const ch = rest[0];
-  if (ch !== '-' && ch !== '*' && ch !== '_') return false;
-  let count = 0;
-  for (let i = 0; i < rest.length; i++) {
-    const c = rest[i];
-    if (c === ch) count++;
-    else if (c !== ' ' && c !== '\t') return false;
-  }
-  return count >= 3;
-}
-
-interface ListMarker {
-  readonly ordered: boolean;
-  /** Bullet character, or the ordered delimiter (`.` or `)`). */
-  readonly char: string;
-  readonly start: number;
-  /** Width of the marker plus the spaces that belong to it. */
-  readonly width: number;
-  readonly content: string;
-}
-
-function matchListMarker(rest: string): ListMarker | null {
-  const c = rest[0];
-  let markerLen: number;
-  let ordered = false;
-  let char: string;
-  let start = 1;
-  if (c === '-' || c === '*' || c === '+') {
-    markerLen = 1;
-    char = c;
-  } else {
-    let d = 0;
-    while (d < rest.length && d < 10 && rest.charCodeAt(d) >= 48 && rest.charCodeAt(d) <= 57) d++;
-    if (d < 1 || d > 9) return null;
-    const delim = rest[d];
-    if (delim !== '.' && delim !== ')') return null;
-    markerLen = d + 1;
-    ordered = true;
-    char = delim;
-    start = Number.parseInt(rest.slice(0, d), 10);
-  }
-  const after = rest[markerLen];
-  if (after !== undefined && after !== ' ' && after !== '\t') return null;
-  const spaces = indentWidth(rest.slice(markerLen, markerLen + 8));
-  const content = stripLeading(rest.slice(markerLen));
-  const width = content === '' ? markerLen + 1 : spaces >= 5 ? markerLen + 1 : markerLen + spaces;
-  return { ordered, char, start, width, content };
-}
-
-function sameListKind(a: ListMarker, b: ListMarker): boolean {
-  return a.ordered === b.ordered && a.char === b.char;
-}
-
-/** Whether `rest` starts a block that ends (interrupts) a paragraph. */
-function interruptsParagraph(rest: string, depth: number): boolean {
-  if (rest === '') return true;
-  if (matchFenceOpen(rest) || matchHeading(rest) || isRule(rest)) return true;
-  if (depth >= MAX_CONTAINER_DEPTH) return false;
-  if (rest[0] === '>') return true;
-  const m = matchListMarker(rest);
-  return m !== null && m.content !== '' && (!m.ordered || m.start === 1);
-}
-
-// ---------------------------------------------------------------------------
-// Block parser
-// ---------------------------------------------------------------------------
-
-function parseBlocks(lines: readonly string[], depth: number): Block[] {
-  const out: Block[] = [];
-  const n = lines.length;
-  let i = 0;
-  while (i < n) {
-    const line = lines[i] ?? '';
-    if (isBlank(line)) {
-      i++;
-      continue;
-    }
-    const indent = indentWidth(line);
-    const rest = stripLeading(line);
-
-    const fence = matchFenceOpen(rest);
-    if (fence) {
-      const body: string[] = [];
-      i++;
-      while (i < n) {
-        const l = lines[i] ?? '';
-        if (isFenceClose(stripLeading(l), fence)) {
-          i++;
-          break;
-        }
-        body.push(stripColumns(l, indent));
-        i++;
-      }
-      const text = body.join('\n');
-      out.push(
-        fence.language !== undefined
-          ? { type: 'codeBlock', language: fence.language, text }
-          : { type: 'codeBlock', text },
-      );
-      continue;
-    }
-
-    const heading = matchHeading(rest);
-    if (heading) {
-      out.push({ type: 'heading', level: heading.level, content: parseInline(heading.text) });
-      i++;
-      continue;
-    }
-
-    if (isRule(rest)) {
-      out.push({ type: 'rule' });
-      i++;
-      continue;
-    }
-
-    if (depth < MAX_CONTAINER_DEPTH && rest[0] === '>') {
-      i = parseBlockquote(lines, i, depth, out);
-      continue;
-    }
-
-    if (depth < MAX_CONTAINER_DEPTH) {
-      const marker = matchListMarker(rest);
-      if (marker) {
-        i = parseList(lines, i, depth, marker, out);
-        continue;
-      }
-    }
-
-    // Paragraph.
-    const para: string[] = [rest];
-    i++;
-    while (i < n) {
-      const l = lines[i] ?? '';
-      if (isBlank(l)) break;
-      const r = stripLeading(l);
-      if (interruptsParagraph(r, depth)) break;
-      para.push(r);
-      i++;
-    }
-    out.push({ type: 'paragraph', content: parseInline(trimEndSpaces(para.join('\n'))) });
-  }
-  return out;
-}
-
-function parseBlockquote(lines: readonly string[], start: number, depth: number, out: Block[]): number {
-  const inner: string[] = [];
-  let i = start;
-  let lazyOk = false;
-  let openFence: FenceOpen | null = null;
-  while (i < lines.length) {
-    const l = lines[i] ?? '';
-    const r = stripLeading(l);
-    let content: string;
-    if (r[0] === '>') {
-      content = r.slice(1);
-      if (content[0] === ' ' || content[0] === '\t') content = content.slice(1);
-    } else if (lazyOk && !isBlank(l) && !interruptsParagraph(r, depth)) {
-      content = r;
-    } else break;
-    inner.push(content);
-    i++;
-    const cr = stripLeading(content);
-    if (openFence) {
-      if (isFenceClose(cr, openFence)) openFence = null;
-      lazyOk = false;
-    } else {
-      openFence = matchFenceOpen(cr);
-      lazyOk = openFence === null && !isBlank(content) && !matchHeading(cr) && !isRule(cr);
-    }
-  }
-  out.push({ type: 'blockquote', content: parseBlocks(inner, depth + 1) });
-  return i;
-}
-
-function parseList(lines: readonly string[], start: number, depth: number, first: ListMarker, out: Block[]): number {
-  const items: ListItem[] = [];
-  const n = lines.length;
-  let i = start;
-  while (i < n) {
-    const line = lines[i] ?? '';
-    if (isBlank(line)) break;
-    const markerIndent = indentWidth(line);
-    const rest = stripLeading(line);
-    if (isRule(rest)) break;
-    const m = matchListMarker(rest);
-    if (!m || !sameListKind(m, first)) break;
-    const contentCol = markerIndent + m.width;
-
-    const itemLines: string[] = [m.content];
-    let openFence: FenceOpen | null = matchFenceOpen(m.content);
-    // Lazy continuation lines are allowed only after a paragraph line.
-    let lazyOk = m.content !== '' && openFence === null && !matchHeading(m.content) && !isRule(m.content);
-    let pendingBlanks = 0;
-    i++;
-    while (i < n) {
-      const l = lines[i] ?? '';
-      if (isBlank(l)) {
-        pendingBlanks++;
-        i++;
-        continue;
-      }
-      const li = indentWidth(l);
-      const lr = stripLeading(l);
-      let content: string;
-      if (li >= markerIndent + 2) {
-        content = stripColumns(l, Math.min(li, contentCol));
-      } else if (pendingBlanks === 0 && lazyOk && !interruptsParagraph(lr, depth + 1) && matchListMarker(lr) === null) {
-        content = lr; // lazy paragraph continuation
-      } else break;
-      for (; pendingBlanks > 0; pendingBlanks--) itemLines.push('');
-      itemLines.push(content);
-      i++;
-      const cr = stripLeading(content);
-      if (openFence) {
-        if (isFenceClose(cr, openFence)) openFence = null;
-        lazyOk = false;
-      } else {
-        openFence = matchFenceOpen(cr);
-        lazyOk = openFence === null && !matchHeading(cr) && !isRule(cr);
-      }
-    }
-    items.push({ content: parseBlocks(itemLines, depth + 1) });
-    // Blank lines between items are skipped; the list goes on if a sibling marker follows.
-    if (pendingBlanks > 0) {
-      const next = lines[i];
-      if (next === undefined) break;
-      const nm = matchListMarker(stripLeading(next));
-      if (!nm || !sameListKind(nm, first) || isRule(stripLeading(next))) {
-        break;
-      }
-    }
-  }
-  out.push(first.ordered ? { type: 'orderedList', start: first.start, items } : { type: 'bulletList', items });
-  return i;
-}
-
-// ---------------------------------------------------------------------------
-// Inline parser
-// ---------------------------------------------------------------------------
-
-type Tok =
-  | { k: 'text'; s: string }
-  | { k: 'delim'; ch: string; n: number }
-  | { k: 'code'; s: string }
-  | { k: 'auto'; s: string; href: string }
-  | { k: 'br' };
-
-interface Delim {
-  readonly tok: number;
-  readonly ch: '*' | '_' | '~';
-  readonly orig: number;
-  readonly canOpen: boolean;
-  readonly canClose: boolean;
-  readonly t: { n: number };
-  prev: Delim | null;
-  next: Delim | null;
-}
-
-interface Bracket {
-  readonly tok: number;
-  readonly bang: number;
-  /** Last delimiter when the bracket was pushed: emphasis inside the link stops there. */
-  readonly delimBottom: Delim | null;
-}
-
-const ASCII_PUNCT = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
-
-function isAsciiPunct(c: string | undefined): boolean {
-  return c !== undefined && c.length === 1 && ASCII_PUNCT.includes(c);
-}
-
-function isWhitespaceChar(c: string | undefined): boolean {
-  if (c === undefined) return true;
-  const code = c.charCodeAt(0);
-  if (code < 0x80) return code === 0x20 || (code >= 0x09 && code <= 0x0d);
-  return /\s/.test(c);
-}
-
-function isPunctChar(c: string | undefined): boolean {
-  if (c === undefined) return false;
-  if (c.charCodeAt(0) < 0x80) return isAsciiPunct(c);
-  return /[\p{P}\p{S}]/u.test(c);
-}
-
-type EmphasisMark = 'strong' | 'em' | 'strike';
-
-/** Parses inline Markdown into flat text runs with marks. Never throws on any string. */
-export function parseInline(src: string): Inline[] {
-  return new InlineParser(src).run();
-}
-
-class InlineParser {
-  private readonly s: string;
-  private readonly n: number;
-  private readonly toks: Tok[] = [];
-  private readonly pairs: { from: number; to: number; mark: EmphasisMark }[] = [];
-  private readonly links: { from: number; to: number; href: string }[] = [];
-  private head: Delim | null = null;
-  private tail: Delim | null = null;
-  private readonly brackets: Bracket[] = [];
-  /** Brackets below this stack height are inactive (a link was closed after them). */
-  private inactiveBelow = 0;
-
-  // Lazily built tables.
-  private backtickRuns: Map<number, { starts: number[]; ptr: number }> | null = null;
-  private tables: { depth: Int32Array; nextSmaller: Int32Array; nextWs: Int32Array; nextNonWs: Int32Array } | null =
-    null;
-  private titleEnd: Map<number, number> | null = null;
-
-  constructor(src: string) {
-    this.s = src;
-    this.n = src.length;
-  }
-
-  run(): Inline[] {
-    const s = this.s;
-    const n = this.n;
-    let i = 0;
-    let textStart = 0;
-    const flush = (end: number): void => {
-      if (end > textStart) this.toks.push({ k: 'text', s: s.slice(textStart, end) });
-    };
-    while (i < n) {
-      const c = s[i];
-      switch (c) {
-        case '\\': {
-          const next = s[i + 1];
-          if (next === '\n') {
-            flush(i);
-            this.lineBreak(true);
-            i = this.skipSpaces(i + 2);
-            textStart = i;
-          } else if (isAsciiPunct(next)) {
-            flush(i);
-            this.toks.push({ k: 'text', s: next as string });
-            i += 2;
-            textStart = i;
-          } else i++;
-          break;
-        }
-        case '\n': {
-          flush(i);
-          this.lineBreak(false);
-          i = this.skipSpaces(i + 1);
-          textStart = i;
-          break;
-        }
-        case '`': {
-          let e = i;
-          while (e < n && s[e] === '`') e++;
-          const len = e - i;
-          const close = this.findBacktickRun(len, e);
-          if (close >= 0) {
-            flush(i);
-            let body = s.slice(e, close).replace(/\n/g, ' ');
-            if (body.length >= 2 && body[0] === ' ' && body[body.length - 1] === ' ' && body.trim() !== '') {
-              body = body.slice(1, -1);
-            }
-            this.toks.push({ k: 'code', s: body });
-            i = close + len;
-            textStart = i;
-          } else i = e;
-          break;
-        }
-        case '*':
-        case '_':
-        case '~': {
-          let e = i;
-          while (e < n && s[e] === c) e++;
-          const len = e - i;
-          if (c === '~' && len !== 2) {
-            i = e;
-            break;
-          }
-          flush(i);
-          this.pushDelimiter(c, i, len);
-          i = e;
-          textStart = i;
-          break;
-        }
-        case '!': {
-          if (s[i + 1] === '[') {
-            flush(i);
-            const bang = this.toks.length;
-            this.toks.push({ k: 'text', s: '!' });
-            this.pushBracket(bang);
-            i += 2;
-            textStart = i;
-          } else i++;
-          break;
-        }
-        case '[': {
-          flush(i);
-          this.pushBracket(-1);
-          i++;
-          textStart = i;
-          break;
-        }
-        case ']': {
-          flush(i);
-          const end = this.closeBracket(i);
-          if (end > 0) {
-            i = end;
-            textStart = i;
-          } else {
-            textStart = i; // the ']' stays literal text
-            i++;
-          }
-          break;
-        }
-        case '<': {
-          const end = this.autolinkEnd(i);
-          if (end > 0) {
-            flush(i);
-            const href = s.slice(i + 1, end - 1);
-            this.toks.push({ k: 'auto', s: href, href });
-            i = end;
-            textStart = i;
-          } else i++;
-          break;
-        }
-        default:
-          i++;
-      }
-    }
-    flush(n);
-    this.processEmphasis(null);
-    return this.assemble();
-  }
-
-  private skipSpaces(i: number): number {
-    while (i < this.n && (this.s[i] === ' ' || this.s[i] === '\t')) i++;
-    return i;
-  }
-
-  /** Handles a line end: trims trailing spaces of the previous text and emits a hard or soft break. */
-  private lineBreak(forcedHard: boolean): void {
-    let hard = forcedHard;
-    const last = this.toks[this.toks.length - 1];
-    if (last && last.k === 'text') {
-      const trimmed = trimEndSpaces(last.s);
-      if (!forcedHard && last.s.length - trimmed.length >= 2 && last.s.endsWith('  ')) hard = true;
-      last.s = trimmed;
-    }
-    this.toks.push(hard ? { k: 'br' } : { k: 'text', s: ' ' });
-  }
-
-  private findBacktickRun(len: number, after: number): number {
-    if (!this.backtickRuns) {
-      const runs = new Map<number, { starts: number[]; ptr: number }>();
-      const s = this.s;
-      let i = 0;
-      while (i < this.n) {
-        if (s[i] !== '`') {
-          i++;
-          continue;
-        }
-        let e = i;
-        while (e < this.n && s[e] === '`') e++;
-        const l = e - i;
-        let entry = runs.get(l);
-        if (!entry) {
-          entry = { starts: [], ptr: 0 };
-          runs.set(l, entry);
-        }
-        entry.starts.push(i);
-        i = e;
-      }
-      this.backtickRuns = runs;
-    }
-    const entry = this.backtickRuns.get(len);
-    if (!entry) return -1;
-    while (entry.ptr < entry.starts.length && (entry.starts[entry.ptr] ?? 0) < after) entry.ptr++;
-    return entry.starts[entry.ptr] ?? -1;
-  }
-
-  private pushDelimiter(ch: '*' | '_' | '~', start: number, len: number): void {
-    const s = this.s;
-    const before = start > 0 ? s[start - 1] : undefined;
-    const after = start + len < this.n ? s[start + len] : undefined;
-    const beforeWs = isWhitespaceChar(before);
-    const afterWs = isWhitespaceChar(after);
-    const beforeP = isPunctChar(before);
-    const afterP = isPunctChar(after);
-    const left = !afterWs && (!afterP || beforeWs || beforeP);
-    const right = !beforeWs && (!beforeP || afterWs || afterP);
-    let canOpen: boolean;
-    let canClose: boolean;
-    if (ch === '_') {
-      canOpen = left && (!right || beforeP);
-      canClose = right && (!left || afterP);
-    } else {
-      canOpen = left;
-      canClose = right;
-    }
-    const tok = { k: 'delim' as const, ch, n: len };
-    const index = this.toks.length;
-    this.toks.push(tok);
-    if (!canOpen && !canClose) return;
-    const d: Delim = { tok: index, ch, orig: len, canOpen, canClose, t: tok, prev: this.tail, next: null };
-    if (this.tail) this.tail.next = d;
-    else this.head = d;
-    this.tail = d;
-  }
-
-  private removeDelim(d: Delim): void {
-    if (d.prev) d.prev.next = d.next;
-    else this.head = d.next;
-    if (d.next) d.next.prev = d.prev;
-    else this.tail = d.prev;
-  }
-
-  /** CommonMark "process emphasis" above `bottom`, then drops those delimiters. */
-  private processEmphasis(bottom: Delim | null): void {
-    const bottomIdx = bottom ? bottom.tok : -1;
-    let closer = bottom ? bottom.next : this.head;
-    if (!closer) return;
-    // Lowest token index still worth searching, per closer kind (char, can-open, length mod 3).
-    const openersBottom = new Int32Array(18).fill(bottomIdx);
-    while (closer) {
-      if (!closer.canClose) {
-        closer = closer.next;
-        continue;
-      }
-      const key = (closer.ch === '*' ? 0 : closer.ch === '_' ? 6 : 12) + (closer.canOpen ? 3 : 0) + (closer.orig % 3);
-      const stopIdx = openersBottom[key] ?? bottomIdx;
-      let opener = closer.prev;
-      let found: Delim | null = null;
-      while (opener && opener.tok > stopIdx) {
-        if (opener.ch === closer.ch && opener.canOpen) {
-          if (closer.ch === '~') {
-            found = opener;
-            break;
-          }
-          const odd =
-            (opener.canClose || closer.canOpen) &&
-            (opener.orig + closer.orig) % 3 === 0 &&
-            !(opener.orig % 3 === 0 && closer.orig % 3 === 0);
-          if (!odd) {
-            found = opener;
-            break;
-          }
-        }
-        opener = opener.prev;
-      }
-      if (found) {
-        const use = closer.ch === '~' ? 2 : found.t.n >= 2 && closer.t.n >= 2 ? 2 : 1;
-        const mark: EmphasisMark = closer.ch === '~' ? 'strike' : use === 2 ? 'strong' : 'em';
-        this.pairs.push({ from: found.tok, to: closer.tok, mark });
-        found.t.n -= use;
-        closer.t.n -= use;
-        // Delimiters between opener and closer can no longer match.
-        found.next = closer;
-        closer.prev = found;
-        if (found.t.n === 0) this.removeDelim(found);
-        if (closer.t.n === 0) {
-          const next = closer.next;
-          this.removeDelim(closer);
-          closer = next;
-        }
-      } else {
-        openersBottom[key] = closer.prev ? closer.prev.tok : bottomIdx;
-        const next = closer.next;
-        if (!closer.canOpen) this.removeDelim(closer);
-        closer = next;
-      }
-    }
-    if (bottom) {
-      bottom.next = null;
-      this.tail = bottom;
-    } else {
-      this.head = null;
-      this.tail = null;
-    }
-  }
-
-  private pushBracket(bang: number): void {
-    const tok = this.toks.length;
-    this.toks.push({ k: 'text', s: '[' });
-    this.brackets.push({ tok, bang, delimBottom: this.tail });
-  }
-
-  /** Tries to close a link at `]` (position i). Returns the index after the link, or -1. */
-  private closeBracket(i: number): number {
-    const pos = this.brackets.length - 1;
-    const opener = this.brackets.pop();
-    if (!opener) return -1;
-    const active = pos >= this.inactiveBelow;
-    if (this.inactiveBelow > pos) this.inactiveBelow = pos;
-    if (!active) return -1;
-    const tail = this.linkTail(i);
-    if (!tail || !isAllowedHref(tail.href)) return -1;
-    this.processEmphasis(opener.delimBottom);
-    const openTok = this.toks[opener.tok];
-    if (openTok && openTok.k === 'text') openTok.s = '';
-    if (opener.bang >= 0) {
-      const bangTok = this.toks[opener.bang];
-      if (bangTok && bangTok.k === 'text') bangTok.s = '';
-    }
-    if (this.toks.length === opener.tok + 1) this.toks.push({ k: 'text', s: tail.href });
-    const endTok = this.toks.length;
-    this.toks.push({ k: 'text', s: '' });
-    this.links.push({ from: opener.tok, to: endTok, href: tail.href });
-    // No links inside links (images included, so link ranges never overlap).
-    this.inactiveBelow = this.brackets.length;
-    return tail.end;
-  }
-
-  private buildTables(): NonNullable<InlineParser['tables']> {
-    if (this.tables) return this.tables;
-    const s = this.s;
-    const n = this.n;
-    // depth[k]: '(' minus ')' count in s[0..k).
-    const depth = new Int32Array(n + 1);
-    for (let k = 0; k < n; k++) {
-      const c = s[k];
-      depth[k + 1] = (depth[k] ?? 0) + (c === '(' ? 1 : c === ')' ? -1 : 0);
-    }
-    // nextSmaller[p]: smallest m > p with depth[m] < depth[p], or n + 1.
-    const nextSmaller = new Int32Array(n + 1);
-    const stack = new Int32Array(n + 1);
-    let top = 0;
-    for (let p = n; p >= 0; p--) {
-      const v = depth[p] ?? 0;
-      while (top > 0 && (depth[stack[top - 1] ?? 0] ?? 0) >= v) top--;
-      nextSmaller[p] = top > 0 ? (stack[top - 1] ?? n + 1) : n + 1;
-      stack[top++] = p;
-    }
-    const nextWs = new Int32Array(n + 1);
-    const nextNonWs = new Int32Array(n + 1);
-    nextWs[n] = n;
-    nextNonWs[n] = n;
-    for (let p = n - 1; p >= 0; p--) {
-      const code = s.charCodeAt(p);
-      const ws = code <= 0x20 || code === 0x7f;
-      nextWs[p] = ws ? p : (nextWs[p + 1] ?? n);
-      nextNonWs[p] = code === 0x20 || code === 0x09 || code === 0x0a ? (nextNonWs[p + 1] ?? n) : p;
-    }
-    this.tables = { depth, nextSmaller, nextWs, nextNonWs };
-    return this.tables;
-  }
-
-  /** Parses `(destination "optional title")` after the `]` at i. */
-  private linkTail(i: number): { href: string; end: number } | null {
-    const s = this.s;
-    if (s[i + 1] !== '(') return null;
-    const t = this.buildTables();
-    const p = t.nextNonWs[i + 2] ?? this.n;
-    if (p >= this.n || s[p] === ')') return null;
-    const ws = t.nextWs[p] ?? this.n;
-    const drop = (t.nextSmaller[p] ?? this.n + 1) - 1; // the ')' that closes at depth 0
-    let dest: string;
-    let end: number;
-    if (drop < ws) {
-      dest = s.slice(p, drop);
-      end = drop + 1;
-    } else {
-      if (ws >= this.n || t.depth[ws] !== t.depth[p]) return null;
-      dest = s.slice(p, ws);
-      let q = t.nextNonWs[ws] ?? this.n;
-      const quote = s[q];
-      if (quote === '"' || quote === "'") {
-        this.titleEnd ??= new Map<number, number>();
-        let close = this.titleEnd.get(q);
-        if (close === undefined) {
-          close = s.indexOf(quote, q + 1);
-          this.titleEnd.set(q, close);
-        }
-        if (close < 0) return null;
-        q = t.nextNonWs[close + 1] ?? this.n;
-      }
-      if (s[q] !== ')') return null;
-      end = q + 1;
-    }
-    if (dest === '') return null;
-    const href = dest.replace(/\\([!-/:-@[-`{-~])/g, '$1');
-    return { href, end };
-  }
-
-  /** `<http://...>`, `<https://...>` or `<mailto:...>`. Returns the index after `>`, or -1. */
-  private autolinkEnd(i: number): number {
-    const s = this.s;
-    const head = s.slice(i + 1, i + 9).toLowerCase();
-    if (!head.startsWith('http://') && !head.startsWith('https://') && !head.startsWith('mailto:')) return -1;
-    let j = i + 1;
-    while (j < this.n) {
-      const code = s.charCodeAt(j);
-      if (code <= 0x20 || code === 0x7f || code === 0x3c /* < */ || code === 0x3e /* > */) break;
-      j++;
-    }
-    if (s[j] !== '>') return -1;
-    const href = s.slice(i + 1, j);
-    return isAllowedHref(href) ? j + 1 : -1;
-  }
-
-  private assemble(): Inline[] {
-    const toks = this.toks;
-    const count = toks.length;
-    const hasPairs = this.pairs.length > 0;
-    const strong = new Int32Array(hasPairs ? count + 1 : 0);
-    const em = new Int32Array(hasPairs ? count + 1 : 0);
-    const strike = new Int32Array(hasPairs ? count + 1 : 0);
-    for (const p of this.pairs) {
-      const arr = p.mark === 'strong' ? strong : p.mark === 'em' ? em : strike;
-      arr[p.from + 1] = (arr[p.from + 1] ?? 0) + 1;
-      arr[p.to] = (arr[p.to] ?? 0) - 1;
-    }
-    const hrefAt: (string | undefined)[] = this.links.length > 0 ? new Array<string | undefined>(count) : [];
-    for (const l of this.links) {
-      for (let k = l.from + 1; k < l.to; k++) hrefAt[k] = l.href;
-    }
-    const out: Inline[] = [];
-    let cs = 0;
-    let ce = 0;
-    let ck = 0;
-    let pendingText = '';
-    let pendingMarks: Mark[] = [];
-    const flushText = (): void => {
-      if (pendingText !== '') out.push({ type: 'text', text: pendingText, marks: pendingMarks });
-      pendingText = '';
-    };
-    for (let k = 0; k < count; k++) {
-      if (hasPairs) {
-        cs += strong[k] ?? 0;
-        ce += em[k] ?? 0;
-        ck += strike[k] ?? 0;
-      }
-      const tok = toks[k];
-      if (!tok) continue;
-      if (tok.k === 'br') {
-        flushText();
-        out.push({ type: 'hardBreak' });
-        continue;
-      }
-      const text = tok.k === 'delim' ? tok.ch.repeat(tok.n) : tok.s;
-      if (text === '') continue;
-      const marks: Mark[] = [];
-      const href = hrefAt[k] ?? (tok.k === 'auto' ? tok.href : undefined);
-      if (href !== undefined) marks.push({ type: 'link', href });
-      if (cs > 0) marks.push({ type: 'strong' });
-      if (ce > 0) marks.push({ type: 'em' });
-      if (ck > 0) marks.push({ type: 'strike' });
-      if (tok.k === 'code') marks.push({ type: 'code' });
-      if (pendingText !== '' && sameMarks(marks, pendingMarks)) {
-        pendingText += text;
-      } else {
-        flushText();
-        pendingText = text;
-        pendingMarks = marks;
-      }
-    }
-    flushText();
-    // Trim whitespace next to hard breaks and at the ends of the content.
-    return trimInlines(out);
-  }
-}
-
-function sameMarks(a: readonly Mark[], b: readonly Mark[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (!x || !y || !sameMark(x, y)) return false;
-  }
-  return true;
-}
-
-function trimInlines(list: Inline[]): Inline[] {
-  const out: Inline[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const node = list[i];
-    if (!node) continue;
-    if (node.type === 'hardBreak') {
-      out.push(node);
-      continue;
-    }
-    let text = node.text;
-    const prev = list[i - 1];
-    const next = list[i + 1];
-    const hasCode = node.marks.some((m) => m.type === 'code');
-    if (!hasCode) {
-      if (prev === undefined || prev.type === 'hardBreak') text = text.replace(/^[ \t]+/, '');
-      if (next === undefined || next.type === 'hardBreak') text = text.replace(/[ \t]+$/, '');
-    }
-    if (text !== '') out.push({ type: 'text', text, marks: node.marks });
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// Shared rendering helper
-// ---------------------------------------------------------------------------
-
-export type InlineEvent =
-  | { readonly kind: 'open'; readonly mark: Mark }
-  | { readonly kind: 'close'; readonly mark: Mark }
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'hardBreak' };
 
 /**
- * Turns flat marked runs into properly nested open/close events for tag-based
- * renderers. Marks stay open across runs that share them; new marks open in
- * canonical order (link outermost, code innermost). Hard breaks close all marks.
+ * One linear pass: neutralises what would nest too deep or cost micromark quadratic time,
+ * and finds where a large document can be cut. See the module comment.
  */
-export function inlineEvents(inlines: readonly Inline[]): InlineEvent[] {
-  const events: InlineEvent[] = [];
-  const stack: Mark[] = [];
-  const closeTo = (height: number): void => {
-    while (stack.length > height) {
-      const m = stack.pop();
-      if (m) events.push({ kind: 'close', mark: m });
+export function prepareMarkdown(input: string): PreparedMarkdown {
+  const src = wellFormed(input);
+  const usePlaceholders = !/[\uE001-\uE005]/.test(src);
+  const lines = src.split(/(?<=\r\n|\r(?!\n)|\n)/);
+  const out: string[] = [];
+  const cuts: Cut[] = [];
+  const defs: string[] = [];
+  let limit: MarkdownLimit | undefined;
+  let offset = 0;
+  let fence: Fence | undefined;
+  let rawHtmlEnd: RegExp | undefined;
+  let prevBlank = true;
+  let prevListMarker = false;
+  let prevQuoteBlank = false;
+  let prevDefinition = false;
+  /** content columns of the list items open (approximately) */
+  const listStack: number[] = [];
+  let delimiters = 0;
+
+  for (const full of lines) {
+    const eol = /\r\n|\r|\n$/.exec(full);
+    let line = eol ? full.slice(0, full.length - eol[0].length) : full;
+    const ending = eol ? eol[0] : '';
+    const blank = /^[ \t]*$/.test(line);
+
+    if (fence) {
+      const q = countQuotes(line);
+      const ind = indentOf(line, q.rest);
+      const rest = line.slice(q.rest).trimStart();
+      if (!blank && (q.quotes < fence.quotes || ind < fence.indent - 3)) {
+        fence = undefined; // the container that held the fence ended
+      } else {
+        let n = 0;
+        while (rest[n] === fence.char) n++;
+        if (n >= fence.length && /^[ \t]*$/.test(rest.slice(n))) fence = undefined;
+        out.push(full);
+        offset += full.length;
+        prevBlank = false;
+        prevListMarker = false;
+        prevQuoteBlank = false;
+        continue;
+      }
     }
-  };
-  for (const node of inlines) {
-    const target: readonly Mark[] = node.type === 'text' ? node.marks : [];
-    let keep = 0;
-    while (keep < stack.length) {
-      const m = stack[keep];
-      if (!m || !target.some((t) => sameMark(t, m))) break;
-      keep++;
+    if (rawHtmlEnd) {
+      if (rawHtmlEnd.test(line)) rawHtmlEnd = undefined;
+      out.push(full);
+      offset += full.length;
+      prevBlank = false;
+      prevQuoteBlank = false;
+      continue;
     }
-    closeTo(keep);
-    for (const type of MARK_ORDER) {
-      for (const t of target) {
-        if (t.type === type && !stack.some((m) => sameMark(m, t))) {
-          stack.push(t);
-          events.push({ kind: 'open', mark: t });
+
+    if (blank) {
+      out.push(full);
+      offset += full.length;
+      prevBlank = true;
+      prevQuoteBlank = false;
+      delimiters = 0;
+      continue;
+    }
+
+    // Where a piece may start.
+    const first = line[0];
+    if (first !== ' ' && first !== '\t') {
+      const marker = listMarkerAt(line, 0) > 0 && !THEMATIC.test(line);
+      if (prevBlank && !marker) cuts.push({ at: offset });
+      else if (marker && (prevBlank || prevListMarker)) cuts.push({ at: offset, joins: 'list' });
+      else if (prevQuoteBlank && first === '>' && /^> ?[^\s>\-+*\d]/.test(line)) cuts.push({ at: offset, joins: 'quote' });
+    }
+    prevQuoteBlank = /^>[ \t]*$/.test(line);
+    prevListMarker = listMarkerAt(line, 0) > 0 && !THEMATIC.test(line);
+    const wasBlank = prevBlank;
+    prevBlank = false;
+    // A definition cannot interrupt a paragraph: only one after a blank line or another definition.
+    const definition: boolean = (wasBlank || prevDefinition) && DEFINITION.test(line) && line.length < 2000;
+    if (definition) defs.push(line);
+    prevDefinition = definition;
+
+    // Container prefix: quotes and list markers, counted against the depth limit.
+    let i = 0;
+    let quotes = 0;
+    const indent0 = indentOf(line, 0);
+    while (listStack.length > 0 && (listStack[listStack.length - 1] ?? 0) > indent0) listStack.pop();
+    let depth = listStack.length;
+    for (;;) {
+      let j = i;
+      while (j < line.length && (line[j] === ' ' || line[j] === '\t')) j++;
+      const c = line[j];
+      let width = 0;
+      if (c === '>') width = 1;
+      else if (!THEMATIC.test(line.slice(j))) width = listMarkerAt(line, j);
+      if (width === 0) {
+        i = j;
+        break;
+      }
+      if (depth + 1 > MARKDOWN_MAX_DEPTH) {
+        // An ordered marker is neutralised at its delimiter (`1\\.`), the others before them.
+        const at = c === '>' || width === 1 ? j : j + width - 1;
+        line = `${line.slice(0, at)}\\${line.slice(at)}`;
+        limit ??= 'depth';
+        i = at + 2;
+        break;
+      }
+      depth++;
+      if (c === '>') quotes++;
+      else listStack.push(j + width + 1);
+      i = j + width;
+      if (line[i] === ' ') i++;
+    }
+
+    const content = line.slice(i);
+    const fenceOpen = /^(`{3,}|~{3,})(.*)$/.exec(content);
+    if (fenceOpen && !(fenceOpen[1]?.[0] === '`' && (fenceOpen[2] ?? '').includes('`'))) {
+      fence = { char: fenceOpen[1]?.[0] ?? '`', length: fenceOpen[1]?.length ?? 3, quotes, indent: indentOf(line, 0) };
+      out.push(line + ending);
+      offset += line.length + ending.length;
+      continue;
+    }
+    if (depth === 0 && HTML_RAW_OPEN.test(line)) {
+      const tag = HTML_RAW_OPEN.exec(line)?.[1]?.toLowerCase() ?? 'pre';
+      const end = new RegExp(`</${tag}>`, 'i');
+      if (!end.test(line)) rawHtmlEnd = end;
+    } else if (depth === 0) {
+      for (const [open, close] of HTML_BLOCK_ENDS) {
+        if (open.test(line)) {
+          if (!close.test(line.slice(line.search(open) + 2))) rawHtmlEnd = close;
+          break;
         }
       }
     }
-    if (node.type === 'text') events.push({ kind: 'text', text: node.text });
-    else events.push({ kind: 'hardBreak' });
+
+    // Inline delimiters: long runs and too many per paragraph become literal.
+    const neutral = neutraliseInline(content, delimiters, usePlaceholders);
+    delimiters = neutral.count;
+    if (neutral.limited) limit ??= 'delimiters';
+    line = line.slice(0, i) + neutral.text;
+    out.push(line + ending);
+    offset += line.length + ending.length;
   }
-  closeTo(0);
-  return events;
+  const text = out.join('');
+  return {
+    text,
+    cuts,
+    definitions: defs.join('\n\n'),
+    placeholders: usePlaceholders && /[\uE001-\uE005]/.test(text),
+    ...(limit ? { limit } : {}),
+  };
 }
+
+/**
+ * Delimiters past the limits are replaced by private-use characters, which micromark reads
+ * as plain text in linear time (backslash escapes cost it an event each, and GFM's autolink
+ * literals walk back over those events), and put back after parsing by {@link restore}.
+ * Input that already holds one of these characters is escaped with backslashes instead.
+ */
+const PLACEHOLDER: Readonly<Record<string, string>> = { '*': '\uE001', _: '\uE002', '~': '\uE003', '[': '\uE004', ']': '\uE005' };
+const FROM_PLACEHOLDER: Readonly<Record<string, string>> = { '\uE001': '*', '\uE002': '_', '\uE003': '~', '\uE004': '[', '\uE005': ']' };
+const PLACEHOLDERS = /[\uE001-\uE005]/g;
+
+/** Puts back the delimiters {@link prepareMarkdown} replaced. */
+function restore(s: string): string {
+  return s.replace(PLACEHOLDERS, (c) => FROM_PLACEHOLDER[c] ?? c);
+}
+
+function neutraliseInline(
+  s: string,
+  counted: number,
+  usePlaceholders: boolean,
+): { text: string; count: number; limited: boolean } {
+  const neutral = (c: string, n: number): string => (usePlaceholders ? (PLACEHOLDER[c] ?? c).repeat(n) : `\\${c}`.repeat(n));
+  if (THEMATIC.test(s)) return { text: s, count: counted, limited: false };
+  let out = '';
+  let from = 0;
+  let count = counted;
+  let limited = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (c === '*' || c === '_' || c === '~') {
+      let j = i;
+      while (s[j] === c) j++;
+      count++;
+      if (j - i > MARKDOWN_MAX_RUN || count > MARKDOWN_MAX_DELIMITERS) {
+        if (count > MARKDOWN_MAX_DELIMITERS) limited = true;
+        out += s.slice(from, i) + neutral(c, j - i);
+        from = j;
+      }
+      i = j - 1;
+    } else if (c === '[' || c === ']') {
+      count++;
+      if (count > MARKDOWN_MAX_DELIMITERS) {
+        limited = true;
+        out += s.slice(from, i) + neutral(c, 1);
+        from = i + 1;
+      }
+    }
+  }
+  return { text: from === 0 ? s : out + s.slice(from), count, limited };
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------
+
+/**
+ * GFM, with one change: micromark's own autolink-literal constructs are disabled. Each of
+ * them walks back over the paragraph's events looking for an unclosed `[`, and does not
+ * remember the answer when it finds one, so a single `[` early in a long paragraph makes
+ * the parse quadratic (9 s for 120 KB here). `mdast-util-gfm` finds the same bare URLs,
+ * `www.` links and e-mail addresses in the tree's text afterwards (its `transforms`), in
+ * linear time, so the result is the same GFM.
+ */
+const PARSE_OPTIONS = {
+  extensions: [gfm(), { disable: { null: ['wwwAutolink', 'protocolAutolink', 'emailAutolink'] } }],
+  mdastExtensions: [gfmFromMarkdown()],
+};
+
+/** The tree the renderers share: mdast, normalised (see {@link normalise}). */
+export type MarkdownTree = Root;
+
+/**
+ * Parses Markdown without limits beyond neutralisation. Never throws. `chunkChars` is the
+ * size of the pieces a large document is parsed in (tests compare it with one piece).
+ */
+export function readMarkdown(md: string, chunkChars: number = CHUNK_CHARS): MarkdownTree {
+  return readPrepared(prepareMarkdown(typeof md === 'string' ? md : ''), chunkChars).tree;
+}
+
+/**
+ * The checked parse: a VALIDATION naming the limit when the Markdown is longer than
+ * {@link MARKDOWN_MAX_LENGTH}, nests deeper than {@link MARKDOWN_MAX_DEPTH} or has a
+ * paragraph with more than {@link MARKDOWN_MAX_DELIMITERS} delimiters.
+ */
+export function parseMarkdown(md: string): E.Either<AppError, MarkdownTree> {
+  if (typeof md !== 'string') return E.left(AppError.validation('the Markdown must be a string'));
+  if (md.length > MARKDOWN_MAX_LENGTH) return E.left(limitError('length'));
+  const prepared = prepareMarkdown(md);
+  if (prepared.limit) return E.left(limitError(prepared.limit));
+  const { tree, flattened } = readPrepared(prepared);
+  return flattened ? E.left(limitError('depth')) : E.right(tree);
+}
+
+export function limitError(limit: MarkdownLimit): AppError {
+  switch (limit) {
+    case 'depth':
+      return AppError.validation(`the Markdown nests deeper than ${MARKDOWN_MAX_DEPTH} levels`);
+    case 'delimiters':
+      return AppError.validation(
+        `the Markdown has a paragraph with more than ${MARKDOWN_MAX_DELIMITERS} emphasis or link delimiters`,
+      );
+    case 'length':
+      return AppError.validation(`the Markdown is longer than ${MARKDOWN_MAX_LENGTH} characters`);
+  }
+}
+
+function readPrepared(prepared: PreparedMarkdown, chunkChars: number = CHUNK_CHARS): { tree: Root; flattened: boolean } {
+  const pieces = splitPieces(prepared, chunkChars);
+  const ctx: NormaliseContext = { flattened: false, definitions: new Map() };
+  const children: RootContent[] = [];
+  for (const piece of pieces) {
+    const source = piece.prefix + piece.text;
+    let tree: Root;
+    try {
+      tree = fromMarkdown(source, PARSE_OPTIONS);
+    } catch {
+      // Not expected after preparation; keep the text rather than fail.
+      tree = { type: 'root', children: plainParagraphs(piece.text) };
+    }
+    collectDefinitions(tree, ctx.definitions);
+    // The definitions given to the piece are not its content.
+    const own = piece.prefix === '' ? tree.children : tree.children.filter((b) => (b.position?.start.offset ?? 0) >= piece.prefix.length);
+    const normal = normaliseBlocks(own, source, ctx, 0);
+    joinPieces(children, normal, piece.joins);
+  }
+  const tree: Root = { type: 'root', children };
+  if (prepared.placeholders) restoreTree(tree);
+  return { tree, flattened: ctx.flattened };
+}
+
+function restoreTree(tree: Root): void {
+  const stack: Nodes[] = [tree];
+  while (stack.length > 0) {
+    const node = stack.pop() as Nodes & { value?: string; alt?: string | null; url?: string };
+    if (typeof node.value === 'string') node.value = restore(node.value);
+    if (typeof node.alt === 'string') node.alt = restore(node.alt);
+    if (typeof node.url === 'string') node.url = restore(node.url);
+    if ('children' in node) stack.push(...(node.children as Nodes[]));
+  }
+}
+
+interface Piece {
+  readonly text: string;
+  readonly prefix: string;
+  readonly start: number;
+  readonly joins?: 'list' | 'quote';
+}
+
+function splitPieces(prepared: PreparedMarkdown, chunkChars: number): Piece[] {
+  const { text } = prepared;
+  if (text.length <= chunkChars || prepared.cuts.length === 0) return [{ text, prefix: '', start: 0 }];
+  const prefix = prepared.definitions.length > 0 && prepared.definitions.length <= 65_536 ? `${prepared.definitions}\n\n` : '';
+  const pieces: Piece[] = [];
+  let start = 0;
+  let joins: 'list' | 'quote' | undefined;
+  for (const cut of prepared.cuts) {
+    if (cut.at - start < chunkChars) continue;
+    pieces.push({ text: text.slice(start, cut.at), prefix, start, ...(joins ? { joins } : {}) });
+    start = cut.at;
+    joins = cut.joins;
+  }
+  pieces.push({ text: text.slice(start), prefix, start, ...(joins ? { joins } : {}) });
+  return pieces;
+}
+
+/** Appends a piece's blocks, merging a list or quote that the cut divided. */
+function joinPieces(into: RootContent[], blocks: RootContent[], joins: Piece['joins']): void {
+  const last = into[into.length - 1];
+  const head = blocks[0];
+  if (joins === 'list' && last?.type === 'list' && head?.type === 'list' && sameListKind(last, head)) {
+    last.children.push(...head.children);
+    last.spread = (last.spread ?? false) || (head.spread ?? false) || last.data?.endsBlank === true;
+    last.data = { ...last.data, endsBlank: head.data?.endsBlank === true };
+    blocks.shift();
+  } else if (joins === 'quote' && last?.type === 'blockquote' && head?.type === 'blockquote') {
+    last.children.push(...head.children);
+    blocks.shift();
+  }
+  into.push(...blocks);
+}
+
+declare module 'mdast' {
+  interface ListData {
+    /** the list's marker: `-`, `+`, `*`, `.` or `)` */
+    marker?: string;
+    /** the piece the list came from ended with a blank line */
+    endsBlank?: boolean;
+  }
+}
+
+function sameListKind(a: List, b: List): boolean {
+  return (a.ordered ?? false) === (b.ordered ?? false) && a.data?.marker === b.data?.marker;
+}
+
+function plainParagraphs(text: string): Paragraph[] {
+  return text
+    .split(/\n[ \t]*\n/)
+    .map((t) => t.replace(/\s+/g, ' ').trim())
+    .filter((t) => t !== '')
+    .map((value) => ({ type: 'paragraph', children: [{ type: 'text', value }] }));
+}
+
+function collectDefinitions(tree: Root, into: Map<string, Definition>): void {
+  const stack: Nodes[] = [tree];
+  let seen = 0;
+  while (stack.length > 0 && seen < 1_000_000) {
+    const node = stack.pop();
+    seen++;
+    if (!node) break;
+    if (node.type === 'definition' && !into.has(node.identifier)) into.set(node.identifier, node);
+    if ('children' in node && node.type !== 'paragraph' && node.type !== 'heading') {
+      // Document order: the first definition of a label wins.
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i] as Nodes);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Normalisation: the tree the renderers see
+// ---------------------------------------------------------------------------
+
+interface NormaliseContext {
+  flattened: boolean;
+  readonly definitions: Map<string, Definition>;
+}
+
+/**
+ * The renderers see only: paragraph, heading, thematicBreak, blockquote, list/listItem
+ * (with `checked`), code, table/tableRow/tableCell; and in phrasing content text,
+ * emphasis, strong, delete, inlineCode, break, link, image. To get there:
+ * - references are resolved to links and images; definitions are dropped;
+ * - a link or image whose URL {@link isAllowedHref} refuses becomes its source text;
+ * - raw HTML keeps its text and loses its tags, `<br>` becoming a break;
+ * - footnote references stay as `[^label]` text, definitions as a paragraph led by `[^label]:`;
+ * - soft line breaks inside text become spaces;
+ * - containers or inline wrappers deeper than {@link MARKDOWN_MAX_DEPTH} become text.
+ */
+function normaliseBlocks(blocks: readonly RootContent[], source: string, ctx: NormaliseContext, depth: number): RootContent[] {
+  const out: RootContent[] = [];
+  for (const block of blocks) {
+    switch (block.type) {
+      case 'paragraph':
+      case 'heading': {
+        const children = trimEnds(normalisePhrasing(block.children, source, ctx, 0));
+        if (block.type === 'paragraph' && children.length === 0 && block.children.length > 0) break;
+        out.push({ ...block, children, position: undefined } as RootContent);
+        break;
+      }
+      case 'thematicBreak':
+        out.push({ type: 'thematicBreak' });
+        break;
+      case 'code':
+        out.push({ type: 'code', lang: cleanLanguage(block.lang), meta: null, value: block.value });
+        break;
+      case 'html': {
+        const children = trimEnds(htmlToPhrasing(block.value));
+        if (children.length > 0) out.push({ type: 'paragraph', children });
+        break;
+      }
+      case 'blockquote':
+        if (depth >= MARKDOWN_MAX_DEPTH) {
+          ctx.flattened = true;
+          out.push(...plainParagraphs(sliceSource(source, block)));
+        } else out.push({ type: 'blockquote', children: normaliseBlocks(block.children, source, ctx, depth + 1) as Blockquote['children'] });
+        break;
+      case 'list': {
+        if (depth >= MARKDOWN_MAX_DEPTH) {
+          ctx.flattened = true;
+          out.push(...plainParagraphs(sliceSource(source, block)));
+          break;
+        }
+        const marker = listMarkerOf(source, block);
+        const items: ListItem[] = block.children.map((item) => ({
+          type: 'listItem',
+          spread: item.spread ?? false,
+          checked: item.checked ?? null,
+          children: normaliseBlocks(item.children, source, ctx, depth + 1) as ListItem['children'],
+        }));
+        const end = block.position?.end.offset ?? source.length;
+        const endsBlank = /^[^\n]*\n[ \t]*\n/.test(source.slice(end, end + 200));
+        out.push({
+          type: 'list',
+          ordered: block.ordered ?? false,
+          start: block.ordered ? (block.start ?? 1) : null,
+          // Loose when items are separated by blank lines or any item holds blank-separated blocks.
+          spread: (block.spread ?? false) || items.some((item) => item.spread === true),
+          children: items,
+          data: { marker, endsBlank },
+        });
+        break;
+      }
+      case 'table':
+        out.push({
+          type: 'table',
+          align: block.align ?? null,
+          children: block.children.map((row) => ({
+            type: 'tableRow',
+            children: row.children.map((cell): TableCell => ({ type: 'tableCell', children: normalisePhrasing(cell.children, source, ctx, 0) })),
+          })),
+        } satisfies Table);
+        break;
+      case 'footnoteDefinition': {
+        const inner = normaliseBlocks(block.children, source, ctx, depth + 1);
+        const lead: Text = { type: 'text', value: `[^${block.label ?? block.identifier}]: ` };
+        const first = inner[0];
+        if (first?.type === 'paragraph') first.children.unshift(lead);
+        else inner.unshift({ type: 'paragraph', children: [lead] });
+        out.push(...inner);
+        break;
+      }
+      case 'definition':
+      case 'yaml':
+        break;
+      default:
+        // Anything else a future extension adds keeps its text.
+        out.push(...plainParagraphs(sliceSource(source, block)));
+    }
+  }
+  return out;
+}
+
+/** Whitespace at the ends of a block's phrasing (left by raw HTML that was dropped) goes. */
+function trimEnds<T extends PhrasingContent>(nodes: T[]): T[] {
+  const first = nodes[0];
+  if (first?.type === 'text') first.value = first.value.replace(/^[ \t]+/, '');
+  const last = nodes[nodes.length - 1];
+  if (last?.type === 'text') last.value = last.value.replace(/[ \t]+$/, '');
+  return nodes.filter((n) => n.type !== 'text' || n.value !== '');
+}
+
+function cleanLanguage(lang: string | null | undefined): string | null {
+  if (!lang) return null;
+  return /^[A-Za-z0-9_+#.-]{1,40}$/.test(lang) ? lang : null;
+}
+
+function listMarkerOf(source: string, list: List): string {
+  const at = list.position?.start.offset;
+  if (at === undefined) return list.ordered ? '.' : '-';
+  if (!list.ordered) return source[at] ?? '-';
+  let i = at;
+  while (i < source.length && source.charCodeAt(i) >= 48 && source.charCodeAt(i) <= 57) i++;
+  return source[i] ?? '.';
+}
+
+function sliceSource(source: string, node: Nodes): string {
+  const start = node.position?.start.offset;
+  const end = node.position?.end.offset;
+  if (start === undefined || end === undefined) return textOf(node);
+  return source.slice(start, end);
+}
+
+/** The text of a node, iteratively (a deep tree cannot overflow the stack). */
+export function textOf(node: Nodes): string {
+  const parts: string[] = [];
+  const stack: Nodes[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (!n) break;
+    if ('value' in n && typeof n.value === 'string' && n.type !== 'html') parts.push(n.value);
+    else if (n.type === 'break') parts.push(' ');
+    else if (n.type === 'image' || n.type === 'imageReference') parts.push(n.alt ?? '');
+    if ('children' in n) for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as Nodes);
+  }
+  return parts.join('');
+}
+
+function normalisePhrasing(
+  nodes: readonly PhrasingContent[],
+  source: string,
+  ctx: NormaliseContext,
+  depth: number,
+): PhrasingContent[] {
+  const out: PhrasingContent[] = [];
+  const pushText = (value: string): void => {
+    if (value === '') return;
+    const last = out[out.length - 1];
+    if (last?.type === 'text') last.value += value;
+    else out.push({ type: 'text', value });
+  };
+  for (const node of nodes) {
+    switch (node.type) {
+      case 'text':
+        pushText(node.value.replace(/[ \t]*(?:\r\n|\r|\n)[ \t]*/g, ' '));
+        break;
+      case 'inlineCode':
+        out.push({ type: 'inlineCode', value: node.value });
+        break;
+      case 'break':
+        out.push({ type: 'break' });
+        break;
+      case 'emphasis':
+      case 'strong':
+      case 'delete':
+        if (depth >= MARKDOWN_MAX_DEPTH) {
+          ctx.flattened = true;
+          pushText(textOf(node));
+        } else {
+          const children = normalisePhrasing(node.children, source, ctx, depth + 1);
+          if (children.length > 0) out.push({ type: node.type, children } as PhrasingContent);
+        }
+        break;
+      case 'link':
+      case 'linkReference': {
+        const url = node.type === 'link' ? node.url : ctx.definitions.get(node.identifier)?.url;
+        if (url === undefined || !isAllowedHref(url)) {
+          pushText(sliceSource(source, node));
+        } else if (depth >= MARKDOWN_MAX_DEPTH) {
+          ctx.flattened = true;
+          pushText(textOf(node));
+        } else {
+          const children = normalisePhrasing(node.children, source, ctx, depth + 1);
+          out.push({ type: 'link', url, title: null, children } satisfies Link);
+        }
+        break;
+      }
+      case 'image':
+      case 'imageReference': {
+        const url = node.type === 'image' ? node.url : ctx.definitions.get(node.identifier)?.url;
+        if (url === undefined || !isAllowedHref(url)) pushText(sliceSource(source, node));
+        else out.push({ type: 'image', url, alt: node.alt ?? '', title: null } satisfies Image);
+        break;
+      }
+      case 'html':
+        for (const n of htmlToPhrasing(node.value)) {
+          if (n.type === 'text') pushText(n.value);
+          else out.push(n);
+        }
+        break;
+      case 'footnoteReference':
+        pushText(`[^${node.label ?? node.identifier}]`);
+        break;
+      default:
+        pushText(textOf(node as Nodes));
+    }
+  }
+  return out;
+}
+
+/**
+ * Raw HTML never reaches a renderer as markup: its text is kept (entities decoded), tags,
+ * comments and declarations dropped, and `<br>` becomes a hard break.
+ */
+export function htmlToPhrasing(html: string): Array<Text | { type: 'break' }> {
+  const out: Array<Text | { type: 'break' }> = [];
+  let text = '';
+  const flush = (): void => {
+    const value = text.replace(/[ \t]*(?:\r\n|\r|\n)[ \t]*/g, ' ');
+    if (value.trim() !== '') out.push({ type: 'text', value });
+    text = '';
+  };
+  const parser = new Parser(
+    {
+      ontext(t) {
+        text += t;
+      },
+      onopentag(name) {
+        if (name === 'br') {
+          flush();
+          out.push({ type: 'break' });
+        }
+      },
+    },
+    { decodeEntities: true, recognizeCDATA: false },
+  );
+  try {
+    parser.write(html);
+    parser.end();
+  } catch {
+    // htmlparser2 does not throw on bad markup; kept for safety.
+  }
+  flush();
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Writing Markdown
+// ---------------------------------------------------------------------------
+
+/**
+ * Serialises an mdast tree with `mdast-util-to-markdown` and GFM: `*` emphasis, `-`
+ * bullets, fenced code, `---` rules. Never throws; the answer is at most
+ * {@link MARKDOWN_OUTPUT_MAX_LENGTH} characters (longer output is cut at a line end and
+ * ends with an ellipsis paragraph).
+ */
+export function writeMarkdown(tree: Root): string {
+  let md: string;
+  try {
+    md = toMarkdown(tree, {
+      extensions: [gfmToMarkdown({ tablePipeAlign: false })],
+      bullet: '-',
+      emphasis: '*',
+      strong: '*',
+      fences: true,
+      rule: '-',
+      listItemIndent: 'one',
+    });
+  } catch {
+    md = textOf(tree);
+  }
+  return boundOutput(md);
+}
+
+export function boundOutput(md: string): string {
+  if (md.length <= MARKDOWN_OUTPUT_MAX_LENGTH) return md;
+  let cut = md.lastIndexOf('\n', MARKDOWN_OUTPUT_MAX_LENGTH - 10);
+  if (cut < MARKDOWN_OUTPUT_MAX_LENGTH / 2) cut = MARKDOWN_OUTPUT_MAX_LENGTH - 10;
+  const code = md.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut--;
+  return `${md.slice(0, cut)}\n\n…\n`;
+}
+
+/** Parent nodes, for the readers. */
+export type { Parent };

@@ -90,10 +90,22 @@ describe('markdownToAdf', () => {
     );
   });
 
-  it('keeps links with other schemes as plain text', () => {
+  it('keeps javascript:, data: and vbscript: links as their source text, and links any other scheme', () => {
     expect(markdownToAdf('[click](javascript:alert(1))')).toEqual(doc(p(text('[click](javascript:alert(1))'))));
-    expect(markdownToAdf('[x](data:text/html,hi) [y](ftp://h) <javascript:alert(1)>')).toEqual(
-      doc(p(text('[x](data:text/html,hi) [y](ftp://h) <javascript:alert(1)>'))),
+    expect(markdownToAdf('[x](data:text/html,hi) [v](VBScript:x) <javascript:alert(1)>')).toEqual(
+      doc(p(text('[x](data:text/html,hi) [v](VBScript:x) <javascript:alert(1)>'))),
+    );
+    // Only the three script-capable schemes are refused (issue 10): ftp, relative and anchors are links.
+    expect(markdownToAdf('[y](ftp://h) [r](/path) [a](#top)')).toEqual(
+      doc(
+        p(
+          text('y', [{ type: 'link', attrs: { href: 'ftp://h' } }]),
+          text(' '),
+          text('r', [{ type: 'link', attrs: { href: '/path' } }]),
+          text(' '),
+          text('a', [{ type: 'link', attrs: { href: '#top' } }]),
+        ),
+      ),
     );
   });
 

@@ -51,14 +51,14 @@ describe('markdownToStorage', () => {
   });
 
   it('escapes all text and attribute values', () => {
-    expect(markdownToStorage(`<script>alert('x' & "y")</script>`)).toBe(
-      '<p>&lt;script&gt;alert(&#39;x&#39; &amp; &quot;y&quot;)&lt;/script&gt;</p>',
-    );
+    // Raw HTML is never passed on as markup: its tags go, its text stays (escaped).
+    expect(markdownToStorage(`<script>alert('x' & "y")</script>`)).toBe('<p>alert(&#39;x&#39; &amp; &quot;y&quot;)</p>');
+    expect(markdownToStorage('a <b onclick="x">bold</b> <img src=x onerror=alert(1)>')).toBe('<p>a bold</p>');
     expect(markdownToStorage('`<b>&`')).toBe('<p><code>&lt;b&gt;&amp;</code></p>');
     expect(markdownToStorage('[a](https://x/"onmouseover=alert(1)//)')).toBe(
       '<p><a href="https://x/&quot;onmouseover=alert(1)//">a</a></p>',
     );
-    expect(markdownToStorage('# <img src=x onerror=alert(1)>')).toBe('<h1>&lt;img src=x onerror=alert(1)&gt;</h1>');
+    expect(markdownToStorage('# <img src=x onerror=alert(1)> 5 < 6 & "q"')).toBe('<h1>5 &lt; 6 &amp; &quot;q&quot;</h1>');
   });
 
   it('replaces characters XML cannot hold', () => {
