@@ -5,11 +5,14 @@ import type { Page } from '../domain/cursor.js';
 import { AppError } from '../domain/errors.js';
 import { isAdfDoc, type AdfDoc } from '../domain/markup/adf.js';
 import { convertMarkdown } from '../domain/markup/index.js';
-import type { CreatedIssue, IssueSummary, Project } from '../domain/operations.js';
+import type { CreatedIssue, Project } from '../domain/operations.js';
+import { renderIssue, SUMMARY_FIELDS, type JiraIssue } from '../domain/jira-issue.js';
 import { buildIssueSearchJql } from '../domain/query-language.js';
 import { allowsProject, NO_FILTER, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from './operation-inputs.js';
+import { checkFormat } from './jira/format.js';
+import { jiraFieldsOf } from './jira/fields.js';
 import { noSuchProject } from './jira/scope.js';
 import { readPage } from './paged-read.js';
 import type { JiraGateway, JiraIssueCreation, JiraIssueSearch, JiraProjects } from './ports/atlassian-gateways.js';
@@ -43,20 +46,34 @@ export class ListProjects {
 
 /** `jira_search_issues` / `GET /connectors/jira/search`: free text becomes quoted JQL, or the caller's JQL. */
 export class SearchIssues {
-  private readonly page: ReturnType<typeof readPage<IssueSummary>>;
+  private readonly page: ReturnType<typeof readPage<JiraIssue>>;
 
   constructor(private readonly ports: JiraPorts<JiraIssueSearch>) {
-    this.page = readPage<IssueSummary>(ports.refresh, 'jira', 'jira-search');
+    this.page = readPage<JiraIssue>(ports.refresh, 'jira', 'jira-search');
   }
 
-  execute(tenantId: TenantId, input: SearchIssuesInput): TE.TaskEither<AppError, Page<IssueSummary>> {
+  execute(tenantId: TenantId, input: SearchIssuesInput): TE.TaskEither<AppError, Page<JiraIssue>> {
     const jql = input.jql ?? (input.q !== undefined ? buildIssueSearchJql({ text: input.q, project: input.project }) : undefined);
     if (jql === undefined) return TE.left(AppError.validation('Give q (free text) or jql.'));
     if (input.jql !== undefined && input.q !== undefined) return TE.left(AppError.validation('Give q or jql, not both.'));
     const limited = restrictJql(this.ports.projects ?? NO_FILTER, jql);
     if (E.isLeft(limited)) return TE.left(limited.left);
+    const selection = input.fields ?? { fields: SUMMARY_FIELDS, custom: [] };
+    if (selection.fields.includes('comments')) {
+      return TE.left(AppError.validation('fields: comments is not available in a search; read them with jira_get_issue or jira_list_comments.'));
+    }
+    const format = input.format ?? 'markdown';
     return this.page(tenantId, input, (ctx, at) =>
-      this.ports.jira.searchIssues(ctx, { jql: limited.right, token: at.token, startAt: at.startAt, limit: at.limit }),
+      pipe(
+        TE.fromEither(checkFormat(format, ctx)),
+        TE.flatMap(() =>
+          this.ports.jira.searchIssues(ctx, { jql: limited.right, fields: jiraFieldsOf(selection), token: at.token, startAt: at.startAt, limit: at.limit }),
+        ),
+        TE.map((page) => ({
+          ...page,
+          items: page.items.map((record) => renderIssue(record, { siteUrl: ctx.siteUrl, fields: selection.fields, customFields: selection.custom, format })),
+        })),
+      ),
     );
   }
 }

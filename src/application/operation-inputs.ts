@@ -5,6 +5,7 @@
  */
 import * as t from 'io-ts';
 import { annotate } from '../domain/json-schema.js';
+import { issueFields, RichTextFormatCodec } from './jira/fields.js';
 
 export const boundedString = (name: string, min: number, max: number, description: string) =>
   annotate(
@@ -92,6 +93,10 @@ export const SearchIssuesInput = t.exact(
     q: boundedString('q', 1, 1000, 'Free text, searched with text ~ "..." (quoted and escaped).'),
     jql: boundedString('jql', 1, 10000, 'Your own JQL, passed as is (must be bounded).'),
     project: boundedString('project', 1, 255, 'Restrict q to this project key.'),
+    fields: issueFields(
+      'The fields each issue carries, comma-separated (default summary,status,issue_type,assignee,updated): any field of jira_get_issue but comments, or customfield_<id>.',
+    ),
+    format: RichTextFormatCodec,
     cursor,
     limit,
   }),

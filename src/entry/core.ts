@@ -14,6 +14,9 @@ export * from '../domain/connector.js';
 export * from '../domain/connection.js';
 export * from '../domain/credentials.js';
 export * from '../domain/operations.js';
+export * from '../domain/jira.js';
+export * from '../domain/jira-issue.js';
+export * from '../domain/scope-filter.js';
 export { decodeCursor, encodeCursor, pageOf, PageOf, type CursorState, type Page } from '../domain/cursor.js';
 export { decodeStrictWith, decodeWith } from '../domain/decode.js';
 export { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
@@ -57,6 +60,10 @@ export type * from '../application/ports/state-signer.js';
 
 // Use cases
 export * from '../application/jira-operations.js';
+export * from '../application/jira/users.js';
+export * from '../application/jira/issues.js';
+export * from '../application/jira/comments.js';
+export { issueFields, jiraFieldsOf, type FieldSelection } from '../application/jira/fields.js';
 export * from '../application/confluence-operations.js';
 export * from '../application/operation-inputs.js';
 export * from '../application/tools.js';

@@ -141,7 +141,7 @@ import {
   type Clock,
   type ConnectionStore,
   type InvokeTool,
-  type IssueSummary,
+  type JiraIssue,
   type JiraGateway,
   type Logger,
   type Page,
@@ -172,7 +172,7 @@ export const jira: JiraGateway = gateways.jira;
 export const ours: UndiciJiraGateway = gateways.jira;
 export const search = new SearchIssues({ refresh: access, jira });
 export const tenant: TenantId = DEFAULT_TENANT;
-export const page: Promise<Either<AppError, Page<IssueSummary>>> = search.execute(tenant, { q: 'login', limit: 5 })();
+export const page: Promise<Either<AppError, Page<JiraIssue>>> = search.execute(tenant, { q: 'login', limit: 5 })();
 export const store: ConnectionStore = new InMemoryConnectionStore();
 export const clock: Clock = systemClock;
 export const cipher: Cipher = new AesGcmCipher(Buffer.alloc(32, 1));
@@ -371,9 +371,14 @@ describe('the npm package, installed into a fresh project', { timeout: 120_000 }
       'confluence_create_page',
       'confluence_list_spaces',
       'confluence_search',
+      'jira_add_comment',
       'jira_assignable_users',
       'jira_create_issue',
       'jira_current_user',
+      'jira_delete_comment',
+      'jira_edit_comment',
+      'jira_get_issue',
+      'jira_list_comments',
       'jira_list_projects',
       'jira_search_issues',
       'jira_search_users',

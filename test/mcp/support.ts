@@ -8,7 +8,12 @@ export const TOOL_NAMES = [
   'jira_list_projects',
   'jira_search_issues',
   'jira_create_issue',
+  'jira_get_issue',
   'jira_update_issue',
+  'jira_list_comments',
+  'jira_add_comment',
+  'jira_edit_comment',
+  'jira_delete_comment',
   'jira_current_user',
   'jira_search_users',
   'jira_assignable_users',
@@ -16,7 +21,7 @@ export const TOOL_NAMES = [
   'confluence_search',
   'confluence_create_page',
 ];
-export const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'confluence_create_page'];
+export const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'jira_add_comment', 'jira_edit_comment', 'jira_delete_comment', 'confluence_create_page'];
 export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));
 
 /** A tool as GET /connectors/tools (InvokeTool.list) describes it. */

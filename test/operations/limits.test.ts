@@ -92,6 +92,8 @@ describe('TOOLS_ENABLED', () => {
     expect(res.body.tools.map((t: { name: string }) => t.name)).toEqual([
       'jira_list_projects',
       'jira_search_issues',
+      'jira_get_issue',
+      'jira_list_comments',
       'jira_current_user',
       'jira_search_users',
       'jira_assignable_users',

@@ -23,7 +23,12 @@ const TOOL_NAMES = [
   'jira_list_projects',
   'jira_search_issues',
   'jira_create_issue',
+  'jira_get_issue',
   'jira_update_issue',
+  'jira_list_comments',
+  'jira_add_comment',
+  'jira_edit_comment',
+  'jira_delete_comment',
   'jira_current_user',
   'jira_search_users',
   'jira_assignable_users',
@@ -31,14 +36,19 @@ const TOOL_NAMES = [
   'confluence_search',
   'confluence_create_page',
 ];
-const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'confluence_create_page'];
+const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'jira_add_comment', 'jira_edit_comment', 'jira_delete_comment', 'confluence_create_page'];
 
 /** The REST route each tool mirrors. */
 const REST: Record<string, { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string }> = {
   jira_list_projects: { method: 'get', path: '/connectors/jira/projects' },
   jira_search_issues: { method: 'get', path: '/connectors/jira/search' },
   jira_create_issue: { method: 'post', path: '/connectors/jira/create' },
+  jira_get_issue: { method: 'get', path: '/connectors/jira/issues/{issue}' },
   jira_update_issue: { method: 'patch', path: '/connectors/jira/issues/{issue}' },
+  jira_list_comments: { method: 'get', path: '/connectors/jira/issues/{issue}/comments' },
+  jira_add_comment: { method: 'post', path: '/connectors/jira/issues/{issue}/comments' },
+  jira_edit_comment: { method: 'put', path: '/connectors/jira/issues/{issue}/comments/{comment}' },
+  jira_delete_comment: { method: 'delete', path: '/connectors/jira/issues/{issue}/comments/{comment}' },
   jira_current_user: { method: 'get', path: '/connectors/jira/myself' },
   jira_search_users: { method: 'get', path: '/connectors/jira/users' },
   jira_assignable_users: { method: 'get', path: '/connectors/jira/users/assignable' },
@@ -58,6 +68,11 @@ const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Reco
     good: { project_key: 'OPS', summary: 'From a tool', labels: ['agent'], description: '**hi**' },
     bad: [[{ summary: 'no project' }, 'project_key'], [{ project_key: 'OPS' }, 'summary'], [{ project_key: '1-bad', summary: 'x' }, 'project_key']],
   },
+  jira_get_issue: { good: { issue: 'OPS-5', fields: 'summary,description', comments: 0 }, bad: [[{}, 'issue'], [{ issue: 'OPS-5', comments: 51 }, 'comments']] },
+  jira_list_comments: { good: { issue: 'OPS-5', order: 'oldest' }, bad: [[{ issue: 'OPS-5', order: 'random' }, 'order']] },
+  jira_add_comment: { good: { issue: 'OPS-5', body: 'From a **tool**' }, bad: [[{ body: 'x' }, 'issue'], [{ issue: 'OPS-5', body: 5 }, 'body']] },
+  jira_edit_comment: { good: { issue: 'OPS-5', comment: '99', body: 'Edited by a tool' }, bad: [[{ issue: 'OPS-5', comment: 'abc', body: 'x' }, 'comment']] },
+  jira_delete_comment: { good: { issue: 'OPS-5', comment: '98' }, bad: [[{ issue: 'OPS-5' }, 'comment']] },
   jira_update_issue: {
     good: { issue: 'OPS-5', summary: 'Changed by a tool', labels: { add: ['agent'] } },
     bad: [[{ summary: 'no issue' }, 'issue'], [{ issue: 'OPS-5', due_date: 'tomorrow' }, 'due_date'], [{ issue: 'OPS-5', priority: 3 }, 'priority']],
@@ -82,6 +97,9 @@ describe('agent tools', () => {
 
   beforeAll(async () => {
     fake = await startFakeAtlassian();
+    // Comments the edit and delete examples act on.
+    const at = '2026-11-22T09:00:00.000+0000';
+    fake.jira.issues.find((i) => i.key === 'OPS-5')!.comments = ['99', '98'].map((id) => ({ id, author: 'Mia Krystof', body: { type: 'doc', version: 1, content: [] }, created: at, updated: at }));
     svc = await startTestService({ env: oauthEnv(fake) });
     expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
     api = client(svc.url, 'acme');
@@ -116,9 +134,9 @@ describe('agent tools', () => {
     }
   });
 
-  it('jira_search_issues takes q, jql, project, cursor and limit (an integer 1..100)', () => {
+  it('jira_search_issues takes q, jql, project, fields, format, cursor and limit (an integer 1..100)', () => {
     const s = tool('jira_search_issues').input_schema;
-    expect(Object.keys(s.properties ?? {}).sort()).toEqual(['cursor', 'jql', 'limit', 'project', 'q']);
+    expect(Object.keys(s.properties ?? {}).sort()).toEqual(['cursor', 'fields', 'format', 'jql', 'limit', 'project', 'q']);
     expect(s.properties?.['limit']).toMatchObject({ type: 'integer', minimum: 1, maximum: 100 });
     expect(s.properties?.['q']).toMatchObject({ type: 'string', minLength: 1 });
     expect(s.required ?? []).toEqual([]);

@@ -1073,6 +1073,80 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     send(ctx.res, 204, undefined);
   }
 
+  function jiraComments(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const startAt = parseIntParam(ctx.query.get('startAt'), 0);
+    const maxResults = parseIntParam(ctx.query.get('maxResults'), 5000);
+    const orderBy = ctx.query.get('orderBy') ?? 'created';
+    if (startAt === null || maxResults === null || !['created', '-created', '+created'].includes(orderBy)) {
+      return jiraError(ctx.res, 400, ['Invalid startAt, maxResults or orderBy.']);
+    }
+    const all = [...(issue.comments ?? [])].sort((a, b) => a.created.localeCompare(b.created) || Number(a.id) - Number(b.id));
+    if (orderBy === '-created') all.reverse();
+    const page = all.slice(startAt, startAt + maxResults);
+    send(ctx.res, 200, { startAt, maxResults, total: all.length, comments: page.map((c) => commentJson(issue, c, ctx, api)) });
+  }
+
+  /** A comment body the API version takes: an ADF doc (v3) or a string (v2); an error message otherwise. */
+  function commentBodyProblem(body: unknown, api: 2 | 3): string | undefined {
+    if (api === 3) return isObject(body) && body['type'] === 'doc' && Array.isArray(body['content']) ? undefined : 'Comment body must be an Atlassian Document.';
+    return typeof body === 'string' && body.trim() !== '' ? undefined : 'Comment body can not be empty!';
+  }
+
+  function commentVisibility(v: unknown): FakeComment['visibility'] | undefined {
+    if (!isObject(v)) return undefined;
+    const type = v['type'];
+    const value = v['value'] ?? v['identifier'];
+    return (type === 'role' || type === 'group') && typeof value === 'string' ? { type, value } : undefined;
+  }
+
+  function jiraAddComment(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const body = isObject(ctx.body) ? ctx.body : {};
+    const problem = commentBodyProblem(body['body'], api);
+    if (problem) return jiraError(ctx.res, 400, [], { comment: problem });
+    const visibility = commentVisibility(body['visibility']);
+    if (body['visibility'] !== undefined && !visibility) return jiraError(ctx.res, 400, [], { visibility: 'Invalid visibility.' });
+    const author = ctx.email ? fake.jira.users.find((u) => emailFor(u) === ctx.email) ?? 'Mia Krystof' : 'Mia Krystof';
+    const now = jiraTimestamp(Date.now());
+    const nextId = String(Math.max(10_200, ...fake.jira.issues.flatMap((i) => (i.comments ?? []).map((c) => Number(c.id)))) + 1);
+    const comment: FakeComment = { id: nextId, author, body: body['body'], created: now, updated: now, visibility: visibility ?? null };
+    issue.comments = [...(issue.comments ?? []), comment];
+    send(ctx.res, 201, commentJson(issue, comment, ctx, api));
+  }
+
+  function findComment(ctx: Ctx): { issue: FakeIssue; comment: FakeComment } | undefined {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return undefined;
+    const comment = (issue.comments ?? []).find((c) => c.id === ctx.params['id']);
+    if (!comment) {
+      jiraError(ctx.res, 404, [`Can not find a comment for the id: ${ctx.params['id'] ?? ''}.`]);
+      return undefined;
+    }
+    return { issue, comment };
+  }
+
+  function jiraEditComment(ctx: Ctx, api: 2 | 3): void {
+    const found = findComment(ctx);
+    if (!found) return;
+    const body = isObject(ctx.body) ? ctx.body : {};
+    const problem = commentBodyProblem(body['body'], api);
+    if (problem) return jiraError(ctx.res, 400, [], { comment: problem });
+    found.comment.body = body['body'];
+    if ('visibility' in body) found.comment.visibility = commentVisibility(body['visibility']) ?? null;
+    found.comment.updated = jiraTimestamp(Date.now());
+    send(ctx.res, 200, commentJson(found.issue, found.comment, ctx, api));
+  }
+
+  function jiraDeleteComment(ctx: Ctx): void {
+    const found = findComment(ctx);
+    if (!found) return;
+    found.issue.comments = (found.issue.comments ?? []).filter((c) => c !== found.comment);
+    send(ctx.res, 204, undefined);
+  }
+
   /** user/search and user/assignable/search: people whose name or email contains the query, paged by startAt. */
   function jiraUsers(ctx: Ctx, api: 2 | 3, assignable: boolean): void {
     const q = ctx.query;
@@ -1707,6 +1781,38 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
         modes: api === 3 ? cloud : ['pat'],
         scope: api === 3 ? 'read:jira-work' : '',
         handle: jiraEditMeta,
+      },
+      {
+        method: 'GET',
+        path: `/rest/api/${api}/issue/{issueIdOrKey}/comment`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'read:jira-work' : '',
+        handle: (c) => jiraComments(c, api),
+      },
+      {
+        method: 'POST',
+        path: `/rest/api/${api}/issue/{issueIdOrKey}/comment`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'write:jira-work' : '',
+        handle: (c) => jiraAddComment(c, api),
+      },
+      {
+        method: 'PUT',
+        path: `/rest/api/${api}/issue/{issueIdOrKey}/comment/{id}`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'write:jira-work' : '',
+        handle: (c) => jiraEditComment(c, api),
+      },
+      {
+        method: 'DELETE',
+        path: `/rest/api/${api}/issue/{issueIdOrKey}/comment/{id}`,
+        product: 'jira',
+        modes: api === 3 ? cloud : ['pat'],
+        scope: api === 3 ? 'write:jira-work' : '',
+        handle: jiraDeleteComment,
       },
       {
         method: 'GET',

@@ -35,7 +35,7 @@ describe('strict decoding of bodies and tool arguments', () => {
   it('refuses a key the codec does not know, naming it and the expected ones', () => {
     const r = decodeStrictWith(SearchIssuesInput, 'arguments')({ query: 'typo for q' });
     expect(E.isLeft(r) && r.left.message).toBe(
-      'Invalid arguments: unknown field query; expected q, jql, project, cursor, limit',
+      'Invalid arguments: unknown field query; expected q, jql, project, fields, format, cursor, limit',
     );
   });
 

@@ -23,11 +23,13 @@ import { InvokeTool } from '../../src/application/tools.js';
 import type { AccessContext } from '../../src/domain/credentials.js';
 import { encodeCursor } from '../../src/domain/cursor.js';
 import { AppError } from '../../src/domain/errors.js';
-import type { ContentHit, CreatedIssue, CreatedPage, IssueSummary, Project, Space } from '../../src/domain/operations.js';
+import type { IssueRecord } from '../../src/domain/jira-issue.js';
+import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../src/domain/operations.js';
 import { NO_FILTER } from '../../src/domain/scope-filter.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 
 const TENANT = 'acme' as TenantId;
+const SUMMARY = ['summary', 'status', 'issuetype', 'assignee', 'updated'];
 
 /** An access context as the service builds one (Object Mother). */
 const context = (over: Partial<AccessContext> = {}): AccessContext => ({
@@ -60,22 +62,22 @@ class FixedAccess implements AccessProvider {
 }
 
 const project = (key: string): Project => ({ id: `id-${key}`, key, name: `Project ${key}`, url: `https://acme.atlassian.net/browse/${key}` });
-const issue = (key: string): IssueSummary => ({
+/** An issue as the gateway reads it from Jira (the record the use cases render). */
+const issue = (key: string): IssueRecord => ({
   id: `id-${key}`,
   key,
   summary: `Summary of ${key}`,
-  status: 'To Do',
-  issue_type: 'Task',
+  status: { name: 'To Do', category: 'To Do' },
+  issueType: 'Task',
   assignee: null,
   updated: null,
-  url: `https://acme.atlassian.net/browse/${key}`,
 });
 
 /** A JiraGateway in memory: records every call, answers what the test set up. */
 class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation {
   readonly calls: Array<{ method: string; ctx: AccessContext; args: unknown }> = [];
   projects: UpstreamPage<Project> = { items: [project('ENG')], next: null };
-  issues: UpstreamPage<IssueSummary> = { items: [issue('ENG-1')], next: null };
+  issues: UpstreamPage<IssueRecord> = { items: [issue('ENG-1')], next: null };
   /** Answers 401 (as the gateway reports it) this many times first. */
   unauthorized = 0;
 
@@ -161,6 +163,7 @@ describe('Jira use cases', () => {
     right(await new SearchIssues(ports()).execute(TENANT, { q: 'say "hi" \\ there', project: 'ENG" OR project = "X' })());
     expect(jira.calls[0]?.args).toEqual({
       jql: 'text ~ "say \\"hi\\" \\\\ there" AND project = "ENG\\" OR project = \\"X" ORDER BY updated DESC',
+      fields: ['summary', 'status', 'issuetype', 'assignee', 'updated'],
       token: undefined,
       startAt: 0,
       limit: 25,
@@ -172,10 +175,12 @@ describe('Jira use cases', () => {
     const first = right(await new SearchIssues(ports()).execute(TENANT, { jql: 'project = ENG ORDER BY key', limit: 1 })());
     const second = right(await new SearchIssues(ports()).execute(TENANT, { jql: 'project = ENG ORDER BY key', cursor: first.next_cursor! })());
     expect(jira.calls.map((c) => c.args)).toEqual([
-      { jql: 'project = ENG ORDER BY key', token: undefined, startAt: 0, limit: 1 },
-      { jql: 'project = ENG ORDER BY key', token: 'next-token-1', startAt: 0, limit: 25 },
+      { jql: 'project = ENG ORDER BY key', fields: SUMMARY, token: undefined, startAt: 0, limit: 1 },
+      { jql: 'project = ENG ORDER BY key', fields: SUMMARY, token: 'next-token-1', startAt: 0, limit: 25 },
     ]);
-    expect(second.items).toHaveLength(1);
+    expect(second.items).toEqual([
+      { id: 'id-ENG-1', key: 'ENG-1', url: 'https://acme.atlassian.net/browse/ENG-1', summary: 'Summary of ENG-1', status: 'To Do', issue_type: 'Task', assignee: null, updated: null },
+    ]);
   });
 
   it('SearchIssues needs exactly one of q and jql', async () => {

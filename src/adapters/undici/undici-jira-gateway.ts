@@ -4,10 +4,12 @@ import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
-import type { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
+import type { CommentRecord, IssueRecord } from '../../domain/jira-issue.js';
+import type { CreatedIssue, Project } from '../../domain/operations.js';
 import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
 import { nullable } from './codecs.js';
+import { CommentJson, CommentPageJson, commentRecord, IssueJson, issueRecord } from './jira-issue-json.js';
 
 
 const ProjectJson = t.type({ id: t.string, key: t.string, name: t.string });
@@ -17,17 +19,6 @@ const ProjectSearchPage = t.intersection([
 ]);
 const ProjectList = t.array(ProjectJson);
 
-const IssueJson = t.type({
-  id: t.string,
-  key: t.string,
-  fields: t.partial({
-    summary: nullable(t.string),
-    status: nullable(t.partial({ name: t.string })),
-    issuetype: nullable(t.partial({ name: t.string })),
-    assignee: nullable(t.partial({ displayName: t.string })),
-    updated: nullable(t.string),
-  }),
-});
 const EnhancedSearchPage = t.intersection([
   t.type({ issues: t.array(IssueJson) }),
   t.partial({ nextPageToken: nullable(t.string), isLast: t.boolean }),
@@ -60,24 +51,10 @@ const arrayPage = <A>(items: readonly A[], startAt: number, limit: number): Upst
   next: items.length >= limit ? { startAt: startAt + items.length } : null,
 });
 
-/** Only the fields we map: the enhanced search returns just `id` unless asked. */
-export const SEARCH_FIELDS = ['summary', 'status', 'issuetype', 'assignee', 'updated'] as const;
-
 /** `/rest/api/3` on Cloud, `/rest/api/2` on Data Center. */
 const api = (ctx: AccessContext): string => (ctx.flavour === 'data_center' ? '/rest/api/2' : '/rest/api/3');
 
 const browseUrl = (ctx: AccessContext, key: string): string => `${ctx.siteUrl}/browse/${encodeURIComponent(key)}`;
-
-const toIssue = (ctx: AccessContext, i: t.TypeOf<typeof IssueJson>): IssueSummary => ({
-  id: i.id,
-  key: i.key,
-  summary: i.fields.summary ?? '',
-  status: i.fields.status?.name ?? null,
-  issue_type: i.fields.issuetype?.name ?? null,
-  assignee: i.fields.assignee?.displayName ?? null,
-  updated: i.fields.updated ?? null,
-  url: browseUrl(ctx, i.key),
-});
 
 const toProject = (ctx: AccessContext, p: t.TypeOf<typeof ProjectJson>): Project => ({
   id: p.id,
@@ -129,17 +106,19 @@ export class UndiciJiraGateway implements JiraGateway {
 
   searchIssues(
     ctx: AccessContext,
-    q: { jql: string; token?: string | undefined; startAt: number; limit: number },
-  ): TE.TaskEither<AppError, UpstreamPage<IssueSummary>> {
+    q: { jql: string; fields: readonly string[]; token?: string | undefined; startAt: number; limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<IssueRecord>> {
+    const fields = q.fields.join(',');
     if (ctx.flavour === 'data_center') {
       return TE.map((page: t.TypeOf<typeof LegacySearchPage>) => {
         const end = q.startAt + page.issues.length;
         const more = page.total !== undefined ? end < page.total : page.issues.length === q.limit;
-        return { items: page.issues.map((i) => toIssue(ctx, i)), next: more && page.issues.length > 0 ? { startAt: end } : null };
-      })(this.caller.call(ctx, {
+        return { items: page.issues.map(issueRecord), next: more && page.issues.length > 0 ? { startAt: end } : null };
+      })(
+        this.caller.call(ctx, {
           method: 'GET',
           path: '/rest/api/2/search',
-          searchParams: { jql: q.jql, startAt: q.startAt, maxResults: q.limit, fields: SEARCH_FIELDS.join(',') },
+          searchParams: { jql: q.jql, startAt: q.startAt, maxResults: q.limit, fields },
           ok: [200],
           codec: LegacySearchPage,
           what: 'the issue search',
@@ -147,15 +126,50 @@ export class UndiciJiraGateway implements JiraGateway {
       );
     }
     return TE.map((page: t.TypeOf<typeof EnhancedSearchPage>) => ({
-      items: page.issues.map((i) => toIssue(ctx, i)),
+      items: page.issues.map(issueRecord),
       next: page.isLast === false && page.nextPageToken ? { token: page.nextPageToken } : null,
-    }))(this.caller.call(ctx, {
+    }))(
+      this.caller.call(ctx, {
         method: 'GET',
         path: '/rest/api/3/search/jql',
-        searchParams: { jql: q.jql, maxResults: q.limit, fields: SEARCH_FIELDS.join(','), nextPageToken: q.token },
+        searchParams: { jql: q.jql, maxResults: q.limit, fields, nextPageToken: q.token },
         ok: [200],
         codec: EnhancedSearchPage,
         what: 'the issue search',
+      }),
+    );
+  }
+
+  getIssue(ctx: AccessContext, idOrKey: string, fields: readonly string[]): TE.TaskEither<AppError, IssueRecord> {
+    return TE.map(issueRecord)(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}`,
+        searchParams: { fields: [...new Set([...fields, 'project'])].join(',') },
+        ok: [200],
+        codec: IssueJson,
+        what: `the issue ${idOrKey}`,
+      }),
+    );
+  }
+
+  listComments(
+    ctx: AccessContext,
+    idOrKey: string,
+    q: { startAt: number; limit: number; newestFirst: boolean },
+  ): TE.TaskEither<AppError, UpstreamPage<CommentRecord> & { total: number }> {
+    return TE.map((page: t.TypeOf<typeof CommentPageJson>) => {
+      const end = q.startAt + page.comments.length;
+      const total = page.total ?? end;
+      return { items: page.comments.map(commentRecord), total, next: end < total && page.comments.length > 0 ? { startAt: end } : null };
+    })(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}/comment`,
+        searchParams: { startAt: q.startAt, maxResults: q.limit, orderBy: q.newestFirst ? '-created' : 'created' },
+        ok: [200],
+        codec: CommentPageJson,
+        what: `the comments of ${idOrKey}`,
       }),
     );
   }
@@ -248,6 +262,53 @@ export class UndiciJiraGateway implements JiraGateway {
         ok: [204],
         codec: t.unknown,
         what: `the change to ${idOrKey}`,
+      }),
+    );
+  }
+
+  addComment(
+    ctx: AccessContext,
+    idOrKey: string,
+    comment: { body: unknown; visibility: { type: 'role' | 'group'; value: string } | null },
+  ): TE.TaskEither<AppError, CommentRecord> {
+    return TE.map(commentRecord)(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}/comment`,
+        json: { body: comment.body, ...(comment.visibility ? { visibility: comment.visibility } : {}) },
+        ok: [200, 201],
+        codec: CommentJson,
+        what: `the comment on ${idOrKey}`,
+      }),
+    );
+  }
+
+  editComment(
+    ctx: AccessContext,
+    idOrKey: string,
+    commentId: string,
+    comment: { body: unknown; visibility?: { type: 'role' | 'group'; value: string } | null | undefined },
+  ): TE.TaskEither<AppError, CommentRecord> {
+    return TE.map(commentRecord)(
+      this.caller.call(ctx, {
+        method: 'PUT',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}/comment/${encodeURIComponent(commentId)}`,
+        json: { body: comment.body, ...(comment.visibility !== undefined ? { visibility: comment.visibility } : {}) },
+        ok: [200],
+        codec: CommentJson,
+        what: `the change to comment ${commentId}`,
+      }),
+    );
+  }
+
+  deleteComment(ctx: AccessContext, idOrKey: string, commentId: string): TE.TaskEither<AppError, void> {
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'DELETE',
+        path: `${api(ctx)}/issue/${encodeURIComponent(idOrKey)}/comment/${encodeURIComponent(commentId)}`,
+        ok: [204],
+        codec: t.unknown,
+        what: `the deletion of comment ${commentId}`,
       }),
     );
   }

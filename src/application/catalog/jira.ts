@@ -1,6 +1,7 @@
 /** The Jira operations of the catalog. */
 import { PageOf } from '../../domain/cursor.js';
-import { CreatedIssue, IssueSummary, Project } from '../../domain/operations.js';
+import { JiraIssue } from '../../domain/jira-issue.js';
+import { CreatedIssue, Project } from '../../domain/operations.js';
 import { CreateIssue, ListProjects, SearchIssues } from '../jira-operations.js';
 import { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from '../operation-inputs.js';
 import { operation, useCase } from './operation.js';
@@ -34,7 +35,7 @@ export const jiraOperations = [
       'Search Jira issues by free text (q, optionally within one project), newest first, or by your own bounded JQL (jql). Pages with next_cursor.',
     connector: 'jira',
     input: SearchIssuesInput,
-    output: PageOf(IssueSummary, 'issues'),
+    output: PageOf(JiraIssue, 'issues'),
     http: { method: 'get', path: '/connectors/jira/search', operationId: 'searchJiraIssues' },
     writes: false,
     scopes: SCOPES_READ,

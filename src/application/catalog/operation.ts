@@ -63,8 +63,11 @@ export interface Operation<I, O> {
   readonly destructive?: boolean;
   /** Repeating it with the same input changes nothing more (MCP idempotentHint; default: reads are). */
   readonly idempotent?: boolean;
-  /** A typical call, shown in the OpenAPI document. */
-  readonly example?: { readonly input: I; readonly output: O };
+  /**
+   * A typical call, shown in the OpenAPI document: the input as a caller sends it (before
+   * decoding), and the result. test/unit/catalog.test.ts decodes both with the codecs.
+   */
+  readonly example?: { readonly input: Readonly<Record<string, unknown>>; readonly output: O };
   /** Builds the use case from the ports; the composition root calls it once. */
   readonly run: (ports: OperationPorts) => Execute<I, O>;
 }

@@ -12,8 +12,13 @@ import { convertMarkdown } from '../../domain/markup/index.js';
 import { projectOfIssueKey } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type { JiraPorts } from '../jira-operations.js';
-import { boundedString, issueIdOrKey } from '../operation-inputs.js';
-import type { JiraIssueEditing, JiraIssueLookup } from '../ports/atlassian-gateways.js';
+import { boundedString, intInRange, issueIdOrKey } from '../operation-inputs.js';
+import type { JiraIssueEditing, JiraIssueLookup, JiraIssueReading } from '../ports/atlassian-gateways.js';
+import { ISSUE_FIELD_NAMES, renderIssue, type JiraIssue } from '../../domain/jira-issue.js';
+import { allowsProject, NO_FILTER } from '../../domain/scope-filter.js';
+import { issueFields, jiraFieldsOf, RichTextFormatCodec } from './fields.js';
+import { checkFormat } from './format.js';
+import { noSuchIssue } from './scope.js';
 import { withAccess } from '../with-access.js';
 import { issueInScope } from './scope.js';
 
@@ -156,6 +161,55 @@ export class UpdateIssue {
           pipe(
             projectOfIssueKey(input.issue) !== undefined ? TE.right(input.issue) : TE.map((i: { key: string }) => i.key)(jira.identifyIssue(ctx, input.issue)),
             TE.map((key) => ({ key, url: browseUrl(ctx, key), updated_fields: ids })),
+          ),
+        ),
+      ),
+    );
+  }
+}
+
+export const DEFAULT_ISSUE_COMMENTS = 5;
+
+export const GetIssueInput = t.exact(
+  t.intersection([
+    t.type({ issue: issueIdOrKey('The issue to read: its key (e.g. ENG-42) or id.') }),
+    t.partial({
+      fields: issueFields(`The fields to answer, comma-separated (default all of ${ISSUE_FIELD_NAMES.join(', ')}); custom fields by id (customfield_10010).`),
+      format: RichTextFormatCodec,
+      comments: intInRange(0, 50, `How many of the latest comments to include (default ${DEFAULT_ISSUE_COMMENTS}, at most 50; 0 for none).`),
+    }),
+  ]),
+);
+export type GetIssueInput = t.TypeOf<typeof GetIssueInput>;
+
+/**
+ * `jira_get_issue`: one issue with the fields asked for, its description and latest comments
+ * in Markdown (or raw), its attachments listed. Outside JIRA_PROJECTS_FILTER it is NOT_FOUND.
+ */
+export class GetIssue {
+  constructor(private readonly ports: JiraPorts<JiraIssueReading>) {}
+
+  execute(tenantId: TenantId, input: GetIssueInput): TE.TaskEither<AppError, JiraIssue> {
+    const { jira } = this.ports;
+    const selection = input.fields ?? { fields: ISSUE_FIELD_NAMES, custom: [] };
+    const commentCount = selection.fields.includes('comments') ? (input.comments ?? DEFAULT_ISSUE_COMMENTS) : 0;
+    const format = input.format ?? 'markdown';
+    const filter = this.ports.projects ?? NO_FILTER;
+    const keyProject = projectOfIssueKey(input.issue);
+    // A key names its project: one outside the filter is not even asked for.
+    if (keyProject !== undefined && !allowsProject(filter, keyProject)) return TE.left(noSuchIssue(input.issue));
+    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+      pipe(
+        TE.fromEither(checkFormat(format, ctx)),
+        TE.flatMap(() => jira.getIssue(ctx, input.issue, jiraFieldsOf(selection))),
+        // The answer names the project, so the filter costs no extra call.
+        TE.flatMap((record) =>
+          record.project !== undefined && !allowsProject(filter, record.project) ? TE.left(noSuchIssue(input.issue)) : TE.right(record),
+        ),
+        TE.flatMap((record) =>
+          pipe(
+            commentCount > 0 ? jira.listComments(ctx, record.key, { startAt: 0, limit: commentCount, newestFirst: true }) : TE.right({ items: [], total: 0, next: null }),
+            TE.map((comments) => renderIssue(record, { siteUrl: ctx.siteUrl, fields: selection.fields, customFields: selection.custom, format, comments })),
           ),
         ),
       ),

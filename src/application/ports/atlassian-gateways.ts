@@ -3,7 +3,8 @@ import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
-import type { ContentHit, CreatedIssue, CreatedPage, IssueSummary, Project, Space } from '../../domain/operations.js';
+import type { CommentRecord, IssueRecord } from '../../domain/jira-issue.js';
+import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../domain/operations.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
 export interface UpstreamPage<A> {
@@ -31,10 +32,22 @@ export interface JiraProjects {
 }
 
 export interface JiraIssueSearch {
+  /** Issues matching the JQL, each with the Jira fields named in `fields` (ids such as summary, issuetype, customfield_10010). */
   searchIssues(
     ctx: AccessContext,
-    q: { readonly jql: string; readonly token?: string | undefined; readonly startAt: number; readonly limit: number },
-  ): TE.TaskEither<AppError, UpstreamPage<IssueSummary>>;
+    q: { readonly jql: string; readonly fields: readonly string[]; readonly token?: string | undefined; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<IssueRecord>>;
+}
+
+export interface JiraIssueReading {
+  /** One issue with the Jira fields named in `fields` (and its project). */
+  getIssue(ctx: AccessContext, idOrKey: string, fields: readonly string[]): TE.TaskEither<AppError, IssueRecord>;
+  /** A page of an issue's comments, newest or oldest first, and how many there are. */
+  listComments(
+    ctx: AccessContext,
+    idOrKey: string,
+    q: { readonly startAt: number; readonly limit: number; readonly newestFirst: boolean },
+  ): TE.TaskEither<AppError, UpstreamPage<CommentRecord> & { readonly total: number }>;
 }
 
 export interface JiraUserDirectory {
@@ -57,6 +70,23 @@ export interface JiraUserDirectory {
 export interface JiraIssueLookup {
   /** An issue's id, key and project key, from its key or id; NOT_FOUND when there is no such issue. */
   identifyIssue(ctx: AccessContext, idOrKey: string): TE.TaskEither<AppError, IssueIdentity>;
+}
+
+/** Writing comments; bodies are already in the site's format (ADF on Cloud, wiki markup on Data Center). */
+export interface JiraCommentWriting {
+  addComment(
+    ctx: AccessContext,
+    idOrKey: string,
+    comment: { readonly body: unknown; readonly visibility: { readonly type: 'role' | 'group'; readonly value: string } | null },
+  ): TE.TaskEither<AppError, CommentRecord>;
+  /** Replaces the body; `visibility` undefined leaves it as it is, null clears it. */
+  editComment(
+    ctx: AccessContext,
+    idOrKey: string,
+    commentId: string,
+    comment: { readonly body: unknown; readonly visibility?: { readonly type: 'role' | 'group'; readonly value: string } | null | undefined },
+  ): TE.TaskEither<AppError, CommentRecord>;
+  deleteComment(ctx: AccessContext, idOrKey: string, commentId: string): TE.TaskEither<AppError, void>;
 }
 
 /** What a change to an issue sets: Jira's field ids and the verbs for labels. */
@@ -82,7 +112,15 @@ export interface JiraIssueCreation {
 }
 
 /** Every Jira role: what the service's adapter implements. */
-export interface JiraGateway extends JiraProjects, JiraIssueSearch, JiraUserDirectory, JiraIssueLookup, JiraIssueCreation, JiraIssueEditing {}
+export interface JiraGateway
+  extends JiraProjects,
+    JiraIssueSearch,
+    JiraIssueReading,
+    JiraUserDirectory,
+    JiraIssueLookup,
+    JiraIssueCreation,
+    JiraIssueEditing,
+    JiraCommentWriting {}
 
 export interface ConfluenceGateway {
   listSpaces(
