@@ -23,7 +23,7 @@ export interface CallSettings {
 }
 
 export interface CallSpec<A> {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below the context's base URL, starting with `/`. */
   readonly path: string;
   readonly searchParams?: Record<string, string | number | readonly string[] | undefined>;

@@ -14,7 +14,7 @@ import { AppError } from '../../domain/errors.js';
 import { isPublicAddress } from '../../domain/public-address.js';
 
 export interface HttpRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly url: string;
   /** A list becomes the parameter repeated (`keys=A&keys=B`). */
   readonly searchParams?: Readonly<Record<string, string | number | readonly string[] | undefined>>;

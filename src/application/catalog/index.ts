@@ -2,8 +2,18 @@
 import { confluenceOperations } from './confluence.js';
 import { jiraOperations } from './jira.js';
 import { jiraUserOperations } from './jira-users.js';
+import { jiraAgileOperations } from './jira-agile.js';
+import { jiraCreateMetaOperations } from './jira-create-meta.js';
+import { jiraIssueActionOperations } from './jira-issue-actions.js';
+import { jiraLinkOperations } from './jira-links.js';
 import type { Operation } from './operation.js';
 
-export const OPERATIONS: readonly Operation<unknown, unknown>[] = [...jiraOperations, ...jiraUserOperations, ...confluenceOperations];
+export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
+  ...jiraOperations, ...jiraUserOperations, ...confluenceOperations,
+  ...jiraIssueActionOperations,
+  ...jiraCreateMetaOperations,
+  ...jiraLinkOperations,
+  ...jiraAgileOperations,
+];
 
 export * from './operation.js';
