@@ -14,8 +14,33 @@ export const TOOL_NAMES = [
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
+  'jira_assign_issue',
+  'jira_list_transitions',
+  'jira_transition_issue',
+  'jira_delete_issue',
+  'jira_list_issue_types',
+  'jira_list_create_fields',
+  'jira_list_link_types',
+  'jira_link_issues',
+  'jira_delete_issue_link',
+  'jira_list_remote_links',
+  'jira_add_remote_link',
+  'jira_list_boards',
+  'jira_list_sprints',
+  'jira_list_sprint_issues',
+  'jira_move_issues_to_sprint',
 ];
-export const WRITE_TOOLS = ['jira_create_issue', 'confluence_create_page'];
+export const WRITE_TOOLS = [
+  'jira_create_issue',
+  'confluence_create_page',
+  'jira_assign_issue',
+  'jira_transition_issue',
+  'jira_delete_issue',
+  'jira_link_issues',
+  'jira_delete_issue_link',
+  'jira_add_remote_link',
+  'jira_move_issues_to_sprint',
+];
 export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));
 
 /** A tool as GET /connectors/tools (InvokeTool.list) describes it. */
@@ -26,6 +51,8 @@ export interface ToolDescription {
   readonly input_schema: Record<string, unknown>;
   readonly output_schema: Record<string, unknown>;
   readonly read_only: boolean;
+  readonly destructive?: boolean;
+  readonly idempotent?: boolean;
 }
 
 export interface ErrorBody {
@@ -52,9 +79,10 @@ export function expectSameTools(listed: readonly Tool[], described: readonly Too
     expect(t.annotations, d.name).toEqual({
       title: d.title,
       readOnlyHint: d.read_only,
-      // The read tools change nothing; the create tools add an issue or a page and never change what exists.
-      destructiveHint: false,
-      idempotentHint: d.read_only,
+      // The read tools change nothing; the create tools add an issue or a page and never change what exists;
+      // deletes are destructive, and set-style writes (assign, move to a sprint) idempotent.
+      destructiveHint: d.destructive ?? false,
+      idempotentHint: d.idempotent ?? d.read_only,
       openWorldHint: true,
     });
   }

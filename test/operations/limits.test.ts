@@ -96,6 +96,14 @@ describe('TOOLS_ENABLED', () => {
       'jira_search_users',
       'jira_assignable_users',
       'confluence_create_page',
+      'jira_list_transitions',
+      'jira_list_issue_types',
+      'jira_list_create_fields',
+      'jira_list_link_types',
+      'jira_list_remote_links',
+      'jira_list_boards',
+      'jira_list_sprints',
+      'jira_list_sprint_issues',
     ]);
   });
 

@@ -51,7 +51,7 @@ const isHttpUrl = (u: unknown): u is string => {
 export const httpUrl = (description: string) =>
   annotate(
     new t.Type<string, string, unknown>('an http(s) URL', isHttpUrl, (u, c) => (isHttpUrl(u) ? t.success(u) : t.failure(u, c, 'an absolute http(s) URL')), t.identity),
-    { type: 'string', format: 'uri', maxLength: 2000, description },
+    { type: 'string', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2000, description },
   );
 
 /** Markdown text up to Jira's comment size. */
