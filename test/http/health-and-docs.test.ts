@@ -4,6 +4,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryConnectionStore } from '../../src/adapters/memory/in-memory-connection-store.js';
+import { OPERATIONS } from '../../src/application/catalog/index.js';
 import { AppError } from '../../src/domain/errors.js';
 import { expectErrorResponse, expectStandardError, rawRequest } from '../support/http.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -134,13 +135,19 @@ describe('OpenAPI document and docs', () => {
     return out;
   };
 
-  /** A concrete URL path for a documented template: each path parameter filled with its first enum value. */
+  /**
+   * A concrete URL path for a documented template: each path parameter filled with its first
+   * enum value, or (a catalog operation's id or key) the value its declared example uses.
+   */
   const concretePath = (p: string, op: Json): string =>
     p.replace(/\{([^}]+)\}/g, (_, name: string) => {
       const param = ((op['parameters'] as Json[] | undefined) ?? []).find(
         (x) => x['in'] === 'path' && x['name'] === name,
       );
-      const values = isObject(param?.['schema']) ? (param['schema']['enum'] as string[] | undefined) : undefined;
+      const example = (OPERATIONS.find((o) => o.http.operationId === op['operationId'])?.example?.input as Json | undefined)?.[name];
+      const values = isObject(param?.['schema'])
+        ? ((param['schema']['enum'] as string[] | undefined) ?? (typeof example === 'string' ? [example] : undefined))
+        : undefined;
       expect(values?.[0], `an example value for path parameter ${name} of ${p}`).toBeTypeOf('string');
       return encodeURIComponent(values?.[0] ?? '');
     });
