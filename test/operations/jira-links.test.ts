@@ -45,6 +45,7 @@ describe('Jira links (OAuth)', () => {
     expect(body).toMatchObject({ type: { name: 'Blocks' }, inwardIssue: { key: 'OPS-4' }, outwardIssue: { key: 'OPS-3' } });
     expect(body.comment.body).toMatchObject({ type: 'doc', version: 1 });
     expect(fake.jiraWork.links.at(-1)).toMatchObject({ type: 'Blocks', inward: 'OPS-4', outward: 'OPS-3' });
+    expect(fake.jiraWork.comments.at(-1)?.issue).toBe('OPS-3');
 
     const tool = await call('tool', 'jira_link_issues', { type: 'Relates', inward_issue: 'OPS-5', outward_issue: 'WEB-5' });
     expect(tool.value).toEqual({ type: 'Relates', inward_issue: 'OPS-5', outward_issue: 'WEB-5' });

@@ -1770,7 +1770,8 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     if (b['comment'] !== undefined) {
       const body = isObject(b['comment']) ? b['comment']['body'] : undefined;
       if (!richTextOk(ctx, api, body, 'comment')) return;
-      fake.jiraWork.comments.push({ issue: inward.key, body });
+      // "optionally add a comment to the from (outward) issue" (the document's words)
+      fake.jiraWork.comments.push({ issue: outward.key, body });
     }
     const id = String(Math.max(10299, ...fake.jiraWork.links.map((l) => Number(l.id))) + 1);
     fake.jiraWork.links.push({ id, type: type.name, inward: inward.key, outward: outward.key });

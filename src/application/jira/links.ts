@@ -27,7 +27,8 @@ export const LinkIssuesInput = t.exact(
       inward_issue: issueIdOrKey("The link's inward issue (key or id): it reads the type's inward phrase, e.g. is blocked by."),
       outward_issue: issueIdOrKey("The link's outward issue (key or id): it reads the type's outward phrase, e.g. blocks."),
     }),
-    t.partial({ comment: markdown('comment', 'A comment to add to the inward issue with the link, in Markdown.') }),
+    // Atlassian: the comment goes on the "from (outward) issue".
+    t.partial({ comment: markdown('comment', 'A comment to add to the outward issue with the link, in Markdown.') }),
   ]),
 );
 export type LinkIssuesInput = t.TypeOf<typeof LinkIssuesInput>;
