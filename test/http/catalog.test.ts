@@ -88,10 +88,10 @@ describe('one catalog behind every operation route, tool and OpenAPI entry', () 
       const bodyFields = Object.keys(((body?.['application/json']?.['schema'] as Json | undefined)?.['properties'] ?? {}) as Json);
       expect([...parameters.map((p) => p['name'] as string), ...bodyFields].sort(), o.name).toEqual(fields);
       expect(bodyFields.length > 0, o.name).toBe(takesBody(o.http.method));
-      // Its success is the output codec's schema.
+      // Its success is the output codec's schema (a 204 has no body; its output is the tool's result).
       const success = (op!['responses'] as Record<string, Json>)[String(o.http.status ?? 200)];
       const content = success?.['content'] as Record<string, Json> | undefined;
-      // A 204 has no body over REST (its tool result is the output codec's).
+      expect(success, o.name).toBeDefined();
       if (o.http.status === 204) expect(content, o.name).toBeUndefined();
       else expect(content?.['application/json']?.['schema'], o.name).toEqual(toJsonSchema(o.output));
     }

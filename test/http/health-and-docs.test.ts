@@ -134,7 +134,10 @@ describe('OpenAPI document and docs', () => {
     return out;
   };
 
-  /** A concrete URL path for a documented template: each path parameter filled with its first enum value. */
+  /**
+   * A concrete URL path for a documented template: each path parameter filled with its first
+   * enum value, or (a catalog operation's id or key) the value its declared example uses.
+   */
   const concretePath = (p: string, op: Json): string =>
     p.replace(/\{([^}]+)\}/g, (_, name: string) => {
       const param = ((op['parameters'] as Json[] | undefined) ?? []).find(

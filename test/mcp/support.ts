@@ -4,6 +4,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { FakeIssue } from '../support/fake-atlassian.js';
 
+/** The catalog's operations, in catalog order. */
 export const TOOL_NAMES = [
   'jira_list_projects',
   'jira_search_issues',
@@ -14,14 +15,43 @@ export const TOOL_NAMES = [
   'jira_add_comment',
   'jira_edit_comment',
   'jira_delete_comment',
+  'jira_assign_issue',
+  'jira_list_transitions',
+  'jira_transition_issue',
+  'jira_delete_issue',
   'jira_current_user',
   'jira_search_users',
   'jira_assignable_users',
+  'jira_list_issue_types',
+  'jira_list_create_fields',
+  'jira_list_link_types',
+  'jira_link_issues',
+  'jira_delete_issue_link',
+  'jira_list_remote_links',
+  'jira_add_remote_link',
+  'jira_list_boards',
+  'jira_list_sprints',
+  'jira_list_sprint_issues',
+  'jira_move_issues_to_sprint',
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
 ];
-export const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'jira_add_comment', 'jira_edit_comment', 'jira_delete_comment', 'confluence_create_page'];
+export const WRITE_TOOLS = [
+  'jira_create_issue',
+  'jira_update_issue',
+  'jira_add_comment',
+  'jira_edit_comment',
+  'jira_delete_comment',
+  'jira_assign_issue',
+  'jira_transition_issue',
+  'jira_delete_issue',
+  'jira_link_issues',
+  'jira_delete_issue_link',
+  'jira_add_remote_link',
+  'jira_move_issues_to_sprint',
+  'confluence_create_page',
+];
 export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));
 
 /** A tool as GET /connectors/tools (InvokeTool.list) describes it. */

@@ -208,7 +208,8 @@ describe('jira_get_issue, the comment operations and search fields (OAuth)', () 
       due_date: '2026-12-24',
       parent: { key: 'OPS-1', summary: expect.any(String), status: expect.any(String) },
       subtasks: [{ key: 'OPS-901', summary: 'A subtask', status: expect.any(String) }],
-      links: [],
+      // The fake's seeded link: OPS-2 blocks OPS-1.
+      links: [{ id: '10300', type: 'Blocks', relation: 'blocks', issue: { key: 'OPS-1', summary: expect.any(String), status: expect.any(String) } }],
       attachments: [{ id: '30001', filename: 'trace.log', size: 5, media_type: 'text/plain', created: '2026-11-21T10:00:00.000+0000', author: 'Mia Krystof' }],
     });
     expect(got.description).toBe('## Steps\n\nLog in and **wait**.\n\n- see [the runbook](https://example.com/runbook)\n');

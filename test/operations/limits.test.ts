@@ -94,9 +94,17 @@ describe('TOOLS_ENABLED', () => {
       'jira_search_issues',
       'jira_get_issue',
       'jira_list_comments',
+      'jira_list_transitions',
       'jira_current_user',
       'jira_search_users',
       'jira_assignable_users',
+      'jira_list_issue_types',
+      'jira_list_create_fields',
+      'jira_list_link_types',
+      'jira_list_remote_links',
+      'jira_list_boards',
+      'jira_list_sprints',
+      'jira_list_sprint_issues',
       'confluence_create_page',
     ]);
   });

@@ -161,3 +161,50 @@ export async function seedTokenConnection(
   )();
   if (saved._tag === 'Left') throw new Error(saved.left.message);
 }
+
+export type Way = 'rest' | 'tool' | 'mcp';
+
+/**
+ * Runs one catalog operation one way: its REST route, `tools/invoke`, or MCP `tools/call`
+ * (the SDK's client, which checks a result against the outputSchema). For writes, which a
+ * test calls once each way with different inputs. `value` is the result (REST: the body,
+ * undefined for a 204), or the standard error body.
+ */
+export async function callOneWay(
+  serviceUrl: string,
+  tenant: string,
+  way: Way,
+  name: string,
+  input: Record<string, unknown>,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ ok: boolean; status: number; value: any }> {
+  const op = OPERATIONS.find((o) => o.name === name);
+  if (!op) throw new Error(`no operation ${name}`);
+  const api = client(serviceUrl, tenant);
+  if (way === 'rest') {
+    const rest = { ...input };
+    const path = op.http.path.replace(/\{([^}]+)\}/g, (_m, param: string) => {
+      const value = rest[param];
+      delete rest[param];
+      return encodeURIComponent(String(value));
+    });
+    const res = takesBody(op.http.method)
+      ? await api.send(op.http.method.toUpperCase(), path, rest)
+      : await api.send(op.http.method.toUpperCase(), `${path}${qs(rest as Record<string, string | number | undefined>)}`);
+    return { ok: res.status < 300, status: res.status, value: res.body };
+  }
+  if (way === 'tool') {
+    const res = await api.post('/connectors/tools/invoke', { tool: name, arguments: input });
+    return { ok: res.status === 200, status: res.status, value: res.status === 200 ? res.body.result : res.body };
+  }
+  const mcp = new McpClient({ name: 'one-way', version: '1.0.0' });
+  await mcp.connect(new StreamableHTTPClientTransport(new URL('/mcp', serviceUrl), { requestInit: { headers: { 'x-tenant-id': tenant } } }));
+  try {
+    await mcp.listTools();
+    const result = await mcp.callTool({ name, arguments: input });
+    const text = (result.content as Array<{ type: string; text?: string }>)[0]?.text ?? 'null';
+    return { ok: result.isError !== true, status: result.isError === true ? 0 : 200, value: JSON.parse(text) as unknown };
+  } finally {
+    await mcp.close();
+  }
+}

@@ -29,14 +29,43 @@ const TOOL_NAMES = [
   'jira_add_comment',
   'jira_edit_comment',
   'jira_delete_comment',
+  'jira_assign_issue',
+  'jira_list_transitions',
+  'jira_transition_issue',
+  'jira_delete_issue',
   'jira_current_user',
   'jira_search_users',
   'jira_assignable_users',
+  'jira_list_issue_types',
+  'jira_list_create_fields',
+  'jira_list_link_types',
+  'jira_link_issues',
+  'jira_delete_issue_link',
+  'jira_list_remote_links',
+  'jira_add_remote_link',
+  'jira_list_boards',
+  'jira_list_sprints',
+  'jira_list_sprint_issues',
+  'jira_move_issues_to_sprint',
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
 ];
-const WRITE_TOOLS = ['jira_create_issue', 'jira_update_issue', 'jira_add_comment', 'jira_edit_comment', 'jira_delete_comment', 'confluence_create_page'];
+const WRITE_TOOLS = [
+  'jira_create_issue',
+  'jira_update_issue',
+  'jira_add_comment',
+  'jira_edit_comment',
+  'jira_delete_comment',
+  'jira_assign_issue',
+  'jira_transition_issue',
+  'jira_delete_issue',
+  'jira_link_issues',
+  'jira_delete_issue_link',
+  'jira_add_remote_link',
+  'jira_move_issues_to_sprint',
+  'confluence_create_page',
+];
 
 /** The REST route each tool mirrors. */
 const REST: Record<string, { method: 'get' | 'post' | 'put' | 'patch' | 'delete'; path: string }> = {
@@ -55,6 +84,21 @@ const REST: Record<string, { method: 'get' | 'post' | 'put' | 'patch' | 'delete'
   confluence_list_spaces: { method: 'get', path: '/connectors/confluence/spaces' },
   confluence_search: { method: 'get', path: '/connectors/confluence/search' },
   confluence_create_page: { method: 'post', path: '/connectors/confluence/create' },
+  jira_assign_issue: { method: 'put', path: '/connectors/jira/issues/{issue}/assignee' },
+  jira_list_transitions: { method: 'get', path: '/connectors/jira/issues/{issue}/transitions' },
+  jira_transition_issue: { method: 'post', path: '/connectors/jira/issues/{issue}/transitions' },
+  jira_delete_issue: { method: 'delete', path: '/connectors/jira/issues/{issue}' },
+  jira_list_issue_types: { method: 'get', path: '/connectors/jira/projects/{project}/issue-types' },
+  jira_list_create_fields: { method: 'get', path: '/connectors/jira/projects/{project}/issue-types/{issue_type_id}/fields' },
+  jira_list_link_types: { method: 'get', path: '/connectors/jira/link-types' },
+  jira_link_issues: { method: 'post', path: '/connectors/jira/issue-links' },
+  jira_delete_issue_link: { method: 'delete', path: '/connectors/jira/issue-links/{link_id}' },
+  jira_list_remote_links: { method: 'get', path: '/connectors/jira/issues/{issue}/remote-links' },
+  jira_add_remote_link: { method: 'post', path: '/connectors/jira/issues/{issue}/remote-links' },
+  jira_list_boards: { method: 'get', path: '/connectors/jira/boards' },
+  jira_list_sprints: { method: 'get', path: '/connectors/jira/boards/{board_id}/sprints' },
+  jira_list_sprint_issues: { method: 'get', path: '/connectors/jira/sprints/{sprint_id}/issues' },
+  jira_move_issues_to_sprint: { method: 'post', path: '/connectors/jira/sprints/{sprint_id}/issues' },
 };
 
 /** Arguments each schema must accept (and the tool run), and arguments it must reject (and the tool refuse), with the field named. */
@@ -86,6 +130,21 @@ const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Reco
     good: { space_key: 'ENG', title: 'Made by a tool', body: '<p>x</p>', body_format: 'storage' },
     bad: [[{ space_key: 'ENG', title: 'T', body: 'b', body_format: 'html' }, 'body_format'], [{ space_key: 'ENG', body: 'b' }, 'title']],
   },
+  jira_assign_issue: { good: { issue: 'OPS-2', query: 'priya' }, bad: [[{ query: 'mia' }, 'issue'], [{ issue: 'OPS-2', account_id: 'a b' }, 'account_id']] },
+  jira_list_transitions: { good: { issue: 'OPS-1' }, bad: [[{}, 'issue'], [{ issue: 'OPS-1/x' }, 'issue']] },
+  jira_transition_issue: { good: { issue: 'OPS-1', transition: 'Stop progress' }, bad: [[{ issue: 'OPS-1' }, 'transition'], [{ issue: 'OPS-1', transition: '11', fields: [] }, 'fields']] },
+  jira_delete_issue: { good: { issue: 'WEB-38', delete_subtasks: false }, bad: [[{ issue: 'WEB-38' }, 'delete_subtasks'], [{ issue: 'WEB-38', delete_subtasks: 'yes' }, 'delete_subtasks']] },
+  jira_list_issue_types: { good: { project: 'OPS', limit: 2 }, bad: [[{}, 'project'], [{ project: 'OPS', limit: 0 }, 'limit']] },
+  jira_list_create_fields: { good: { project: 'OPS', issue_type_id: '10001' }, bad: [[{ project: 'OPS' }, 'issue_type_id'], [{ project: 'OPS', issue_type_id: 'Bug' }, 'issue_type_id']] },
+  jira_list_link_types: { good: {}, bad: [] },
+  jira_link_issues: { good: { type: 'Relates', inward_issue: 'OPS-1', outward_issue: 'OPS-2' }, bad: [[{ type: 'Relates', inward_issue: 'OPS-1' }, 'outward_issue'], [{ inward_issue: 'OPS-1', outward_issue: 'OPS-2' }, 'type']] },
+  jira_delete_issue_link: { good: { link_id: '10300' }, bad: [[{}, 'link_id'], [{ link_id: '-1' }, 'link_id']] },
+  jira_list_remote_links: { good: { issue: 'OPS-2' }, bad: [[{ issue: 2 }, 'issue']] },
+  jira_add_remote_link: { good: { issue: 'OPS-2', url: 'https://example.com/a', title: 'A' }, bad: [[{ issue: 'OPS-2', url: 'file:///etc/passwd', title: 'A' }, 'url'], [{ issue: 'OPS-2', url: 'https://example.com/a' }, 'title']] },
+  jira_list_boards: { good: { project: 'OPS', limit: 10 }, bad: [[{ project: 'O P S' }, 'project']] },
+  jira_list_sprints: { good: { board_id: '1', state: 'active' }, bad: [[{}, 'board_id'], [{ board_id: '1', state: 'done' }, 'state']] },
+  jira_list_sprint_issues: { good: { sprint_id: '2', limit: 3 }, bad: [[{}, 'sprint_id'], [{ sprint_id: 'two' }, 'sprint_id']] },
+  jira_move_issues_to_sprint: { good: { sprint_id: '3', issues: ['OPS-9'] }, bad: [[{ sprint_id: '3' }, 'issues'], [{ sprint_id: '3', issues: 'OPS-9' }, 'issues']] },
 };
 
 describe('agent tools', () => {
@@ -157,11 +216,19 @@ describe('agent tools', () => {
       const { method, path } = REST[t.name]!;
       const op = doc.paths[path]?.[method];
       expect(op, `${method} ${path}`).toBeDefined();
-      const pathParams = (op?.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+      // Path parameters are the path's, the rest of the arguments the body's (or the query's).
+      const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+      for (const p of (op?.parameters ?? []).filter((x) => x.in === 'path')) {
+        const { description: _d, ...schema } = t.input_schema.properties?.[p.name] ?? {};
+        expect(p.schema, `${t.name}.${p.name}`).toEqual(schema);
+      }
       if (method === 'post' || method === 'put' || method === 'patch') {
-        const body = op?.requestBody?.content['application/json']?.schema as Schema | undefined;
-        expect(Object.keys(body?.properties ?? {}).sort(), t.name).toEqual(Object.keys(t.input_schema.properties ?? {}).filter((k) => !pathParams.includes(k)).sort());
-        for (const [name, schema] of Object.entries(body?.properties ?? {})) expect(schema, `${t.name}.${name}`).toEqual(t.input_schema.properties?.[name]);
+        const { [inPath[0] ?? '']: _p0, [inPath[1] ?? '']: _p1, ...bodyProperties } = t.input_schema.properties ?? {};
+        const required = (t.input_schema.required ?? []).filter((r) => !inPath.includes(r));
+        const { required: _r, ...rest } = t.input_schema;
+        expect(op?.requestBody?.content['application/json']?.schema, t.name).toEqual(
+          inPath.length === 0 ? t.input_schema : { ...rest, properties: bodyProperties, ...(required.length > 0 ? { required } : {}) },
+        );
       } else {
         const query = (op?.parameters ?? []).filter((p) => p.in === 'query' || p.in === 'path');
         expect(query.map((p) => p.name).sort(), t.name).toEqual(Object.keys(t.input_schema.properties ?? {}).sort());

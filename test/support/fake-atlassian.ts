@@ -152,6 +152,8 @@ export interface FakeAtlassian {
   confluence: { spaces: FakeSpace[]; pages: FakePage[]; createdPages: unknown[] };
   apiTokens: Map<string, string>;
   pats: Set<string>;
+  /** Issue links, remote links, boards, sprints, subtasks and comments added by transitions. */
+  jiraWork: FakeJiraWork;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -165,7 +167,85 @@ export const CONFLUENCE_SCOPES = [
   'search:confluence',
 ] as const;
 /** what an authorization code grants when no scopes are given */
-export const DEFAULT_GRANT_SCOPES = [...JIRA_SCOPES, ...CONFLUENCE_SCOPES, 'offline_access'];
+/** Jira Software (boards and sprints): granted by default too, so the agile routes answer. */
+export const JIRA_SOFTWARE_SCOPES = ['read:board-scope:jira-software', 'read:sprint:jira-software', 'write:sprint:jira-software'] as const;
+export const DEFAULT_GRANT_SCOPES = [...JIRA_SCOPES, ...CONFLUENCE_SCOPES, 'offline_access', ...JIRA_SOFTWARE_SCOPES];
+
+export interface FakeIssueLink {
+  id: string;
+  /** link type name */
+  type: string;
+  inward: string;
+  outward: string;
+}
+export interface FakeRemoteLink {
+  id: number;
+  /** issue key */
+  issue: string;
+  url: string;
+  title: string;
+  summary?: string;
+  relationship?: string;
+  globalId?: string;
+}
+export interface FakeBoard {
+  id: number;
+  name: string;
+  type: 'scrum' | 'kanban';
+  /** null: a board in a user's location */
+  projectKey: string | null;
+}
+export interface FakeSprint {
+  id: number;
+  boardId: number;
+  name: string;
+  state: 'active' | 'future' | 'closed';
+  startDate?: string;
+  endDate?: string;
+  goal?: string;
+  /** issue keys, in rank order */
+  issues: string[];
+}
+export interface FakeJiraWork {
+  links: FakeIssueLink[];
+  remoteLinks: FakeRemoteLink[];
+  boards: FakeBoard[];
+  sprints: FakeSprint[];
+  /** parent key -> subtask keys */
+  subtasks: Record<string, string[]>;
+  /** comments added with a transition or a link: ADF (v3) or wiki markup (v2) */
+  comments: Array<{ issue: string; body: unknown }>;
+}
+
+function defaultJiraWork(): FakeJiraWork {
+  return {
+    links: [{ id: '10300', type: 'Blocks', inward: 'OPS-2', outward: 'OPS-1' }],
+    remoteLinks: [{ id: 10000, issue: 'OPS-2', url: 'https://status.example.com/incidents/42', title: 'Incident 42', relationship: 'mentioned in' }],
+    boards: [
+      { id: 1, name: 'OPS board', type: 'scrum', projectKey: 'OPS' },
+      { id: 2, name: 'WEB kanban', type: 'kanban', projectKey: 'WEB' },
+      { id: 3, name: 'ACME scrum', type: 'scrum', projectKey: 'ACME' },
+      { id: 4, name: 'OPS triage', type: 'kanban', projectKey: 'OPS' },
+      { id: 5, name: "Mia's board", type: 'kanban', projectKey: null },
+    ],
+    sprints: [
+      { id: 1, boardId: 1, name: 'OPS Sprint 1', state: 'closed', startDate: '2026-11-02T09:00:00.000Z', endDate: '2026-11-13T17:00:00.000Z' },
+      {
+        id: 2,
+        boardId: 1,
+        name: 'OPS Sprint 2',
+        state: 'active',
+        startDate: '2026-11-16T09:00:00.000Z',
+        endDate: '2026-11-30T17:00:00.000Z',
+        goal: 'Ship the login fix',
+      },
+      { id: 3, boardId: 1, name: 'OPS Sprint 3', state: 'future' },
+      { id: 4, boardId: 3, name: 'ACME Sprint 1', state: 'active', startDate: '2026-11-16T09:00:00.000Z', endDate: '2026-11-30T17:00:00.000Z' },
+    ].map((sp) => ({ ...sp, issues: [] as string[] })) as FakeSprint[],
+    subtasks: { 'WEB-39': ['WEB-40'] },
+    comments: [],
+  };
+}
 
 export const DEFAULT_CLIENT_ID = 'fake-client-id';
 export const DEFAULT_CLIENT_SECRET = 'fake-client-secret';
@@ -616,7 +696,11 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     confluence: { spaces, pages: defaultPages(spaces), createdPages: [] },
     apiTokens: new Map(),
     pats: new Set(),
+    jiraWork: defaultJiraWork(),
   };
+  // Sprint 2 holds five OPS issues and one of WEB (a sprint may span projects).
+  fake.jiraWork.sprints[1]!.issues.push('OPS-1', 'OPS-2', 'OPS-3', 'OPS-4', 'OPS-5', 'WEB-1');
+  fake.jiraWork.sprints[0]!.issues.push('OPS-6');
 
   function newGrant(scopes: string[]): Grant {
     const g: Grant = { id: token('grant'), scopes, revoked: false };
@@ -863,7 +947,18 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
           f['subtasks'] = fake.jira.issues.filter((i) => i.parentKey === issue.key && i.issueType === 'Sub-task').map((i) => linkedIssueJson(i, ctx, api));
           break;
         case 'issuelinks':
-          f['issuelinks'] = [];
+          // From this issue's side: the other end, as inward or outward issue.
+          f['issuelinks'] = fake.jiraWork.links
+            .filter((l) => l.inward === issue.key || l.outward === issue.key)
+            .map((l) => {
+              const type = LINK_TYPES.find((lt) => lt.name === l.type) ?? LINK_TYPES[3]!;
+              return {
+                id: l.id,
+                self: `${apiBase}/issueLink/${l.id}`,
+                type: linkTypeJson(type, ctx, api),
+                ...(l.inward === issue.key ? { outwardIssue: linkedIssueByKeyJson(l.outward, ctx, api) } : { inwardIssue: linkedIssueByKeyJson(l.inward, ctx, api) }),
+              };
+            });
           break;
         case 'comment': {
           const comments = issue.comments ?? [];
@@ -1694,6 +1789,523 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     });
   }
 
+  // --- Jira: assign, transitions, delete, create metadata, links, boards and sprints -------
+
+  /** A v3 rich-text value must be an ADF doc, a v2 one a string: answers Jira's 400 itself and false otherwise. */
+  function richTextOk(ctx: Ctx, api: 2 | 3, value: unknown, field: string): boolean {
+    const ok =
+      api === 2
+        ? typeof value === 'string'
+        : isObject(value) && value['type'] === 'doc' && value['version'] === 1 && Array.isArray(value['content']);
+    if (!ok) {
+      jiraError(ctx.res, 400, [], {
+        [field]: api === 2 ? 'Operation value must be a string' : 'Operation value must be an Atlassian Document (see the Atlassian Document Format).',
+      });
+    }
+    return ok;
+  }
+
+  function userByAccount(api: 2 | 3, body: Json): { found: boolean; name: string | null } {
+    if (api === 3) {
+      const id = body['accountId'];
+      if (id === null) return { found: true, name: null };
+      const name = fake.jira.users.find((n) => accountIdFor(n) === id);
+      return { found: name !== undefined, name: name ?? null };
+    }
+    const login = body['name'];
+    if (login === null) return { found: true, name: null };
+    const name = fake.jira.users.find((n) => emailFor(n).split('@')[0] === login);
+    return { found: name !== undefined, name: name ?? null };
+  }
+
+  function jiraAssign(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const field = api === 3 ? 'accountId' : 'name';
+    if (!isObject(ctx.body) || !(field in ctx.body)) return jiraError(ctx.res, 400, [`The request body must name the user (${field}).`]);
+    const { found, name } = userByAccount(api, ctx.body);
+    if (!found) return jiraError(ctx.res, 400, [], { assignee: `User '${String(ctx.body[field])}' cannot be assigned issues.` });
+    issue.assignee = name;
+    issue.updated = jiraTimestamp(Date.now());
+    send(ctx.res, 204, undefined);
+  }
+
+  /** Data Center: a user by key. */
+  function jiraUserByKey(ctx: Ctx): void {
+    const key = ctx.query.get('key') ?? '';
+    const name = fake.jira.users.find((n) => userJson(n, ctx, 2)['key'] === key);
+    if (!name) return jiraError(ctx.res, 404, [`The user with the key '${key}' does not exist`]);
+    send(ctx.res, 200, userJson(name, ctx, 2));
+  }
+
+  interface FakeTransition {
+    id: string;
+    name: string;
+    to: string;
+    global?: boolean;
+    /** the screen's fields, FieldMetadata as Jira answers them under expand=transitions.fields */
+    fields?: Json;
+  }
+  const RESOLUTIONS = [
+    { id: '10000', name: 'Done' },
+    { id: '10001', name: "Won't Do" },
+  ];
+  const RESOLUTION_FIELD: Json = {
+    resolution: {
+      required: true,
+      schema: { type: 'resolution', system: 'resolution' },
+      name: 'Resolution',
+      key: 'resolution',
+      hasDefaultValue: false,
+      operations: ['set'],
+      allowedValues: RESOLUTIONS.map((r) => ({ self: `https://acme.atlassian.net/rest/api/3/resolution/${r.id}`, ...r, description: '' })),
+    },
+  };
+  /** The workflow: per status, and one global Close (so "close" is ambiguous from To Do). */
+  const WORKFLOW: Record<string, FakeTransition[]> = {
+    'To Do': [
+      { id: '11', name: 'Start progress', to: 'In Progress' },
+      { id: '61', name: 'Close', to: 'Done' },
+    ],
+    'In Progress': [
+      { id: '21', name: 'Done', to: 'Done', fields: RESOLUTION_FIELD },
+      { id: '31', name: 'Stop progress', to: 'To Do' },
+    ],
+    Done: [{ id: '41', name: 'Reopen', to: 'To Do' }],
+  };
+  const GLOBAL_CLOSE: FakeTransition = { id: '51', name: 'Close', to: 'Done', global: true };
+  const transitionsOf = (issue: FakeIssue): FakeTransition[] => [...(WORKFLOW[issue.status] ?? []), ...(issue.status === 'Done' ? [] : [GLOBAL_CLOSE])];
+
+  function statusJson(name: string, ctx: Ctx, api: 2 | 3): Json {
+    const info = STATUS_INFO[name] ?? { id: '1', cat: { id: 4, key: 'indeterminate', colorName: 'yellow', name: 'In Progress' } };
+    const apiBase = `${ctx.base}/rest/api/${api}`;
+    return {
+      self: `${apiBase}/status/${info.id}`,
+      description: '',
+      iconUrl: `${ctx.base}/images/icons/statuses/generic.png`,
+      name,
+      id: info.id,
+      statusCategory: { self: `${apiBase}/statuscategory/${info.cat.id}`, ...info.cat },
+    };
+  }
+
+  function jiraTransitions(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const withFields = listParam(ctx.query, 'expand').includes('transitions.fields');
+    send(ctx.res, 200, {
+      expand: 'transitions',
+      transitions: transitionsOf(issue).map((tr) => ({
+        id: tr.id,
+        name: tr.name,
+        to: statusJson(tr.to, ctx, api),
+        hasScreen: tr.fields !== undefined,
+        isGlobal: tr.global === true,
+        isInitial: false,
+        isAvailable: true,
+        isConditional: false,
+        isLooped: false,
+        ...(withFields ? { fields: tr.fields ?? {} } : {}),
+      })),
+    });
+  }
+
+  function jiraDoTransition(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const b = ctx.body;
+    const id = isObject(b) && isObject(b['transition']) ? b['transition']['id'] : undefined;
+    if (typeof id !== 'string') return jiraError(ctx.res, 400, ['Missing transition id.']);
+    const tr = transitionsOf(issue).find((x) => x.id === id);
+    if (!tr) return jiraError(ctx.res, 400, [`Transition id '${id}' is not valid for this issue.`]);
+    const fields = isObject(b) && isObject(b['fields']) ? b['fields'] : {};
+    const onScreen = Object.keys(tr.fields ?? {});
+    const errors: Record<string, string> = {};
+    for (const f of Object.keys(fields)) {
+      if (!onScreen.includes(f)) errors[f] = `Field '${f}' cannot be set. It is not on the appropriate screen, or unknown.`;
+    }
+    for (const [f, meta] of Object.entries(tr.fields ?? {})) {
+      if (isObject(meta) && meta['required'] === true && !isObject(fields[f])) errors[f] = `${String(meta['name'])} is required.`;
+    }
+    const resolution = fields['resolution'];
+    if (isObject(resolution) && !RESOLUTIONS.some((r) => r.name === resolution['name'] || r.id === resolution['id'])) {
+      errors['resolution'] = 'The resolution is not valid.';
+    }
+    if (Object.keys(errors).length > 0) return jiraError(ctx.res, 400, [], errors);
+    const update = isObject(b) && isObject(b['update']) ? b['update'] : {};
+    const comments = Array.isArray(update['comment']) ? update['comment'] : [];
+    for (const op of comments) {
+      const body = isObject(op) && isObject(op['add']) ? op['add']['body'] : undefined;
+      if (!richTextOk(ctx, api, body, 'comment')) return;
+    }
+    for (const op of comments) fake.jiraWork.comments.push({ issue: issue.key, body: (op as { add: { body: unknown } }).add.body });
+    issue.status = tr.to;
+    issue.updated = jiraTimestamp(Date.now());
+    send(ctx.res, 204, undefined);
+  }
+
+  function jiraDeleteIssue(ctx: Ctx): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const flag = ctx.query.get('deleteSubtasks') ?? 'false';
+    if (flag !== 'true' && flag !== 'false') return jiraError(ctx.res, 400, ["deleteSubtasks must be 'true' or 'false'."]);
+    const subtasks = fake.jiraWork.subtasks[issue.key] ?? [];
+    if (subtasks.length > 0 && flag !== 'true') {
+      return jiraError(ctx.res, 400, [`The issue ${issue.key} has subtasks; set deleteSubtasks to true to delete them with it.`]);
+    }
+    const gone = new Set([issue.key, ...subtasks]);
+    fake.jira.issues = fake.jira.issues.filter((i) => !gone.has(i.key));
+    fake.jiraWork.links = fake.jiraWork.links.filter((l) => !gone.has(l.inward) && !gone.has(l.outward));
+    delete fake.jiraWork.subtasks[issue.key];
+    send(ctx.res, 204, undefined);
+  }
+
+  const SUBTASK_TYPE = { id: '10005', name: 'Subtask', hierarchyLevel: -1, description: 'A piece of work within another issue.' };
+  const createTypes = () => [...ISSUE_TYPES, SUBTASK_TYPE];
+  const PRIORITY_REFS = PRIORITIES.map((name, i) => ({ id: String(i + 1), name }));
+
+  /** The create screen of one issue type in a project, as FieldCreateMetadata. */
+  function createFieldsOf(project: FakeProject, type: { id: string; name: string }, ctx: Ctx, api: 2 | 3): Json[] {
+    const apiBase = `${ctx.base}/rest/api/${api}`;
+    const field = (fieldId: string, name: string, required: boolean, schema: Json, extra: Json = {}): Json => ({
+      required,
+      schema,
+      name,
+      key: fieldId,
+      fieldId,
+      hasDefaultValue: false,
+      operations: ['set'],
+      ...extra,
+    });
+    const fields: Json[] = [
+      field('summary', 'Summary', true, { type: 'string', system: 'summary' }),
+      field('issuetype', 'Issue Type', true, { type: 'issuetype', system: 'issuetype' }, {
+        allowedValues: [{ self: `${apiBase}/issuetype/${type.id}`, id: type.id, name: type.name, subtask: type.id === SUBTASK_TYPE.id }],
+      }),
+      field('project', 'Project', true, { type: 'project', system: 'project' }, {
+        allowedValues: [{ self: `${apiBase}/project/${project.id}`, id: project.id, key: project.key, name: project.name }],
+      }),
+      field('reporter', 'Reporter', true, { type: 'user', system: 'reporter' }, { hasDefaultValue: true, autoCompleteUrl: `${apiBase}/user/search?query=` }),
+      field('description', 'Description', false, { type: 'string', system: 'description' }),
+      field('labels', 'Labels', false, { type: 'array', items: 'string', system: 'labels' }, { operations: ['add', 'set', 'remove'] }),
+      field('priority', 'Priority', false, { type: 'priority', system: 'priority' }, {
+        hasDefaultValue: true,
+        allowedValues: PRIORITY_REFS.map((p) => ({ self: `${apiBase}/priority/${p.id}`, ...p })),
+        defaultValue: { self: `${apiBase}/priority/3`, id: '3', name: 'Medium' },
+      }),
+      field('assignee', 'Assignee', false, { type: 'user', system: 'assignee' }, { autoCompleteUrl: `${apiBase}/user/assignable/search?project=${project.key}&query=` }),
+    ];
+    if (type.name === 'Bug') {
+      fields.push(
+        field('customfield_10030', 'Severity', true, { type: 'option', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select', customId: 10030 }, {
+          allowedValues: ['Sev 1', 'Sev 2', 'Sev 3'].map((value, i) => ({ self: `${apiBase}/customFieldOption/${10100 + i}`, value, id: String(10100 + i) })),
+        }),
+      );
+    }
+    if (type.id === SUBTASK_TYPE.id) fields.push(field('parent', 'Parent', true, { type: 'issuelink', system: 'parent' }));
+    return fields;
+  }
+
+  /** startAt/maxResults (at most 200) of a createmeta page, or answers Jira's 400 itself. */
+  function createMetaPage<A>(ctx: Ctx, all: A[], api: 2 | 3, listName: 'issueTypes' | 'fields'): void {
+    const startAt = parseIntParam(ctx.query.get('startAt'), 0);
+    const max = parseIntParam(ctx.query.get('maxResults'), 50);
+    if (startAt === null || max === null || startAt < 0 || max < 0) return jiraError(ctx.res, 400, ['startAt and maxResults must be positive numbers.']);
+    const maxResults = Math.min(max, 200);
+    const page = all.slice(startAt, startAt + maxResults);
+    // Data Center 9 pages these lists as `values` (with isLast); Cloud names them.
+    send(
+      ctx.res,
+      200,
+      api === 3
+        ? { maxResults, startAt, total: all.length, [listName]: page }
+        : { maxResults, startAt, total: all.length, isLast: startAt + page.length >= all.length, values: page },
+    );
+  }
+
+  function createMetaProject(ctx: Ctx): FakeProject | undefined {
+    const ref = ctx.params['projectIdOrKey'] ?? '';
+    const project = fake.jira.projects.find((p) => p.key === ref || p.id === ref);
+    // The document lists 400 (not 404) for this endpoint.
+    if (!project) jiraError(ctx.res, 400, [`No project could be found with key '${ref}'.`]);
+    return project;
+  }
+
+  function jiraCreateMetaTypes(ctx: Ctx, api: 2 | 3): void {
+    const project = createMetaProject(ctx);
+    if (!project) return;
+    const apiBase = `${ctx.base}/rest/api/${api}`;
+    const types = createTypes().map((t) => ({
+      self: `${apiBase}/issuetype/${t.id}`,
+      id: t.id,
+      // Cloud's IssueTypeIssueCreateMetadata has no description (its own example shows one); Data Center's does.
+      ...(api === 2 ? { description: t.description } : {}),
+      iconUrl: `${ctx.base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/${t.id}?size=medium`,
+      name: t.name,
+      subtask: t.id === SUBTASK_TYPE.id,
+      hierarchyLevel: t.hierarchyLevel,
+    }));
+    createMetaPage(ctx, types, api, 'issueTypes');
+  }
+
+  function jiraCreateMetaFields(ctx: Ctx, api: 2 | 3): void {
+    const project = createMetaProject(ctx);
+    if (!project) return;
+    const typeId = ctx.params['issueTypeId'] ?? '';
+    const type = createTypes().find((t) => t.id === typeId);
+    if (!type) return jiraError(ctx.res, 400, [`The issue type with id '${typeId}' does not exist or is not available in ${project.key}.`]);
+    createMetaPage(ctx, createFieldsOf(project, type, ctx, api), api, 'fields');
+  }
+
+  const LINK_TYPES = [
+    { id: '10000', name: 'Blocks', inward: 'is blocked by', outward: 'blocks' },
+    { id: '10001', name: 'Cloners', inward: 'is cloned by', outward: 'clones' },
+    { id: '10002', name: 'Duplicate', inward: 'is duplicated by', outward: 'duplicates' },
+    { id: '10003', name: 'Relates', inward: 'relates to', outward: 'relates to' },
+  ];
+  const linkTypeJson = (lt: (typeof LINK_TYPES)[number], ctx: Ctx, api: 2 | 3): Json => ({ ...lt, self: `${ctx.base}/rest/api/${api}/issueLinkType/${lt.id}` });
+
+  function jiraLinkTypes(ctx: Ctx, api: 2 | 3): void {
+    send(ctx.res, 200, { issueLinkTypes: LINK_TYPES.map((lt) => linkTypeJson(lt, ctx, api)) });
+  }
+
+  const issueByRef = (ref: unknown): FakeIssue | undefined => {
+    if (!isObject(ref)) return undefined;
+    return fake.jira.issues.find((i) => (ref['id'] !== undefined ? i.id === String(ref['id']) : i.key.toUpperCase() === String(ref['key']).toUpperCase()));
+  };
+
+  function jiraLinkIssues(ctx: Ctx, api: 2 | 3): void {
+    const b = ctx.body;
+    if (!isObject(b) || !isObject(b['type']) || !isObject(b['inwardIssue']) || !isObject(b['outwardIssue'])) {
+      return jiraError(ctx.res, 400, ['type, inwardIssue and outwardIssue are required.']);
+    }
+    const typeRef = b['type'];
+    const type = LINK_TYPES.find((lt) => (typeRef['id'] !== undefined ? lt.id === typeRef['id'] : lt.name === typeRef['name']));
+    if (!type) return jiraError(ctx.res, 404, [`No issue link type with name '${String(typeRef['name'] ?? typeRef['id'])}' found.`]);
+    const inward = issueByRef(b['inwardIssue']);
+    const outward = issueByRef(b['outwardIssue']);
+    if (!inward || !outward) return jiraError(ctx.res, 404, ['Issue does not exist or you do not have permission to see it.']);
+    if (b['comment'] !== undefined) {
+      const body = isObject(b['comment']) ? b['comment']['body'] : undefined;
+      if (!richTextOk(ctx, api, body, 'comment')) return;
+      // "optionally add a comment to the from (outward) issue" (the document's words)
+      fake.jiraWork.comments.push({ issue: outward.key, body });
+    }
+    const id = String(Math.max(10299, ...fake.jiraWork.links.map((l) => Number(l.id))) + 1);
+    fake.jiraWork.links.push({ id, type: type.name, inward: inward.key, outward: outward.key });
+    send(ctx.res, 201, undefined);
+  }
+
+  function findLink(ctx: Ctx): FakeIssueLink | undefined {
+    const link = fake.jiraWork.links.find((l) => l.id === ctx.params['linkId']);
+    if (!link) jiraError(ctx.res, 404, ['No issue link with id exists.']);
+    return link;
+  }
+
+  function linkedIssueByKeyJson(key: string, ctx: Ctx, api: 2 | 3): Json {
+    const issue = fake.jira.issues.find((i) => i.key === key);
+    const f = issue ? (issueJson(issue, ctx, api, new Set(['summary', 'status'])) as { fields: Json }).fields : {};
+    const type = ISSUE_TYPES.find((t) => t.name === issue?.issueType);
+    return {
+      id: issue?.id ?? '0',
+      key,
+      self: `${ctx.base}/rest/api/${api}/issue/${issue?.id ?? key}`,
+      fields: {
+        ...f,
+        ...(type ? { issuetype: { self: `${ctx.base}/rest/api/${api}/issuetype/${type.id}`, id: type.id, name: type.name, subtask: false, hierarchyLevel: type.hierarchyLevel } } : {}),
+      },
+    };
+  }
+
+  function jiraGetLink(ctx: Ctx, api: 2 | 3): void {
+    const link = findLink(ctx);
+    if (!link) return;
+    const type = LINK_TYPES.find((lt) => lt.name === link.type) ?? LINK_TYPES[3]!;
+    send(ctx.res, 200, {
+      id: link.id,
+      self: `${ctx.base}/rest/api/${api}/issueLink/${link.id}`,
+      type: linkTypeJson(type, ctx, api),
+      inwardIssue: linkedIssueByKeyJson(link.inward, ctx, api),
+      outwardIssue: linkedIssueByKeyJson(link.outward, ctx, api),
+    });
+  }
+
+  function jiraDeleteLink(ctx: Ctx): void {
+    const link = findLink(ctx);
+    if (!link) return;
+    fake.jiraWork.links = fake.jiraWork.links.filter((l) => l !== link);
+    send(ctx.res, 204, undefined);
+  }
+
+  function jiraRemoteLinks(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    send(
+      ctx.res,
+      200,
+      fake.jiraWork.remoteLinks
+        .filter((l) => l.issue === issue.key)
+        .map((l) => ({
+          id: l.id,
+          self: `${ctx.base}/rest/api/${api}/issue/${issue.key}/remotelink/${l.id}`,
+          ...(l.globalId !== undefined ? { globalId: l.globalId } : {}),
+          ...(l.relationship !== undefined ? { relationship: l.relationship } : {}),
+          object: {
+            url: l.url,
+            title: l.title,
+            ...(l.summary !== undefined ? { summary: l.summary } : {}),
+            icon: { url16x16: `${ctx.base}/favicon.ico`, title: l.title },
+          },
+        })),
+    );
+  }
+
+  function jiraAddRemoteLink(ctx: Ctx, api: 2 | 3): void {
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    const object = isObject(ctx.body) && isObject(ctx.body['object']) ? ctx.body['object'] : undefined;
+    const errors: Record<string, string> = {};
+    if (typeof object?.['url'] !== 'string' || object['url'] === '') errors['url'] = "'url' is required.";
+    if (typeof object?.['title'] !== 'string' || object['title'] === '') errors['title'] = "'title' is required.";
+    if (Object.keys(errors).length > 0 || !object) return jiraError(ctx.res, 400, [], errors);
+    const id = Math.max(9999, ...fake.jiraWork.remoteLinks.map((l) => l.id)) + 1;
+    fake.jiraWork.remoteLinks.push({
+      id,
+      issue: issue.key,
+      url: object['url'] as string,
+      title: object['title'] as string,
+      ...(typeof object['summary'] === 'string' ? { summary: object['summary'] } : {}),
+    });
+    send(ctx.res, 201, { id, self: `${ctx.base}/rest/api/${api}/issue/${issue.key}/remotelink/${id}` });
+  }
+
+  function boardJson(b: FakeBoard, ctx: Ctx): Json {
+    const project = fake.jira.projects.find((p) => p.key === b.projectKey);
+    return {
+      id: b.id,
+      self: `${ctx.base}/rest/agile/1.0/board/${b.id}`,
+      name: b.name,
+      type: b.type,
+      location: project
+        ? {
+            projectId: Number(project.id),
+            displayName: `${project.name} (${project.key})`,
+            projectName: project.name,
+            projectKey: project.key,
+            projectTypeKey: 'software',
+            avatarURI: `${ctx.base}/secure/projectavatar?size=small&pid=${project.id}`,
+            name: `${project.name} (${project.key})`,
+          }
+        : { userAccountId: accountIdFor('Mia Krystof'), displayName: 'Mia Krystof', name: 'Mia Krystof' },
+      isPrivate: false,
+    };
+  }
+
+  /** startAt/maxResults of an agile list, or answers its 400 itself. */
+  function agilePage<A>(ctx: Ctx, all: A[]): { page: A[]; startAt: number; maxResults: number; isLast: boolean } | undefined {
+    const startAt = parseIntParam(ctx.query.get('startAt'), 0);
+    const max = parseIntParam(ctx.query.get('maxResults'), 50);
+    if (startAt === null || max === null || startAt < 0 || max < 0) {
+      jiraError(ctx.res, 400, ['startAt and maxResults must be positive numbers.']);
+      return undefined;
+    }
+    const maxResults = Math.min(max, 50);
+    const page = all.slice(startAt, startAt + maxResults);
+    return { page, startAt, maxResults, isLast: startAt + page.length >= all.length };
+  }
+
+  function agileBoards(ctx: Ctx): void {
+    const ref = ctx.query.get('projectKeyOrId');
+    const project = ref === null ? undefined : fake.jira.projects.find((p) => p.key === ref || p.id === ref);
+    if (ref !== null && !project) return jiraError(ctx.res, 400, [`No project could be found with key or id '${ref}'.`]);
+    const name = ctx.query.get('name');
+    const all = fake.jiraWork.boards.filter((b) => (!project || b.projectKey === project.key) && (name === null || includesCI(b.name, name)));
+    const p = agilePage(ctx, all);
+    if (!p) return;
+    send(ctx.res, 200, { maxResults: p.maxResults, startAt: p.startAt, total: all.length, isLast: p.isLast, values: p.page.map((b) => boardJson(b, ctx)) });
+  }
+
+  function findBoard(ctx: Ctx): FakeBoard | undefined {
+    const board = fake.jiraWork.boards.find((b) => String(b.id) === ctx.params['boardId']);
+    if (!board) jiraError(ctx.res, 404, ['Board does not exist or you do not have permission to see it.']);
+    return board;
+  }
+
+  function agileBoard(ctx: Ctx): void {
+    const board = findBoard(ctx);
+    if (board) send(ctx.res, 200, boardJson(board, ctx));
+  }
+
+  function agileSprints(ctx: Ctx): void {
+    const board = findBoard(ctx);
+    if (!board) return;
+    if (board.type !== 'scrum') return jiraError(ctx.res, 400, ['The board does not support sprints']);
+    const states = listParam(ctx.query, 'state');
+    if (states.some((st) => !['active', 'future', 'closed'].includes(st))) return jiraError(ctx.res, 400, ['state must be active, future or closed.']);
+    const all = fake.jiraWork.sprints.filter((sp) => sp.boardId === board.id && (states.length === 0 || states.includes(sp.state)));
+    const p = agilePage(ctx, all);
+    if (!p) return;
+    send(ctx.res, 200, {
+      maxResults: p.maxResults,
+      startAt: p.startAt,
+      isLast: p.isLast,
+      values: p.page.map((sp) => ({
+        id: sp.id,
+        self: `${ctx.base}/rest/agile/1.0/sprint/${sp.id}`,
+        state: sp.state,
+        name: sp.name,
+        ...(sp.startDate ? { startDate: sp.startDate } : {}),
+        ...(sp.endDate ? { endDate: sp.endDate } : {}),
+        ...(sp.state === 'closed' && sp.endDate ? { completeDate: sp.endDate } : {}),
+        originBoardId: sp.boardId,
+        ...(sp.goal ? { goal: sp.goal } : {}),
+      })),
+    });
+  }
+
+  function findSprint(ctx: Ctx): FakeSprint | undefined {
+    const sprint = fake.jiraWork.sprints.find((sp) => String(sp.id) === ctx.params['sprintId']);
+    if (!sprint) jiraError(ctx.res, 404, ['Sprint does not exist or you do not have permission to see it.']);
+    return sprint;
+  }
+
+  function agileSprintIssues(ctx: Ctx, api: 2 | 3): void {
+    const sprint = findSprint(ctx);
+    if (!sprint) return;
+    const jql = ctx.query.get('jql');
+    const matching = jql ? runJql(ctx, jql, false) : fake.jira.issues;
+    if (!matching) return;
+    const all = sprint.issues.map((k) => matching.find((i) => i.key === k)).filter((i): i is FakeIssue => i !== undefined);
+    const p = agilePage(ctx, all);
+    if (!p) return;
+    const fields = selectFields(listParam(ctx.query, 'fields'), true);
+    send(ctx.res, 200, {
+      expand: 'schema,names',
+      startAt: p.startAt,
+      maxResults: p.maxResults,
+      total: all.length,
+      issues: p.page.map((i) => issueJson(i, ctx, api, fields)),
+    });
+  }
+
+  function agileMoveToSprint(ctx: Ctx): void {
+    const sprint = findSprint(ctx);
+    if (!sprint) return;
+    const issues = isObject(ctx.body) ? ctx.body['issues'] : undefined;
+    if (!Array.isArray(issues) || !issues.every((x) => typeof x === 'string') || issues.length === 0) {
+      return jiraError(ctx.res, 400, ['issues must be a list of issue keys or ids.']);
+    }
+    if (issues.length > 50) return jiraError(ctx.res, 400, ['At most 50 issues can be moved in one operation.']);
+    if (sprint.state === 'closed') return jiraError(ctx.res, 400, ['Issues can only be moved to open or active sprints.']);
+    const found = (issues as string[]).map((ref) => fake.jira.issues.find((i) => i.id === ref || i.key === ref));
+    const unknown = (issues as string[]).filter((_, n) => !found[n]);
+    if (unknown.length > 0) return jiraError(ctx.res, 400, [`Issue does not exist or you do not have permission to see it: ${unknown.join(', ')}`]);
+    const keys = found.map((i) => i!.key);
+    for (const sp of fake.jiraWork.sprints) sp.issues = sp.issues.filter((k) => !keys.includes(k));
+    sprint.issues.push(...keys);
+    send(ctx.res, 204, undefined);
+  }
+
   // --- routing -----------------------------------------------------------------------------
 
   interface Route {
@@ -1886,6 +2498,53 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       scope: 'search:confluence',
       handle: confSearchV1,
     },
+    ...([3, 2] as const).flatMap((api): Route[] => {
+      const modes: Mode[] = api === 3 ? cloud : ['pat'];
+      const read = api === 3 ? 'read:jira-work' : '';
+      const write = api === 3 ? 'write:jira-work' : '';
+      const jira = (method: string, path: string, scope: string, handle: (c: Ctx) => void): Route => ({
+        method,
+        path: `/rest/api/${api}${path}`,
+        product: 'jira',
+        modes,
+        scope,
+        handle,
+      });
+      return [
+        jira('PUT', '/issue/{issueIdOrKey}/assignee', write, (c) => jiraAssign(c, api)),
+        jira('GET', '/issue/{issueIdOrKey}/transitions', read, (c) => jiraTransitions(c, api)),
+        jira('POST', '/issue/{issueIdOrKey}/transitions', write, (c) => jiraDoTransition(c, api)),
+        jira('DELETE', '/issue/{issueIdOrKey}', write, jiraDeleteIssue),
+        jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes', read, (c) => jiraCreateMetaTypes(c, api)),
+        jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}', read, (c) => jiraCreateMetaFields(c, api)),
+        jira('GET', '/issueLinkType', read, (c) => jiraLinkTypes(c, api)),
+        jira('POST', '/issueLink', write, (c) => jiraLinkIssues(c, api)),
+        jira('GET', '/issueLink/{linkId}', read, (c) => jiraGetLink(c, api)),
+        jira('DELETE', '/issueLink/{linkId}', write, jiraDeleteLink),
+        jira('GET', '/issue/{issueIdOrKey}/remotelink', read, (c) => jiraRemoteLinks(c, api)),
+        jira('POST', '/issue/{issueIdOrKey}/remotelink', write, (c) => jiraAddRemoteLink(c, api)),
+      ];
+    }),
+    { method: 'GET', path: '/rest/api/2/user', product: 'jira', modes: ['pat'], scope: '', handle: jiraUserByKey },
+    ...((): Route[] => {
+      // Jira Software: the same paths on Cloud (through the gateway or the site) and on Data Center.
+      const modes: Mode[] = [...cloud, 'pat'];
+      const agile = (method: string, path: string, scope: string, handle: (c: Ctx) => void): Route => ({
+        method,
+        path: `/rest/agile/1.0${path}`,
+        product: 'jira',
+        modes,
+        scope,
+        handle,
+      });
+      return [
+        agile('GET', '/board', 'read:board-scope:jira-software', agileBoards),
+        agile('GET', '/board/{boardId}', 'read:board-scope:jira-software', agileBoard),
+        agile('GET', '/board/{boardId}/sprint', 'read:sprint:jira-software', agileSprints),
+        agile('GET', '/sprint/{sprintId}/issue', 'read:sprint:jira-software', (c) => agileSprintIssues(c, c.mode === 'pat' ? 2 : 3)),
+        agile('POST', '/sprint/{sprintId}/issue', 'write:sprint:jira-software', agileMoveToSprint),
+      ];
+    })(),
   ];
 
   const unauthorized = (res: ServerResponse, message = 'Unauthorized'): void => send(res, 401, { code: 401, message });
@@ -1996,7 +2655,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
         return notFound(res);
       }
       ctx.base = `${fake.url}/ex/${product}/${gw[2]}`;
-    } else if (rawPath.startsWith('/rest/api/2/')) {
+    } else if (rawPath.startsWith('/rest/api/2/') || (rawPath.startsWith('/rest/agile/') && bearer !== undefined)) {
       ctx.mode = 'pat';
       if (!bearer || !fake.pats.has(bearer)) return unauthorized(res);
     } else if (rawPath.startsWith('/rest/') || rawPath.startsWith('/wiki/')) {

@@ -1,7 +1,6 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import type { AccessContext } from '../../domain/credentials.js';
-import type { AppError } from '../../domain/errors.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
 import type { CommentRecord, IssueRecord } from '../../domain/jira-issue.js';
@@ -10,6 +9,32 @@ import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassia
 import type { AtlassianCaller } from './atlassian-call.js';
 import { nullable } from './codecs.js';
 import { CommentJson, CommentPageJson, commentRecord, IssueJson, issueRecord } from './jira-issue-json.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import type { Board, Sprint, SprintState } from '../../domain/jira-agile.js';
+import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.js';
+import type { IssueLinkType, RemoteLink, Transition } from '../../domain/jira-issue-actions.js';
+import { AppError } from '../../domain/errors.js';
+import {
+  BoardJson,
+  BoardsJson,
+  CreateFieldsJson,
+  CreateIssueTypesJson,
+  IssueLinkJson,
+  LinkTypesJson,
+  NoContent,
+  offsetPage,
+  RemoteLinkCreatedJson,
+  RemoteLinksJson,
+  SprintsJson,
+  toBoard,
+  toCreateIssueType,
+  toFieldMeta,
+  toLinkType,
+  toRemoteLink,
+  toSprint,
+  toTransition,
+  TransitionsJson,
+} from './jira-work-json.js';
 
 
 const ProjectJson = t.type({ id: t.string, key: t.string, name: t.string });
@@ -343,4 +368,258 @@ export class UndiciJiraGateway implements JiraGateway {
       }),
     );
   }
+
+  assignIssue(ctx: AccessContext, q: { issue: string; accountId: string | null }): TE.TaskEither<AppError, void> {
+    const assign = (body: Record<string, string | null>): TE.TaskEither<AppError, void> =>
+      TE.map(() => undefined)(
+        this.caller.call(ctx, {
+          method: 'PUT',
+          path: `${api(ctx)}/issue/${encodeURIComponent(q.issue)}/assignee`,
+          json: body,
+          ok: [204],
+          codec: NoContent,
+          what: `the assignment of ${q.issue}`,
+        }),
+      );
+    if (ctx.flavour === 'cloud') return assign({ accountId: q.accountId });
+    if (q.accountId === null) return assign({ name: null });
+    // Data Center assigns by user name; the service names its users by key (what user search answers).
+    return pipe(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: '/rest/api/2/user',
+        searchParams: { key: q.accountId },
+        ok: [200],
+        codec: t.type({ name: t.string }),
+        what: 'the user to assign',
+      }),
+      TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? AppError.validation('account_id names no Jira user; find one with jira_search_users.') : e)),
+      TE.flatMap((user) => assign({ name: user.name })),
+    );
+  }
+
+  listTransitions(ctx: AccessContext, issue: string): TE.TaskEither<AppError, readonly Transition[]> {
+    return TE.map((body: t.TypeOf<typeof TransitionsJson>) => body.transitions.map(toTransition))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(issue)}/transitions`,
+        searchParams: { expand: 'transitions.fields' },
+        ok: [200],
+        codec: TransitionsJson,
+        what: `the transitions of ${issue}`,
+      }),
+    );
+  }
+
+  transitionIssue(
+    ctx: AccessContext,
+    q: { issue: string; transitionId: string; comment?: AdfDoc | string | undefined; fields?: Readonly<Record<string, unknown>> | undefined },
+  ): TE.TaskEither<AppError, void> {
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${api(ctx)}/issue/${encodeURIComponent(q.issue)}/transitions`,
+        json: {
+          transition: { id: q.transitionId },
+          ...(q.fields !== undefined ? { fields: q.fields } : {}),
+          ...(q.comment !== undefined ? { update: { comment: [{ add: { body: q.comment } }] } } : {}),
+        },
+        ok: [204],
+        codec: NoContent,
+        what: `the transition of ${q.issue}`,
+      }),
+    );
+  }
+
+  deleteIssue(ctx: AccessContext, q: { issue: string; deleteSubtasks: boolean }): TE.TaskEither<AppError, void> {
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'DELETE',
+        path: `${api(ctx)}/issue/${encodeURIComponent(q.issue)}`,
+        searchParams: { deleteSubtasks: q.deleteSubtasks ? 'true' : 'false' },
+        ok: [204],
+        codec: NoContent,
+        what: `the deletion of ${q.issue}`,
+      }),
+    );
+  }
+
+  createIssueTypes(ctx: AccessContext, q: { project: string; startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<CreateIssueType>> {
+    return TE.map((page: t.TypeOf<typeof CreateIssueTypesJson>) => {
+      const types = page.issueTypes ?? page.values ?? [];
+      return offsetPage(types.map(toCreateIssueType), q.startAt, q.limit, page);
+    })(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/createmeta/${encodeURIComponent(q.project)}/issuetypes`,
+        searchParams: { startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: CreateIssueTypesJson,
+        what: `the issue types of ${q.project}`,
+      }),
+    );
+  }
+
+  createFields(
+    ctx: AccessContext,
+    q: { project: string; issueTypeId: string; startAt: number; limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<FieldMeta>> {
+    return TE.map((page: t.TypeOf<typeof CreateFieldsJson>) => {
+      const fields = page.fields ?? page.results ?? page.values ?? [];
+      return offsetPage(fields.map((f) => toFieldMeta(f.fieldId ?? f.key ?? f.name, f)), q.startAt, q.limit, page);
+    })(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/createmeta/${encodeURIComponent(q.project)}/issuetypes/${encodeURIComponent(q.issueTypeId)}`,
+        searchParams: { startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: CreateFieldsJson,
+        what: `the create fields of issue type ${q.issueTypeId} in ${q.project}`,
+      }),
+    );
+  }
+
+  listLinkTypes(ctx: AccessContext): TE.TaskEither<AppError, readonly IssueLinkType[]> {
+    return TE.map((body: t.TypeOf<typeof LinkTypesJson>) => body.issueLinkTypes.map(toLinkType))(
+      this.caller.call(ctx, { method: 'GET', path: `${api(ctx)}/issueLinkType`, ok: [200], codec: LinkTypesJson, what: 'the issue link types' }),
+    );
+  }
+
+  linkIssues(ctx: AccessContext, q: { type: string; inward: string; outward: string; comment?: AdfDoc | string | undefined }): TE.TaskEither<AppError, void> {
+    const ref = (idOrKey: string) => (/^\d+$/.test(idOrKey) ? { id: idOrKey } : { key: idOrKey });
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${api(ctx)}/issueLink`,
+        json: {
+          type: { name: q.type },
+          inwardIssue: ref(q.inward),
+          outwardIssue: ref(q.outward),
+          ...(q.comment !== undefined ? { comment: { body: q.comment } } : {}),
+        },
+        ok: [200, 201],
+        codec: NoContent,
+        what: `the link between ${q.inward} and ${q.outward}`,
+      }),
+    );
+  }
+
+  issueLinkEnds(ctx: AccessContext, linkId: string): TE.TaskEither<AppError, { inward: string; outward: string }> {
+    return TE.map((link: t.TypeOf<typeof IssueLinkJson>) => ({
+      inward: link.inwardIssue.key ?? link.inwardIssue.id ?? '',
+      outward: link.outwardIssue.key ?? link.outwardIssue.id ?? '',
+    }))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issueLink/${encodeURIComponent(linkId)}`,
+        ok: [200],
+        codec: IssueLinkJson,
+        what: `the issue link ${linkId}`,
+      }),
+    );
+  }
+
+  deleteIssueLink(ctx: AccessContext, linkId: string): TE.TaskEither<AppError, void> {
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'DELETE',
+        path: `${api(ctx)}/issueLink/${encodeURIComponent(linkId)}`,
+        ok: [200, 204],
+        codec: NoContent,
+        what: `the deletion of issue link ${linkId}`,
+      }),
+    );
+  }
+
+  remoteLinks(ctx: AccessContext, issue: string): TE.TaskEither<AppError, readonly RemoteLink[]> {
+    return TE.map((links: t.TypeOf<typeof RemoteLinksJson>) => links.map(toRemoteLink))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(issue)}/remotelink`,
+        ok: [200],
+        codec: RemoteLinksJson,
+        what: `the remote links of ${issue}`,
+      }),
+    );
+  }
+
+  addRemoteLink(ctx: AccessContext, q: { issue: string; url: string; title: string; summary?: string | undefined }): TE.TaskEither<AppError, string> {
+    return TE.map((created: t.TypeOf<typeof RemoteLinkCreatedJson>) => String(created.id))(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${api(ctx)}/issue/${encodeURIComponent(q.issue)}/remotelink`,
+        json: { object: { url: q.url, title: q.title, ...(q.summary !== undefined ? { summary: q.summary } : {}) } },
+        ok: [200, 201],
+        codec: RemoteLinkCreatedJson,
+        what: `the remote link on ${q.issue}`,
+      }),
+    );
+  }
+
+  listBoards(ctx: AccessContext, q: { project?: string | undefined; name?: string | undefined; startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<Board>> {
+    return TE.map((page: t.TypeOf<typeof BoardsJson>) => offsetPage(page.values.map(toBoard), q.startAt, q.limit, page))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${AGILE}/board`,
+        searchParams: { projectKeyOrId: q.project, name: q.name, startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: BoardsJson,
+        what: 'the board list',
+      }),
+    );
+  }
+
+  projectOfBoard(ctx: AccessContext, boardId: string): TE.TaskEither<AppError, string | null> {
+    return TE.map((board: t.TypeOf<typeof BoardJson>) => board.location?.projectKey ?? null)(
+      this.caller.call(ctx, { method: 'GET', path: `${AGILE}/board/${encodeURIComponent(boardId)}`, ok: [200], codec: BoardJson, what: `the board ${boardId}` }),
+    );
+  }
+
+  listSprints(
+    ctx: AccessContext,
+    q: { boardId: string; states?: readonly SprintState[] | undefined; startAt: number; limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<Sprint>> {
+    return TE.map((page: t.TypeOf<typeof SprintsJson>) => offsetPage(page.values.map(toSprint), q.startAt, q.limit, page))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${AGILE}/board/${encodeURIComponent(q.boardId)}/sprint`,
+        searchParams: { state: q.states?.join(','), startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: SprintsJson,
+        what: `the sprints of board ${q.boardId}`,
+      }),
+    );
+  }
+
+  sprintIssues(
+    ctx: AccessContext,
+    q: { sprintId: string; jql?: string | undefined; fields: readonly string[]; startAt: number; limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<IssueRecord>> {
+    return TE.map((page: t.TypeOf<typeof LegacySearchPage>) => offsetPage(page.issues.map(issueRecord), q.startAt, q.limit, page))(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${AGILE}/sprint/${encodeURIComponent(q.sprintId)}/issue`,
+        searchParams: { jql: q.jql, fields: q.fields.join(','), startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: LegacySearchPage,
+        what: `the issues of sprint ${q.sprintId}`,
+      }),
+    );
+  }
+
+  moveIssuesToSprint(ctx: AccessContext, q: { sprintId: string; issues: readonly string[] }): TE.TaskEither<AppError, void> {
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${AGILE}/sprint/${encodeURIComponent(q.sprintId)}/issue`,
+        json: { issues: q.issues },
+        ok: [204],
+        codec: NoContent,
+        what: `the move of issues into sprint ${q.sprintId}`,
+      }),
+    );
+  }
 }
+
+/** Jira Software's REST API, the same path on Cloud and Data Center. */
+const AGILE = '/rest/agile/1.0';

@@ -3,8 +3,21 @@ import { confluenceOperations } from './confluence.js';
 import { jiraOperations } from './jira.js';
 import { jiraIssueOperations } from './jira-issues.js';
 import { jiraUserOperations } from './jira-users.js';
+import { jiraAgileOperations } from './jira-agile.js';
+import { jiraCreateMetaOperations } from './jira-create-meta.js';
+import { jiraIssueActionOperations } from './jira-issue-actions.js';
+import { jiraLinkOperations } from './jira-links.js';
 import type { Operation } from './operation.js';
 
-export const OPERATIONS: readonly Operation<unknown, unknown>[] = [...jiraOperations, ...jiraIssueOperations, ...jiraUserOperations, ...confluenceOperations];
+export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
+  ...jiraOperations,
+  ...jiraIssueOperations,
+  ...jiraIssueActionOperations,
+  ...jiraUserOperations,
+  ...jiraCreateMetaOperations,
+  ...jiraLinkOperations,
+  ...jiraAgileOperations,
+  ...confluenceOperations,
+];
 
 export * from './operation.js';

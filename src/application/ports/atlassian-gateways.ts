@@ -4,6 +4,9 @@ import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
 import type { CommentRecord, IssueRecord } from '../../domain/jira-issue.js';
+import type { Board, Sprint, SprintState } from '../../domain/jira-agile.js';
+import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.js';
+import type { IssueLinkType, RemoteLink, Transition } from '../../domain/jira-issue-actions.js';
 import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../domain/operations.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
@@ -144,3 +147,92 @@ export interface ConfluenceGateway {
     },
   ): TE.TaskEither<AppError, CreatedPage>;
 }
+
+/*
+ * Changing issues, their links, create metadata and Jira Software boards and sprints: more
+ * Jira roles. The declaration of JiraGateway below merges with the one above, so the
+ * service's adapter implements these too.
+ */
+
+export interface JiraIssueAssignment {
+  /** Assigns the issue to the user (Cloud accountId, Data Center user key); null unassigns. */
+  assignIssue(ctx: AccessContext, q: { readonly issue: string; readonly accountId: string | null }): TE.TaskEither<AppError, void>;
+}
+
+export interface JiraIssueTransitions {
+  /** The transitions the issue can take now, with the fields of their screens. */
+  listTransitions(ctx: AccessContext, issue: string): TE.TaskEither<AppError, readonly Transition[]>;
+  transitionIssue(
+    ctx: AccessContext,
+    q: {
+      readonly issue: string;
+      readonly transitionId: string;
+      /** ADF for Cloud, wiki markup for Data Center. */
+      readonly comment?: AdfDoc | string | undefined;
+      readonly fields?: Readonly<Record<string, unknown>> | undefined;
+    },
+  ): TE.TaskEither<AppError, void>;
+}
+
+export interface JiraIssueDeletion {
+  deleteIssue(ctx: AccessContext, q: { readonly issue: string; readonly deleteSubtasks: boolean }): TE.TaskEither<AppError, void>;
+}
+
+export interface JiraCreateMetadata {
+  /** The issue types a project offers for creating issues. */
+  createIssueTypes(
+    ctx: AccessContext,
+    q: { readonly project: string; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<CreateIssueType>>;
+  /** The fields of one issue type's create screen in a project. */
+  createFields(
+    ctx: AccessContext,
+    q: { readonly project: string; readonly issueTypeId: string; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<FieldMeta>>;
+}
+
+export interface JiraIssueLinks {
+  listLinkTypes(ctx: AccessContext): TE.TaskEither<AppError, readonly IssueLinkType[]>;
+  linkIssues(
+    ctx: AccessContext,
+    q: {
+      /** The link type's name. */
+      readonly type: string;
+      readonly inward: string;
+      readonly outward: string;
+      /** ADF for Cloud, wiki markup for Data Center. */
+      readonly comment?: AdfDoc | string | undefined;
+    },
+  ): TE.TaskEither<AppError, void>;
+  /** The keys of the two issues an issue link joins; NOT_FOUND when there is no such link. */
+  issueLinkEnds(ctx: AccessContext, linkId: string): TE.TaskEither<AppError, { readonly inward: string; readonly outward: string }>;
+  deleteIssueLink(ctx: AccessContext, linkId: string): TE.TaskEither<AppError, void>;
+  remoteLinks(ctx: AccessContext, issue: string): TE.TaskEither<AppError, readonly RemoteLink[]>;
+  /** Answers the new remote link's id. */
+  addRemoteLink(
+    ctx: AccessContext,
+    q: { readonly issue: string; readonly url: string; readonly title: string; readonly summary?: string | undefined },
+  ): TE.TaskEither<AppError, string>;
+}
+
+/** Jira Software (`/rest/agile/1.0`). */
+export interface JiraAgile {
+  listBoards(
+    ctx: AccessContext,
+    q: { readonly project?: string | undefined; readonly name?: string | undefined; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<Board>>;
+  /** The key of the project a board is located in (null for a user location); NOT_FOUND when there is no such board. */
+  projectOfBoard(ctx: AccessContext, boardId: string): TE.TaskEither<AppError, string | null>;
+  listSprints(
+    ctx: AccessContext,
+    q: { readonly boardId: string; readonly states?: readonly SprintState[] | undefined; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<Sprint>>;
+  sprintIssues(
+    ctx: AccessContext,
+    q: { readonly sprintId: string; readonly jql?: string | undefined; readonly fields: readonly string[]; readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<IssueRecord>>;
+  /** At most 50 issues per call (Atlassian's limit). */
+  moveIssuesToSprint(ctx: AccessContext, q: { readonly sprintId: string; readonly issues: readonly string[] }): TE.TaskEither<AppError, void>;
+}
+
+export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile {}

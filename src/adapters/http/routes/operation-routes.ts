@@ -21,6 +21,12 @@ const UPSTREAM = errorResponses([400, 401, 403, 404, 409, 429, 502, 504], {
 
 const SUCCESS: Readonly<Record<number, string>> = { 200: 'The result.', 201: 'Created.', 204: 'Done; no body.' };
 
+/** An example input as the JSON body shows it: the path parameters are in the path. */
+const withoutPathParameters = (input: unknown, names: readonly string[]): unknown =>
+  typeof input === 'object' && input !== null && names.length > 0
+    ? Object.fromEntries(Object.entries(input).filter(([k]) => !names.includes(k)))
+    : input;
+
 /** One route per catalog operation. */
 export function operationRoutes(operations: readonly BoundOperation[]): RouteSpec[] {
   return operations.map(({ spec, execute }) => {
@@ -41,9 +47,9 @@ export function operationRoutes(operations: readonly BoundOperation[]): RouteSpe
       ...(body ? { body: spec.input } : { query: spec.input }),
       codecPathParams: pathParameters(spec.http.path),
       ...(spec.example
-        ? { pathExamples: Object.fromEntries(pathParameters(spec.http.path).map((p) => [p, (spec.example!.input as Record<string, unknown>)[p]])) }
+        ? { pathExamples: Object.fromEntries(pathParameters(spec.http.path).map((p) => [p, spec.example!.input[p]])) }
         : {}),
-      ...(body && spec.example ? { bodyExample: spec.example.input } : {}),
+      ...(body && spec.example ? { bodyExample: withoutPathParameters(spec.example.input, pathParameters(spec.http.path)) } : {}),
       responses: { [status]: success, ...UPSTREAM },
       handle: ({ tenantId, query, body: input }) =>
         pipe(
