@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
+import { DEFAULT_FILE_LIMITS, type FileLimits } from '../domain/files.js';
 import { OPERATIONS, TOOL_GROUPS } from '../application/catalog/index.js';
 
 const fromString = <A>(name: string, parse: (s: string) => A | undefined): t.Type<A, string, unknown> =>
@@ -171,6 +172,8 @@ const spec = {
   TOOL_RESULT_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(64 * 1024)],
   JIRA_PROJECTS_FILTER: [csv, ''],
   CONFLUENCE_SPACES_FILTER: [csv, ''],
+  ATTACHMENT_MAX_BYTES: [intBetween(1024, 1024 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.maxBytes)],
+  ATTACHMENT_TOOL_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.toolMaxBytes)],
 } as const;
 
 type Spec = typeof spec;
@@ -216,6 +219,11 @@ export interface Config {
   readonly jiraProjectsFilter: readonly string[];
   /** Confluence space keys every Confluence operation is limited to; empty: all. */
   readonly confluenceSpacesFilter: readonly string[];
+  /**
+   * ATTACHMENT_MAX_BYTES (REST downloads and uploads) and ATTACHMENT_TOOL_MAX_BYTES (tools),
+   * the latter never more than fits in TOOL_RESULT_MAX_BYTES as base64.
+   */
+  readonly attachments: FileLimits;
 }
 
 /** Decodes every variable; all problems are reported at once. */
@@ -284,6 +292,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     toolResultMaxBytes: v.TOOL_RESULT_MAX_BYTES,
     jiraProjectsFilter: v.JIRA_PROJECTS_FILTER.map((k) => k.toUpperCase()),
     confluenceSpacesFilter: v.CONFLUENCE_SPACES_FILTER,
+    attachments: {
+      maxBytes: v.ATTACHMENT_MAX_BYTES,
+      // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.
+      toolMaxBytes: Math.min(v.ATTACHMENT_TOOL_MAX_BYTES, Math.floor(((v.TOOL_RESULT_MAX_BYTES - 512) * 3) / 4)),
+    },
   });
 }
 

@@ -365,6 +365,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       confluence: r.get(a.confluence),
       projects: { keys: config.jiraProjectsFilter },
       spaces: { keys: config.confluenceSpacesFilter },
+      files: config.attachments,
     }),
   );
   provide(
@@ -396,7 +397,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
         deleteConnection: r.get(u.deleteConnection),
         updateConnection: r.get(u.updateConnection),
       }),
-      ...operationRoutes(r.get(u.operations)),
+      ...operationRoutes(r.get(u.operations), { uploadMaxBytes: config.attachments.maxBytes }),
       ...toolRoutes(tools),
       ...mcpRoutes({
         serve: async (tenantId, req, res, body) => {

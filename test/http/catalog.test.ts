@@ -79,20 +79,25 @@ describe('one catalog behind every operation route, tool and OpenAPI entry', () 
       expect(op!['summary']).toBe(o.title);
       expect(op!['description']).toContain(o.summary);
       expect(op!['tags']).toEqual([o.connector]);
-      // Its inputs are the input codec's fields: path parameters, then the query or the body.
-      const input = toJsonSchema(o.input);
-      const fields = Object.keys((input['properties'] ?? {}) as Json).sort();
+      // Its inputs are the input codec's fields: path parameters, then the query or the body. An
+      // upload's REST form takes the fields of its declaration and the file as a multipart part.
+      const upload = o.file?.direction === 'upload' ? o.file : undefined;
+      const input = toJsonSchema(upload ? upload.fields : o.input);
+      const fields = [...Object.keys((input['properties'] ?? {}) as Json), ...(upload ? ['file'] : [])].sort();
       const parameters = ((op!['parameters'] ?? []) as Json[]).filter((p) => p['in'] !== 'header');
       expect(parameters.filter((p) => p['in'] === 'path').map((p) => p['name'])).toEqual(pathParameters(o.http.path));
       const body = (op!['requestBody'] as Json | undefined)?.['content'] as Record<string, Json> | undefined;
-      const bodyFields = Object.keys(((body?.['application/json']?.['schema'] as Json | undefined)?.['properties'] ?? {}) as Json);
+      const bodyType = upload ? 'multipart/form-data' : 'application/json';
+      const bodyFields = Object.keys(((body?.[bodyType]?.['schema'] as Json | undefined)?.['properties'] ?? {}) as Json);
       expect([...parameters.map((p) => p['name'] as string), ...bodyFields].sort(), o.name).toEqual(fields);
       expect(bodyFields.length > 0, o.name).toBe(takesBody(o.http.method));
-      // Its success is the output codec's schema (a 204 has no body; its output is the tool's result).
+      // Its success is the output codec's schema (a 204 has no body; its output is the tool's
+      // result); a download's is the file itself.
       const success = (op!['responses'] as Record<string, Json>)[String(o.http.status ?? 200)];
       const content = success?.['content'] as Record<string, Json> | undefined;
       expect(success, o.name).toBeDefined();
       if (o.http.status === 204) expect(content, o.name).toBeUndefined();
+      else if (o.file?.direction === 'download') expect(content?.['*/*']?.['schema'], o.name).toEqual({ type: 'string', format: 'binary' });
       else expect(content?.['application/json']?.['schema'], o.name).toEqual(toJsonSchema(o.output));
     }
   });

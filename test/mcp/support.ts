@@ -33,6 +33,9 @@ export const TOOL_NAMES = [
   'jira_list_sprints',
   'jira_list_sprint_issues',
   'jira_move_issues_to_sprint',
+  'jira_get_attachment',
+  'jira_add_attachment',
+  'jira_delete_attachment',
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
@@ -50,6 +53,8 @@ export const WRITE_TOOLS = [
   'jira_delete_issue_link',
   'jira_add_remote_link',
   'jira_move_issues_to_sprint',
+  'jira_add_attachment',
+  'jira_delete_attachment',
   'confluence_create_page',
 ];
 export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));

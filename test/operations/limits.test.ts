@@ -105,6 +105,7 @@ describe('TOOLS_ENABLED', () => {
       'jira_list_boards',
       'jira_list_sprints',
       'jira_list_sprint_issues',
+      'jira_get_attachment',
       'confluence_create_page',
     ]);
   });

@@ -47,6 +47,9 @@ const TOOL_NAMES = [
   'jira_list_sprints',
   'jira_list_sprint_issues',
   'jira_move_issues_to_sprint',
+  'jira_get_attachment',
+  'jira_add_attachment',
+  'jira_delete_attachment',
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
@@ -64,6 +67,8 @@ const WRITE_TOOLS = [
   'jira_delete_issue_link',
   'jira_add_remote_link',
   'jira_move_issues_to_sprint',
+  'jira_add_attachment',
+  'jira_delete_attachment',
   'confluence_create_page',
 ];
 
@@ -99,6 +104,9 @@ const REST: Record<string, { method: 'get' | 'post' | 'put' | 'patch' | 'delete'
   jira_list_sprints: { method: 'get', path: '/connectors/jira/boards/{board_id}/sprints' },
   jira_list_sprint_issues: { method: 'get', path: '/connectors/jira/sprints/{sprint_id}/issues' },
   jira_move_issues_to_sprint: { method: 'post', path: '/connectors/jira/sprints/{sprint_id}/issues' },
+  jira_get_attachment: { method: 'get', path: '/connectors/jira/issues/{issue}/attachments/{attachment}' },
+  jira_add_attachment: { method: 'post', path: '/connectors/jira/issues/{issue}/attachments' },
+  jira_delete_attachment: { method: 'delete', path: '/connectors/jira/issues/{issue}/attachments/{attachment}' },
 };
 
 /** Arguments each schema must accept (and the tool run), and arguments it must reject (and the tool refuse), with the field named. */
@@ -145,6 +153,12 @@ const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Reco
   jira_list_sprints: { good: { board_id: '1', state: 'active' }, bad: [[{}, 'board_id'], [{ board_id: '1', state: 'done' }, 'state']] },
   jira_list_sprint_issues: { good: { sprint_id: '2', limit: 3 }, bad: [[{}, 'sprint_id'], [{ sprint_id: 'two' }, 'sprint_id']] },
   jira_move_issues_to_sprint: { good: { sprint_id: '3', issues: ['OPS-9'] }, bad: [[{ sprint_id: '3' }, 'issues'], [{ sprint_id: '3', issues: 'OPS-9' }, 'issues']] },
+  jira_get_attachment: { good: { issue: 'OPS-5', attachment: '30100' }, bad: [[{ issue: 'OPS-5' }, 'attachment'], [{ issue: 'OPS-5', attachment: '../1' }, 'attachment']] },
+  jira_add_attachment: {
+    good: { issue: 'OPS-5', filename: 'tool.txt', content_base64: 'aGk=' },
+    bad: [[{ issue: 'OPS-5', filename: 'a.txt', content_base64: '%%%' }, 'content_base64'], [{ issue: 'OPS-5', filename: 'a/b.txt', content_base64: 'aGk=' }, 'filename']],
+  },
+  jira_delete_attachment: { good: { issue: 'OPS-5', attachment: '30101' }, bad: [[{ attachment: '30101' }, 'issue']] },
 };
 
 describe('agent tools', () => {
@@ -159,6 +173,8 @@ describe('agent tools', () => {
     // Comments the edit and delete examples act on.
     const at = '2026-11-22T09:00:00.000+0000';
     fake.jira.issues.find((i) => i.key === 'OPS-5')!.comments = ['99', '98'].map((id) => ({ id, author: 'Mia Krystof', body: { type: 'doc', version: 1, content: [] }, created: at, updated: at }));
+    // Attachments the read and delete examples act on.
+    fake.jira.issues.find((i) => i.key === 'OPS-5')!.attachments = ['30100', '30101'].map((id) => ({ id, filename: `${id}.txt`, mimeType: 'text/plain', created: at, author: 'Mia Krystof', content: Buffer.from(id) }));
     svc = await startTestService({ env: oauthEnv(fake) });
     expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
     api = client(svc.url, 'acme');
@@ -222,7 +238,12 @@ describe('agent tools', () => {
         const { description: _d, ...schema } = t.input_schema.properties?.[p.name] ?? {};
         expect(p.schema, `${t.name}.${p.name}`).toEqual(schema);
       }
-      if (method === 'post' || method === 'put' || method === 'patch') {
+      const multipart = op?.requestBody?.content['multipart/form-data']?.schema as { properties?: Record<string, unknown> } | undefined;
+      if (multipart) {
+        // An upload: the file travels as a multipart part over REST, as base64 in a tool's arguments.
+        expect(multipart.properties?.['file'], t.name).toMatchObject({ type: 'string', format: 'binary' });
+        expect(t.input_schema.properties?.['content_base64'], t.name).toMatchObject({ type: 'string', contentEncoding: 'base64' });
+      } else if (method === 'post' || method === 'put' || method === 'patch') {
         const { [inPath[0] ?? '']: _p0, [inPath[1] ?? '']: _p1, ...bodyProperties } = t.input_schema.properties ?? {};
         const required = (t.input_schema.required ?? []).filter((r) => !inPath.includes(r));
         const { required: _r, ...rest } = t.input_schema;

@@ -118,7 +118,8 @@ class DocumentValidator {
       if (body.length > 0 && status !== 302 && status !== 307) problems.push(`${where}: documented without a body, answered ${body.length} bytes of ${mediaType}`);
       return problems;
     }
-    const media = content[mediaType];
+    // A route that serves files documents */* (or type/*).
+    const media = content[mediaType] ?? content[`${mediaType.split('/')[0]}/*`] ?? content['*/*'];
     if (!isObject(media)) return [...problems, `${where}: media type ${mediaType || '(none)'} not documented (documented: ${Object.keys(content).join(', ')})`];
     if (mediaType === 'application/json') {
       const parsed = parse();

@@ -11,6 +11,7 @@
  */
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import busboy from 'busboy';
 import type { AddressInfo, Socket } from 'node:net';
 
 export interface FakeAtlassianOptions {
@@ -408,6 +409,7 @@ interface Ctx {
   res: ServerResponse;
   /** the `{name}` segments of the matched route's path, decoded */
   params: Record<string, string>;
+  headers: IncomingHttpHeaders;
 }
 
 /** The `{name}` values of `path` for a route template such as `/rest/api/3/issue/{issueIdOrKey}`; undefined when it does not match. */
@@ -1016,6 +1018,81 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       mimeType: a.mimeType,
       content: `${ctx.base}/rest/api/${api}/attachment/content/${a.id}`,
     };
+  }
+
+  /** The issue and attachment an attachment id names; answers 404 itself. */
+  function findAttachment(ctx: Ctx): { issue: FakeIssue; attachment: FakeAttachment } | undefined {
+    const id = ctx.params['id'] ?? '';
+    for (const issue of fake.jira.issues) {
+      const attachment = (issue.attachments ?? []).find((a) => a.id === id);
+      if (attachment) return { issue, attachment };
+    }
+    jiraError(ctx.res, 404, [`The attachment with id '${id}' does not exist.`]);
+    return undefined;
+  }
+
+  /** The file: with redirect=false its bytes, else (Atlassian's default) a 303 to the media service. */
+  function jiraAttachmentContent(ctx: Ctx): void {
+    const found = findAttachment(ctx);
+    if (!found) return;
+    const { attachment } = found;
+    const record = answering.get(ctx.res);
+    if (ctx.query.get('redirect') !== 'false') {
+      if (record) record.response = { status: 303, body: undefined };
+      ctx.res.writeHead(303, { location: `${fake.url}/media/file/${attachment.id}?token=${sha(attachment.id).slice(0, 16)}`, 'content-length': '0' });
+      ctx.res.end();
+      return;
+    }
+    if (record) record.response = { status: 200, body: undefined };
+    ctx.res.writeHead(200, { 'content-type': attachment.mimeType, 'content-length': String(attachment.content.length) });
+    ctx.res.end(attachment.content);
+  }
+
+  /** Multipart uploads of one or more files in parts named file; Jira's XSRF check wants X-Atlassian-Token: no-check. */
+  function jiraAddAttachments(ctx: Ctx, api: 2 | 3): void {
+    if (ctx.headers['x-atlassian-token'] !== 'no-check') return jiraError(ctx.res, 403, ['XSRF check failed']);
+    const issue = findIssue(ctx, ctx.params['issueIdOrKey'] ?? '');
+    if (!issue) return;
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: ctx.headers });
+    } catch {
+      return jiraError(ctx.res, 415, ['The request is not multipart/form-data.']);
+    }
+    const author = ctx.email ? (fake.jira.users.find((u) => emailFor(u) === ctx.email) ?? 'Mia Krystof') : 'Mia Krystof';
+    const added: FakeAttachment[] = [];
+    const pending: Promise<void>[] = [];
+    parser.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      pending.push(
+        new Promise((resolve) => {
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            if (name === 'file') {
+              const next = Math.max(10_000, ...fake.jira.issues.flatMap((i) => (i.attachments ?? []).map((a) => Number(a.id))), ...added.map((a) => Number(a.id))) + 1;
+              added.push({ id: String(next), filename: info.filename ?? 'file', mimeType: info.mimeType || 'application/octet-stream', created: jiraTimestamp(Date.now()), author, content: Buffer.concat(chunks) });
+            }
+            resolve();
+          });
+        }),
+      );
+    });
+    parser.on('error', () => jiraError(ctx.res, 400, ['The multipart request could not be read.']));
+    parser.on('close', () => {
+      void Promise.all(pending).then(() => {
+        if (added.length === 0) return jiraError(ctx.res, 400, ['No file was attached; send it in a part named file.']);
+        issue.attachments = [...(issue.attachments ?? []), ...added];
+        send(ctx.res, 200, added.map((a) => attachmentJson(a, ctx, api)));
+      });
+    });
+    parser.end(ctx.rawBody);
+  }
+
+  function jiraDeleteAttachment(ctx: Ctx): void {
+    const found = findAttachment(ctx);
+    if (!found) return;
+    found.issue.attachments = (found.issue.attachments ?? []).filter((a) => a !== found.attachment);
+    send(ctx.res, 204, undefined);
   }
 
   /** filters issues by the JQL subset; answers 400 itself and returns null on errors */
@@ -2523,6 +2600,9 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
         jira('DELETE', '/issueLink/{linkId}', write, jiraDeleteLink),
         jira('GET', '/issue/{issueIdOrKey}/remotelink', read, (c) => jiraRemoteLinks(c, api)),
         jira('POST', '/issue/{issueIdOrKey}/remotelink', write, (c) => jiraAddRemoteLink(c, api)),
+        jira('GET', '/attachment/content/{id}', read, jiraAttachmentContent),
+        jira('POST', '/issue/{issueIdOrKey}/attachments', write, (c) => jiraAddAttachments(c, api)),
+        jira('DELETE', '/attachment/{id}', write, jiraDeleteAttachment),
       ];
     }),
     { method: 'GET', path: '/rest/api/2/user', product: 'jira', modes: ['pat'], scope: '', handle: jiraUserByKey },
@@ -2630,9 +2710,19 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       email: undefined,
       res,
       params: {},
+      headers: req.headers,
     };
 
     if (rawPath === '/oauth/token' && method === 'POST') return handleToken(ctx);
+    // Atlassian's media service, where a download redirects: the token in the URL is the credential.
+    const media = /^\/media\/file\/(\d+)$/.exec(rawPath);
+    if (media && method === 'GET') {
+      const attachment = fake.jira.issues.flatMap((i) => i.attachments ?? []).find((a) => a.id === media[1]);
+      if (!attachment || u.searchParams.get('token') !== sha(attachment.id).slice(0, 16)) return notFound(res);
+      res.writeHead(200, { 'content-type': attachment.mimeType, 'content-length': String(attachment.content.length) });
+      res.end(attachment.content);
+      return;
+    }
     if (rawPath === '/oauth/token/accessible-resources' && method === 'GET') {
       return handleAccessibleResources(ctx, req.headers.authorization);
     }

@@ -240,6 +240,33 @@ class SpecValidator {
     return fn(body) ? [] : formatErrors(fn.errors);
   }
 
+  /**
+   * A multipart/form-data request: the operation must take one, and the parts named by its
+   * schema's properties (or `file` for an array of MultipartFile) must be there.
+   */
+  validateMultipartRequest(method: string, p: string, partNames: readonly string[]): string[] {
+    const found = this.findOperation(method, p);
+    if (typeof found === 'string') return [found];
+    const rb = this.resolve(found.op['requestBody']);
+    const content = isObject(rb) && isObject(rb['content']) ? rb['content'] : {};
+    const where = `${found.method.toUpperCase()} ${found.template}`;
+    if (!('multipart/form-data' in content)) return [`${where} takes no multipart/form-data body`];
+    if (partNames.length === 0) return ['the multipart body has no parts'];
+    const media = content['multipart/form-data'];
+    const schema = this.resolve(isObject(media) ? media['schema'] : undefined);
+    if (isObject(schema) && isObject(schema['properties'])) {
+      const known = Object.keys(schema['properties']);
+      const required = Array.isArray(schema['required']) ? schema['required'].filter((r): r is string => typeof r === 'string') : [];
+      return [
+        ...required.filter((r) => !partNames.includes(r)).map((r) => `missing the part "${r}"`),
+        ...partNames.filter((n) => !known.includes(n)).map((n) => `the part "${n}" is not in the schema (${known.join(', ')})`),
+      ];
+    }
+    // Jira's schema is a bare array of files; its description names the part.
+    const named = /parameter that contains the attachments must be `([^`]+)`/.exec(String(found.op['description'] ?? ''))?.[1];
+    return named ? partNames.filter((n) => n !== named).map((n) => `the part "${n}" should be "${named}" (the description)`) : [];
+  }
+
   validateRequestBody(method: string, p: string, body: unknown): string[] {
     const found = this.findOperation(method, p);
     if (typeof found === 'string') return [found];

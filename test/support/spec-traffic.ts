@@ -48,8 +48,13 @@ export function checkTraffic(requests: readonly RecordedRequest[]): TrafficRepor
     const erratum = typeof found === 'string' ? undefined : ERRATA.find((e) => e.method === r.method && e.template === found.template);
     const query = erratum?.query ? erratum.query(r.query, (e) => problems.push(`${where}: ${e}`)) : r.query;
     problems.push(...doc.validateQuery(r.method, r.path, query).map((e) => `${where}: ${e}`));
-    const body = erratum?.requestBody ? erratum.requestBody(r.body) : r.body;
-    problems.push(...doc.validateRequestBody(r.method, r.path, body).map((e) => `${where} body: ${e}`));
+    const contentType = String(r.headers['content-type'] ?? '');
+    if (contentType.startsWith('multipart/form-data')) {
+      problems.push(...doc.validateMultipartRequest(r.method, r.path, partNames(r.body)).map((e) => `${where} body: ${e}`));
+    } else {
+      const body = erratum?.requestBody ? erratum.requestBody(r.body) : r.body;
+      problems.push(...doc.validateRequestBody(r.method, r.path, body).map((e) => `${where} body: ${e}`));
+    }
     const answer = r.response;
     if (answer && !r.faulted && answer.status !== 401) {
       // 401 is the gateway's (a dead or scope-less token), which the documents leave out.
@@ -61,6 +66,10 @@ export function checkTraffic(requests: readonly RecordedRequest[]): TrafficRepor
   }
   return { problems, validated, skipped };
 }
+
+/** The names of a multipart body's parts, from its Content-Disposition headers. */
+const partNames = (body: unknown): string[] =>
+  typeof body === 'string' ? [...body.matchAll(/^content-disposition:\s*form-data;\s*name="([^"]*)"/gim)].map((m) => m[1] ?? '') : [];
 
 /** Fails with every request or answer that strays from its document. */
 export function expectTrafficConforms(requests: readonly RecordedRequest[]): TrafficReport {

@@ -3,6 +3,7 @@
  * fake server. What each use case decides (JQL/CQL, cursors, defaults, conversions,
  * refusals) is checked here; the HTTP tests check the same operations end to end.
  */
+import { DEFAULT_FILE_LIMITS } from '../../src/domain/files.js';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -290,6 +291,7 @@ describe('the catalog as tools', () => {
         confluence: new MemoryConfluence(),
         projects: NO_FILTER,
         spaces: NO_FILTER,
+        files: DEFAULT_FILE_LIMITS,
       }),
     });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import cors from '@koa/cors';
 import Router from '@koa/router';
 import * as E from 'fp-ts/lib/Either.js';
@@ -11,6 +11,7 @@ import { decodeStrictWith, decodeWith } from '../../domain/decode.js';
 import { AppError } from '../../domain/errors.js';
 import { DEFAULT_TENANT, TenantId } from '../../domain/tenant.js';
 import { toHttpError } from './error-mapper.js';
+import { readMultipart } from './multipart.js';
 import type { RouteInput, RouteResult, RouteSpec } from './route-spec.js';
 
 export interface HttpAppOptions {
@@ -75,9 +76,18 @@ function sendResult(ctx: Context, result: RouteResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
   if (result.location) ctx.set('Location', result.location);
   ctx.status = result.status;
+  if (result.attachment !== undefined) ctx.attachment(result.attachment);
   if (result.raw) {
-    ctx.type = result.raw.contentType;
-    ctx.body = result.raw.body;
+    const { body } = result.raw;
+    if (body instanceof Readable) {
+      // The headers are out by then: a stream that fails part-way can only end the connection,
+      // so the client sees a cut answer rather than a complete-looking one.
+      body.once('error', () => ctx.res.destroy());
+    }
+    ctx.body = body;
+    // A download keeps its type exactly (Koa would add a charset to text types).
+    if (result.attachment !== undefined) ctx.set('Content-Type', result.raw.contentType);
+    else ctx.type = result.raw.contentType;
   } else if (result.body !== undefined) {
     ctx.body = result.body;
   } else if (result.status !== 204 && !result.location) {
@@ -227,7 +237,24 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       const params = ctx.params as Record<string, string>;
       return { ...value, ...Object.fromEntries(codecPathParams.map((name) => [name, params[name]])) };
     };
-    const middleware = spec.body ? [parseBody] : [];
+    const { multipart } = spec;
+    /** Reads a multipart body into `ctx.request.body`: its fields, and `file`. */
+    const parseMultipart = async (ctx: Context, next: Next): Promise<void> => {
+      if (!multipart) return next();
+      const read = await readMultipart(ctx.req, multipart);
+      if (E.isLeft(read)) {
+        if ('aborted' in read.left) {
+          (ctx.state as State).aborted = true;
+          ctx.respond = false;
+          ctx.res.destroy();
+          return;
+        }
+        return fail(ctx, read.left.error);
+      }
+      (ctx.request as { body?: unknown }).body = read.right;
+      await next();
+    };
+    const middleware = multipart ? [parseMultipart] : spec.body ? [parseBody] : [];
     router[spec.method](toOpenApiKoaPath(spec.path), ...middleware, async (ctx: Context) => {
       const state = ctx.state as State;
       for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);
@@ -261,7 +288,10 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       const query = queryDecoder ? queryDecoder(spec.body ? ctx.query : withPathParams(ctx, ctx.query)) : E.right(undefined);
       if (E.isLeft(query)) return query;
       let body: E.Either<AppError, unknown> = E.right(undefined);
-      if (bodyDecoder) {
+      if (bodyDecoder && multipart) {
+        const form = (ctx.request as { body?: { fields: Record<string, string>; file: unknown } }).body;
+        body = E.map((fields: unknown) => ({ ...(fields as object), file: form?.file }))(bodyDecoder(withPathParams(ctx, { ...form?.fields })));
+      } else if (bodyDecoder) {
         if (!ctx.is('application/json')) return E.left(AppError.validation('The request body must be JSON (Content-Type: application/json).'));
         body = bodyDecoder(withPathParams(ctx, (ctx.request as { body?: unknown }).body));
       }

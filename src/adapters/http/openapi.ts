@@ -68,6 +68,16 @@ const without = (schema: JsonSchema, names: readonly string[]): JsonSchema => {
   return { ...rest, properties, ...(required.length > 0 ? { required } : {}) };
 };
 
+/** A multipart body: the text fields of `fields`, and the file part. */
+const multipartSchema = (fields: JsonSchema, fileField: string): JsonSchema => ({
+  type: 'object',
+  required: [fileField, ...((fields['required'] as string[] | undefined) ?? [])],
+  properties: {
+    ...(fields['properties'] as Record<string, JsonSchema> | undefined),
+    [fileField]: { type: 'string', format: 'binary', description: 'The file; its part\'s filename and Content-Type are kept with it.' },
+  },
+});
+
 export function buildOpenApiDocument(routes: readonly RouteSpec[], info: DocumentInfo, tags: readonly TagInfo[]): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
@@ -121,12 +131,14 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
         ? {
             requestBody: {
               required: true,
-              content: {
-                'application/json': {
-                  schema: without(toJsonSchema(r.body), r.codecPathParams ?? []),
-                  ...(r.bodyExample !== undefined ? { example: r.bodyExample } : {}),
-                },
-              },
+              content: r.multipart
+                ? { 'multipart/form-data': { schema: multipartSchema(without(toJsonSchema(r.body), r.codecPathParams ?? []), r.multipart.fileField) } }
+                : {
+                    'application/json': {
+                      schema: without(toJsonSchema(r.body), r.codecPathParams ?? []),
+                      ...(r.bodyExample !== undefined ? { example: r.bodyExample } : {}),
+                    },
+                  },
             },
           }
         : {}),

@@ -9,14 +9,17 @@ import type * as t from 'io-ts';
 import type { AppError } from '../../domain/errors.js';
 import type { JsonSchema } from '../../domain/json-schema.js';
 import type { TenantId } from '../../domain/tenant.js';
+import type { MultipartLimits } from './multipart.js';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
 
 export interface RouteResult {
   readonly status: number;
   readonly body?: unknown;
-  /** A raw body (static files) instead of JSON. */
+  /** A raw body (static files, downloads) instead of JSON. A stream that fails part-way ends the connection. */
   readonly raw?: { readonly contentType: string; readonly body: string | Buffer | Readable };
+  /** Sent as a download of this file name (Content-Disposition: attachment). */
+  readonly attachment?: string;
   readonly headers?: Readonly<Record<string, string>>;
   /** Sets Location; use with a 3xx status. */
   readonly location?: string;
@@ -68,8 +71,13 @@ export interface RouteSpec<Q = unknown, B = unknown> {
    * know is refused with 400, and so is any parameter on a route without one.
    */
   readonly query?: t.Type<Q, unknown, unknown>;
-  /** An exact codec over the JSON body. */
+  /** An exact codec over the JSON body (with `multipart`: over the text fields of the form). */
   readonly body?: t.Type<B, unknown, unknown>;
+  /**
+   * The body is multipart/form-data of one file: `body` decodes its text fields (and the
+   * path parameters), and the decoded body gains `file`.
+   */
+  readonly multipart?: MultipartLimits;
   /**
    * Path parameters that are fields of the query or body codec (catalog operations): their
    * values join the query or body before it is decoded, and their schemas come from the codec.

@@ -11,7 +11,18 @@ import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
 import type { Clock } from '../../application/ports/clock.js';
-import { headerOf, parseJson, transportError, type AtlassianHttp, type HttpResponse } from './http-transport.js';
+import type { FileDownload } from '../../domain/files.js';
+import { formatBytes, TransferError } from '../../domain/files.js';
+import {
+  headerOf,
+  parseJson,
+  transportError,
+  type AtlassianHttp,
+  type HttpRequest,
+  type HttpResponse,
+  type StreamedResponse,
+  type TransportFailure,
+} from './http-transport.js';
 
 export interface CallSettings {
   readonly retryBudgetMs: number;
@@ -28,6 +39,10 @@ export interface CallSpec<A> {
   readonly path: string;
   readonly searchParams?: Record<string, string | number | readonly string[] | undefined>;
   readonly json?: unknown;
+  /** A multipart/form-data body of one file (uploads; a POST of one is never sent twice). */
+  readonly form?: HttpRequest['form'];
+  /** Headers beyond authorization (Jira's `X-Atlassian-Token: no-check` for uploads). */
+  readonly headers?: Readonly<Record<string, string>>;
   /** Expected success status codes. */
   readonly ok: readonly number[];
   /** A shape-only codec (no transformation): see the fast path in `call`. */
@@ -109,15 +124,82 @@ export class AtlassianCaller {
    */
   call<A>(ctx: AccessContext, spec: CallSpec<A>): TE.TaskEither<AppError, A> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
-    const idempotent = spec.method === 'GET';
-    const { clock } = this.settings;
     const send = client.send({
       method: spec.method,
       url: `${ctx.baseUrl}${spec.path}`,
       ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
       ...(spec.json !== undefined ? { json: spec.json } : {}),
-      headers: { authorization: ctx.authorization },
+      ...(spec.form ? { form: spec.form } : {}),
+      headers: { ...spec.headers, authorization: ctx.authorization },
     });
+    return this.withRetries(spec.method === 'GET', spec.what, send, async (res) => {
+      if (spec.ok.includes(res.status)) return { settled: decodeAnswer(res, spec) };
+      return { failed: mapStatus(res, parseJson(res), spec.what, this.settings.clock.now()), res };
+    });
+  }
+
+  /**
+   * A GET whose 200 body is streamed rather than buffered (attachment downloads), with the
+   * same retry rules until the body starts. The bytes are counted: past `maxBytes` (or a
+   * Content-Length above it) the answer is a 413 VALIDATION naming the limit. Atlassian is
+   * asked not to redirect, and a redirect is never followed: the file comes from the
+   * tenant's own site or not at all.
+   */
+  download(
+    ctx: AccessContext,
+    spec: Omit<CallSpec<never>, 'codec' | 'ok' | 'method' | 'json' | 'form'> & { readonly maxBytes: number; readonly filename: string },
+  ): TE.TaskEither<AppError, FileDownload> {
+    const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
+    const send = client.stream({
+      method: 'GET',
+      url: `${ctx.baseUrl}${spec.path}`,
+      ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
+      headers: { ...spec.headers, accept: '*/*', authorization: ctx.authorization },
+    });
+    const tooLarge = (size: string): AppError =>
+      AppError.validation(`${spec.what} is ${size}, more than the ${formatBytes(spec.maxBytes)} this service passes on (ATTACHMENT_MAX_BYTES).`, {
+        reason: 'payload_too_large',
+      });
+    return this.withRetries<StreamedResponse, FileDownload>(true, spec.what, send, async (res) => {
+      if (res.status === 200) {
+        const declared = Number(headerOf(res, 'content-length') ?? Number.NaN);
+        if (Number.isFinite(declared) && declared > spec.maxBytes) {
+          res.discard();
+          return { settled: E.left(tooLarge(formatBytes(declared))) };
+        }
+        const mediaType = headerOf(res, 'content-type')?.trim() || 'application/octet-stream';
+        return {
+          settled: E.right({
+            filename: spec.filename,
+            mediaType,
+            size: Number.isFinite(declared) ? declared : undefined,
+            content: counted(res, spec.maxBytes, () => tooLarge(`larger than ${formatBytes(spec.maxBytes)}`), spec.what),
+            discard: () => res.discard(),
+          }),
+        };
+      }
+      if (res.status >= 300 && res.status < 400) {
+        res.discard();
+        return { settled: E.left(AppError.vendor(`Atlassian answered ${spec.what} with a redirect (${res.status}); it is not followed, so files come only from the tenant's own site.`)) };
+      }
+      // An error answer is small: read up to 64 KB of it for Atlassian's message.
+      const buffered = await bufferSome(res, 64 * 1024);
+      return { failed: mapStatus(buffered, parseJson(buffered), spec.what, this.settings.clock.now()), res: buffered };
+    });
+  }
+
+  /**
+   * Sends, and settles each answer: a success or a final failure ends it; a failure of an
+   * idempotent request with a retryable status, or a request that never left, is tried
+   * again while the budget allows.
+   */
+  private withRetries<R, A>(
+    idempotent: boolean,
+    what: string,
+    send: TE.TaskEither<TransportFailure, R>,
+    settle: (res: R) => Promise<{ readonly settled: E.Either<AppError, A> } | { readonly failed: AppError; readonly res: HttpResponse }>,
+  ): TE.TaskEither<AppError, A> {
+    const { clock } = this.settings;
     return () => {
       const started = clock.now().getTime();
       /** Waits and tries again when the budget allows; otherwise answers `error`. */
@@ -133,25 +215,60 @@ export class AtlassianCaller {
           send,
           TE.matchE(
             (failure) => {
-              const error = transportError(failure, spec.what);
+              const error = transportError(failure, what);
               // A POST whose request may have reached Atlassian is never sent twice; a refused
               // address or an oversized answer would recur; a timeout already used the caller's patience.
               const retryable = (idempotent || failure.neverSent) && error.code === 'VENDOR_ERROR' && error.reason === undefined;
               return retryable ? retryOr(attempt, retryDelayMs(attempt, undefined, this.random), error) : TE.left(error);
             },
-            (res) => {
-              if (spec.ok.includes(res.status)) return TE.fromEither(decodeAnswer(res, spec));
-              const body = parseJson(res);
-              const error = mapStatus(res, body, spec.what, clock.now());
-              if (idempotent && RETRYABLE_STATUSES.has(res.status)) {
-                return retryOr(attempt, retryDelayMs(attempt, parseRetryAfter(headerOf(res, 'retry-after'), clock.now()), this.random), error);
+            (res) => async () => {
+              const outcome = await settle(res);
+              if ('settled' in outcome) return outcome.settled;
+              const { failed, res: answer } = outcome;
+              if (idempotent && RETRYABLE_STATUSES.has(answer.status)) {
+                return retryOr(attempt, retryDelayMs(attempt, parseRetryAfter(headerOf(answer, 'retry-after'), clock.now()), this.random), failed)();
               }
-              return TE.left(error);
+              return E.left(failed);
             },
           ),
         );
       return attemptFrom(1)();
     };
+  }
+}
+
+/** Up to `max` bytes of a streamed answer, as a buffered one; the rest is dropped. */
+const bufferSome = async (res: StreamedResponse, max: number): Promise<HttpResponse> => {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= max) break;
+    }
+  } catch {
+    /* what arrived is enough for a message */
+  } finally {
+    res.discard();
+  }
+  return { status: res.status, headers: res.headers, body: Buffer.concat(chunks).subarray(0, max).toString('utf8') };
+};
+
+/** The body's chunks, counted: more than `max` bytes, or a break in the stream, ends it with an AppError. */
+async function* counted(res: StreamedResponse, max: number, tooLarge: () => AppError, what: string): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      if (size > max) throw new TransferError(tooLarge());
+      yield chunk;
+    }
+  } catch (err) {
+    if (err instanceof TransferError) throw err;
+    throw new TransferError(AppError.vendor(`Atlassian broke off ${what} after ${formatBytes(size)}.`, { cause: err }));
+  } finally {
+    res.discard();
   }
 }
 

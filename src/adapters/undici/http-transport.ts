@@ -9,7 +9,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, FormData, type Dispatcher } from 'undici';
 import { AppError } from '../../domain/errors.js';
 import { isPublicAddress } from '../../domain/public-address.js';
 
@@ -20,6 +20,16 @@ export interface HttpRequest {
   readonly searchParams?: Readonly<Record<string, string | number | readonly string[] | undefined>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly json?: unknown;
+  /** A multipart/form-data body of one file (uploads). */
+  readonly form?: { readonly field: string; readonly filename: string; readonly mediaType: string; readonly content: Uint8Array };
+}
+
+/** An answer whose body is read as it arrives (downloads); `discard` drops what is left of it. */
+export interface StreamedResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: AsyncIterable<Uint8Array>;
+  discard(): void;
 }
 
 export interface HttpResponse {
@@ -47,6 +57,12 @@ const failure = (kind: TransportFailure['kind'], neverSent: boolean, cause?: unk
 export interface HttpTransport {
   /** Any HTTP status is a Right; only a request that got no answer is a Left. */
   send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse>;
+  /**
+   * The same, with the body streamed instead of buffered and no size limit of the
+   * transport's own (the caller counts). The timeout covers the wait for the headers; after
+   * that, the body may take as long as it keeps arriving.
+   */
+  stream(request: HttpRequest): TE.TaskEither<TransportFailure, StreamedResponse>;
 }
 
 export interface AtlassianHttp {
@@ -100,19 +116,28 @@ const classify = (err: unknown): TransportFailure => {
   return failure('network', code === 'ECONNREFUSED', err);
 };
 
+interface Prepared {
+  readonly url: URL;
+  readonly headers: Record<string, string>;
+  readonly body: string | FormData | undefined;
+}
+
 class UndiciTransport implements HttpTransport {
   constructor(
     private readonly dispatcher: Dispatcher,
+    /** For streamed answers: no response size limit (the caller counts). */
+    private readonly streaming: Dispatcher,
     private readonly timeoutMs: number,
     private readonly pinned: boolean,
   ) {}
 
-  send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse> {
+  /** The URL, headers and body undici is asked for, or why the request cannot be sent. */
+  private prepare(request: HttpRequest): Prepared | TransportFailure {
     let url: URL;
     try {
       url = new URL(request.url);
     } catch (err) {
-      return TE.left(failure('network', true, err));
+      return failure('network', true, err);
     }
     for (const [k, v] of Object.entries(request.searchParams ?? {})) {
       if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, item);
@@ -120,13 +145,28 @@ class UndiciTransport implements HttpTransport {
     }
     // An IP-literal host skips the lookup, so it is checked here.
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) return TE.left(failure('refused_address', true));
+    if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) return failure('refused_address', true);
     const headers: Record<string, string> = { ...DEFAULT_HEADERS, ...request.headers };
-    let body: string | undefined;
+    let body: string | FormData | undefined;
     if (request.json !== undefined) {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
+    } else if (request.form) {
+      const form = new FormData();
+      form.append(request.form.field, new Blob([request.form.content], { type: request.form.mediaType }), request.form.filename);
+      body = form;
     }
+    return { url, headers, body };
+  }
+
+  private options(method: HttpRequest['method'], prepared: Prepared, signal: AbortSignal): Dispatcher.RequestOptions {
+    const { url, headers, body } = prepared;
+    return { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal };
+  }
+
+  send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse> {
+    const prepared = this.prepare(request);
+    if ('kind' in prepared) return TE.left(prepared);
     return () => {
       // undici checks headersTimeout and bodyTimeout on a coarse timer (to the second), so
       // ATLASSIAN_TIMEOUT_MS=300 used to give up after about 950 ms; this deadline is exact
@@ -135,19 +175,37 @@ class UndiciTransport implements HttpTransport {
       // undici rejects for every request without an answer; that rejection becomes the Left here, once.
       return TE.tryCatch(
         async () => {
-          const res = await this.dispatcher.request({
-            origin: url.origin,
-            path: `${url.pathname}${url.search}`,
-            method: request.method,
-            headers,
-            body,
-            headersTimeout: this.timeoutMs,
-            bodyTimeout: this.timeoutMs,
-            signal: deadline,
-          });
+          const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
           return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
         },
         (err) => (deadline.aborted ? failure('timeout', false, err) : classify(err)),
+      )();
+    };
+  }
+
+  stream(request: HttpRequest): TE.TaskEither<TransportFailure, StreamedResponse> {
+    const prepared = this.prepare(request);
+    if ('kind' in prepared) return TE.left(prepared);
+    return () => {
+      const abort = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        abort.abort();
+      }, this.timeoutMs);
+      return TE.tryCatch(
+        async () => {
+          // bodyTimeout is between two chunks, not for the whole file.
+          const res = await this.streaming.request(this.options(request.method, prepared, abort.signal));
+          clearTimeout(timer);
+          // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
+          res.body.on('error', () => undefined);
+          return { status: res.statusCode, headers: res.headers, body: res.body, discard: () => res.body.destroy() };
+        },
+        (err) => {
+          clearTimeout(timer);
+          return timedOut ? failure('timeout', false, err) : classify(err);
+        },
       )();
     };
   }
@@ -159,11 +217,15 @@ export function createAtlassianHttp(opts: { readonly timeoutMs: number }): Atlas
   const common = { keepAliveTimeout: 30_000, connections: 256, maxResponseSize: MAX_RESPONSE_BYTES };
   const trusted = new Agent({ ...common, connect: { timeout: opts.timeoutMs } });
   const pinned = new Agent({ ...common, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } });
+  // Downloads stream without the buffered answers' size limit; the caller counts.
+  const streaming = { keepAliveTimeout: 30_000, connections: 64 };
+  const trustedStreams = new Agent({ ...streaming, connect: { timeout: opts.timeoutMs } });
+  const pinnedStreams = new Agent({ ...streaming, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } });
   return {
-    trusted: new UndiciTransport(trusted, opts.timeoutMs, false),
-    pinned: new UndiciTransport(pinned, opts.timeoutMs, true),
+    trusted: new UndiciTransport(trusted, trustedStreams, opts.timeoutMs, false),
+    pinned: new UndiciTransport(pinned, pinnedStreams, opts.timeoutMs, true),
     close: async () => {
-      await Promise.all([trusted.close(), pinned.close()]);
+      await Promise.all([trusted.close(), pinned.close(), trustedStreams.close(), pinnedStreams.close()]);
     },
   };
 }
@@ -178,7 +240,7 @@ export const parseJson = (res: HttpResponse): unknown => {
   }
 };
 
-export const headerOf = (res: HttpResponse, name: string): string | undefined => {
+export const headerOf = (res: Pick<HttpResponse, 'headers'>, name: string): string | undefined => {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };

@@ -4,7 +4,7 @@
  * Jira answers only the fields it was asked for.
  */
 import * as t from 'io-ts';
-import type { CommentRecord, IssueRecord, UserRecord } from '../../domain/jira-issue.js';
+import type { CommentRecord, IssueRecord, JiraAttachment, UserRecord } from '../../domain/jira-issue.js';
 import { nullable } from './codecs.js';
 
 const UserJson = t.intersection([t.type({ displayName: t.string }), t.partial({ accountId: t.string, key: t.string, name: t.string })]);
@@ -17,9 +17,9 @@ const LinkJson = t.intersection([
   t.type({ id: t.string, type: t.partial({ name: t.string, inward: t.string, outward: t.string }) }),
   t.partial({ inwardIssue: LinkedJson, outwardIssue: LinkedJson }),
 ]);
-const AttachmentJson = t.intersection([
+export const AttachmentJson = t.intersection([
   t.type({ id: t.union([t.string, t.number]), filename: t.string }),
-  t.partial({ size: t.number, mimeType: nullable(t.string), created: nullable(t.string), author: nullable(UserJson) }),
+  t.partial({ size: t.number, mimeType: nullable(t.string), created: nullable(t.union([t.string, t.number])), author: nullable(UserJson) }),
 ]);
 
 export const IssueFieldsJson = t.partial({
@@ -102,19 +102,23 @@ export const issueRecord = (issue: t.TypeOf<typeof IssueJson>): IssueRecord => {
     ...(has('description') ? { description: f.description ?? null } : {}),
     ...(has('attachment')
       ? {
-          attachments: (f.attachment ?? []).map((a) => ({
-            id: String(a.id),
-            filename: a.filename,
-            size: a.size ?? 0,
-            media_type: a.mimeType ?? null,
-            created: a.created ?? null,
-            author: a.author?.displayName ?? null,
-          })),
+          attachments: (f.attachment ?? []).map(attachmentOf),
         }
       : {}),
     ...(custom.length > 0 ? { customFields: Object.fromEntries(custom) } : {}),
   };
 };
+
+/** Jira's attachment JSON (in an issue's fields, or the answer to an upload). */
+export const attachmentOf = (a: t.TypeOf<typeof AttachmentJson>): JiraAttachment => ({
+  id: String(a.id),
+  filename: a.filename,
+  size: a.size ?? 0,
+  media_type: a.mimeType ?? null,
+  // Jira answers an upload's created as epoch milliseconds, an issue's as an ISO string.
+  created: typeof a.created === 'number' ? new Date(a.created).toISOString() : (a.created ?? null),
+  author: a.author?.displayName ?? null,
+});
 
 export const commentRecord = (c: t.TypeOf<typeof CommentJson>): CommentRecord => {
   const v = c.visibility;

@@ -3,12 +3,13 @@ import * as t from 'io-ts';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
-import type { CommentRecord, IssueRecord } from '../../domain/jira-issue.js';
+import type { CommentRecord, IssueRecord, JiraAttachment } from '../../domain/jira-issue.js';
 import type { CreatedIssue, Project } from '../../domain/operations.js';
 import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
 import { nullable } from './codecs.js';
-import { CommentJson, CommentPageJson, commentRecord, IssueJson, issueRecord } from './jira-issue-json.js';
+import { AttachmentJson, attachmentOf, CommentJson, CommentPageJson, commentRecord, IssueJson, issueRecord } from './jira-issue-json.js';
+import type { FileDownload, FileUpload } from '../../domain/files.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { Board, Sprint, SprintState } from '../../domain/jira-agile.js';
 import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.js';
@@ -77,6 +78,9 @@ const arrayPage = <A>(items: readonly A[], startAt: number, limit: number): Upst
 });
 
 /** `/rest/api/3` on Cloud, `/rest/api/2` on Data Center. */
+/** What Jira answers an upload: the files it attached. */
+const AddedAttachments = t.array(AttachmentJson);
+
 const api = (ctx: AccessContext): string => (ctx.flavour === 'data_center' ? '/rest/api/2' : '/rest/api/3');
 
 const browseUrl = (ctx: AccessContext, key: string): string => `${ctx.siteUrl}/browse/${encodeURIComponent(key)}`;
@@ -616,6 +620,44 @@ export class UndiciJiraGateway implements JiraGateway {
         ok: [204],
         codec: NoContent,
         what: `the move of issues into sprint ${q.sprintId}`,
+      }),
+    );
+  }
+
+  downloadAttachment(ctx: AccessContext, q: { id: string; filename: string; maxBytes: number }): TE.TaskEither<AppError, FileDownload> {
+    return this.caller.download(ctx, {
+      path: `${api(ctx)}/attachment/content/${encodeURIComponent(q.id)}`,
+      // The bytes themselves, not a 303 to Atlassian's media service.
+      searchParams: { redirect: 'false' },
+      filename: q.filename,
+      maxBytes: q.maxBytes,
+      what: `the attachment ${q.id}`,
+    });
+  }
+
+  addAttachment(ctx: AccessContext, q: { issue: string; file: FileUpload }): TE.TaskEither<AppError, readonly JiraAttachment[]> {
+    return TE.map((added: t.TypeOf<typeof AddedAttachments>) => added.map(attachmentOf))(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${api(ctx)}/issue/${encodeURIComponent(q.issue)}/attachments`,
+        form: { field: 'file', filename: q.file.filename, mediaType: q.file.mediaType, content: q.file.content },
+        // Jira refuses multipart requests without it (its XSRF check).
+        headers: { 'x-atlassian-token': 'no-check' },
+        ok: [200],
+        codec: AddedAttachments,
+        what: `the upload of ${q.file.filename} to ${q.issue}`,
+      }),
+    );
+  }
+
+  deleteAttachment(ctx: AccessContext, id: string): TE.TaskEither<AppError, void> {
+    return TE.map(() => undefined)(
+      this.caller.call(ctx, {
+        method: 'DELETE',
+        path: `${api(ctx)}/attachment/${encodeURIComponent(id)}`,
+        ok: [204],
+        codec: NoContent,
+        what: `the deletion of attachment ${id}`,
       }),
     );
   }

@@ -7,6 +7,7 @@ import { jiraAgileOperations } from './jira-agile.js';
 import { jiraCreateMetaOperations } from './jira-create-meta.js';
 import { jiraIssueActionOperations } from './jira-issue-actions.js';
 import { jiraLinkOperations } from './jira-links.js';
+import { jiraAttachmentOperations } from './jira-attachments.js';
 import type { Operation } from './operation.js';
 
 export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
@@ -17,6 +18,7 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   ...jiraCreateMetaOperations,
   ...jiraLinkOperations,
   ...jiraAgileOperations,
+  ...jiraAttachmentOperations,
   ...confluenceOperations,
 ];
 

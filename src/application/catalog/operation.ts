@@ -7,6 +7,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
 import type { ConnectorId } from '../../domain/connector.js';
 import { AppError } from '../../domain/errors.js';
+import type { FileDownload, FileLimits, FileUpload } from '../../domain/files.js';
 import type { KeyFilter } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type { AccessProvider } from '../ports/access-provider.js';
@@ -24,6 +25,8 @@ export interface OperationPorts {
   readonly projects: KeyFilter;
   /** CONFLUENCE_SPACES_FILTER: the Confluence spaces every Confluence operation is limited to. */
   readonly spaces: KeyFilter;
+  /** ATTACHMENT_MAX_BYTES and ATTACHMENT_TOOL_MAX_BYTES. */
+  readonly files: FileLimits;
 }
 
 export type Execute<I, O> = (tenantId: TenantId, input: I) => TE.TaskEither<AppError, O>;
@@ -70,12 +73,37 @@ export interface Operation<I, O> {
   readonly example?: { readonly input: Readonly<Record<string, unknown>>; readonly output: O };
   /** Builds the use case from the ports; the composition root calls it once. */
   readonly run: (ports: OperationPorts) => Execute<I, O>;
+  /**
+   * An operation whose REST form moves a file rather than JSON: a download answers the file
+   * itself (its media type, streamed); an upload takes multipart/form-data. Its tool form is
+   * `run` above, with the bytes in JSON (base64, or text for text types) and a smaller cap.
+   */
+  readonly file?: Download<I> | Upload<O>;
 }
+
+/** The REST form streams the file this answers. */
+export interface Download<I> {
+  readonly direction: 'download';
+  readonly run: (ports: OperationPorts) => Execute<I, FileDownload>;
+}
+
+/** The REST form takes multipart/form-data: a part `file` and the text fields of `fields`. */
+export interface Upload<O, F = unknown> {
+  readonly direction: 'upload';
+  /** An exact codec of the path parameters and the other (text) parts. */
+  readonly fields: t.Type<F, unknown, unknown>;
+  readonly run: (ports: OperationPorts) => Execute<F & { readonly file: FileUpload }, O>;
+}
+
+/** Declares an upload with typed fields; the catalog holds it erased. */
+export const upload = <F, O>(spec: Omit<Upload<O, F>, 'direction'>): Upload<O> => ({ direction: 'upload', ...spec }) as unknown as Upload<O>;
 
 /** An operation whose use case is built: what the drivers hold. */
 export interface BoundOperation<I = unknown, O = unknown> {
   readonly spec: Operation<I, O>;
   readonly execute: Execute<I, O>;
+  /** The REST form's use case when it moves a file (spec.file). */
+  readonly transfer?: Execute<unknown, unknown>;
 }
 
 /** The `run` of an operation whose use case is a class taking the ports and answering `execute(tenant, input)`. */
@@ -105,7 +133,12 @@ export const bindOperations = (catalog: readonly Operation<unknown, unknown>[], 
   catalog.map((spec) => {
     const execute = spec.run(ports);
     const name = namingScopes(spec);
-    return { spec, execute: (tenantId, input) => TE.mapLeft(name)(execute(tenantId, input)) };
+    const transfer = spec.file?.run(ports) as Execute<unknown, unknown> | undefined;
+    return {
+      spec,
+      execute: (tenantId, input) => TE.mapLeft(name)(execute(tenantId, input)),
+      ...(transfer ? { transfer: (tenantId: TenantId, input: unknown) => TE.mapLeft(name)(transfer(tenantId, input)) } : {}),
+    };
   });
 
 /** The fields of `input` that `http.path` names as path parameters, in path order. */

@@ -3,7 +3,8 @@ import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { AppError } from '../../domain/errors.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
-import type { CommentRecord, IssueRecord } from '../../domain/jira-issue.js';
+import type { CommentRecord, IssueRecord, JiraAttachment } from '../../domain/jira-issue.js';
+import type { FileDownload, FileUpload } from '../../domain/files.js';
 import type { Board, Sprint, SprintState } from '../../domain/jira-agile.js';
 import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.js';
 import type { IssueLinkType, RemoteLink, Transition } from '../../domain/jira-issue-actions.js';
@@ -235,4 +236,16 @@ export interface JiraAgile {
   moveIssuesToSprint(ctx: AccessContext, q: { readonly sprintId: string; readonly issues: readonly string[] }): TE.TaskEither<AppError, void>;
 }
 
-export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile {}
+/** The files attached to issues. */
+export interface JiraAttachments {
+  /**
+   * The attachment's bytes, streamed from the tenant's site (never through a redirect);
+   * more than `maxBytes` ends the stream with a 413 VALIDATION.
+   */
+  downloadAttachment(ctx: AccessContext, q: { readonly id: string; readonly filename: string; readonly maxBytes: number }): TE.TaskEither<AppError, FileDownload>;
+  /** Attaches one file to the issue (sent once, never retried); answers what Jira attached. */
+  addAttachment(ctx: AccessContext, q: { readonly issue: string; readonly file: FileUpload }): TE.TaskEither<AppError, readonly JiraAttachment[]>;
+  deleteAttachment(ctx: AccessContext, id: string): TE.TaskEither<AppError, void>;
+}
+
+export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile, JiraAttachments {}

@@ -7,7 +7,10 @@
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
-import { pathParameters, takesBody, type BoundOperation } from '../../../application/catalog/operation.js';
+import { Readable } from 'node:stream';
+import { pathParameters, takesBody, type BoundOperation, type Execute } from '../../../application/catalog/operation.js';
+import type { AppError } from '../../../domain/errors.js';
+import type { FileDownload } from '../../../domain/files.js';
 import type { InvokeTool } from '../../../application/tools.js';
 import { annotate, toJsonSchema, type JsonSchema } from '../../../domain/json-schema.js';
 import { errorResponses, json, route, type ResponseSpec, type RouteSpec } from '../route-spec.js';
@@ -27,36 +30,111 @@ const withoutPathParameters = (input: unknown, names: readonly string[]): unknow
     ? Object.fromEntries(Object.entries(input).filter(([k]) => !names.includes(k)))
     : input;
 
+/** What the REST routes of file operations need to know. */
+export interface FileRouteLimits {
+  /** ATTACHMENT_MAX_BYTES: the largest upload. */
+  readonly uploadMaxBytes: number;
+}
+
 /** One route per catalog operation. */
-export function operationRoutes(operations: readonly BoundOperation[]): RouteSpec[] {
-  return operations.map(({ spec, execute }) => {
-    const status = spec.http.status ?? 200;
-    const body = takesBody(spec.http.method);
-    const success: ResponseSpec =
-      status === 204
-        ? { description: SUCCESS[204]! }
-        : { description: SUCCESS[status] ?? 'The result.', schema: toJsonSchema(spec.output), ...(spec.example ? { example: spec.example.output } : {}) };
-    return route<unknown, unknown>({
-      method: spec.http.method,
-      path: spec.http.path,
-      operationId: spec.http.operationId,
-      summary: spec.title,
-      description: `${spec.summary}\n\nAlso the agent tool \`${spec.name}\` (GET /connectors/tools, MCP).`,
-      tags: [spec.connector],
-      tenantScoped: true,
-      ...(body ? { body: spec.input } : { query: spec.input }),
-      codecPathParams: pathParameters(spec.http.path),
-      ...(spec.example
-        ? { pathExamples: Object.fromEntries(pathParameters(spec.http.path).map((p) => [p, spec.example!.input[p]])) }
-        : {}),
-      ...(body && spec.example ? { bodyExample: withoutPathParameters(spec.example.input, pathParameters(spec.http.path)) } : {}),
-      responses: { [status]: success, ...UPSTREAM },
-      handle: ({ tenantId, query, body: input }) =>
-        pipe(
-          execute(tenantId, body ? input : query),
-          TE.map((result) => (status === 204 ? { status } : json(status, result))),
-        ),
-    });
+export function operationRoutes(operations: readonly BoundOperation[], limits: FileRouteLimits): RouteSpec[] {
+  return operations.map((bound) => {
+    const { spec } = bound;
+    if (spec.file?.direction === 'download' && bound.transfer) return downloadRoute(spec, bound.transfer);
+    if (spec.file?.direction === 'upload' && bound.transfer) return uploadRoute(spec, spec.file.fields, bound.transfer, limits);
+    return jsonRoute(bound);
+  });
+}
+
+/** What every operation's route shares: its name, documentation and path parameters. */
+const described = (spec: BoundOperation['spec']) => ({
+  method: spec.http.method,
+  path: spec.http.path,
+  operationId: spec.http.operationId,
+  summary: spec.title,
+  description: `${spec.summary}\n\nAlso the agent tool \`${spec.name}\` (GET /connectors/tools, MCP).`,
+  tags: [spec.connector],
+  tenantScoped: true,
+  codecPathParams: pathParameters(spec.http.path),
+  ...(spec.example ? { pathExamples: Object.fromEntries(pathParameters(spec.http.path).map((p) => [p, spec.example!.input[p]])) } : {}),
+});
+
+const successOf = (spec: BoundOperation['spec']): ResponseSpec => {
+  const status = spec.http.status ?? 200;
+  return status === 204
+    ? { description: SUCCESS[204]! }
+    : { description: SUCCESS[status] ?? 'The result.', schema: toJsonSchema(spec.output), ...(spec.example ? { example: spec.example.output } : {}) };
+};
+
+function jsonRoute({ spec, execute }: BoundOperation): RouteSpec {
+  const status = spec.http.status ?? 200;
+  const body = takesBody(spec.http.method);
+  return route<unknown, unknown>({
+    ...described(spec),
+    ...(body ? { body: spec.input } : { query: spec.input }),
+    ...(body && spec.example ? { bodyExample: withoutPathParameters(spec.example.input, pathParameters(spec.http.path)) } : {}),
+    responses: { [status]: successOf(spec), ...UPSTREAM },
+    handle: ({ tenantId, query, body: input }) =>
+      pipe(
+        execute(tenantId, body ? input : query),
+        TE.map((result) => (status === 204 ? { status } : json(status, result))),
+      ),
+  });
+}
+
+/** A download: the file itself, streamed as it arrives from Atlassian. */
+function downloadRoute(spec: BoundOperation['spec'], transfer: Execute<unknown, unknown>): RouteSpec {
+  return route<unknown, unknown>({
+    ...described(spec),
+    query: spec.input,
+    responses: {
+      200: {
+        description: 'The file, with its media type (Content-Type) and name (Content-Disposition).',
+        contentType: '*/*',
+        schema: { type: 'string', format: 'binary' },
+        headers: {
+          'Content-Disposition': { description: 'attachment, with the file name.', schema: { type: 'string' } },
+          'Content-Length': { description: 'The size in bytes, when Atlassian said.', schema: { type: 'integer' } },
+        },
+      },
+      ...UPSTREAM,
+      413: { description: 'The file is larger than ATTACHMENT_MAX_BYTES (VALIDATION).' },
+    },
+    handle: ({ tenantId, query }) =>
+      pipe(
+        transfer(tenantId, query) as TE.TaskEither<AppError, FileDownload>,
+        TE.map((file) => ({
+          status: 200,
+          attachment: file.filename,
+          raw: { contentType: file.mediaType, body: Readable.from(file.content, { objectMode: false }) },
+          // A file is never run as a page of this service's origin.
+          headers: {
+            'X-Content-Type-Options': 'nosniff',
+            'Content-Security-Policy': "default-src 'none'; sandbox",
+            ...(file.size !== undefined ? { 'Content-Length': String(file.size) } : {}),
+          },
+        })),
+      ),
+  });
+}
+
+/** An upload: multipart/form-data with the file in a part named `file`. */
+function uploadRoute(spec: BoundOperation['spec'], fields: t.Type<unknown, unknown, unknown>, transfer: Execute<unknown, unknown>, limits: FileRouteLimits): RouteSpec {
+  const status = spec.http.status ?? 200;
+  return route<unknown, unknown>({
+    ...described(spec),
+    body: fields,
+    multipart: { fileField: 'file', maxFileBytes: limits.uploadMaxBytes, maxFieldBytes: 64 * 1024, maxFields: 16 },
+    responses: {
+      [status]: successOf(spec),
+      ...UPSTREAM,
+      413: { description: 'The file is larger than ATTACHMENT_MAX_BYTES (VALIDATION).' },
+    },
+    handle: ({ tenantId, body }) =>
+      pipe(
+        transfer(tenantId, body),
+        TE.map((result) => json(status, result)),
+      ),
   });
 }
 
