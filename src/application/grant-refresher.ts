@@ -19,7 +19,11 @@ import { loadUsableConnection, reconnect } from './usable-connection.js';
 export interface RefreshSettings {
   /** A token that expires within this many seconds is refreshed (and one fresher is left alone). */
   readonly skewSeconds: number;
-  /** How long a refresh lease holds before another process may take over a stuck refresh. */
+  /**
+   * How long a refresh lease holds before another process may take over a stuck refresh: no
+   * longer than the token call may take (its timeout) plus a small margin, so a process that
+   * died mid-refresh holds up the callers with expired tokens for no longer than that.
+   */
   readonly leaseMs?: number;
   /** How long a caller waits for someone else's refresh before giving up. */
   readonly waitMs?: number;
@@ -107,6 +111,8 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
           return this.refreshHoldingLease(current.right, grantId)();
         }
         if (done) return current;
+        // Someone else is refreshing: a token that has not expired is good until they finish.
+        if (!force && tokenIsFresh(current.right, clock.now(), 0)) return current;
         if (clock.now().getTime() > deadline) {
           return E.left(AppError.vendor('Timed out waiting for another instance to refresh the Atlassian token; try again.'));
         }

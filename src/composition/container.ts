@@ -288,7 +288,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         credentials: r.get(u.credentials),
         clock: r.get(a.clock),
         logger: r.get(a.logger),
-        settings: { skewSeconds: config.tokenRefreshSkewSeconds },
+        settings: { skewSeconds: config.tokenRefreshSkewSeconds, leaseMs: config.atlassian.timeoutMs + REFRESH_LEASE_MARGIN_MS },
       }),
   );
   provide(
@@ -380,6 +380,9 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       }),
   );
 }
+
+/** What a refresh lease outlives the token call's timeout by (the store's write, clock drift). */
+const REFRESH_LEASE_MARGIN_MS = 3_000;
 
 /** Step 3: the HTTP driver over the use cases. */
 function registerDrivers(c: DependencyContainer, config: Config): void {

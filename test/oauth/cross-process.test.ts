@@ -111,3 +111,79 @@ describe('two processes on one SQLite file', () => {
     expect(Date.parse(after.refreshed_at!)).toBeGreaterThan(Date.parse(before.refreshed_at!));
   }, 600_000);
 });
+
+describe('a process killed in the middle of a token refresh', () => {
+  let fake: FakeAtlassian;
+  let tmp: ReturnType<typeof tempDir>;
+  let file: string;
+  let env: Record<string, string>;
+  let survivor: Instance | undefined;
+  const LEASE_MS = 2_000 + 3_000; // ATLASSIAN_TIMEOUT_MS below + the composition root's margin
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    tmp = tempDir('killed-refresh-');
+    file = path.join(tmp.dir, 'shared.db');
+    env = oauthEnv(fake, {
+      INTEGRATION_DB_URL: `sqlite:///${file}`,
+      INTEGRATION_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      TOKEN_REFRESH_SKEW_SECONDS: '300',
+      ATLASSIAN_TIMEOUT_MS: '2000',
+    });
+  });
+  afterAll(async () => {
+    await stop(survivor);
+    await fake.close();
+    tmp.cleanup();
+  });
+  const setExpiry = (at: Date): void => {
+    const db = new SQLite(file, { timeout: 5_000 });
+    try {
+      expect(db.prepare("UPDATE connections SET expires_at = ? WHERE tenant_id = 'kill'").run(at.toISOString()).changes).toBe(2);
+    } finally {
+      db.close();
+    }
+  };
+  const timedProjects = async (i: Instance): Promise<{ status: number; ms: number }> => {
+    const started = Date.now();
+    const res = await fetch(`${i.url}/connectors/jira/projects`, { headers: tenantHeaders('kill') });
+    await res.text();
+    return { status: res.status, ms: Date.now() - started };
+  };
+
+  it('a still-valid token is used at once after the restart; an expired one waits no longer than the lease', async () => {
+    const doomed = await startInstance(env);
+    const started = await login(doomed.url, { tenant: 'kill' });
+    expect((await callback(doomed.url, { state: started.state, code: fake.issueAuthorizationCode() }, started.cookie)).status).toBe(302);
+
+    // The token expires within the skew but still works; the token endpoint hangs, so the
+    // refresh is caught holding its lease when the process dies.
+    setExpiry(new Date(Date.now() + 60_000));
+    fake.inject({ kind: 'delay', path: '/oauth/token', method: 'POST', ms: 30_000 });
+    const tokenCalls = () => fake.requests.filter((r) => r.path === '/oauth/token').length;
+    const before = tokenCalls();
+    void fetch(`${doomed.url}/connectors/jira/projects`, { headers: tenantHeaders('kill') }).catch(() => undefined);
+    for (let i = 0; i < 200 && tokenCalls() === before; i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(tokenCalls()).toBe(before + 1);
+    const leaseTaken = Date.now();
+    doomed.child.kill('SIGKILL');
+    await new Promise((r) => doomed.child.once('exit', r));
+
+    survivor = await startInstance(env);
+    const valid = await timedProjects(survivor);
+    expect(valid.status).toBe(200);
+    // No waiting for the dead process's lease, and no second refresh attempt while it holds.
+    expect(valid.ms).toBeLessThan(1_500);
+    expect(Date.now() - leaseTaken).toBeLessThan(LEASE_MS);
+    expect(tokenCalls()).toBe(before + 1);
+
+    // Expired: this caller must wait for a new token, for at most what is left of the lease.
+    fake.clearFaults();
+    setExpiry(new Date(Date.now() - 1_000));
+    const refreshes = fake.tokenGrants.refresh;
+    const expired = await timedProjects(survivor);
+    expect(expired.status).toBe(200);
+    expect(Date.now() - leaseTaken).toBeLessThan(LEASE_MS + 2_000);
+    expect(fake.tokenGrants.refresh - refreshes).toBe(1);
+    expect(fake.tokenGrants.rejectedRefresh).toBe(0);
+  }, 60_000);
+});
