@@ -15,8 +15,11 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     const { url } = await service.listen();
     log.info({ url }, 'integration-backend listening');
     const shutdown = (signal: string): void => {
-      log.info({ signal }, 'shutting down');
-      void service.close().finally(() => process.exit(0));
+      log.info({ signal, grace_seconds: config.right.shutdownGraceSeconds }, 'shutting down: finishing requests in flight');
+      void service
+        .shutdown()
+        .then(() => log.info({}, 'stopped'))
+        .finally(() => process.exit(0));
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));

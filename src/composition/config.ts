@@ -172,6 +172,7 @@ const spec = {
   TOOL_RESULT_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(64 * 1024)],
   JIRA_PROJECTS_FILTER: [csv, ''],
   CONFLUENCE_SPACES_FILTER: [csv, ''],
+  SHUTDOWN_GRACE_SECONDS: [intBetween(0, 3600), '20'],
   ATTACHMENT_MAX_BYTES: [intBetween(1024, 1024 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.maxBytes)],
   ATTACHMENT_TOOL_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.toolMaxBytes)],
 } as const;
@@ -224,6 +225,8 @@ export interface Config {
    * the latter never more than fits in TOOL_RESULT_MAX_BYTES as base64.
    */
   readonly attachments: FileLimits;
+  /** On SIGTERM: how long requests in flight may take to finish before their connections are cut. */
+  readonly shutdownGraceSeconds: number;
 }
 
 /** Decodes every variable; all problems are reported at once. */
@@ -292,6 +295,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     toolResultMaxBytes: v.TOOL_RESULT_MAX_BYTES,
     jiraProjectsFilter: v.JIRA_PROJECTS_FILTER.map((k) => k.toUpperCase()),
     confluenceSpacesFilter: v.CONFLUENCE_SPACES_FILTER,
+    shutdownGraceSeconds: v.SHUTDOWN_GRACE_SECONDS,
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

@@ -19,7 +19,10 @@ import { CredentialCache } from '../application/credential-cache.js';
 import { DeleteConnection } from '../application/delete-connection.js';
 import { EnsureEncryptionKey } from '../application/ensure-encryption-key.js';
 import { GetConnection } from '../application/get-connection.js';
+import { GetReadiness, type Lifecycle } from '../application/get-readiness.js';
+import type { SchemaCheck } from '../application/ports/schema-check.js';
 import { GetServiceHealth, type ServiceFacts } from '../application/get-service-health.js';
+import { KyselySchemaCheck } from '../adapters/kysely/kysely-schema-check.js';
 import { GrantRefresher } from '../application/grant-refresher.js';
 import { ListConnectors } from '../application/list-connectors.js';
 import type { OAuthSettings } from '../application/oauth-settings.js';
@@ -68,7 +71,7 @@ import { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-ga
 import { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
 import type { Config } from './config.js';
 import { readPackageVersion } from './package-info.js';
-import { provide, resolveAll, token, type Resolver, type TokensOf } from './tokens.js';
+import { provide, resolve, resolveAll, token, type Resolver, type TokensOf } from './tokens.js';
 
 /** Adapters a test or an embedder may supply instead of the configured ones. */
 export interface Overrides {
@@ -125,6 +128,7 @@ export interface UseCases {
   readonly getConnection: GetConnection;
   readonly deleteConnection: DeleteConnection;
   readonly getServiceHealth: GetServiceHealth;
+  readonly getReadiness: GetReadiness;
   readonly ensureEncryptionKey: EnsureEncryptionKey;
   /** The operation catalog, bound to the gateways and the access provider. */
   readonly operations: readonly BoundOperation[];
@@ -141,6 +145,10 @@ export interface Drivers {
 
 const CONFIG = token<Config>('Config');
 const FACTS = token<ServiceFacts>('ServiceFacts');
+/** The database's schema check (none for an embedded store). */
+const SCHEMA = token<SchemaCheck | undefined>('SchemaCheck');
+/** Set to draining on SIGTERM (Service.shutdown); readiness reads it. */
+const LIFECYCLE = token<{ draining: boolean } & Lifecycle>('Lifecycle');
 const OAUTH_SETTINGS = token<OAuthSettings>('OAuthSettings');
 
 const ADAPTERS: TokensOf<Adapters> = {
@@ -171,6 +179,7 @@ const USE_CASES: TokensOf<UseCases> = {
   getConnection: token('GetConnection'),
   deleteConnection: token('DeleteConnection'),
   getServiceHealth: token('GetServiceHealth'),
+  getReadiness: token('GetReadiness'),
   ensureEncryptionKey: token('EnsureEncryptionKey'),
   operations: token('Operations'),
   tools: token('InvokeTool'),
@@ -204,6 +213,7 @@ function registerAdapters(c: DependencyContainer, config: Config, overrides: Ove
   provide(c, ADAPTERS.logger, (r) => asLoggerPort(r.get(ADAPTERS.pino)));
   provide(c, ADAPTERS.clock, () => overrides.clock ?? systemClock);
   provide(c, ADAPTERS.connections, () => overrides.connections ?? new KyselyConnectionStore(database!.db));
+  provide(c, SCHEMA, () => (database ? new KyselySchemaCheck(database.db) : undefined));
   provide(c, ADAPTERS.nonces, () => overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()));
   provide(c, ADAPTERS.meta, () => overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()));
   provide(c, ADAPTERS.cipher, (r) => {
@@ -345,6 +355,17 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
   provide(c, u.listConnectors, (r) => new ListConnectors({ connections: r.get(a.connections) }));
   provide(c, u.getConnection, (r) => new GetConnection({ connections: r.get(a.connections) }));
   provide(c, u.deleteConnection, (r) => new DeleteConnection({ connections: r.get(a.connections) }));
+  provide(c, LIFECYCLE, () => ({ draining: false }));
+  provide(
+    c,
+    u.getReadiness,
+    (r) =>
+      new GetReadiness({
+        database: r.get(a.connections),
+        schema: r.get(SCHEMA),
+        lifecycle: r.get(LIFECYCLE),
+      }),
+  );
   provide(c, u.getServiceHealth, (r) => new GetServiceHealth({ database: r.get(a.connections), clock: r.get(a.clock), facts: r.get(FACTS) }));
   provide(
     c,
@@ -381,6 +402,9 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
   );
 }
 
+/** How long a connection may idle after its last answer while the service shuts down. */
+const DRAINING_KEEP_ALIVE_MS = 250;
+
 /** What a refresh lease outlives the token call's timeout by (the store's write, clock drift). */
 const REFRESH_LEASE_MARGIN_MS = 3_000;
 
@@ -393,7 +417,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
     // The MCP SDK is loaded on the first request, keeping it out of start-up.
     let mcpHttp: Promise<typeof McpHttp> | undefined;
     return [
-      ...healthRoutes({ getServiceHealth: r.get(u.getServiceHealth) }),
+      ...healthRoutes({ getServiceHealth: r.get(u.getServiceHealth), getReadiness: r.get(u.getReadiness) }),
       ...connectorRoutes({
         listConnectors: r.get(u.listConnectors),
         getConnection: r.get(u.getConnection),
@@ -442,6 +466,12 @@ export interface Core {
 export interface Service extends Core, Drivers {
   /** Listens on the configured host and port (port 0 picks a free one). */
   listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
+  /**
+   * The graceful stop of SIGTERM: readiness answers 503 from now on, no new connection is
+   * accepted, each connection closes shortly after its last answer, and requests in flight have
+   * `graceMs` (SHUTDOWN_GRACE_SECONDS) to finish before what is left is cut; then `close`.
+   */
+  shutdown(graceMs?: number): Promise<void>;
 }
 
 async function compose(config: Config, overrides: Overrides, withDrivers: boolean): Promise<{ core: Core; c: DependencyContainer }> {
@@ -490,9 +520,21 @@ export async function composeCore(config: Config, overrides: Overrides = {}): Pr
 export async function createService(config: Config, overrides: Overrides = {}): Promise<Service> {
   const { core, c } = await compose(config, overrides, true);
   const drivers = resolveAll(c, DRIVERS);
+  const lifecycle = resolve(c, LIFECYCLE);
   const servers: Server[] = [];
   let closing: Promise<void> | undefined;
-  return {
+  let stopping: Promise<void> | undefined;
+  /** Stops accepting; resolves when every connection has ended (or at once when none is open). */
+  const stopAccepting = (s: Server): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (!s.listening) return resolve();
+      // A connection still busy closes shortly after its last answer instead of idling for the
+      // usual keep-alive time (a request already sent behind it is still served).
+      s.keepAliveTimeout = DRAINING_KEEP_ALIVE_MS;
+      // Node also closes the connections that are idle now.
+      s.close(() => resolve());
+    });
+  const service: Service = {
     ...core,
     ...drivers,
     listen: (port = config.port, host = config.host) =>
@@ -520,5 +562,17 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         );
         await core.close();
       })()),
+    shutdown: (graceMs = config.shutdownGraceSeconds * 1000) =>
+      (stopping ??= (async () => {
+        lifecycle.draining = true;
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        });
+        await Promise.race([Promise.all(servers.map(stopAccepting)), graceOver]);
+        clearTimeout(timer);
+        await service.close();
+      })()),
   };
+  return service;
 }

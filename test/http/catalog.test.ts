@@ -22,6 +22,7 @@ const SERVICE_ROUTES = [
   'GET /',
   'GET /healthz',
   'GET /health',
+  'GET /readyz',
   'GET /openapi.json',
   'GET /docs',
   'GET /docs/{asset}',

@@ -383,8 +383,8 @@ describe('OpenAPI document and docs', () => {
       expect(responses['default'], `${method} ${p} default`).toBeUndefined();
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) < 400) continue;
-        // The one exception: a degraded GET / answers 503 with the health report itself, as health checkers expect.
-        if (p === '/' && status === '503') continue;
+        // The exceptions: a degraded GET / and a not-ready GET /readyz answer 503 with their report itself, as health checkers expect.
+        if ((p === '/' || p === '/readyz') && status === '503') continue;
         expect(response, `${method} ${p} ${status}`).toMatchObject({
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         });

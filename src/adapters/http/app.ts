@@ -130,7 +130,8 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   const app = new Koa({ proxy: false });
   // Errors are answered and logged by the middleware below; Koa's default printer stays quiet.
   app.silent = true;
-  const router = new Router();
+  // Strict: `/connectors/jira/issue-links/` is not `/connectors/jira/issue-links` (the document lists paths exactly).
+  const router = new Router({ strict: true });
   const wildcard = opts.corsOrigins.length === 0;
   const origins = new Set(opts.corsOrigins);
 

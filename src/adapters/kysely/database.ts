@@ -101,24 +101,33 @@ export async function openDatabaseForReading(location: DatabaseLocation): Promis
     db = await connectPostgres(location);
   }
   const name = describeLocation(location);
-  const expected = Object.keys(await migrationProvider.getMigrations());
-  let done: Set<string> | undefined;
-  try {
-    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
-    done = new Set(rows.map((r) => r.name));
-  } catch {
-    done = undefined; // no migration history at all
-  }
-  const pending = expected.filter((n) => !done?.has(n));
-  if (done === undefined || pending.length > 0) {
+  const pending = await pendingMigrations(db);
+  if (pending === undefined || pending.length > 0) {
     await db.destroy();
     throw new Error(
-      done === undefined
+      pending === undefined
         ? `${name} is not an integration-backend database (it has no migration history); run "integration-backend migrate" to create one.`
         : `${name} needs migrations ${pending.join(', ')}; run "integration-backend migrate" first.`,
     );
   }
   return { db, location, applied: [], close: () => db.destroy() };
+}
+
+/**
+ * The migrations this build has that the database has not applied; undefined when it has no
+ * migration history at all (not one of ours). Readiness asks this: an instance whose schema
+ * is behind (or that another build migrated past) says so.
+ */
+export async function pendingMigrations(db: Kysely<Database>): Promise<string[] | undefined> {
+  const expected = Object.keys(await migrationProvider.getMigrations());
+  let done: Set<string>;
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    done = new Set(rows.map((r) => r.name));
+  } catch {
+    return undefined;
+  }
+  return expected.filter((n) => !done.has(n));
 }
 
 /**

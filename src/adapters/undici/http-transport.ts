@@ -224,8 +224,10 @@ export function createAtlassianHttp(opts: { readonly timeoutMs: number }): Atlas
   return {
     trusted: new UndiciTransport(trusted, trustedStreams, opts.timeoutMs, false),
     pinned: new UndiciTransport(pinned, pinnedStreams, opts.timeoutMs, true),
+    // Destroyed, not closed: at close nobody waits for an answer still on its way (a request
+    // cut at the end of a shutdown's grace), and close() would wait for it.
     close: async () => {
-      await Promise.all([trusted.close(), pinned.close(), trustedStreams.close(), pinnedStreams.close()]);
+      await Promise.all([trusted, pinned, trustedStreams, pinnedStreams].map((a) => a.destroy()));
     },
   };
 }

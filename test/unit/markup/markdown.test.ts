@@ -177,7 +177,9 @@ describe('hostile input', () => {
       expect(visibleHtmlText(storage)).toBe(text);
       // The wiki markup, read back, shows the same text.
       expect(visibleAdfText(mdastToAdf(jiraWikiToMdast(wiki)))).toBe(text);
-    });
+      // These assert that hostile input finishes and keeps its text; how fast is the markup
+      // benchmark's business, so a loaded CI machine gets a generous bound here.
+    }, 90_000);
   }
 
   it('reads a line of a million stars as a rule, in every format', () => {

@@ -1,5 +1,6 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import type { GetReadiness } from '../../../application/get-readiness.js';
 import type { GetServiceHealth } from '../../../application/get-service-health.js';
 import { json, route, type RouteSpec } from '../route-spec.js';
 
@@ -37,9 +38,35 @@ const HEALTH_SCHEMA = {
   additionalProperties: false,
 };
 
+const READY_SCHEMA = {
+  type: 'object',
+  required: ['status', 'database', 'migrations', 'shutting_down'],
+  properties: {
+    status: { enum: ['ready', 'not_ready'] },
+    database: {
+      type: 'object',
+      required: ['reachable'],
+      properties: { reachable: { type: 'boolean', description: 'Whether a round trip to the database just succeeded.' } },
+      additionalProperties: false,
+    },
+    migrations: {
+      type: ['object', 'null'],
+      required: ['current', 'pending'],
+      properties: {
+        current: { type: 'boolean', description: 'Whether the database has every migration of this build.' },
+        pending: { type: 'array', items: { type: 'string' }, description: 'The migrations it lacks.' },
+      },
+      additionalProperties: false,
+      description: 'null for an embedded store without migrations.',
+    },
+    shutting_down: { type: 'boolean', description: 'True from SIGTERM on, while requests in flight finish.' },
+  },
+  additionalProperties: false,
+};
+
 const OK_SCHEMA = { type: 'object', required: ['status'], properties: { status: { const: 'ok' } }, additionalProperties: false };
 
-export function healthRoutes(deps: { getServiceHealth: GetServiceHealth }): RouteSpec[] {
+export function healthRoutes(deps: { getServiceHealth: GetServiceHealth; getReadiness: GetReadiness }): RouteSpec[] {
   const ok = route({
     method: 'get',
     path: '/healthz',
@@ -54,6 +81,24 @@ export function healthRoutes(deps: { getServiceHealth: GetServiceHealth }): Rout
   return [
     ok,
     { ...ok, path: '/health', operationId: 'health' },
+    route({
+      method: 'get',
+      path: '/readyz',
+      operationId: 'readyz',
+      summary: 'Readiness: the database answers, its schema is current, and the process is not shutting down.',
+      tags: ['health'],
+      tenantScoped: false,
+      lenientQuery: true,
+      responses: {
+        200: { description: 'Ready for traffic.', schema: READY_SCHEMA },
+        503: { description: 'Not ready: the database does not answer, migrations are pending, or it is shutting down (the same body).', schema: READY_SCHEMA },
+      },
+      handle: () =>
+        pipe(
+          TE.fromTask(deps.getReadiness.execute()),
+          TE.map((ready) => json(ready.status === 'ready' ? 200 : 503, ready)),
+        ),
+    }),
     route({
       method: 'get',
       path: '/',
