@@ -15,7 +15,7 @@ import tseslint from 'typescript-eslint';
 const coreBoundary = {
   patterns: [
     {
-      regex: '^(koa|koa-.+|@koa/.+|got|kysely|kysely/.+|better-sqlite3|pg|pino|pino-.+|tsyringe|reflect-metadata|undici|@modelcontextprotocol/.+)$',
+      regex: '^(koa|koa-.+|@koa/.+|got|kysely|kysely/.+|better-sqlite3|pg|pino|pino-.+|tsyringe|reflect-metadata|undici|prom-client|@modelcontextprotocol/.+)$',
       message: 'src/domain and src/application stay framework-free: depend on a port and implement it in src/adapters.',
     },
     {

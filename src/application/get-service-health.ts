@@ -4,6 +4,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { CONNECTOR_IDS, type ConnectorId } from '../domain/connector.js';
 import type { Clock } from './ports/clock.js';
 import type { StoreProbe } from './ports/connection-store.js';
+import type { BudgetSnapshot } from '../domain/upstream-budget.js';
 
 export interface ServiceHealth {
   readonly status: 'ok' | 'degraded';
@@ -13,6 +14,8 @@ export interface ServiceHealth {
   readonly database: { readonly reachable: boolean; readonly dialect: string };
   readonly connectors: ReadonlyArray<{ readonly id: ConnectorId; readonly oauth_configured: boolean }>;
   readonly time: string;
+  /** The upstream budget's state, when the service keeps one. */
+  readonly upstream?: BudgetSnapshot;
 }
 
 export interface ServiceFacts {
@@ -26,10 +29,17 @@ export interface ServiceFacts {
 
 /** The detailed health object of `GET /`: it asks the database for real, and says nothing secret. */
 export class GetServiceHealth {
-  constructor(private readonly ports: { database: StoreProbe; clock: Clock; facts: ServiceFacts }) {}
+  constructor(
+    private readonly ports: {
+      database: StoreProbe;
+      clock: Clock;
+      facts: ServiceFacts;
+      upstream?: { snapshot(now: number): BudgetSnapshot };
+    },
+  ) {}
 
   execute(): T.Task<ServiceHealth> {
-    const { database, clock, facts } = this.ports;
+    const { database, clock, facts, upstream } = this.ports;
     return pipe(
       database.ping(),
       TE.match(
@@ -46,6 +56,7 @@ export class GetServiceHealth {
           database: { reachable, dialect: facts.databaseDialect },
           connectors: CONNECTOR_IDS.map((id) => ({ id, oauth_configured: facts.oauthConfigured })),
           time: now.toISOString(),
+          ...(upstream ? { upstream: upstream.snapshot(now.getTime()) } : {}),
         };
       }),
     );

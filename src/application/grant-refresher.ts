@@ -14,6 +14,7 @@ import type { ConnectionRepository, RefreshLease } from './ports/connection-stor
 import type { CredentialOpener } from './ports/credential-opener.js';
 import type { GrantRefresh, GrantRotation } from './ports/grant-refresh.js';
 import type { Logger } from './ports/logger.js';
+import { NO_METRICS, type ServiceMetrics } from './ports/metrics.js';
 import { loadUsableConnection, reconnect } from './usable-connection.js';
 
 export interface RefreshSettings {
@@ -53,8 +54,13 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
       clock: Clock;
       logger: Logger;
       settings: RefreshSettings;
+      metrics?: ServiceMetrics;
     },
   ) {}
+
+  private get metrics(): ServiceMetrics {
+    return this.ports.metrics ?? NO_METRICS;
+  }
 
   rotate(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection> {
     return pipe(
@@ -93,29 +99,35 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
     const pollMs = settings.pollMs ?? 50;
     return async () => {
       const deadline = clock.now().getTime() + waitMs;
+      let waitedSince: number | undefined;
+      const waited = <R>(result: R): R => {
+        if (waitedSince !== undefined) this.metrics.leaseWait((clock.now().getTime() - waitedSince) / 1000);
+        return result;
+      };
       for (;;) {
         const now = clock.now();
         const acquired = await lease.tryAcquireRefreshLease(seen.tenantId, grantId, this.owner, now, new Date(now.getTime() + leaseMs))();
-        if (E.isLeft(acquired)) return acquired;
+        if (E.isLeft(acquired)) return waited(acquired);
         const current = await loadUsableConnection(connections, seen.tenantId, seen.connector)();
         if (E.isLeft(current)) {
           if (acquired.right) await lease.releaseRefreshLease(seen.tenantId, grantId, this.owner)();
-          return current;
+          return waited(current);
         }
         const done = this.refreshedSince(seen, current.right) || (!force && tokenIsFresh(current.right, clock.now(), settings.skewSeconds));
         if (acquired.right) {
           if (done) {
             await lease.releaseRefreshLease(seen.tenantId, grantId, this.owner)();
-            return current;
+            return waited(current);
           }
-          return this.refreshHoldingLease(current.right, grantId)();
+          return waited(await this.refreshHoldingLease(current.right, grantId)());
         }
-        if (done) return current;
+        if (done) return waited(current);
         // Someone else is refreshing: a token that has not expired is good until they finish.
-        if (!force && tokenIsFresh(current.right, clock.now(), 0)) return current;
+        if (!force && tokenIsFresh(current.right, clock.now(), 0)) return waited(current);
         if (clock.now().getTime() > deadline) {
-          return E.left(AppError.vendor('Timed out waiting for another instance to refresh the Atlassian token; try again.'));
+          return waited(E.left(AppError.vendor('Timed out waiting for another instance to refresh the Atlassian token; try again.')));
         }
+        waitedSince ??= clock.now().getTime();
         await sleep(pollMs);
       }
     };
@@ -132,9 +144,11 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
       TE.flatMap((refreshToken) =>
         pipe(
           authorization.refresh(refreshToken),
-          TE.orElse((error): TE.TaskEither<AppError, TokenSet> =>
-            pipe(
-              error.code === 'TOKEN_EXPIRED'
+          TE.orElse((error): TE.TaskEither<AppError, TokenSet> => {
+            const refused = error.code === 'TOKEN_EXPIRED';
+            this.metrics.tokenRefresh(refused ? 'needs_reauth' : 'failed');
+            return pipe(
+              refused
                 ? pipe(
                     lease.markNeedsReauth(conn.tenantId, grantId, clock.now()),
                     TE.tap(() =>
@@ -146,8 +160,8 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
                   )
                 : pipe(release(), TE.map(() => error)),
               TE.flatMap((e) => TE.left<AppError, TokenSet>(e)),
-            ),
-          ),
+            );
+          }),
         ),
       ),
       TE.flatMap((tokens) => {
@@ -167,7 +181,12 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
               ? loadUsableConnection(connections, conn.tenantId, conn.connector)
               : TE.left(AppError.vendor('The token refresh lost its lease to another instance; try again.')),
           ),
-          TE.tap(() => TE.fromIO(() => logger.info({ tenant: conn.tenantId, connector: conn.connector }, 'refreshed Atlassian credentials'))),
+          TE.tap(() =>
+            TE.fromIO(() => {
+              this.metrics.tokenRefresh('rotated');
+              logger.info({ tenant: conn.tenantId, connector: conn.connector }, 'refreshed Atlassian credentials');
+            }),
+          ),
         );
       }),
     );

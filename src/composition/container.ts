@@ -32,6 +32,7 @@ import type { Cipher } from '../application/ports/cipher.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { ConnectionStore } from '../application/ports/connection-store.js';
 import type { Logger } from '../application/ports/logger.js';
+import { NO_METRICS, type ServiceMetrics } from '../application/ports/metrics.js';
 import type { OAuthNonceStore } from '../application/ports/oauth-nonce-store.js';
 import type { ServiceMetaStore } from '../application/ports/service-meta-store.js';
 import type { SiteUrlGuard } from '../application/ports/site-url-guard.js';
@@ -43,6 +44,7 @@ import { InvokeTool } from '../application/tools.js';
 import { UpdateConnection } from '../application/update-connection.js';
 import type { JsonSchema } from '../domain/json-schema.js';
 import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
+import { UpstreamBudget } from '../domain/upstream-budget.js';
 import { AesGcmCipher } from '../adapters/crypto/aes-gcm-cipher.js';
 import { resolveEncryptionKeys } from '../adapters/crypto/encryption-key.js';
 import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
@@ -63,6 +65,7 @@ import type * as McpHttp from '../adapters/mcp/mcp-http.js';
 import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
 import { DnsSiteUrlGuard } from '../adapters/net/dns-site-url-guard.js';
 import { asLoggerPort, createPinoLogger } from '../adapters/pino/pino-logger.js';
+import { PrometheusMetrics, startMetricsServer } from '../adapters/prometheus/prometheus-metrics.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
 import { createAtlassianHttp, type AtlassianHttp } from '../adapters/undici/http-transport.js';
@@ -112,6 +115,10 @@ export interface Adapters {
   readonly siteUrlGuard: SiteUrlGuard;
   readonly jira: JiraGateway;
   readonly confluence: ConfluenceGateway;
+  /** Prometheus metrics when METRICS_PORT is set; otherwise a recorder that keeps nothing. */
+  readonly metrics: ServiceMetrics;
+  /** What Atlassian's rate-limit headers said, per site and for the app (shared by every caller). */
+  readonly budget: UpstreamBudget;
 }
 
 /** The use cases, built over the adapters. */
@@ -165,6 +172,8 @@ const ADAPTERS: TokensOf<Adapters> = {
   siteUrlGuard: token('SiteUrlGuard'),
   jira: token('JiraGateway'),
   confluence: token('ConfluenceGateway'),
+  metrics: token('ServiceMetrics'),
+  budget: token('UpstreamBudget'),
 };
 
 const USE_CASES: TokensOf<UseCases> = {
@@ -207,8 +216,16 @@ const DOCUMENT_TAGS = [
 ];
 
 /** Step 1: the adapters, from the configuration (or the overrides). */
-function registerAdapters(c: DependencyContainer, config: Config, overrides: Overrides, database: OpenedDatabase | undefined): void {
+function registerAdapters(
+  c: DependencyContainer,
+  config: Config,
+  overrides: Overrides,
+  database: OpenedDatabase | undefined,
+  observed: { readonly metrics: ServiceMetrics; readonly budget: UpstreamBudget },
+): void {
   provide(c, CONFIG, () => config);
+  provide(c, ADAPTERS.metrics, () => observed.metrics);
+  provide(c, ADAPTERS.budget, () => observed.budget);
   provide(c, ADAPTERS.pino, () => overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty ?? process.stdout.isTTY === true }));
   provide(c, ADAPTERS.logger, (r) => asLoggerPort(r.get(ADAPTERS.pino)));
   provide(c, ADAPTERS.clock, () => overrides.clock ?? systemClock);
@@ -257,6 +274,8 @@ function registerAdapters(c: DependencyContainer, config: Config, overrides: Ove
       clock: r.get(ADAPTERS.clock),
       ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
       ...(overrides.retryJitter ? { random: overrides.retryJitter } : {}),
+      budget: r.get(ADAPTERS.budget),
+      metrics: r.get(ADAPTERS.metrics),
     });
   provide(c, ADAPTERS.jira, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
   provide(c, ADAPTERS.confluence, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
@@ -299,6 +318,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         clock: r.get(a.clock),
         logger: r.get(a.logger),
         settings: { skewSeconds: config.tokenRefreshSkewSeconds, leaseMs: config.atlassian.timeoutMs + REFRESH_LEASE_MARGIN_MS },
+        metrics: r.get(a.metrics),
       }),
   );
   provide(
@@ -366,7 +386,11 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         lifecycle: r.get(LIFECYCLE),
       }),
   );
-  provide(c, u.getServiceHealth, (r) => new GetServiceHealth({ database: r.get(a.connections), clock: r.get(a.clock), facts: r.get(FACTS) }));
+  provide(
+    c,
+    u.getServiceHealth,
+    (r) => new GetServiceHealth({ database: r.get(a.connections), clock: r.get(a.clock), facts: r.get(FACTS), upstream: r.get(a.budget) }),
+  );
   provide(
     c,
     u.ensureEncryptionKey,
@@ -450,7 +474,13 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
     return () => (document ??= buildOpenApiDocument(r.get(DRIVERS.routes), DOCUMENT_INFO(r.get(FACTS).version), DOCUMENT_TAGS));
   });
   provide(c, DRIVERS.app, (r) =>
-    createHttpApp({ routes: r.get(DRIVERS.routes), log: r.get(ADAPTERS.pino), corsOrigins: config.corsOrigins, bodyLimitBytes: config.bodyLimitBytes }),
+    createHttpApp({
+      routes: r.get(DRIVERS.routes),
+      log: r.get(ADAPTERS.pino),
+      corsOrigins: config.corsOrigins,
+      bodyLimitBytes: config.bodyLimitBytes,
+      ...(config.metrics ? { observe: (o) => r.get(ADAPTERS.metrics).httpRequest(o) } : {}),
+    }),
   );
 }
 
@@ -464,8 +494,13 @@ export interface Core {
 }
 
 export interface Service extends Core, Drivers {
-  /** Listens on the configured host and port (port 0 picks a free one). */
+  /**
+   * Listens on the configured host and port (port 0 picks a free one). The first call also
+   * starts `/metrics` on METRICS_HOST:METRICS_PORT when metrics are on.
+   */
   listen(port?: number, host?: string): Promise<{ server: Server; url: string }>;
+  /** Where `/metrics` is served once listening (`http://127.0.0.1:9464`), or undefined. */
+  metricsUrl(): string | undefined;
   /**
    * The graceful stop of SIGTERM: readiness answers 503 from now on, no new connection is
    * accepted, each connection closes shortly after its last answer, and requests in flight have
@@ -482,9 +517,14 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
       'INTEGRATION_DB_URL is PostgreSQL, so INTEGRATION_ENCRYPTION_KEY must be set (base64 of 32 bytes, the same on every instance); generate one with: openssl rand -base64 32',
     );
   }
-  const database = overrides.connections ? undefined : await openDatabase(config.database);
+  const budget = new UpstreamBudget();
+  const clock = overrides.clock ?? systemClock;
+  const metrics: ServiceMetrics = config.metrics ? new PrometheusMetrics({ budget, now: () => clock.now().getTime() }) : NO_METRICS;
+  const database = overrides.connections
+    ? undefined
+    : await openDatabase(config.database, config.metrics ? { observeQuery: (seconds) => metrics.dbQuery(seconds) } : {});
   const c = rootContainer.createChildContainer();
-  registerAdapters(c, config, overrides, database);
+  registerAdapters(c, config, overrides, database, { metrics, budget });
   registerUseCases(c, config, overrides);
   if (withDrivers) registerDrivers(c, config);
   const adapters = resolveAll(c, ADAPTERS);
@@ -522,8 +562,16 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   const drivers = resolveAll(c, DRIVERS);
   const lifecycle = resolve(c, LIFECYCLE);
   const servers: Server[] = [];
+  let metricsServer: Promise<{ server: Server; url: string }> | undefined;
+  let metricsUrl: string | undefined;
   let closing: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  const startMetrics = async (): Promise<void> => {
+    const { metrics } = core.adapters;
+    if (!config.metrics || !(metrics instanceof PrometheusMetrics)) return;
+    const opened = await (metricsServer ??= startMetricsServer(metrics, config.metrics.port, config.metrics.host));
+    metricsUrl = opened.url;
+  };
   /** Stops accepting; resolves when every connection has ended (or at once when none is open). */
   const stopAccepting = (s: Server): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -537,8 +585,10 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   const service: Service = {
     ...core,
     ...drivers,
-    listen: (port = config.port, host = config.host) =>
-      new Promise((resolve, reject) => {
+    metricsUrl: () => metricsUrl,
+    listen: async (port = config.port, host = config.host) => {
+      await startMetrics();
+      return new Promise((resolve, reject) => {
         const server = drivers.app.listen(port, host);
         server.on('clientError', answerClientError);
         servers.push(server);
@@ -548,11 +598,13 @@ export async function createService(config: Config, overrides: Overrides = {}): 
           const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
           resolve({ server, url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}` });
         });
-      }),
+      });
+    },
     close: () =>
       (closing ??= (async () => {
+        const metricsOpen = metricsServer ? await metricsServer.catch(() => undefined) : undefined;
         await Promise.all(
-          servers.map(
+          [...servers, ...(metricsOpen ? [metricsOpen.server] : [])].map(
             (s) =>
               new Promise<void>((resolve) => {
                 s.close(() => resolve());

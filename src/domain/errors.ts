@@ -35,7 +35,9 @@ export type ErrorReason =
   /** Atlassian answered 401: the caller may refresh once and retry once. */
   | 'upstream_unauthorized'
   /** Atlassian refused the call because the grant lacks an OAuth scope: reconnecting with it helps, refreshing does not. */
-  | 'missing_scope';
+  | 'missing_scope'
+  /** The service itself held a call back because Atlassian's rate limit for the site or the app is in force. */
+  | 'upstream_budget';
 
 export interface AppError {
   readonly code: ErrorCode;

@@ -58,6 +58,9 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
   let svc: TestService;
   let mark = 0;
   const mcp = clients(() => svc.url);
+  /** A minute passes between tests on the service's clock, past the penalty window a 429 leaves (the upstream budget). */
+  let skew = 0;
+  const clock = { now: () => new Date(Date.now() + skew) };
 
   beforeAll(async () => {
     fake = await startFakeAtlassian();
@@ -65,6 +68,7 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
     svc = await startTestService({
       // A zero retry budget: a 429 is answered at once instead of waited out.
       env: oauthEnv(fake, { BACKEND_CORS_ORIGINS: APP_ORIGIN, ATLASSIAN_RETRY_BUDGET_MS: '0' }),
+      overrides: { clock },
     });
     expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
   });
@@ -74,6 +78,7 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
   });
   beforeEach(() => {
     fake.clearFaults();
+    skew += 60_000;
     mark = fake.requests.length;
   });
   afterEach(() => mcp.closeAll());

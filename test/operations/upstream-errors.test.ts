@@ -16,12 +16,16 @@ describe('upstream answers (OAuth)', () => {
   let api: Client;
   let mark = 0;
   const delays: number[] = [];
+  /** A minute passes between tests on the service's clock, past the penalty window a 429 leaves (the upstream budget). */
+  let skew = 0;
+  const clock = { now: () => new Date(Date.now() + skew) };
 
   beforeAll(async () => {
     fake = await startFakeAtlassian();
     svc = await startTestService({
       env: oauthEnv(fake),
       overrides: {
+        clock,
         retrySleep: async (ms) => {
           delays.push(ms);
         },
@@ -36,6 +40,7 @@ describe('upstream answers (OAuth)', () => {
   });
   beforeEach(() => {
     fake.clearFaults();
+    skew += 60_000;
     delays.length = 0;
     mark = fake.requests.length;
   });

@@ -20,6 +20,8 @@ export interface HttpAppOptions {
   /** Explicit origins; empty means `*` without credentials. */
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
+  /** Told of every answered request (the metrics): route template, method, status, seconds. */
+  readonly observe?: (o: { readonly method: string; readonly route: string | null; readonly status: number; readonly seconds: number }) => void;
 }
 
 interface State {
@@ -170,14 +172,17 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       }
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? null;
+      // 499: nginx's "client closed request", so an abandoned upload is not counted as a 4xx or 5xx we sent.
+      const status = state.aborted ? 499 : ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      opts.observe?.({ method: ctx.method, route: route && route.replace(/:([A-Za-z0-9_]+)/g, '{$1}'), status, seconds: durationMs / 1000 });
       opts.log.info(
         {
           req_id: state.requestId,
           method: ctx.method,
-          route: (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? null,
+          route,
           path: ctx.path,
-          // 499: nginx's "client closed request", so an abandoned upload is not counted as a 4xx or 5xx we sent.
-          status: state.aborted ? 499 : ctx.respond === false ? ctx.res.statusCode : ctx.status,
+          status,
           ...(state.aborted ? { aborted: true } : {}),
           duration_ms: Math.round(durationMs * 100) / 100,
           tenant: state.tenantId ?? null,

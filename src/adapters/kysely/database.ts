@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type LogEvent, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, pingQuery } from './migrations.js';
 import type { Database } from './schema.js';
@@ -30,6 +30,18 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  /** Told the duration of every query, in seconds (the metrics). */
+  readonly observeQuery?: (seconds: number) => void;
+}
+
+/** Kysely's query log, turned into durations for `observeQuery`. */
+const queryLog = (options: DatabaseOptions): KyselyConfig['log'] => {
+  const observe = options.observeQuery;
+  if (!observe) return undefined;
+  return (event: LogEvent) => observe(event.queryDurationMillis / 1000);
+};
+
 /** How long a writer waits for another process's write lock before SQLite gives up. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
@@ -37,8 +49,8 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
  * Opens the database, applies pragmas, and runs pending migrations. Safe to call from
  * several processes on one SQLite file (see `migrate`).
  */
-export async function openDatabase(location: DatabaseLocation): Promise<OpenedDatabase> {
-  const db = location.dialect === 'sqlite' ? connectSqlite(location.filename) : await connectPostgres(location);
+export async function openDatabase(location: DatabaseLocation, options: DatabaseOptions = {}): Promise<OpenedDatabase> {
+  const db = location.dialect === 'sqlite' ? connectSqlite(location.filename, options) : await connectPostgres(location, options);
   let applied: readonly string[];
   try {
     applied = await migrate(db);
@@ -54,12 +66,15 @@ export async function openDatabase(location: DatabaseLocation): Promise<OpenedDa
  * here, so a wrong host or password stops the start with a message naming the server
  * (never the password) rather than failing on the first request.
  */
-export async function connectPostgres(location: Extract<DatabaseLocation, { dialect: 'postgres' }>): Promise<Kysely<Database>> {
+export async function connectPostgres(
+  location: Extract<DatabaseLocation, { dialect: 'postgres' }>,
+  options: DatabaseOptions = {},
+): Promise<Kysely<Database>> {
   const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server (a restart, a failover) is reported on the pool; without a
   // listener Node would crash. The next query gets a fresh connection.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLog(options) });
   try {
     await pingQuery.execute(db);
   } catch (err) {
@@ -71,14 +86,14 @@ export async function connectPostgres(location: Extract<DatabaseLocation, { dial
 }
 
 /** A Kysely instance on a SQLite file with the service's pragmas, not yet migrated. */
-export function connectSqlite(filename: string): Kysely<Database> {
+export function connectSqlite(filename: string, options: DatabaseOptions = {}): Kysely<Database> {
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   const sqlite = new SQLite(filename, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: queryLog(options) });
 }
 
 /**

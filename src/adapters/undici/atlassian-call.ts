@@ -11,6 +11,8 @@ import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
 import type { Clock } from '../../application/ports/clock.js';
+import { NO_METRICS, type ServiceMetrics } from '../../application/ports/metrics.js';
+import { siteKeyOf, type RateLimitSignal, type UpstreamBudget } from '../../domain/upstream-budget.js';
 import type { FileDownload } from '../../domain/files.js';
 import { formatBytes, TransferError } from '../../domain/files.js';
 import {
@@ -31,6 +33,9 @@ export interface CallSettings {
   /** Tests shorten waits; production sleeps for real. */
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Atlassian's rate-limit headers, per site and for the app: calls are slowed or refused by it. */
+  readonly budget?: UpstreamBudget;
+  readonly metrics?: ServiceMetrics;
 }
 
 export interface CallSpec<A> {
@@ -55,7 +60,10 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
 
 const ErrorBodies = t.partial({
   errorMessages: t.array(t.string),
-  errors: t.union([t.record(t.string, t.string), t.array(t.partial({ title: t.string, detail: t.union([t.string, t.null]), code: t.string }))]),
+  errors: t.union([
+    t.record(t.string, t.string),
+    t.array(t.partial({ title: t.string, detail: t.union([t.string, t.null]), code: t.string })),
+  ]),
   message: t.string,
 });
 
@@ -67,7 +75,8 @@ const upstreamMessages = (body: unknown): { text: string; details: Record<string
   const parts: string[] = [...(b.errorMessages ?? [])];
   const details: Record<string, string> = {};
   if (Array.isArray(b.errors)) {
-    for (const e of b.errors) parts.push([e.title, e.detail].filter((x) => typeof x === 'string' && x !== '').join(': '));
+    for (const e of b.errors)
+      parts.push([e.title, e.detail].filter((x) => typeof x === 'string' && x !== '').join(': '));
   } else if (b.errors) {
     for (const [field, msg] of Object.entries(b.errors)) {
       details[field] = msg;
@@ -75,7 +84,13 @@ const upstreamMessages = (body: unknown): { text: string; details: Record<string
     }
   }
   if (b.message) parts.push(b.message);
-  return { text: parts.filter((p) => p !== '').join('; ').slice(0, 1000), details };
+  return {
+    text: parts
+      .filter((p) => p !== '')
+      .join('; ')
+      .slice(0, 1000),
+    details,
+  };
 };
 
 const describe = (status: number, body: unknown, what: string): string => {
@@ -87,12 +102,17 @@ export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: D
   const status = res.status;
   if (status === 400 || status === 422) {
     const { text, details } = upstreamMessages(body);
-    return AppError.validation(`Atlassian refused ${what}${text ? `: ${text}` : '.'}`, Object.keys(details).length > 0 ? { details } : {});
+    return AppError.validation(
+      `Atlassian refused ${what}${text ? `: ${text}` : '.'}`,
+      Object.keys(details).length > 0 ? { details } : {},
+    );
   }
   if (status === 401) {
     // OAuth: "Unauthorized; scope does not match". A new token with the same grant would not help.
     if (/scope does not match/i.test(upstreamMessages(body).text)) {
-      return AppError.forbidden(`Atlassian refused ${what}: the connection lacks a required OAuth scope.`, { reason: 'missing_scope' });
+      return AppError.forbidden(`Atlassian refused ${what}: the connection lacks a required OAuth scope.`, {
+        reason: 'missing_scope',
+      });
     }
     return AppError.tokenExpired(describe(status, body, what), { reason: 'upstream_unauthorized' });
   }
@@ -100,7 +120,10 @@ export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: D
   if (status === 404) return AppError.notFound(describe(status, body, what));
   if (status === 429) {
     const retryAfter = parseRetryAfter(headerOf(res, 'retry-after'), now) ?? 60;
-    return AppError.rateLimited(`Atlassian is rate limiting ${what}; retry after ${Math.ceil(retryAfter)} s.`, Math.ceil(retryAfter));
+    return AppError.rateLimited(
+      `Atlassian is rate limiting ${what}; retry after ${Math.ceil(retryAfter)} s.`,
+      Math.ceil(retryAfter),
+    );
   }
   if (status === 413) return AppError.validation(`Atlassian refused ${what}: the content is too large.`);
   return AppError.vendor(describe(status, body, what));
@@ -109,6 +132,7 @@ export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: D
 export class AtlassianCaller {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly metrics: ServiceMetrics;
 
   constructor(
     private readonly http: AtlassianHttp,
@@ -116,6 +140,7 @@ export class AtlassianCaller {
   ) {
     this.sleep = settings.sleep ?? realSleep;
     this.random = settings.random ?? Math.random;
+    this.metrics = settings.metrics ?? NO_METRICS;
   }
 
   /**
@@ -124,18 +149,79 @@ export class AtlassianCaller {
    */
   call<A>(ctx: AccessContext, spec: CallSpec<A>): TE.TaskEither<AppError, A> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
-    const send = client.send({
-      method: spec.method,
-      url: `${ctx.baseUrl}${spec.path}`,
-      ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
-      ...(spec.json !== undefined ? { json: spec.json } : {}),
-      ...(spec.form ? { form: spec.form } : {}),
-      headers: { ...spec.headers, authorization: ctx.authorization },
-    });
-    return this.withRetries(spec.method === 'GET', spec.what, send, async (res) => {
-      if (spec.ok.includes(res.status)) return { settled: decodeAnswer(res, spec) };
-      return { failed: mapStatus(res, parseJson(res), spec.what, this.settings.clock.now()), res };
-    });
+    const send = this.observed(
+      ctx,
+      spec.method,
+      spec.path,
+      client.send({
+        method: spec.method,
+        url: `${ctx.baseUrl}${spec.path}`,
+        ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
+        ...(spec.json !== undefined ? { json: spec.json } : {}),
+        ...(spec.form ? { form: spec.form } : {}),
+        headers: { ...spec.headers, authorization: ctx.authorization },
+      }),
+    );
+    return this.admitted(
+      ctx,
+      spec.what,
+      this.withRetries(spec.method === 'GET', spec.what, send, async (res) => {
+        if (spec.ok.includes(res.status)) return { settled: decodeAnswer(res, spec) };
+        return { failed: mapStatus(res, parseJson(res), spec.what, this.settings.clock.now()), res };
+      }),
+    );
+  }
+
+  /**
+   * Runs `call` when the upstream budget lets a call to the context's site go: at once, after
+   * the spacing a site near its limit gets, or not at all while it is in a penalty window
+   * (a 429 RATE_LIMITED of our own, with the time left; Atlassian is not called).
+   */
+  private admitted<A>(ctx: AccessContext, what: string, call: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
+    const { budget, clock } = this.settings;
+    if (!budget) return call;
+    return async () => {
+      const { site, shared } = siteKeyOf(ctx.baseUrl);
+      const admission = budget.admit(site, shared, clock.now().getTime());
+      if (!admission.go) {
+        this.metrics.rateLimited('service');
+        const whose = admission.scope === 'app' ? "this service's OAuth app (shared by every tenant)" : 'this site';
+        return E.left(
+          AppError.rateLimited(
+            `Atlassian's rate limit for ${whose} is in force, so ${what} was not requested; retry after ${admission.retryAfterSeconds} s.`,
+            admission.retryAfterSeconds,
+            { reason: 'upstream_budget' },
+          ),
+        );
+      }
+      if (admission.delayMs > 0) await this.sleep(admission.delayMs);
+      return call();
+    };
+  }
+
+  /** Times each answer (or failure) for the metrics and feeds its rate-limit headers to the budget. */
+  private observed<R extends Pick<HttpResponse, 'status' | 'headers'>>(
+    ctx: AccessContext,
+    method: string,
+    path: string,
+    send: TE.TaskEither<TransportFailure, R>,
+  ): TE.TaskEither<TransportFailure, R> {
+    const { budget, clock } = this.settings;
+    const operation = `${method} ${pathTemplate(path)}`;
+    return async () => {
+      const started = performance.now();
+      const sentAt = clock.now().getTime();
+      const outcome = await send();
+      const status = E.isRight(outcome) ? outcome.right.status : 0;
+      this.metrics.upstreamCall({ operation, status, seconds: (performance.now() - started) / 1000 });
+      if (status === 429) this.metrics.rateLimited('atlassian');
+      if (budget && E.isRight(outcome)) {
+        const { site, shared } = siteKeyOf(ctx.baseUrl);
+        const now = clock.now();
+        budget.observe(site, shared, rateLimitSignal(outcome.right, now), now.getTime(), sentAt);
+      }
+      return outcome;
+    };
   }
 
   /**
@@ -147,45 +233,74 @@ export class AtlassianCaller {
    */
   download(
     ctx: AccessContext,
-    spec: Omit<CallSpec<never>, 'codec' | 'ok' | 'method' | 'json' | 'form'> & { readonly maxBytes: number; readonly filename: string },
+    spec: Omit<CallSpec<never>, 'codec' | 'ok' | 'method' | 'json' | 'form'> & {
+      readonly maxBytes: number;
+      readonly filename: string;
+    },
   ): TE.TaskEither<AppError, FileDownload> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
-    const send = client.stream({
-      method: 'GET',
-      url: `${ctx.baseUrl}${spec.path}`,
-      ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
-      headers: { ...spec.headers, accept: '*/*', authorization: ctx.authorization },
-    });
+    const send = this.observed(
+      ctx,
+      'GET',
+      spec.path,
+      client.stream({
+        method: 'GET',
+        url: `${ctx.baseUrl}${spec.path}`,
+        ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
+        headers: { ...spec.headers, accept: '*/*', authorization: ctx.authorization },
+      }),
+    );
     const tooLarge = (size: string): AppError =>
-      AppError.validation(`${spec.what} is ${size}, more than the ${formatBytes(spec.maxBytes)} this service passes on (ATTACHMENT_MAX_BYTES).`, {
-        reason: 'payload_too_large',
-      });
-    return this.withRetries<StreamedResponse, FileDownload>(true, spec.what, send, async (res) => {
-      if (res.status === 200) {
-        const declared = Number(headerOf(res, 'content-length') ?? Number.NaN);
-        if (Number.isFinite(declared) && declared > spec.maxBytes) {
-          res.discard();
-          return { settled: E.left(tooLarge(formatBytes(declared))) };
+      AppError.validation(
+        `${spec.what} is ${size}, more than the ${formatBytes(spec.maxBytes)} this service passes on (ATTACHMENT_MAX_BYTES).`,
+        {
+          reason: 'payload_too_large',
+        },
+      );
+    return this.admitted(
+      ctx,
+      spec.what,
+      this.withRetries<StreamedResponse, FileDownload>(true, spec.what, send, async (res) => {
+        if (res.status === 200) {
+          const declared = Number(headerOf(res, 'content-length') ?? Number.NaN);
+          if (Number.isFinite(declared) && declared > spec.maxBytes) {
+            res.discard();
+            return { settled: E.left(tooLarge(formatBytes(declared))) };
+          }
+          const mediaType = headerOf(res, 'content-type')?.trim() || 'application/octet-stream';
+          return {
+            settled: E.right({
+              filename: spec.filename,
+              mediaType,
+              size: Number.isFinite(declared) ? declared : undefined,
+              content: counted(
+                res,
+                spec.maxBytes,
+                () => tooLarge(`larger than ${formatBytes(spec.maxBytes)}`),
+                spec.what,
+              ),
+              discard: () => res.discard(),
+            }),
+          };
         }
-        const mediaType = headerOf(res, 'content-type')?.trim() || 'application/octet-stream';
+        if (res.status >= 300 && res.status < 400) {
+          res.discard();
+          return {
+            settled: E.left(
+              AppError.vendor(
+                `Atlassian answered ${spec.what} with a redirect (${res.status}); it is not followed, so files come only from the tenant's own site.`,
+              ),
+            ),
+          };
+        }
+        // An error answer is small: read up to 64 KB of it for Atlassian's message.
+        const buffered = await bufferSome(res, 64 * 1024);
         return {
-          settled: E.right({
-            filename: spec.filename,
-            mediaType,
-            size: Number.isFinite(declared) ? declared : undefined,
-            content: counted(res, spec.maxBytes, () => tooLarge(`larger than ${formatBytes(spec.maxBytes)}`), spec.what),
-            discard: () => res.discard(),
-          }),
+          failed: mapStatus(buffered, parseJson(buffered), spec.what, this.settings.clock.now()),
+          res: buffered,
         };
-      }
-      if (res.status >= 300 && res.status < 400) {
-        res.discard();
-        return { settled: E.left(AppError.vendor(`Atlassian answered ${spec.what} with a redirect (${res.status}); it is not followed, so files come only from the tenant's own site.`)) };
-      }
-      // An error answer is small: read up to 64 KB of it for Atlassian's message.
-      const buffered = await bufferSome(res, 64 * 1024);
-      return { failed: mapStatus(buffered, parseJson(buffered), spec.what, this.settings.clock.now()), res: buffered };
-    });
+      }),
+    );
   }
 
   /**
@@ -197,7 +312,11 @@ export class AtlassianCaller {
     idempotent: boolean,
     what: string,
     send: TE.TaskEither<TransportFailure, R>,
-    settle: (res: R) => Promise<{ readonly settled: E.Either<AppError, A> } | { readonly failed: AppError; readonly res: HttpResponse }>,
+    settle: (
+      res: R,
+    ) => Promise<
+      { readonly settled: E.Either<AppError, A> } | { readonly failed: AppError; readonly res: HttpResponse }
+    >,
   ): TE.TaskEither<AppError, A> {
     const { clock } = this.settings;
     return () => {
@@ -218,15 +337,22 @@ export class AtlassianCaller {
               const error = transportError(failure, what);
               // A POST whose request may have reached Atlassian is never sent twice; a refused
               // address or an oversized answer would recur; a timeout already used the caller's patience.
-              const retryable = (idempotent || failure.neverSent) && error.code === 'VENDOR_ERROR' && error.reason === undefined;
-              return retryable ? retryOr(attempt, retryDelayMs(attempt, undefined, this.random), error) : TE.left(error);
+              const retryable =
+                (idempotent || failure.neverSent) && error.code === 'VENDOR_ERROR' && error.reason === undefined;
+              return retryable
+                ? retryOr(attempt, retryDelayMs(attempt, undefined, this.random), error)
+                : TE.left(error);
             },
             (res) => async () => {
               const outcome = await settle(res);
               if ('settled' in outcome) return outcome.settled;
               const { failed, res: answer } = outcome;
               if (idempotent && RETRYABLE_STATUSES.has(answer.status)) {
-                return retryOr(attempt, retryDelayMs(attempt, parseRetryAfter(headerOf(answer, 'retry-after'), clock.now()), this.random), failed)();
+                return retryOr(
+                  attempt,
+                  retryDelayMs(attempt, parseRetryAfter(headerOf(answer, 'retry-after'), clock.now()), this.random),
+                  failed,
+                )();
               }
               return E.left(failed);
             },
@@ -256,7 +382,12 @@ const bufferSome = async (res: StreamedResponse, max: number): Promise<HttpRespo
 };
 
 /** The body's chunks, counted: more than `max` bytes, or a break in the stream, ends it with an AppError. */
-async function* counted(res: StreamedResponse, max: number, tooLarge: () => AppError, what: string): AsyncGenerator<Uint8Array> {
+async function* counted(
+  res: StreamedResponse,
+  max: number,
+  tooLarge: () => AppError,
+  what: string,
+): AsyncGenerator<Uint8Array> {
   let size = 0;
   try {
     for await (const chunk of res.body) {
@@ -286,3 +417,44 @@ const decodeAnswer = <A>(res: HttpResponse, spec: CallSpec<A>): E.Either<AppErro
     ? E.right(body as A)
     : E.left(AppError.vendor(`Atlassian answered ${spec.what} with an unexpected body.`));
 };
+
+/** What an answer's headers say about the rate limits (absent headers stay absent). */
+export const rateLimitSignal = (res: Pick<HttpResponse, 'status' | 'headers'>, now: Date): RateLimitSignal => {
+  const remaining = Number(headerOf(res, 'x-ratelimit-remaining') ?? Number.NaN);
+  const near = headerOf(res, 'x-ratelimit-nearlimit')?.trim().toLowerCase();
+  const reset = Date.parse(headerOf(res, 'x-ratelimit-reset') ?? '');
+  const reason = headerOf(res, 'ratelimit-reason') ?? headerOf(res, 'x-ratelimit-reason');
+  const retryAfter = parseRetryAfter(headerOf(res, 'retry-after'), now);
+  return {
+    status: res.status,
+    ...(Number.isFinite(remaining) ? { remaining } : {}),
+    ...(near === 'true' ? { nearLimit: true } : near === 'false' ? { nearLimit: false } : {}),
+    ...(Number.isFinite(reset) ? { resetAt: reset } : {}),
+    ...(reason ? { reason: reason.slice(0, 100) } : {}),
+    ...(retryAfter !== undefined && res.status === 429 ? { retryAfterSeconds: retryAfter } : {}),
+  };
+};
+
+/**
+ * A path as a bounded metrics label: ids, issue keys and other values become placeholders
+ * (`/rest/api/3/issue/ENG-12/comment/100` is `/rest/api/3/issue/{key}/comment/{id}`).
+ */
+export const pathTemplate = (path: string): string => {
+  const bare = path.split('?')[0]!;
+  // The API's own prefix (`/rest/api/3`, `/rest/agile/1.0`, `/wiki/api/v2`, `/wiki/rest/api`) stays as it is.
+  const prefix = /^\/(?:rest\/api\/\d+|rest\/agile\/\d+(?:\.\d+)?|wiki\/api\/v\d+|wiki\/rest\/api)(?=\/|$)/.exec(bare)?.[0] ?? '';
+  return prefix + templateOf(bare.slice(prefix.length));
+};
+
+const templateOf = (path: string): string =>
+  path
+    .split('/')
+    .map((segment, i) => {
+      if (i === 0 || segment === '') return segment;
+      if (/^\d+$/.test(segment)) return '{id}';
+      if (/^[A-Z][A-Z0-9_]+-\d+$/.test(segment)) return '{key}';
+      if (/^(?:[0-9a-f]{8}-|[0-9a-f]{16,}|[A-Za-z0-9_-]{25,})/i.test(segment) || /[%:@.=~]/.test(segment))
+        return '{value}';
+      return segment;
+    })
+    .join('/');

@@ -34,6 +34,30 @@ const HEALTH_SCHEMA = {
       },
     },
     time: { type: 'string', format: 'date-time', description: "The service's clock." },
+    upstream: {
+      type: 'object',
+      description: "What Atlassian's rate-limit headers said lately (counts only: which sites, that is tenants, is not shown).",
+      required: ['app', 'sites_tracked', 'sites_near_limit', 'sites_in_penalty'],
+      properties: {
+        app: {
+          type: 'object',
+          required: ['near_limit', 'penalty_until'],
+          properties: {
+            near_limit: { type: 'boolean', description: "True while Atlassian says the OAuth app's shared quota is near its limit." },
+            penalty_until: {
+              type: ['string', 'null'],
+              format: 'date-time',
+              description: "Until when calls on the OAuth app's quota are answered 429 without calling Atlassian; null when none.",
+            },
+          },
+          additionalProperties: false,
+        },
+        sites_tracked: { type: 'integer', minimum: 0, description: 'Sites whose rate-limit headers were seen in the last two hours.' },
+        sites_near_limit: { type: 'integer', minimum: 0, description: 'Sites whose calls are spaced out because Atlassian said they are near the limit.' },
+        sites_in_penalty: { type: 'integer', minimum: 0, description: 'Sites whose calls are answered 429 by this service until their penalty ends.' },
+      },
+      additionalProperties: false,
+    },
   },
   additionalProperties: false,
 };

@@ -1,0 +1,116 @@
+/**
+ * The upstream budget end to end: the fake Atlassian sends the rate-limit headers Atlassian
+ * documents (Retry-After, RateLimit-Reason, X-RateLimit-NearLimit, X-RateLimit-Remaining), and
+ * the service holds calls back or spaces them out itself. The service's waits are recorded
+ * through `retrySleep` and spent on its clock instead of slept.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
+import { connect, oauthEnv } from '../support/oauth.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { apiRequests, client, expectError, type Client } from './support.js';
+
+const ISSUE = '/rest/api/3/issue';
+const MYSELF = '/rest/api/3/myself';
+
+let slept = 0;
+const delays: number[] = [];
+const retrySleep = async (ms: number): Promise<void> => {
+  delays.push(ms);
+  slept += ms;
+};
+const clock = { now: () => new Date(Date.now() + slept) };
+
+describe('the upstream budget', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let api: Client;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake), overrides: { retrySleep, clock } });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    api = client(svc.url, 'acme');
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+  beforeEach(() => {
+    fake.clearFaults();
+    // Past any penalty window or near-limit hold an earlier test left.
+    slept += 2 * 60 * 60_000;
+    delays.length = 0;
+  });
+
+  const health = async () => (await (await fetch(`${svc.url}/`)).json()) as { upstream: Record<string, unknown> };
+
+  it("after Atlassian's 429, calls to the site are answered 429 by the service, without calling, until the window ends", async () => {
+    fake.inject({
+      kind: 'status',
+      path: ISSUE,
+      method: 'POST',
+      status: 429,
+      headers: { 'retry-after': '30', 'ratelimit-reason': 'jira-quota-tenant-based' },
+    });
+    const created = await api.post('/connectors/jira/create', { project_key: 'ACME', summary: 'x' });
+    expect(expectError(created, 429, 'RATE_LIMITED').retry_after).toBe(30);
+
+    const mark = fake.requests.length;
+    const held = await api.get('/connectors/jira/projects');
+    const body = expectError(held, 429, 'RATE_LIMITED');
+    expect(body.retry_after).toBeGreaterThan(0);
+    expect(body.retry_after).toBeLessThanOrEqual(30);
+    expect(held.headers.get('retry-after')).toBe(String(body.retry_after));
+    expect(body.message).toMatch(/rate limit .*this site.* not requested/);
+    expect(apiRequests(fake, mark)).toHaveLength(0);
+    // Confluence's limits are its own.
+    expect((await api.get('/connectors/confluence/spaces')).status).toBe(200);
+    expect((await health()).upstream).toMatchObject({ sites_in_penalty: 1 });
+
+    slept += 31_000;
+    expect((await api.get('/connectors/jira/projects')).status).toBe(200);
+    expect((await health()).upstream).toMatchObject({ sites_in_penalty: 0 });
+  });
+
+  it("a 429 on the app's global quota holds back the other product too", async () => {
+    fake.inject({
+      kind: 'status',
+      path: ISSUE,
+      method: 'POST',
+      status: 429,
+      headers: { 'retry-after': '20', 'ratelimit-reason': 'jira-quota-global-based' },
+    });
+    expectError(await api.post('/connectors/jira/create', { project_key: 'ACME', summary: 'x' }), 429, 'RATE_LIMITED');
+    const mark = fake.requests.length;
+    const held = expectError(await api.get('/connectors/confluence/spaces'), 429, 'RATE_LIMITED');
+    expect(held.message).toMatch(/OAuth app/);
+    expect(apiRequests(fake, mark)).toHaveLength(0);
+    expect((await health()).upstream).toMatchObject({ app: { near_limit: false, penalty_until: expect.any(String) } });
+  });
+
+  it('near the limit, calls to the site are spaced out instead of sent at once', async () => {
+    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+    const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
+    fake.inject({
+      kind: 'status',
+      path: MYSELF,
+      status: 200,
+      body: normal,
+      headers: {
+        'x-ratelimit-nearlimit': 'true',
+        'x-ratelimit-remaining': '2',
+        'ratelimit-reason': 'jira-quota-tenant-based',
+      },
+    });
+    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+    expect((await health()).upstream).toMatchObject({ sites_near_limit: 1 });
+    delays.length = 0;
+    for (let i = 0; i < 3; i++) expect((await api.get('/connectors/jira/projects')).status).toBe(200);
+    // The first goes at once; each next one waits for its slot (real time moves a little between them).
+    expect(delays).toHaveLength(2);
+    for (const d of delays) {
+      expect(d).toBeGreaterThan(150);
+      expect(d).toBeLessThanOrEqual(250);
+    }
+  });
+});
