@@ -74,6 +74,7 @@ import { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-ga
 import { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
 import type { Config } from './config.js';
 import { readPackageVersion } from './package-info.js';
+import { tracedOperations } from './tracing.js';
 import { provide, resolve, resolveAll, token, type Resolver, type TokensOf } from './tokens.js';
 
 /** Adapters a test or an embedder may supply instead of the configured ones. */
@@ -404,14 +405,14 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       }),
   );
   provide(c, u.operations, (r) =>
-    bindOperations(OPERATIONS, {
+    tracedOperations(bindOperations(OPERATIONS, {
       refresh: r.get(u.access),
       jira: r.get(a.jira),
       confluence: r.get(a.confluence),
       projects: { keys: config.jiraProjectsFilter },
       spaces: { keys: config.confluenceSpacesFilter },
       files: config.attachments,
-    }),
+    })),
   );
   provide(
     c,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable, type Duplex } from 'node:stream';
 import cors from '@koa/cors';
+import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Router from '@koa/router';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
@@ -26,6 +27,8 @@ export interface HttpAppOptions {
 
 interface State {
   requestId: string;
+  /** The request span's trace, when tracing is on (or a `traceparent` came in). */
+  traceId?: string;
   tenantId?: TenantId;
   /** The client went away before its request was read. */
   aborted?: boolean;
@@ -35,6 +38,31 @@ interface State {
 const NO_QUERY = t.exact(t.type({})) as unknown as t.Type<unknown, unknown, unknown>;
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A span per request (no-ops until the host registers an OpenTelemetry SDK). */
+const tracer = trace.getTracer('integration-backend/http');
+
+/**
+ * Runs the request in a server span whose parent is the caller's W3C `traceparent`; the
+ * use cases' and Atlassian calls' spans are its children. Named by the route template.
+ */
+const traceRequest = async (ctx: Context, next: Next): Promise<void> => {
+  const parent = propagation.extract(context.active(), ctx.headers);
+  const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method } }, parent);
+  const spanContext = span.spanContext();
+  if (isSpanContextValid(spanContext)) (ctx.state as State).traceId = spanContext.traceId;
+  try {
+    await context.with(trace.setSpan(parent, span), next);
+  } finally {
+    const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute;
+    const template = route?.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+    if (template) span.updateName(`${ctx.method} ${template}`);
+    span.setAttributes({ 'http.response.status_code': status, ...(template ? { 'http.route': template } : {}) });
+    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  }
+};
 
 const requestIdOf = (ctx: Context): string => {
   const given = ctx.get('x-request-id');
@@ -145,6 +173,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     sendError(ctx, error);
   };
 
+  app.use(traceRequest);
   app.use(async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
     const state = ctx.state as State;
@@ -186,6 +215,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
           ...(state.aborted ? { aborted: true } : {}),
           duration_ms: Math.round(durationMs * 100) / 100,
           tenant: state.tenantId ?? null,
+          ...(state.traceId ? { trace_id: state.traceId } : {}),
         },
         'request',
       );

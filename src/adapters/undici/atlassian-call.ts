@@ -3,6 +3,7 @@
  * calls, Atlassian's status codes mapped onto AppError, and bodies decoded by an
  * io-ts codec so upstream garbage becomes a 502 instead of a crash.
  */
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -57,6 +58,9 @@ export interface CallSpec<A> {
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Spans of the calls to Atlassian (no-ops until the host registers an OpenTelemetry SDK). */
+const tracer = trace.getTracer('integration-backend/atlassian');
 
 const ErrorBodies = t.partial({
   errorMessages: t.array(t.string),
@@ -149,17 +153,14 @@ export class AtlassianCaller {
    */
   call<A>(ctx: AccessContext, spec: CallSpec<A>): TE.TaskEither<AppError, A> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
-    const send = this.observed(
-      ctx,
-      spec.method,
-      spec.path,
+    const send = this.observed(ctx, spec.method, spec.path, (traceHeaders) =>
       client.send({
         method: spec.method,
         url: `${ctx.baseUrl}${spec.path}`,
         ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
         ...(spec.json !== undefined ? { json: spec.json } : {}),
         ...(spec.form ? { form: spec.form } : {}),
-        headers: { ...spec.headers, authorization: ctx.authorization },
+        headers: { ...spec.headers, ...traceHeaders, authorization: ctx.authorization },
       }),
     );
     return this.admitted(
@@ -199,20 +200,33 @@ export class AtlassianCaller {
     };
   }
 
-  /** Times each answer (or failure) for the metrics and feeds its rate-limit headers to the budget. */
+  /**
+   * Each attempt: a client span (its W3C `traceparent` sent to Atlassian), timed for the
+   * metrics, its rate-limit headers fed to the budget.
+   */
   private observed<R extends Pick<HttpResponse, 'status' | 'headers'>>(
     ctx: AccessContext,
     method: string,
     path: string,
-    send: TE.TaskEither<TransportFailure, R>,
+    send: (traceHeaders: Record<string, string>) => TE.TaskEither<TransportFailure, R>,
   ): TE.TaskEither<TransportFailure, R> {
     const { budget, clock } = this.settings;
-    const operation = `${method} ${pathTemplate(path)}`;
+    const template = pathTemplate(path);
+    const operation = `${method} ${template}`;
     return async () => {
+      const span = tracer.startSpan(operation, {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': method, 'url.template': template },
+      });
+      const traceHeaders: Record<string, string> = {};
+      propagation.inject(trace.setSpan(context.active(), span), traceHeaders);
       const started = performance.now();
       const sentAt = clock.now().getTime();
-      const outcome = await send();
+      const outcome = await send(traceHeaders)();
       const status = E.isRight(outcome) ? outcome.right.status : 0;
+      if (status > 0) span.setAttribute('http.response.status_code', status);
+      if (status === 0 || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: status === 0 ? 'no answer' : `HTTP ${status}` });
+      span.end();
       this.metrics.upstreamCall({ operation, status, seconds: (performance.now() - started) / 1000 });
       if (status === 429) this.metrics.rateLimited('atlassian');
       if (budget && E.isRight(outcome)) {
@@ -239,15 +253,12 @@ export class AtlassianCaller {
     },
   ): TE.TaskEither<AppError, FileDownload> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
-    const send = this.observed(
-      ctx,
-      'GET',
-      spec.path,
+    const send = this.observed(ctx, 'GET', spec.path, (traceHeaders) =>
       client.stream({
         method: 'GET',
         url: `${ctx.baseUrl}${spec.path}`,
         ...(spec.searchParams ? { searchParams: spec.searchParams } : {}),
-        headers: { ...spec.headers, accept: '*/*', authorization: ctx.authorization },
+        headers: { ...spec.headers, ...traceHeaders, accept: '*/*', authorization: ctx.authorization },
       }),
     );
     const tooLarge = (size: string): AppError =>
