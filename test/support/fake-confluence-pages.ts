@@ -451,7 +451,7 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
       const name = String(l['name']).toLowerCase();
       if (!found.detail.labels.some((x) => x.name === name)) found.detail.labels.push({ id: newId(), name, prefix: 'global' });
     }
-    send(ctx.res, 200, { results: found.detail.labels, start: 0, limit: 200, size: found.detail.labels.length });
+    send(ctx.res, 200, { results: found.detail.labels.map((l) => ({ ...l, label: l.name })), start: 0, limit: 200, size: found.detail.labels.length });
   }
 
   function removeLabel(ctx: PageCtx): void {

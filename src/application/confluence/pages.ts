@@ -324,7 +324,11 @@ export class MovePage {
       pipe(
         sequenceT(TE.ApplyPar)(
           current(this.ports, ctx, input.page, 'storage', input.version),
-          pipe(confluence.getPage(ctx, input.parent_id, { representation: 'none' }), TE.mapLeft(asNoSuchPage(input.parent_id))),
+          pipe(
+            confluence.getPage(ctx, input.parent_id, { representation: 'none' }),
+            TE.mapLeft(asNoSuchPage(input.parent_id)),
+            TE.tap((parent) => spaceIdInScope(this.ports, ctx, parent.spaceId, noSuchPage(input.parent_id))),
+          ),
           pipe(confluence.ancestorIds(ctx, input.parent_id), TE.mapLeft(asNoSuchPage(input.parent_id))),
         ),
         TE.flatMap(([page, parent, parentAncestors]) => {
