@@ -556,6 +556,7 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
           start: 0,
           limit: 50,
           size: 1,
+          _links: { base: kit.siteWiki(), context: '/wiki' },
         });
       });
     });
