@@ -114,7 +114,7 @@ const wordList =
 const ERRATA: readonly Erratum[] = [
   {
     method: 'PUT',
-    template: '/wiki/api/v2/pages/{id}',
+    template: '/pages/{id}',
     why: 'The body says to set version.number to the current one plus one; Confluence answers any other number with 409 and its error body, which the responses (200, 400, 401, 404) leave out. Checked as the 400 error answer; the v1 PUT /content/{id} documents the same 409.',
     statusAs: { 409: 400 },
   },
