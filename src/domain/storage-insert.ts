@@ -36,8 +36,10 @@ export interface Heading {
 /** The headings of a storage document, in order. */
 export const headingsOf = (storage: string): Heading[] => {
   const found: Heading[] = [];
+  // A heading written inside a code macro's CDATA (or a comment) is text, not a heading.
+  const masked = storage.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, (m) => ' '.repeat(m.length));
   const re = /<h([1-6])(?:\s[^>]*)?>([\s\S]*?)<\/h\1\s*>/gi;
-  for (let m = re.exec(storage); m; m = re.exec(storage)) {
+  for (let m = re.exec(masked); m; m = re.exec(masked)) {
     found.push({ level: Number(m[1]), text: visibleText(m[2] ?? ''), end: m.index + m[0].length });
   }
   return found;

@@ -294,7 +294,7 @@ export class RemoveLabel {
 
 // --- spaces ----------------------------------------------------------------------------------
 
-export const GetSpaceInput = t.exact(t.type({ space_key: spaceKey('The space key, e.g. ENG.') }));
+export const GetSpaceInput = t.exact(t.type({ space_key: spaceKey('The key of the space to read, e.g. ENG.') }));
 export type GetSpaceInput = t.TypeOf<typeof GetSpaceInput>;
 
 /** `confluence_get_space`: one space by key, its description in Markdown. */
