@@ -131,7 +131,8 @@ export const SearchContentInput = t.exact(
   t.partial({
     q: boundedString('q', 1, 1000, 'Free text, searched with text ~ "..." (quoted and escaped).'),
     cql: boundedString('cql', 1, 10000, 'Your own CQL, passed as is.'),
-    space: boundedString('space', 1, 255, 'Restrict q to this space key.'),
+    space: boundedString('space', 1, 255, 'Only content of this space key (with q or cql).'),
+    type: annotate(t.keyof({ page: null, blogpost: null, comment: null, attachment: null }), { description: 'Only this type of content (with q or cql): page, blogpost, comment or attachment.' }),
     cursor,
     limit,
   }),

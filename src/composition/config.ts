@@ -138,6 +138,16 @@ export const DEFAULT_JIRA_SCOPES = [
   'read:page:confluence',
   'write:page:confluence',
   'search:confluence',
+  // Confluence pages (issue 12): docs/oauth.md lists which operation needs which.
+  'delete:page:confluence',
+  'read:content.metadata:confluence',
+  'read:content-details:confluence',
+  'read:comment:confluence',
+  'write:comment:confluence',
+  'read:label:confluence',
+  'write:label:confluence',
+  'read:attachment:confluence',
+  'write:attachment:confluence',
 ];
 
 /** Variable name -> codec, default (as the environment would spell it). */

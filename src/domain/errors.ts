@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'NOT_FOUND',
   'NOT_CONNECTED',
+  'CONFLICT',
   'RATE_LIMITED',
   'VENDOR_ERROR',
   'INTERNAL_ERROR',
@@ -66,6 +67,8 @@ export const AppError = {
   forbidden: make('FORBIDDEN'),
   notFound: make('NOT_FOUND'),
   notConnected: make('NOT_CONNECTED'),
+  /** The thing changed since the caller read it (a page at another version): read it again, then retry. */
+  conflict: make('CONFLICT'),
   rateLimited: (message: string, retryAfter: number, extra: Omit<AppError, 'code' | 'message' | 'retryAfter'> = {}): AppError => ({
     code: 'RATE_LIMITED',
     message,

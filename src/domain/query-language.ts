@@ -54,9 +54,10 @@ export function buildIssueSearchJql(opts: { text: string; project?: string }): s
   return `${jql} ORDER BY updated DESC`;
 }
 
-/** `text ~ "<text>" [AND space = "<space>"]` (all content types). */
-export function buildContentSearchCql(opts: { text: string; space?: string }): string {
+/** `text ~ "<text>" [AND space = "<space>"] [AND type = "<type>"]` (all content types unless one is given). */
+export function buildContentSearchCql(opts: { text: string; space?: string | undefined; type?: string | undefined }): string {
   let cql = `text ~ ${quoteCqlString(opts.text)}`;
   if (given(opts.space)) cql += ` AND space = ${quoteCqlString(opts.space)}`;
+  if (given(opts.type)) cql += ` AND type = ${quoteCqlString(opts.type)}`;
   return cql;
 }

@@ -66,6 +66,9 @@ const restrict = (query: string, clause: string, language: 'jql' | 'cql'): E.Eit
   return E.right(parts.orderBy === '' ? condition : `${condition} ${parts.orderBy}`);
 };
 
+/** The caller's CQL with `clause` required too: `<clause> AND (<cql>) ORDER BY ...`. */
+export const narrowCql = (cql: string, clause: string): E.Either<AppError, string> => restrict(cql, clause, 'cql');
+
 /** The caller's JQL, limited to the filter's projects: `project in ("A", "B") AND (<jql>) ORDER BY ...`. */
 export const restrictJql = (filter: KeyFilter, jql: string): E.Either<AppError, string> =>
   isFiltered(filter) ? restrict(jql, `project in (${filter.keys.map(quoteJqlString).join(', ')})`, 'jql') : E.right(jql);

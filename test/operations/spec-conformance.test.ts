@@ -202,6 +202,69 @@ describe('requests and answers conform to the official Atlassian specs', () => {
     expect(proxy.exchanges.some((x) => x.path.endsWith('/rest/api/3/search') )).toBe(false);
   });
 
+  it('the Confluence page operations (v2, and v1 for descendants, label writes and uploads) send and get what the documents say, the 409 of a stale version included', async () => {
+    const mark = fake.requests.length;
+    const ok = async (p: Promise<{ status: number; text: string; body: { next_cursor?: string | null; id?: string } }>, status = 200) => {
+      const res = await p;
+      expect(res.status, res.text).toBe(status);
+      return res.body;
+    };
+    await ok(api.get('/connectors/confluence/pages/1000007'));
+    await ok(api.get('/connectors/confluence/pages/1000001?format=adf'));
+    await ok(api.get(`/connectors/confluence/pages${qs({ space_key: 'ENG', title: 'Onboarding guide 1' })}`));
+    await ok(api.patch('/connectors/confluence/pages/1000013', { title: 'Spec update', body: '# H\n\ntext', version: 1, version_message: 'spec', minor_edit: true }));
+    expect((await api.patch('/connectors/confluence/pages/1000013', { body: 'stale', version: 1 })).status).toBe(409);
+    fake.inject({ kind: 'status', path: '/wiki/api/v2/pages/1000016', method: 'PUT', status: 409, body: { errors: [{ status: 409, code: 'CONFLICT', title: 'Version must be incremented on update.', detail: null }] } });
+    expect((await api.post('/connectors/confluence/pages/1000016/append', { markdown: 'more' })).status).toBe(409);
+    await ok(api.post('/connectors/confluence/pages/1000016/append', { markdown: 'more' }));
+    // Someone saves the page while our PUT is on its way: Confluence's (the fake's) own 409.
+    fake.inject({ kind: 'delay', path: '/wiki/api/v2/pages/1000019', method: 'PUT', ms: 300 });
+    const racing = api.patch('/connectors/confluence/pages/1000019', { body: 'mine' });
+    while (!fake.requests.some((r) => r.method === 'PUT' && r.path.endsWith('/pages/1000019'))) await new Promise((r) => setTimeout(r, 10));
+    fake.confluenceContent.detail('1000019')!.version = 4;
+    const raced = await racing;
+    expect(raced.status, raced.text).toBe(409);
+    expect(raced.body).toMatchObject({ code: 'CONFLICT', details: { current_version: '4' } });
+    await ok(api.get('/connectors/confluence/pages/1000001/children?limit=1'));
+    await ok(api.get('/connectors/confluence/pages/1000001/descendants?depth=3&limit=1'));
+    await ok(api.get('/connectors/confluence/pages/1000007/ancestors'));
+    await ok(api.post('/connectors/confluence/pages/1000010/move', { parent_id: '1000001' }));
+    const comment = await ok(api.post('/connectors/confluence/pages/1000001/comments', { body: 'A **comment**' }), 201);
+    await ok(api.post(`/connectors/confluence/comments/${comment.id ?? ''}/replies`, { body: 'A reply' }), 201);
+    await ok(api.get('/connectors/confluence/pages/1000001/comments'));
+    await ok(api.get('/connectors/confluence/pages/1000001/labels'));
+    await ok(api.post('/connectors/confluence/pages/1000001/labels', { labels: ['spec'] }));
+    await ok(api.delete('/connectors/confluence/pages/1000001/labels/spec'), 204);
+    await ok(api.get('/connectors/confluence/pages/1000001/attachments'));
+    await ok(api.post('/connectors/tools/invoke', { tool: 'confluence_add_attachment', arguments: { page: '1000001', filename: 'spec.txt', content_base64: 'aGk=' } }));
+    await ok(api.get('/connectors/confluence/spaces/ENG'));
+    await ok(api.get(`/connectors/confluence/search${qs({ q: 'guide', type: 'page', space: 'ENG' })}`));
+    await ok(api.delete('/connectors/confluence/pages/1000028'), 204);
+    const report = expectTrafficConforms(fake.requests.slice(mark));
+    expect([...report.validated].sort()).toEqual([
+      'DELETE /pages/{id}',
+      'DELETE /wiki/rest/api/content/{id}/label/{label}',
+      'GET /pages',
+      'GET /pages/{id}',
+      'GET /pages/{id}/ancestors',
+      'GET /pages/{id}/attachments',
+      'GET /pages/{id}/children',
+      'GET /pages/{id}/footer-comments',
+      'GET /pages/{id}/labels',
+      'GET /footer-comments/{comment-id}',
+      'GET /spaces',
+      'GET /spaces/{id}',
+      'GET /wiki/rest/api/content/{id}/descendant/{type}',
+      'GET /wiki/rest/api/search',
+      'POST /footer-comments',
+      'POST /wiki/rest/api/content/{id}/child/attachment',
+      'POST /wiki/rest/api/content/{id}/label',
+      'PUT /pages/{id}',
+    ].sort());
+    // Confluence's own 409 for a stale version, held to the document (as its 400, see ERRATA).
+    expect(fake.requests.slice(mark).some((r) => r.method === 'PUT' && r.response?.status === 409 && !r.faulted)).toBe(true);
+  });
+
   it("holds every request and every answer of the fake's own (errors too) to the documents, v1 search included", () => {
     const report = expectTrafficConforms(fake.requests);
     expect([...report.skipped].sort()).toEqual(['GET /oauth/token/accessible-resources', 'POST /oauth/token']);

@@ -53,6 +53,25 @@ const TOOL_NAMES = [
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
+  'confluence_get_page',
+  'confluence_find_page',
+  'confluence_update_page',
+  'confluence_append_to_page',
+  'confluence_list_children',
+  'confluence_list_descendants',
+  'confluence_list_ancestors',
+  'confluence_move_page',
+  'confluence_delete_page',
+  'confluence_list_comments',
+  'confluence_add_comment',
+  'confluence_reply_to_comment',
+  'confluence_list_labels',
+  'confluence_add_labels',
+  'confluence_remove_label',
+  'confluence_list_attachments',
+  'confluence_get_attachment',
+  'confluence_add_attachment',
+  'confluence_get_space',
 ];
 const WRITE_TOOLS = [
   'jira_create_issue',
@@ -70,6 +89,15 @@ const WRITE_TOOLS = [
   'jira_add_attachment',
   'jira_delete_attachment',
   'confluence_create_page',
+  'confluence_update_page',
+  'confluence_append_to_page',
+  'confluence_move_page',
+  'confluence_delete_page',
+  'confluence_add_comment',
+  'confluence_reply_to_comment',
+  'confluence_add_labels',
+  'confluence_remove_label',
+  'confluence_add_attachment',
 ];
 
 /** The REST route each tool mirrors. */
@@ -107,6 +135,25 @@ const REST: Record<string, { method: 'get' | 'post' | 'put' | 'patch' | 'delete'
   jira_get_attachment: { method: 'get', path: '/connectors/jira/issues/{issue}/attachments/{attachment}' },
   jira_add_attachment: { method: 'post', path: '/connectors/jira/issues/{issue}/attachments' },
   jira_delete_attachment: { method: 'delete', path: '/connectors/jira/issues/{issue}/attachments/{attachment}' },
+  confluence_get_page: { method: 'get', path: '/connectors/confluence/pages/{page}' },
+  confluence_find_page: { method: 'get', path: '/connectors/confluence/pages' },
+  confluence_update_page: { method: 'patch', path: '/connectors/confluence/pages/{page}' },
+  confluence_append_to_page: { method: 'post', path: '/connectors/confluence/pages/{page}/append' },
+  confluence_list_children: { method: 'get', path: '/connectors/confluence/pages/{page}/children' },
+  confluence_list_descendants: { method: 'get', path: '/connectors/confluence/pages/{page}/descendants' },
+  confluence_list_ancestors: { method: 'get', path: '/connectors/confluence/pages/{page}/ancestors' },
+  confluence_move_page: { method: 'post', path: '/connectors/confluence/pages/{page}/move' },
+  confluence_delete_page: { method: 'delete', path: '/connectors/confluence/pages/{page}' },
+  confluence_list_comments: { method: 'get', path: '/connectors/confluence/pages/{page}/comments' },
+  confluence_add_comment: { method: 'post', path: '/connectors/confluence/pages/{page}/comments' },
+  confluence_reply_to_comment: { method: 'post', path: '/connectors/confluence/comments/{comment}/replies' },
+  confluence_list_labels: { method: 'get', path: '/connectors/confluence/pages/{page}/labels' },
+  confluence_add_labels: { method: 'post', path: '/connectors/confluence/pages/{page}/labels' },
+  confluence_remove_label: { method: 'delete', path: '/connectors/confluence/pages/{page}/labels/{label}' },
+  confluence_list_attachments: { method: 'get', path: '/connectors/confluence/pages/{page}/attachments' },
+  confluence_get_attachment: { method: 'get', path: '/connectors/confluence/pages/{page}/attachments/{attachment}' },
+  confluence_add_attachment: { method: 'post', path: '/connectors/confluence/pages/{page}/attachments' },
+  confluence_get_space: { method: 'get', path: '/connectors/confluence/spaces/{space_key}' },
 };
 
 /** Arguments each schema must accept (and the tool run), and arguments it must reject (and the tool refuse), with the field named. */
@@ -159,6 +206,31 @@ const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Reco
     bad: [[{ issue: 'OPS-5', filename: 'a.txt', content_base64: '%%%' }, 'content_base64'], [{ issue: 'OPS-5', filename: 'a/b.txt', content_base64: 'aGk=' }, 'filename']],
   },
   jira_delete_attachment: { good: { issue: 'OPS-5', attachment: '30101' }, bad: [[{ attachment: '30101' }, 'issue']] },
+  confluence_get_page: { good: { page: '1000001', format: 'storage' }, bad: [[{}, 'page'], [{ page: '../1' }, 'page'], [{ page: '1000001', format: 'html' }, 'format']] },
+  confluence_find_page: { good: { space_key: 'ENG', title: 'Onboarding guide 1' }, bad: [[{ space_key: 'ENG' }, 'title'], [{ space_key: 'E N', title: 'x' }, 'space_key']] },
+  confluence_update_page: {
+    good: { page: '1000002', title: 'Renamed by a tool', version_message: 'tool' },
+    bad: [[{ title: 'x' }, 'page'], [{ page: '1000002', version: 0 }, 'version'], [{ page: '1000002', body: 'x', body_format: 'html' }, 'body_format']],
+  },
+  confluence_append_to_page: { good: { page: '1000003', markdown: '- added by a tool' }, bad: [[{ page: '1000003' }, 'markdown'], [{ page: 'x', markdown: 'y' }, 'page']] },
+  confluence_list_children: { good: { page: '1000001', limit: 5 }, bad: [[{}, 'page'], [{ page: '1000001', limit: 0 }, 'limit']] },
+  confluence_list_descendants: { good: { page: '1000001', depth: 2 }, bad: [[{ page: '1000001', depth: 11 }, 'depth']] },
+  confluence_list_ancestors: { good: { page: '1000007' }, bad: [[{ page: '1000007/..' }, 'page']] },
+  confluence_move_page: { good: { page: '1000010', parent_id: '1000001' }, bad: [[{ page: '1000010' }, 'parent_id']] },
+  confluence_delete_page: { good: { page: '1000028' }, bad: [[{}, 'page']] },
+  confluence_list_comments: { good: { page: '1000001' }, bad: [[{ page: 1000001 }, 'page']] },
+  confluence_add_comment: { good: { page: '1000001', body: 'From a **tool**' }, bad: [[{ page: '1000001' }, 'body'], [{ page: '1000001', body: 5 }, 'body']] },
+  confluence_reply_to_comment: { good: { comment: '8001', body: 'A reply' }, bad: [[{ body: 'x' }, 'comment'], [{ comment: 'c1', body: 'x' }, 'comment']] },
+  confluence_list_labels: { good: { page: '1000001' }, bad: [[{}, 'page']] },
+  confluence_add_labels: { good: { page: '1000001', labels: ['agent'] }, bad: [[{ page: '1000001', labels: 'agent' }, 'labels'], [{ page: '1000001' }, 'labels']] },
+  confluence_remove_label: { good: { page: '1000001', label: 'onboarding' }, bad: [[{ page: '1000001' }, 'label'], [{ page: '1000001', label: 'a/b' }, 'label']] },
+  confluence_list_attachments: { good: { page: '1000001' }, bad: [[{ page: '' }, 'page']] },
+  confluence_get_attachment: { good: { page: '1000001', attachment: 'att8101' }, bad: [[{ page: '1000001', attachment: '8101' }, 'attachment']] },
+  confluence_add_attachment: {
+    good: { page: '1000001', filename: 'tool.txt', content_base64: 'aGk=' },
+    bad: [[{ page: '1000001', filename: 'a.txt', content_base64: '%%%' }, 'content_base64'], [{ page: '1000001', filename: 'a/b.txt', content_base64: 'aGk=' }, 'filename']],
+  },
+  confluence_get_space: { good: { space_key: 'ENG' }, bad: [[{}, 'space_key'], [{ space_key: 'E/G' }, 'space_key']] },
 };
 
 describe('agent tools', () => {
@@ -175,6 +247,10 @@ describe('agent tools', () => {
     fake.jira.issues.find((i) => i.key === 'OPS-5')!.comments = ['99', '98'].map((id) => ({ id, author: 'Mia Krystof', body: { type: 'doc', version: 1, content: [] }, created: at, updated: at }));
     // Attachments the read and delete examples act on.
     fake.jira.issues.find((i) => i.key === 'OPS-5')!.attachments = ['30100', '30101'].map((id) => ({ id, filename: `${id}.txt`, mimeType: 'text/plain', created: at, author: 'Mia Krystof', content: Buffer.from(id) }));
+    // A comment the reply example answers, and a file the read example reads (page 1000001).
+    const home = fake.confluenceContent.detail('1000001')!;
+    home.comments.push({ id: '8001', pageId: '1000001', parentCommentId: null, authorId: 'x', createdAt: '2026-11-22T09:00:00.000Z', body: '<p>First</p>' });
+    home.attachments.push({ id: 'att8101', title: 'notes.txt', mediaType: 'text/plain', createdAt: '2026-11-22T09:00:00.000Z', comment: '', content: Buffer.from('notes') });
     svc = await startTestService({ env: oauthEnv(fake) });
     expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
     api = client(svc.url, 'acme');

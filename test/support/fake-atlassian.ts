@@ -13,6 +13,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import { createHash, randomBytes } from 'node:crypto';
 import busboy from 'busboy';
 import type { AddressInfo, Socket } from 'node:net';
+import { CONFLUENCE_PAGE_SCOPES, confluencePageRoutes, type FakeConfluenceContent } from './fake-confluence-pages.js';
 
 export interface FakeAtlassianOptions {
   clientId?: string;
@@ -151,6 +152,8 @@ export interface FakeAtlassian {
   /** `users`: display names of the site's people (accountIds, emails are derived from them). */
   jira: { projects: FakeProject[]; issues: FakeIssue[]; createdIssues: unknown[]; users: string[] };
   confluence: { spaces: FakeSpace[]; pages: FakePage[]; createdPages: unknown[] };
+  /** Page bodies, versions, tree, comments, labels and attachments (test/support/fake-confluence-pages.ts). */
+  confluenceContent: FakeConfluenceContent;
   apiTokens: Map<string, string>;
   pats: Set<string>;
   /** Issue links, remote links, boards, sprints, subtasks and comments added by transitions. */
@@ -170,7 +173,7 @@ export const CONFLUENCE_SCOPES = [
 /** what an authorization code grants when no scopes are given */
 /** Jira Software (boards and sprints): granted by default too, so the agile routes answer. */
 export const JIRA_SOFTWARE_SCOPES = ['read:board-scope:jira-software', 'read:sprint:jira-software', 'write:sprint:jira-software'] as const;
-export const DEFAULT_GRANT_SCOPES = [...JIRA_SCOPES, ...CONFLUENCE_SCOPES, 'offline_access', ...JIRA_SOFTWARE_SCOPES];
+export const DEFAULT_GRANT_SCOPES = [...JIRA_SCOPES, ...CONFLUENCE_SCOPES, 'offline_access', ...JIRA_SOFTWARE_SCOPES, ...CONFLUENCE_PAGE_SCOPES];
 
 export interface FakeIssueLink {
   id: string;
@@ -696,6 +699,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     },
     jira: { projects, issues: defaultIssues(projects), createdIssues: [], users: ['Mia Krystof', 'Noah Lindqvist', 'Priya Raman', 'Ravi Okafor'] },
     confluence: { spaces, pages: defaultPages(spaces), createdPages: [] },
+    confluenceContent: {} as FakeConfluenceContent, // set with the page routes below
     apiTokens: new Map(),
     pats: new Set(),
     jiraWork: defaultJiraWork(),
@@ -2393,8 +2397,11 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     scope: string;
     handle: (ctx: Ctx) => void;
   }
+  const pageRoutes = confluencePageRoutes({ fake, send, siteWiki, webui: pageWebui, homepageOf });
+  fake.confluenceContent = pageRoutes.content;
   const cloud: Mode[] = ['oauth', 'basic'];
   const routes: Route[] = [
+    ...pageRoutes.routes,
     {
       method: 'GET',
       path: '/rest/api/3/myself',

@@ -13,6 +13,8 @@ import { CreateIssue, ListProjects, SearchIssues } from '../../src/application/j
 import type { AccessProvider } from '../../src/application/ports/access-provider.js';
 import type {
   ConfluenceGateway,
+  ConfluencePageReading,
+  ConfluenceSpacesAndContent,
   JiraGateway,
   JiraIssueCreation,
   JiraIssueSearch,
@@ -101,10 +103,14 @@ class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation {
   }
 }
 
-class MemoryConfluence implements ConfluenceGateway {
+class MemoryConfluence implements ConfluenceSpacesAndContent, Pick<ConfluencePageReading, 'getSpace'> {
   readonly calls: Array<{ method: string; args: unknown }> = [];
   spaces: UpstreamPage<Space> = { items: [{ id: '98305', key: 'ENG', name: 'Engineering', type: 'global', url: 'https://acme.atlassian.net/wiki/spaces/ENG' }], next: null };
   hits: UpstreamPage<ContentHit> = { items: [], next: null };
+  getSpace(_ctx: AccessContext, id: string) {
+    this.calls.push({ method: 'getSpace', args: id });
+    return TE.right({ id, key: 'ENG', name: 'Engineering', type: 'global', homepageId: null, description: '', webui: null });
+  }
   listSpaces(_ctx: AccessContext, q: unknown) {
     this.calls.push({ method: 'listSpaces', args: q });
     return TE.right(this.spaces);
@@ -288,7 +294,7 @@ describe('the catalog as tools', () => {
       operations: bindOperations(OPERATIONS, {
         refresh: new FixedAccess(context()),
         jira: gatewayOf<JiraGateway>(new MemoryJira()),
-        confluence: new MemoryConfluence(),
+        confluence: gatewayOf<ConfluenceGateway>(new MemoryConfluence()),
         projects: NO_FILTER,
         spaces: NO_FILTER,
         files: DEFAULT_FILE_LIMITS,

@@ -29,6 +29,7 @@ export const statusOf = (error: Pick<AppError, 'code' | 'reason'>): number => {
     case 'NOT_FOUND':
       return 404;
     case 'NOT_CONNECTED':
+    case 'CONFLICT':
       return 409;
     case 'RATE_LIMITED':
       return 429;

@@ -122,6 +122,8 @@ export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: D
   }
   if (status === 403) return AppError.forbidden(describe(status, body, what));
   if (status === 404) return AppError.notFound(describe(status, body, what));
+  // Confluence: a page update naming a version that is no longer the next one.
+  if (status === 409) return AppError.conflict(describe(status, body, what));
   if (status === 429) {
     const retryAfter = parseRetryAfter(headerOf(res, 'retry-after'), now) ?? 60;
     return AppError.rateLimited(

@@ -21,7 +21,14 @@ export interface HttpRequest {
   readonly headers?: Readonly<Record<string, string>>;
   readonly json?: unknown;
   /** A multipart/form-data body of one file (uploads). */
-  readonly form?: { readonly field: string; readonly filename: string; readonly mediaType: string; readonly content: Uint8Array };
+  readonly form?: {
+    readonly field: string;
+    readonly filename: string;
+    readonly mediaType: string;
+    readonly content: Uint8Array;
+    /** Text parts sent before the file (Confluence's minorEdit). */
+    readonly fields?: Readonly<Record<string, string>>;
+  };
 }
 
 /** An answer whose body is read as it arrives (downloads); `discard` drops what is left of it. */
@@ -153,6 +160,7 @@ class UndiciTransport implements HttpTransport {
       headers['content-type'] = 'application/json';
     } else if (request.form) {
       const form = new FormData();
+      for (const [name, value] of Object.entries(request.form.fields ?? {})) form.append(name, value);
       form.append(request.form.field, new Blob([request.form.content], { type: request.form.mediaType }), request.form.filename);
       body = form;
     }

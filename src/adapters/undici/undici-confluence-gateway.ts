@@ -7,6 +7,7 @@ import type { ContentHit, CreatedPage, Space } from '../../domain/operations.js'
 import type { ConfluenceGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
 import { nullable } from './codecs.js';
+import { UndiciConfluenceContent } from './undici-confluence-content.js';
 
 const Links = t.partial({ next: nullable(t.string), webui: nullable(t.string), base: nullable(t.string) });
 
@@ -49,10 +50,12 @@ const wikiUrl = (ctx: AccessContext, webui: string | null | undefined): string =
   webui ? `${ctx.siteUrl}/wiki${webui.startsWith('/') ? '' : '/'}${webui}` : `${ctx.siteUrl}/wiki`;
 
 /** Confluence Cloud: the v2 API for spaces and pages, the v1 API for CQL search (v2 has none). */
-export class UndiciConfluenceGateway implements ConfluenceGateway {
-  constructor(private readonly caller: AtlassianCaller) {}
+export class UndiciConfluenceGateway extends UndiciConfluenceContent implements ConfluenceGateway {
+  constructor(private readonly caller: AtlassianCaller) {
+    super(caller);
+  }
 
-  listSpaces(ctx: AccessContext, q: { cursor?: string | undefined; limit: number }): TE.TaskEither<AppError, UpstreamPage<Space>> {
+  listSpaces(ctx: AccessContext, q: { cursor?: string | undefined; limit: number; keys?: readonly string[] }): TE.TaskEither<AppError, UpstreamPage<Space>> {
     return TE.map((page: t.TypeOf<typeof SpacesPage>) => {
       const cursor = cursorOf(page._links?.next);
       return {
@@ -68,7 +71,7 @@ export class UndiciConfluenceGateway implements ConfluenceGateway {
     })(this.caller.call(ctx, {
         method: 'GET',
         path: '/wiki/api/v2/spaces',
-        searchParams: { limit: q.limit, cursor: q.cursor },
+        searchParams: { limit: q.limit, cursor: q.cursor, ...(q.keys && q.keys.length > 0 ? { keys: q.keys.join(',') } : {}) },
         ok: [200],
         codec: SpacesPage,
         what: 'the space list',

@@ -1,5 +1,6 @@
 /** The operation catalog: every Jira and Confluence operation the service offers, once. */
 import { confluenceOperations } from './confluence.js';
+import { confluencePageOperations } from './confluence-pages.js';
 import { jiraOperations } from './jira.js';
 import { jiraIssueOperations } from './jira-issues.js';
 import { jiraUserOperations } from './jira-users.js';
@@ -20,6 +21,7 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   ...jiraAgileOperations,
   ...jiraAttachmentOperations,
   ...confluenceOperations,
+  ...confluencePageOperations,
 ];
 
 export * from './operation.js';

@@ -40,7 +40,7 @@ const attachment = numericId('attachment', 'The attachment id (from the attachme
 export const AttachmentRef = t.exact(t.type({ issue, attachment }));
 export type AttachmentRef = t.TypeOf<typeof AttachmentRef>;
 
-const filename = annotate(
+export const filename = annotate(
   new t.Type<string, string, unknown>(
     'a file name',
     (u): u is string => typeof u === 'string' && SAFE_FILENAME.test(u) && u.trim() !== '',
@@ -50,7 +50,7 @@ const filename = annotate(
   { type: 'string', minLength: 1, maxLength: 255, pattern: SAFE_FILENAME.source.replace('{1,255}', '+'), description: 'The file name Jira shows, e.g. build.log.' },
 );
 
-const mediaType = annotate(
+export const mediaType = annotate(
   new t.Type<string, string, unknown>(
     'a media type',
     (u): u is string => typeof u === 'string' && u.length <= 255 && MEDIA_TYPE.test(u),
@@ -61,7 +61,7 @@ const mediaType = annotate(
 );
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const base64 = annotate(
+export const base64 = annotate(
   new t.Type<string, string, unknown>(
     'base64',
     (u): u is string => typeof u === 'string',
@@ -125,7 +125,7 @@ const attachmentOf = (ports: Ports, ctx: AccessContext, ref: AttachmentRef): TE.
     }),
   );
 
-const tooLarge = (what: string, size: number, limit: number, variable: string, hint = ''): AppError =>
+export const tooLarge = (what: string, size: number, limit: number, variable: string, hint = ''): AppError =>
   AppError.validation(`${what} is ${formatBytes(size)}, more than the ${formatBytes(limit)} allowed (${variable}).${hint}`, { reason: 'payload_too_large' });
 
 /** Downloads the attachment, refusing it before any byte moves when the issue says it is over `limit`. */
@@ -155,7 +155,7 @@ export class DownloadAttachment {
 }
 
 /** Reads a whole download; the stream's own errors become Lefts. */
-const readAll = (file: FileDownload): TE.TaskEither<AppError, Buffer> =>
+export const readAll = (file: FileDownload): TE.TaskEither<AppError, Buffer> =>
   TE.tryCatch(
     async () => {
       const chunks: Uint8Array[] = [];
@@ -166,7 +166,7 @@ const readAll = (file: FileDownload): TE.TaskEither<AppError, Buffer> =>
   );
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const asText = (bytes: Buffer): string | undefined => {
+export const asText = (bytes: Buffer): string | undefined => {
   try {
     return utf8.decode(bytes);
   } catch {

@@ -9,6 +9,7 @@ import type { Board, Sprint, SprintState } from '../../domain/jira-agile.js';
 import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.js';
 import type { IssueLinkType, RemoteLink, Transition } from '../../domain/jira-issue-actions.js';
 import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../domain/operations.js';
+import type { AttachmentRecord, CommentRecord as ConfluenceCommentRecord, PageLabel, PageRecord, PageSummaryRecord, SpaceRecord } from '../../domain/confluence.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
 export interface UpstreamPage<A> {
@@ -126,10 +127,12 @@ export interface JiraGateway
     JiraIssueEditing,
     JiraCommentWriting {}
 
-export interface ConfluenceGateway {
+/** Spaces, search and page creation (the first Confluence operations). */
+export interface ConfluenceSpacesAndContent {
   listSpaces(
     ctx: AccessContext,
-    q: { readonly cursor?: string | undefined; readonly limit: number },
+    /** `keys`: only these spaces (CONFLUENCE_SPACES_FILTER). */
+    q: { readonly cursor?: string | undefined; readonly limit: number; readonly keys?: readonly string[] },
   ): TE.TaskEither<AppError, UpstreamPage<Space>>;
   searchContent(
     ctx: AccessContext,
@@ -249,3 +252,81 @@ export interface JiraAttachments {
 }
 
 export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile, JiraAttachments {}
+
+/*
+ * Confluence pages and what hangs off them: more Confluence roles. The declaration of
+ * ConfluenceGateway below merges with the one above, so the service's adapter implements
+ * these too. Page, comment and attachment ids reach here validated (digits, or att + digits).
+ */
+
+export interface ConfluencePageReading {
+  /** One page; the body in `representation` ('' when none is asked), its labels and version. */
+  getPage(ctx: AccessContext, id: string, q: { readonly representation: 'storage' | 'atlas_doc_format' | 'none' }): TE.TaskEither<AppError, PageRecord>;
+  /** The page of a space with exactly this title (current pages only); NOT_FOUND when there is none. */
+  pageIdByTitle(ctx: AccessContext, q: { readonly spaceId: string; readonly title: string }): TE.TaskEither<AppError, string>;
+  /** The ids of the pages above it, from the top of the space down to its parent. */
+  ancestorIds(ctx: AccessContext, id: string): TE.TaskEither<AppError, readonly string[]>;
+  /** Titles (and spaces) of the pages with these ids (at most 250). */
+  pagesById(ctx: AccessContext, ids: readonly string[]): TE.TaskEither<AppError, readonly PageSummaryRecord[]>;
+  getSpace(ctx: AccessContext, id: string): TE.TaskEither<AppError, SpaceRecord>;
+  /** The space with this key; NOT_FOUND when there is none. */
+  spaceByKey(ctx: AccessContext, key: string): TE.TaskEither<AppError, SpaceRecord>;
+}
+
+export interface ConfluencePageWriting {
+  /**
+   * Replaces the page's title, body and/or parent as version `version` (the current number
+   * plus one). Confluence answers a version that is no longer the next one with 409: a
+   * CONFLICT. Sent once, never retried.
+   */
+  updatePage(
+    ctx: AccessContext,
+    page: {
+      readonly id: string;
+      readonly status: string;
+      readonly title: string;
+      readonly spaceId: string;
+      readonly parentId?: string | undefined;
+      readonly body: { readonly representation: 'storage' | 'atlas_doc_format'; readonly value: string };
+      readonly version: { readonly number: number; readonly message?: string | undefined; readonly minorEdit?: boolean | undefined };
+    },
+  ): TE.TaskEither<AppError, PageRecord>;
+  /** To the trash (not purged). */
+  deletePage(ctx: AccessContext, id: string): TE.TaskEither<AppError, void>;
+}
+
+export interface ConfluencePageTree {
+  children(ctx: AccessContext, q: { readonly id: string; readonly cursor?: string | undefined; readonly limit: number }): TE.TaskEither<AppError, UpstreamPage<PageSummaryRecord>>;
+  /** Descendant pages up to `depth` levels down (v1), each with its ancestor ids. */
+  descendants(ctx: AccessContext, q: { readonly id: string; readonly depth: number; readonly startAt: number; readonly limit: number }): TE.TaskEither<AppError, UpstreamPage<PageSummaryRecord>>;
+}
+
+export interface ConfluenceComments {
+  footerComments(ctx: AccessContext, q: { readonly pageId: string; readonly cursor?: string | undefined; readonly limit: number }): TE.TaskEither<AppError, UpstreamPage<ConfluenceCommentRecord>>;
+  /** One footer comment (to find the page a reply goes on). */
+  footerComment(ctx: AccessContext, id: string): TE.TaskEither<AppError, ConfluenceCommentRecord>;
+  /** A top-level comment on a page, or a reply to a comment; the body in storage format. */
+  addFooterComment(
+    ctx: AccessContext,
+    q: { readonly pageId?: string | undefined; readonly parentCommentId?: string | undefined; readonly storage: string },
+  ): TE.TaskEither<AppError, ConfluenceCommentRecord>;
+}
+
+export interface ConfluenceLabels {
+  pageLabels(ctx: AccessContext, q: { readonly pageId: string; readonly cursor?: string | undefined; readonly limit: number }): TE.TaskEither<AppError, UpstreamPage<PageLabel>>;
+  /** v1: adds global labels; answers the page's labels after. */
+  addLabels(ctx: AccessContext, q: { readonly pageId: string; readonly names: readonly string[] }): TE.TaskEither<AppError, readonly string[]>;
+  /** v1: removes one label. */
+  removeLabel(ctx: AccessContext, q: { readonly pageId: string; readonly name: string }): TE.TaskEither<AppError, void>;
+}
+
+export interface ConfluenceAttachments {
+  pageAttachments(ctx: AccessContext, q: { readonly pageId: string; readonly cursor?: string | undefined; readonly limit: number }): TE.TaskEither<AppError, UpstreamPage<AttachmentRecord>>;
+  attachment(ctx: AccessContext, id: string): TE.TaskEither<AppError, AttachmentRecord>;
+  /** The bytes from the attachment's downloadLink (relative to /wiki), streamed, never through a redirect. */
+  downloadPageAttachment(ctx: AccessContext, q: { readonly downloadLink: string; readonly filename: string; readonly maxBytes: number }): TE.TaskEither<AppError, FileDownload>;
+  /** v1 multipart upload (sent once, never retried); answers what Confluence attached. */
+  uploadPageAttachment(ctx: AccessContext, q: { readonly pageId: string; readonly file: FileUpload; readonly minorEdit: boolean }): TE.TaskEither<AppError, AttachmentRecord>;
+}
+
+export interface ConfluenceGateway extends ConfluenceSpacesAndContent, ConfluencePageReading, ConfluencePageWriting, ConfluencePageTree, ConfluenceComments, ConfluenceLabels, ConfluenceAttachments {}

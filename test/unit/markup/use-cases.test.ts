@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CreatePage } from '../../../src/application/confluence-operations.js';
 import { CreateIssue } from '../../../src/application/jira-operations.js';
 import type { AccessProvider } from '../../../src/application/ports/access-provider.js';
-import type { ConfluenceGateway, JiraIssueCreation } from '../../../src/application/ports/atlassian-gateways.js';
+import type { ConfluencePageReading, ConfluenceSpacesAndContent, JiraIssueCreation } from '../../../src/application/ports/atlassian-gateways.js';
 import type { AccessContext } from '../../../src/domain/credentials.js';
 import { markdownToAdf } from '../../../src/domain/markup/adf.js';
 import { MARKDOWN_MAX_DEPTH } from '../../../src/domain/markup/markdown.js';
@@ -38,8 +38,9 @@ function jira(sent: unknown[]): JiraIssueCreation {
   };
 }
 
-function confluence(sent: unknown[]): ConfluenceGateway {
+function confluence(sent: unknown[]): ConfluenceSpacesAndContent & Pick<ConfluencePageReading, 'getSpace'> {
   return {
+    getSpace: () => TE.left({ code: 'INTERNAL_ERROR', message: 'unused' }),
     listSpaces: () => TE.left({ code: 'INTERNAL_ERROR', message: 'unused' }),
     searchContent: () => TE.left({ code: 'INTERNAL_ERROR', message: 'unused' }),
     spaceIdForKey: () => TE.right('100'),

@@ -20,6 +20,7 @@ const UPSTREAM = errorResponses([400, 401, 403, 404, 409, 429, 502, 504], {
   400: 'Invalid input, or Atlassian refused it (VALIDATION, with its field messages in details).',
   403: 'Atlassian refused the scope or permission (FORBIDDEN).',
   404: 'The Atlassian object does not exist (NOT_FOUND).',
+  409: 'The tenant has no connection for this connector (NOT_CONNECTED), or the object changed since the version the caller named (CONFLICT, the current version in details).',
 });
 
 const SUCCESS: Readonly<Record<number, string>> = { 200: 'The result.', 201: 'Created.', 204: 'Done; no body.' };

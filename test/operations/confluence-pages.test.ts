@@ -1,0 +1,329 @@
+/**
+ * Confluence pages against the fake Atlassian, over REST, tools/invoke and MCP: reading
+ * (Markdown or raw, by id or title), updating with the version check and Confluence's own 409,
+ * appending without touching the rest, the tree, moving, deleting, comments, labels, one space,
+ * search's type and space, and CONFLUENCE_SPACES_FILTER. Ends by holding all traffic to the
+ * official documents.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
+import { connect, oauthEnv } from '../support/oauth.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { expectTrafficConforms } from '../support/spec-traffic.js';
+import { apiRequests, callOneWay, client, expectError, expectSameEverywhere, qs, type Client, type Way } from './support.js';
+
+const inner = (path: string): string => path.replace(/^\/ex\/confluence\/[^/]+/, '');
+const WAYS: readonly Way[] = ['rest', 'tool', 'mcp'];
+
+const MACRO_PAGE =
+  '<h1>Runbook</h1><ac:structured-macro ac:name="info" ac:schema-version="1"><ac:rich-text-body><p>Keep calm.</p></ac:rich-text-body></ac:structured-macro>' +
+  '<h2>Steps</h2><p>Look at the <ac:link><ri:page ri:content-title="Dashboard" /></ac:link>.</p>' +
+  '<ac:structured-macro ac:name="jira" ac:schema-version="1"><ac:parameter ac:name="key">OPS-1</ac:parameter></ac:structured-macro>' +
+  '<h2>Contacts</h2><p>The on-call phone.</p>';
+
+describe('Confluence pages (OAuth)', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let api: Client;
+  let mark = 0;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    api = client(svc.url, 'acme');
+  });
+  afterAll(async () => {
+    const report = expectTrafficConforms(fake.requests);
+    // The new calls were all held to a document (v1 where v2 has none).
+    for (const call of [
+      'GET /pages/{id}',
+      'PUT /pages/{id}',
+      'DELETE /pages/{id}',
+      'GET /pages',
+      'GET /pages/{id}/ancestors',
+      'GET /pages/{id}/children',
+      'GET /wiki/rest/api/content/{id}/descendant/{type}',
+      'GET /pages/{id}/footer-comments',
+      'POST /footer-comments',
+      'GET /pages/{id}/labels',
+      'POST /wiki/rest/api/content/{id}/label',
+      'DELETE /wiki/rest/api/content/{id}/label/{label}',
+      'GET /spaces/{id}',
+    ]) {
+      expect(report.validated, call).toContain(call);
+    }
+    await svc.close();
+    await fake.close();
+  });
+  beforeEach(() => {
+    fake.clearFaults();
+    mark = fake.requests.length;
+  });
+  const sent = () => apiRequests(fake, mark).map((r) => ({ method: r.method, path: inner(r.path), query: r.query.toString(), body: r.body }));
+  const call = (way: Way, name: string, input: Record<string, unknown>) => callOneWay(svc.url, 'acme', way, name, input);
+
+  it('reads a page the same three ways: its space, version, ancestors, labels, link and the body in Markdown', async () => {
+    const page = await expectSameEverywhere(svc.url, 'acme', 'confluence_get_page', { page: '1000007' });
+    expect(page).toMatchObject({
+      id: '1000007',
+      title: 'Onboarding guide 7',
+      space: { id: '98305', key: 'ENG' },
+      status: 'current',
+      version: { number: 1, minor_edit: false },
+      parent_id: '1000004',
+      ancestors: [
+        { id: '1000001', title: 'Onboarding guide 1' },
+        { id: '1000004', title: 'Architecture overview 4' },
+      ],
+      labels: [],
+      body_format: 'markdown',
+      body: '# Onboarding guide 7\n\nHow new engineers set up their laptop and get access.\n',
+    });
+    expect(page.url).toBe('https://acme.atlassian.net/wiki/spaces/ENG/pages/1000007/Onboarding+guide+7');
+    const raw = await api.get('/connectors/confluence/pages/1000001?format=storage');
+    expect(raw.body).toMatchObject({ body_format: 'storage', body: '<h1>Onboarding guide 1</h1><p>How new engineers set up their laptop and get access.</p>', labels: ['onboarding'] });
+    const adf = await api.get('/connectors/confluence/pages/1000001?format=adf');
+    expect(JSON.parse(adf.body.body as string)).toMatchObject({ type: 'doc', version: 1 });
+  });
+
+  it('finds a page by space key and exact title, and says which is missing', async () => {
+    const found = await expectSameEverywhere(svc.url, 'acme', 'confluence_find_page', { space_key: 'ENG', title: 'Architecture overview 4' });
+    expect(found).toMatchObject({ id: '1000004', space: { key: 'ENG' }, ancestors: [{ id: '1000001' }] });
+    expect(expectError(await api.get(`/connectors/confluence/pages${qs({ space_key: 'ENG', title: 'Architecture overview' })}`), 404, 'NOT_FOUND').message).toBe(
+      'Space ENG has no page titled exactly "Architecture overview".',
+    );
+    expectError(await api.get(`/connectors/confluence/pages${qs({ space_key: 'NOPE', title: 'x' })}`), 404, 'NOT_FOUND');
+  });
+
+  it('refuses a page id that is not digits before calling Atlassian, and answers an unknown page 404', async () => {
+    for (const bad of ['abc', '..%2F..%2Fadmin', '1 OR 1', '-1']) expectError(await api.get(`/connectors/confluence/pages/${bad}`), 400, 'VALIDATION');
+    expect(sent()).toEqual([]);
+    const missing = expectError(await api.get('/connectors/confluence/pages/999999'), 404, 'NOT_FOUND');
+    expect(missing.message).toBe('Confluence has no page 999999 that this connection may see.');
+  });
+
+  it('updates title and body: Markdown becomes storage, the version is the current one plus one, with its message and minor edit', async () => {
+    for (const [n, way] of WAYS.entries()) {
+      const id = ['1000013', '1000016', '1000019'][n]!;
+      mark = fake.requests.length;
+      const res = await call(way, 'confluence_update_page', { page: id, title: `Updated ${way}`, body: '# New\n\n- **a**\n- b', version_message: 'via test', minor_edit: true });
+      expect(res.ok, JSON.stringify(res.value)).toBe(true);
+      expect(res.value).toMatchObject({ id, title: `Updated ${way}`, version: 2 });
+      const put = sent().filter((r) => r.method === 'PUT');
+      expect(put).toHaveLength(1);
+      expect(put[0]!.body).toMatchObject({
+        id,
+        status: 'current',
+        title: `Updated ${way}`,
+        body: { representation: 'storage', value: '<h1>New</h1><ul><li><strong>a</strong></li><li>b</li></ul>' },
+        version: { number: 2, message: 'via test', minorEdit: true },
+      });
+    }
+    // A title alone sends the stored body back untouched.
+    fake.confluenceContent.detail('1000022')!.body = MACRO_PAGE;
+    mark = fake.requests.length;
+    expect((await api.patch('/connectors/confluence/pages/1000022', { title: 'Only the title' })).status).toBe(200);
+    expect(sent().find((r) => r.method === 'PUT')?.body).toMatchObject({ title: 'Only the title', body: { representation: 'storage', value: MACRO_PAGE } });
+    // Storage is sent as given.
+    const storage = await api.patch('/connectors/confluence/pages/1000022', { body: MACRO_PAGE.replace('Keep calm.', 'Stay calm.'), body_format: 'storage', version: 2 });
+    expect(storage.status, storage.text).toBe(200);
+    expect(fake.confluenceContent.detail('1000022')!.body).toBe(MACRO_PAGE.replace('Keep calm.', 'Stay calm.'));
+    expectError(await api.patch('/connectors/confluence/pages/1000022', {}), 400, 'VALIDATION');
+    expectError(await api.patch('/connectors/confluence/pages/1000022', { body: '{not json', body_format: 'atlas_doc_format' }), 400, 'VALIDATION');
+  });
+
+  it('with version given, changes nothing when the page has moved on: 409 CONFLICT with the current version, on every way', async () => {
+    const detail = fake.confluenceContent.detail('1000025')!;
+    detail.version = 5;
+    for (const way of WAYS) {
+      mark = fake.requests.length;
+      const res = await call(way, 'confluence_update_page', { page: '1000025', body: 'stale', version: 4 });
+      expect(res.ok).toBe(false);
+      expect(res.value).toEqual({
+        status: 'error',
+        code: 'CONFLICT',
+        message: 'Page 1000025 is at version 5, not 4: read it again (confluence_get_page) and redo the change on what it says now.',
+        details: { current_version: '5' },
+      });
+      if (way === 'rest') expect(res.status).toBe(409);
+      expect(sent().filter((r) => r.method === 'PUT')).toEqual([]);
+    }
+    expect(detail.version).toBe(5);
+  });
+
+  it("a change made between the read and the write is Confluence's 409: CONFLICT with the version now, sent once, never retried", async () => {
+    for (const [id, name, input] of [
+      ['1000026', 'confluence_update_page', { page: '1000026', body: 'mine' }],
+      ['1000027', 'confluence_append_to_page', { page: '1000027', markdown: 'mine' }],
+    ] as const) {
+      const detail = fake.confluenceContent.detail(id)!;
+      // Someone else saves version 2 while our write is on its way: the fake sees our PUT at version 2 too.
+      fake.inject({ kind: 'status', path: `/wiki/api/v2/pages/${id}`, method: 'PUT', status: 409, body: { errors: [{ status: 409, code: 'CONFLICT', title: 'Version must be incremented on update. Current version is: 2', detail: null }] } });
+      const bodyBefore = detail.body;
+      detail.version = 1;
+      mark = fake.requests.length;
+      const res = await api.send(name === 'confluence_update_page' ? 'PATCH' : 'POST', name === 'confluence_update_page' ? `/connectors/confluence/pages/${id}` : `/connectors/confluence/pages/${id}/append`, {
+        ...input,
+        page: undefined,
+      });
+      // The other writer's version, as Confluence would answer after its save.
+      const body = expectError(res, 409, 'CONFLICT');
+      expect(body.details).toEqual({ current_version: '1' });
+      expect(sent().filter((r) => r.method === 'PUT')).toHaveLength(1);
+      expect(detail.body).toBe(bodyBefore);
+    }
+  });
+
+  it('appends Markdown at the end, or at the end of a section, leaving macros and the rest byte for byte', async () => {
+    const detail = fake.confluenceContent.detail('1000030')!;
+    detail.body = MACRO_PAGE;
+    const end = await call('tool', 'confluence_append_to_page', { page: '1000030', markdown: 'Last line.' });
+    expect(end.value).toMatchObject({ id: '1000030', version: 2 });
+    expect(detail.body).toBe(`${MACRO_PAGE}<p>Last line.</p>`);
+    const under = await call('mcp', 'confluence_append_to_page', { page: '1000030', markdown: '1. Page the DBA', after_heading: '  steps ', version: 2 });
+    expect(under.ok, JSON.stringify(under.value)).toBe(true);
+    expect(detail.body).toBe(MACRO_PAGE.replace('<h2>Contacts</h2>', '<ol><li>Page the DBA</li></ol><h2>Contacts</h2>') + '<p>Last line.</p>');
+    const missing = expectError(await api.post('/connectors/confluence/pages/1000030/append', { markdown: 'x', after_heading: 'Nope' }), 400, 'VALIDATION');
+    expect(missing.message).toBe('Page 1000030 has no heading "Nope"; its headings: "Runbook", "Steps", "Contacts".');
+    const stale = expectError(await api.post('/connectors/confluence/pages/1000030/append', { markdown: 'x', version: 1 }), 409, 'CONFLICT');
+    expect(stale.details).toEqual({ current_version: '3' });
+  });
+
+  it('lists children, descendants with their depth, and ancestors parent first', async () => {
+    const children = await expectSameEverywhere(svc.url, 'acme', 'confluence_list_children', { page: '1000001' });
+    expect(children.items.map((p: { id: string }) => p.id)).toEqual(['1000004']);
+    const down = await expectSameEverywhere(svc.url, 'acme', 'confluence_list_descendants', { page: '1000001', depth: 2 });
+    expect(down.items.map((p: { id: string; depth: number }) => [p.id, p.depth])).toEqual([
+      ['1000004', 1],
+      ['1000007', 2],
+    ]);
+    const all = await api.get('/connectors/confluence/pages/1000001/descendants?depth=10&limit=2');
+    expect(all.body.items).toHaveLength(2);
+    const rest = await api.get(`/connectors/confluence/pages/1000001/descendants${qs({ depth: 10, limit: 2, cursor: all.body.next_cursor })}`);
+    expect(rest.body.items.map((p: { depth: number }) => p.depth)).toEqual([3, 4]);
+    const up = await expectSameEverywhere(svc.url, 'acme', 'confluence_list_ancestors', { page: '1000007' });
+    expect(up.items.map((p: { id: string; title: string; depth: number }) => [p.id, p.title, p.depth])).toEqual([
+      ['1000004', 'Architecture overview 4', 1],
+      ['1000001', 'Onboarding guide 1', 2],
+    ]);
+    expectError(await api.get('/connectors/confluence/pages/1000001/descendants?depth=11'), 400, 'VALIDATION');
+  });
+
+  it('moves a page under another parent of its space as a new version, and refuses another space or its own descendant', async () => {
+    const res = await call('rest', 'confluence_move_page', { page: '1000010', parent_id: '1000001' });
+    expect(res.value).toMatchObject({ id: '1000010', parent_id: '1000001', version: 2 });
+    expect(fake.confluenceContent.detail('1000010')!.parentId).toBe('1000001');
+    expect((await call('tool', 'confluence_move_page', { page: '1000010', parent_id: '1000004' })).value).toMatchObject({ parent_id: '1000004', version: 3 });
+    expect(expectError(await api.post('/connectors/confluence/pages/1000010/move', { parent_id: '1000002' }), 400, 'VALIDATION').message).toMatch(/another space/);
+    expect(expectError(await api.post('/connectors/confluence/pages/1000001/move', { parent_id: '1000007' }), 400, 'VALIDATION').message).toMatch(/own descendant/);
+    expectError(await api.post('/connectors/confluence/pages/1000001/move', { parent_id: '1000001' }), 400, 'VALIDATION');
+  });
+
+  it('deletes a page to the trash: 204 over REST, then it is gone', async () => {
+    const res = await api.delete('/connectors/confluence/pages/1000028');
+    expect(res.status, res.text).toBe(204);
+    expect(fake.confluenceContent.detail('1000028')!.status).toBe('trashed');
+    expect(sent().filter((r) => r.method === 'DELETE').map((r) => [r.path, r.query])).toEqual([['/wiki/api/v2/pages/1000028', '']]);
+    expectError(await api.get('/connectors/confluence/pages/1000028'), 404, 'NOT_FOUND');
+    expect((await call('mcp', 'confluence_delete_page', { page: '1000029' })).value).toEqual({ deleted: '1000029' });
+    expect((await call('tool', 'confluence_delete_page', { page: '1000029' })).value).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('comments in Markdown, replies, and lists them in Markdown', async () => {
+    const added = await call('rest', 'confluence_add_comment', { page: '1000002', body: 'Looks **good**' });
+    expect(added.status).toBe(201);
+    expect(added.value).toMatchObject({ page_id: '1000002', parent_comment_id: null, body: 'Looks **good**\n' });
+    expect(sent().find((r) => r.method === 'POST')?.body).toEqual({ pageId: '1000002', body: { representation: 'storage', value: '<p>Looks <strong>good</strong></p>' } });
+    const reply = await call('tool', 'confluence_reply_to_comment', { comment: added.value.id, body: 'Thanks' });
+    expect(reply.value).toMatchObject({ parent_comment_id: added.value.id, page_id: '1000002', body: 'Thanks\n' });
+    await call('mcp', 'confluence_add_comment', { page: '1000002', body: 'Second' });
+    const listed = await expectSameEverywhere(svc.url, 'acme', 'confluence_list_comments', { page: '1000002', limit: 1 });
+    expect(listed.items.map((c: { body: string }) => c.body)).toEqual(['Looks **good**\n']);
+    const page2 = await api.get(`/connectors/confluence/pages/1000002/comments${qs({ limit: 1, cursor: listed.next_cursor })}`);
+    expect(page2.body.items.map((c: { body: string }) => c.body)).toEqual(['Second\n']);
+    expectError(await api.post('/connectors/confluence/comments/424242/replies', { body: 'x' }), 404, 'NOT_FOUND');
+  });
+
+  it('lists, adds (v1) and removes (v1) labels', async () => {
+    expect((await expectSameEverywhere(svc.url, 'acme', 'confluence_list_labels', { page: '1000001' })).items).toEqual([{ id: '7001', name: 'onboarding', prefix: 'global' }]);
+    const added = await call('tool', 'confluence_add_labels', { page: '1000005', labels: ['Runbook', 'ops'] });
+    expect(added.value).toEqual({ page_id: '1000005', labels: ['runbook', 'ops'] });
+    expect(sent().find((r) => r.method === 'POST')).toMatchObject({ path: '/wiki/rest/api/content/1000005/label', body: [{ prefix: 'global', name: 'Runbook' }, { prefix: 'global', name: 'ops' }] });
+    const removed = await api.delete('/connectors/confluence/pages/1000005/labels/ops');
+    expect(removed.status, removed.text).toBe(204);
+    expect(fake.confluenceContent.detail('1000005')!.labels.map((l) => l.name)).toEqual(['runbook']);
+    expect((await call('mcp', 'confluence_remove_label', { page: '1000005', label: 'ops' })).value).toMatchObject({ code: 'NOT_FOUND', message: 'Page 1000005 has no label ops.' });
+    expectError(await api.post('/connectors/confluence/pages/1000005/labels', { labels: ['two words'] }), 400, 'VALIDATION');
+  });
+
+  it('reads a space by key with its description in Markdown', async () => {
+    const space = await expectSameEverywhere(svc.url, 'acme', 'confluence_get_space', { space_key: 'ENG' });
+    expect(space).toEqual({ id: '98305', key: 'ENG', name: 'Engineering', type: 'global', homepage_id: '98310', description: 'How we **build** and run things.\n', url: 'https://acme.atlassian.net/wiki/spaces/ENG' });
+    expectError(await api.get('/connectors/confluence/spaces/NOPE'), 404, 'NOT_FOUND');
+  });
+
+  it('search takes a type and a space, quoted into the CQL, with q or with the caller’s CQL', async () => {
+    await api.get(`/connectors/confluence/search${qs({ q: 'guide', space: 'ENG', type: 'page' })}`);
+    await api.get(`/connectors/confluence/search${qs({ cql: 'title ~ "guide" ORDER BY created', space: 'E"NG', type: 'blogpost' })}`);
+    expect(apiRequests(fake, mark).map((r) => r.query.get('cql'))).toEqual([
+      'text ~ "guide" AND space = "ENG" AND type = "page"',
+      'space = "E\\"NG" AND (type = "blogpost" AND (title ~ "guide")) ORDER BY created',
+    ]);
+    expectError(await api.get(`/connectors/confluence/search${qs({ q: 'x', type: 'folder' })}`), 400, 'VALIDATION');
+  });
+});
+
+describe('CONFLUENCE_SPACES_FILTER=ENG', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let api: Client;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake, { CONFLUENCE_SPACES_FILTER: 'ENG' }) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    api = client(svc.url, 'acme');
+  });
+  afterAll(async () => {
+    expectTrafficConforms(fake.requests);
+    await svc.close();
+    await fake.close();
+  });
+
+  it('answers pages of other spaces as if they did not exist, for reads and writes, and changes nothing there', async () => {
+    // 1000002 is in OPS.
+    const missing = { status: 'error', code: 'NOT_FOUND', message: 'Confluence has no page 1000002 that this connection may see.' };
+    for (const [name, input] of [
+      ['confluence_get_page', { page: '1000002' }],
+      ['confluence_update_page', { page: '1000002', title: 'x' }],
+      ['confluence_append_to_page', { page: '1000002', markdown: 'x' }],
+      ['confluence_delete_page', { page: '1000002' }],
+      ['confluence_list_children', { page: '1000002' }],
+      ['confluence_list_comments', { page: '1000002' }],
+      ['confluence_add_labels', { page: '1000002', labels: ['x'] }],
+      ['confluence_list_attachments', { page: '1000002' }],
+    ] as const) {
+      const res = await callOneWay(svc.url, 'acme', 'tool', name, input);
+      expect(res.value, name).toEqual(missing);
+    }
+    expect(fake.requests.filter((r) => r.method !== 'GET' && r.path.includes('/wiki/'))).toEqual([]);
+    expectError(await api.get('/connectors/confluence/spaces/OPS'), 404, 'NOT_FOUND');
+    expectError(await api.get(`/connectors/confluence/pages${qs({ space_key: 'OPS', title: 'Incident runbook 2' })}`), 404, 'NOT_FOUND');
+    expectError(await api.post('/connectors/confluence/pages/1000001/move', { parent_id: '1000002' }), 404, 'NOT_FOUND');
+    // Pages of ENG work as before.
+    expect((await api.get('/connectors/confluence/pages/1000001')).body).toMatchObject({ id: '1000001', space: { key: 'ENG' } });
+  });
+
+  it('search gets the filter added to any CQL, and the space list only the filter’s spaces', async () => {
+    const mark = fake.requests.length;
+    const res = await api.get(`/connectors/confluence/search${qs({ cql: 'space = "OPS" OR type = page' })}`);
+    expect(res.status, res.text).toBe(200);
+    const cql = apiRequests(fake, mark).find((r) => r.path.endsWith('/wiki/rest/api/search'))?.query.get('cql');
+    expect(cql).toBe('space in ("ENG") AND (space = "OPS" OR type = page)');
+    expectError(await api.get(`/connectors/confluence/search${qs({ cql: 'title ~ "x") OR (space = OPS' })}`), 400, 'VALIDATION');
+    const spaces = await api.get('/connectors/confluence/spaces');
+    expect(spaces.body.items.map((s: { key: string }) => s.key)).toEqual(['ENG']);
+    expectError(await api.post('/connectors/confluence/create', { space_key: 'OPS', title: 'x', body: 'y' }), 404, 'NOT_FOUND');
+    expectError(await api.post('/connectors/confluence/create', { space_id: '98306', title: 'x', body: 'y' }), 404, 'NOT_FOUND');
+    expect(fake.confluence.createdPages).toEqual([]);
+  });
+});
