@@ -175,6 +175,7 @@ const spec = {
   SHUTDOWN_GRACE_SECONDS: [intBetween(0, 3600), '20'],
   ATTACHMENT_MAX_BYTES: [intBetween(1024, 1024 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.maxBytes)],
   ATTACHMENT_TOOL_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.toolMaxBytes)],
+  PROXY_ENABLED: [bool, 'true'],
 } as const;
 
 type Spec = typeof spec;
@@ -227,6 +228,8 @@ export interface Config {
   readonly attachments: FileLimits;
   /** On SIGTERM: how long requests in flight may take to finish before their connections are cut. */
   readonly shutdownGraceSeconds: number;
+  /** `/connectors/{connector}/proxy/{path}` answers (false: 404 NOT_FOUND). */
+  readonly proxyEnabled: boolean;
 }
 
 /** Decodes every variable; all problems are reported at once. */
@@ -296,6 +299,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     jiraProjectsFilter: v.JIRA_PROJECTS_FILTER.map((k) => k.toUpperCase()),
     confluenceSpacesFilter: v.CONFLUENCE_SPACES_FILTER,
     shutdownGraceSeconds: v.SHUTDOWN_GRACE_SECONDS,
+    proxyEnabled: v.PROXY_ENABLED,
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

@@ -22,6 +22,8 @@ export interface HttpRequest {
   readonly json?: unknown;
   /** A multipart/form-data body of one file (uploads). */
   readonly form?: { readonly field: string; readonly filename: string; readonly mediaType: string; readonly content: Uint8Array };
+  /** A body sent as these bytes with this Content-Type (the proxy's pass-through). */
+  readonly raw?: { readonly contentType: string; readonly bytes: Uint8Array };
 }
 
 /** An answer whose body is read as it arrives (downloads); `discard` drops what is left of it. */
@@ -119,7 +121,7 @@ const classify = (err: unknown): TransportFailure => {
 interface Prepared {
   readonly url: URL;
   readonly headers: Record<string, string>;
-  readonly body: string | FormData | undefined;
+  readonly body: string | FormData | Uint8Array | undefined;
 }
 
 class UndiciTransport implements HttpTransport {
@@ -147,8 +149,11 @@ class UndiciTransport implements HttpTransport {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) return failure('refused_address', true);
     const headers: Record<string, string> = { ...DEFAULT_HEADERS, ...request.headers };
-    let body: string | FormData | undefined;
-    if (request.json !== undefined) {
+    let body: string | FormData | Uint8Array | undefined;
+    if (request.raw) {
+      body = request.raw.bytes;
+      headers['content-type'] = request.raw.contentType;
+    } else if (request.json !== undefined) {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
     } else if (request.form) {
