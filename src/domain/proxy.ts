@@ -43,6 +43,7 @@ export const checkProxyPath = (connector: ConnectorId, path: string): E.Either<A
   if (/^\/[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^\/\//.test(path)) return bad('must not be an absolute URL; give a path such as rest/api/3/myself');
   if (path.includes('\\')) return bad('must not contain a backslash');
   if (path.includes('@')) return bad('must not contain @');
+  if (/[?#]/.test(path)) return bad('must not contain ? or #');
   if (/%(2e|2f|5c|25)/i.test(path)) return bad('must not contain an encoded ".", "/", "\\" or "%" (encoded traversal or double encoding)');
   if (/%(?![0-9a-f]{2})/i.test(path)) return bad('contains a broken percent-escape');
   if (path.split('/').some((segment) => segment === '..' || segment === '.')) return bad('must not contain "." or ".." segments');

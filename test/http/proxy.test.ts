@@ -7,6 +7,12 @@
  * TOOLS_READ_ONLY, the token connections (API token, Data Center PAT), and no secret in any answer.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { UndiciAtlassianProxy } from '../../src/adapters/undici/undici-atlassian-proxy.js';
+import { createAtlassianHttp } from '../../src/adapters/undici/http-transport.js';
+import { TransferError } from '../../src/domain/files.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { expectStandardError, rawRequest } from '../support/http.js';
@@ -397,5 +403,106 @@ describe('the proxy on token connections', () => {
     expect(rejected.status).toBe(401);
     expect(rejected.headers.get('x-upstream-status')).toBe('401');
     expect(rejected.text).not.toContain(PAT);
+  });
+});
+
+describe('the proxy’s size caps (ATTACHMENT_MAX_BYTES=4096, BODY_LIMIT_BYTES=2048)', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  const small = randomBytes(3000);
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake, { ATTACHMENT_MAX_BYTES: '4096', BODY_LIMIT_BYTES: '2048' }) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    const issue = fake.jira.issues.find((i) => i.key === 'OPS-1')!;
+    issue.attachments = [
+      { id: '30001', filename: 'small.png', mimeType: 'image/png', created: '2026-11-21T10:00:00.000+0000', author: 'Mia Krystof', content: small },
+      { id: '30002', filename: 'big.bin', mimeType: 'application/octet-stream', created: '2026-11-21T10:00:00.000+0000', author: 'Mia Krystof', content: randomBytes(10_000) },
+    ];
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+  const base = () => `${svc.url}/connectors/jira/proxy/rest/api/3`;
+
+  it('streams a file under the cap with its type and length', async () => {
+    const res = await fetch(`${base()}/attachment/content/30001?redirect=false`, { headers: { 'x-tenant-id': 'acme' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(res.headers.get('content-length')).toBe(String(small.length));
+    expect(Buffer.compare(Buffer.from(await res.arrayBuffer()), small)).toBe(0);
+  });
+
+  it('refuses an answer declared larger than the cap with 413, naming ATTACHMENT_MAX_BYTES', async () => {
+    const res = await call(`${base()}/attachment/content/30002?redirect=false`);
+    expect(expectRefusal(res, 413, 'VALIDATION').message).toContain('ATTACHMENT_MAX_BYTES');
+  });
+
+  it('refuses a multipart body over ATTACHMENT_MAX_BYTES and a JSON body over BODY_LIMIT_BYTES with 413, sending nothing', async () => {
+    const mark = fake.requests.length;
+    const form = new FormData();
+    form.append('file', new Blob([randomBytes(8000)]), 'big.bin');
+    const upload = await call(`${base()}/issue/OPS-1/attachments`, { method: 'POST', body: form });
+    expect(expectRefusal(upload, 413, 'VALIDATION').message).toContain('ATTACHMENT_MAX_BYTES');
+    const json = await call(`${base()}/issue`, jsonInit('POST', { fields: { summary: 'x'.repeat(3000) } }));
+    expect(expectRefusal(json, 413, 'VALIDATION').message).toContain('BODY_LIMIT_BYTES');
+    expect(apiRequests(fake, mark)).toEqual([]);
+  });
+});
+
+describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () => {
+  let server: http.Server;
+  let base = '';
+  let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.end();
+  const transport = createAtlassianHttp({ timeoutMs: 2000 });
+  const proxy = new UndiciAtlassianProxy(transport, { retryBudgetMs: 1000, clock: systemClock, sleep: async () => undefined, maxResponseBytes: 8 * 1024 });
+  beforeAll(async () => {
+    server = http.createServer((req, res) => handler(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await transport.close?.();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+  const forward = () =>
+    proxy.forward(
+      { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
+      { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
+    )();
+  const drain = async (body: Uint8Array | AsyncIterable<Uint8Array>): Promise<unknown> => {
+    if (body instanceof Uint8Array) return undefined;
+    try {
+      for await (const _chunk of body) void _chunk;
+      return undefined;
+    } catch (err) {
+      return err;
+    }
+  };
+
+  it('cuts an undeclared body as soon as it passes the cap, with a 413 TransferError', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const timer = setInterval(() => res.write(Buffer.alloc(1024)), 1);
+      res.on('close', () => clearInterval(timer));
+    };
+    const got = await forward();
+    if (got._tag !== 'Right') throw new Error('expected the headers');
+    const error = await drain(got.right.body);
+    expect(error).toBeInstanceOf(TransferError);
+    expect((error as TransferError).error).toMatchObject({ code: 'VALIDATION', reason: 'payload_too_large' });
+  });
+
+  it('turns a body cut part-way into a VENDOR_ERROR from the stream', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+      res.write('only some');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const got = await forward();
+    if (got._tag !== 'Right') throw new Error('expected the headers');
+    expect(((await drain(got.right.body)) as TransferError).error).toMatchObject({ code: 'VENDOR_ERROR' });
   });
 });
