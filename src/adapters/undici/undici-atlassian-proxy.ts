@@ -6,6 +6,7 @@
  * a redirect is never followed; the answer is bounded. When the retries are used up, the
  * last answer is passed on as it is.
  */
+import { Readable, Transform } from 'node:stream';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { AtlassianProxy } from '../../application/ports/atlassian-proxy.js';
@@ -99,7 +100,9 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
       if (value !== undefined && isProxiedResponseHeader(name)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
     if (res.status < 400) {
-      return E.right({ status: res.status, headers, body: counted(res, max, () => tooLarge(`larger than ${formatBytes(max)}`), what), discard: () => res.discard() });
+      const over = (): AppError => tooLarge(`larger than ${formatBytes(max)}`);
+      if (res.body instanceof Readable) return E.right({ status: res.status, headers, ...countedStream(res, res.body, max, over, what) });
+      return E.right({ status: res.status, headers, body: counted(res, max, over, what), discard: () => res.discard() });
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -120,19 +123,53 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
   }
 }
 
+/**
+ * undici's body piped through a counting Transform: the same rule as `counted` without an
+ * async generator and a promise per chunk (the proxy's hot path). The stream the driver gets
+ * fails with a TransferError; if the driver drops it early, the rest of the answer is dropped.
+ */
+function countedStream(res: StreamedResponse, source: Readable, max: number, tooLarge: () => AppError, what: string): { body: Readable; discard(): void } {
+  let size = 0;
+  let discarded = false;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > max) done(new TransferError(tooLarge()));
+      else done(null, chunk);
+    },
+  });
+  source.once('error', (err) => {
+    if (!discarded) counter.destroy(new TransferError(AppError.vendor(`Atlassian broke off its answer to ${what} after ${formatBytes(size)}.`, { cause: err })));
+  });
+  counter.once('close', () => {
+    if (!source.readableEnded) res.discard();
+  });
+  return {
+    body: source.pipe(counter),
+    discard: () => {
+      discarded = true;
+      counter.destroy();
+    },
+  };
+}
+
 /** The body's chunks, counted: more than `max` bytes, or a break in the stream, ends it with a TransferError. */
 async function* counted(res: StreamedResponse, max: number, tooLarge: () => AppError, what: string): AsyncGenerator<Uint8Array> {
   let size = 0;
+  let complete = false;
   try {
     for await (const chunk of res.body) {
       size += chunk.length;
       if (size > max) throw new TransferError(tooLarge());
       yield chunk;
     }
+    complete = true;
   } catch (err) {
     if (err instanceof TransferError) throw err;
     throw new TransferError(AppError.vendor(`Atlassian broke off its answer to ${what} after ${formatBytes(size)}.`, { cause: err }));
   } finally {
-    res.discard();
+    // Only a body left part-way is dropped: destroying a finished one would close a
+    // connection undici keeps alive for the next call.
+    if (!complete) res.discard();
   }
 }

@@ -92,7 +92,12 @@ const toResult = (answer: ProxyAnswer): RouteResult => {
           raw: {
             contentType,
             exactType: true,
-            body: answer.body instanceof Uint8Array ? Buffer.from(answer.body) : Readable.from(answer.body, { objectMode: false }),
+            body:
+              answer.body instanceof Uint8Array
+                ? Buffer.from(answer.body)
+                : answer.body instanceof Readable
+                  ? answer.body
+                  : Readable.from(answer.body, { objectMode: false }),
           },
         }),
   };
