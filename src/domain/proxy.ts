@@ -118,7 +118,7 @@ export interface ProxyRequest {
 export interface ProxyAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** Error answers (4xx, 5xx) are small and read whole; successes stream. */
+  /** Error answers (4xx, 5xx) and small successes are read whole; larger successes stream. */
   readonly body: Uint8Array | AsyncIterable<Uint8Array>;
   /** Drops what is left of a streamed body. */
   discard(): void;

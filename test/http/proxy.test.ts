@@ -426,7 +426,7 @@ describe('the proxy’s size caps (ATTACHMENT_MAX_BYTES=4096, BODY_LIMIT_BYTES=2
   });
   const base = () => `${svc.url}/connectors/jira/proxy/rest/api/3`;
 
-  it('streams a file under the cap with its type and length', async () => {
+  it('passes a file under the cap on with its type and length', async () => {
     const res = await fetch(`${base()}/attachment/content/30001?redirect=false`, { headers: { 'x-tenant-id': 'acme' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
@@ -497,12 +497,28 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
 
   it('turns a body cut part-way into a VENDOR_ERROR from the stream', async () => {
     handler = (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+      res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('only some');
       setTimeout(() => res.socket?.destroy(), 20);
     };
     const got = await forward();
     if (got._tag !== 'Right') throw new Error('expected the headers');
     expect(((await drain(got.right.body)) as TransferError).error).toMatchObject({ code: 'VENDOR_ERROR' });
+  });
+
+  it('reads a small declared answer whole, and answers 502 VENDOR_ERROR when it is cut before its end', async () => {
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '12' });
+      res.end('{"ok":true}\n');
+    };
+    const whole = await forward();
+    expect(whole._tag === 'Right' && Buffer.from(whole.right.body as Uint8Array).toString()).toBe('{"ok":true}\n');
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+      res.write('only some');
+      setTimeout(() => res.socket?.destroy(), 20);
+    };
+    const cut = await forward();
+    expect(cut._tag === 'Left' && cut.left).toMatchObject({ code: 'VENDOR_ERROR' });
   });
 });

@@ -23,6 +23,9 @@ export interface ProxySettings extends CallSettings {
   readonly maxResponseBytes: number;
 }
 
+/** Answers that declare at most this length are read whole before they are passed on. */
+const BUFFERED_BELOW_BYTES = 1024 * 1024;
+
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class UndiciAtlassianProxy implements AtlassianProxy {
@@ -83,7 +86,7 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
     };
   }
 
-  /** The answer to pass on: an error read whole (it is small, and a 401 is looked into), a success streamed. */
+  /** The answer to pass on: an error or a small success read whole (a 401 is looked into), a larger success streamed. */
   private async answer(res: StreamedResponse, what: string): Promise<E.Either<AppError, ProxyAnswer>> {
     const max = this.settings.maxResponseBytes;
     const tooLarge = (size: string): AppError =>
@@ -99,7 +102,9 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && isProxiedResponseHeader(name)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
-    if (res.status < 400) {
+    // A success streams, unless it says it is small: one write of a buffer costs less than
+    // a stream per answer, and an error is read whole anyway.
+    if (res.status < 400 && !(Number.isFinite(declared) && declared <= BUFFERED_BELOW_BYTES)) {
       const over = (): AppError => tooLarge(`larger than ${formatBytes(max)}`);
       if (res.body instanceof Readable) return E.right({ status: res.status, headers, ...countedStream(res, res.body, max, over, what) });
       return E.right({ status: res.status, headers, body: counted(res, max, over, what), discard: () => res.discard() });
