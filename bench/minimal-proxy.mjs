@@ -13,7 +13,27 @@ const FIELDS = 'summary,status,issuetype,assignee,updated';
 // eslint-disable-next-line no-control-regex -- control characters are exactly what JQL literals must not carry
 const quote = (s) => `"${s.replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
+/**
+ * The proxy route's baseline (`node bench/run.mjs proxy`): the least a pass-through can do,
+ * the same upstream call with the token added and the answer piped back as it came.
+ */
+const passThrough = (req, res) => {
+  const rest = req.url.slice('/connectors/jira/proxy'.length);
+  const up = http.request(`${upstream}/ex/jira/${cloudId}${rest}`, { agent, method: req.method, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (ur) => {
+    const headers = { 'x-upstream-status': String(ur.statusCode) };
+    for (const name of ['content-type', 'content-length']) if (ur.headers[name] !== undefined) headers[name] = ur.headers[name];
+    res.writeHead(ur.statusCode, headers);
+    ur.pipe(res);
+  });
+  up.on('error', () => {
+    res.writeHead(502);
+    res.end();
+  });
+  req.pipe(up);
+};
+
 const server = http.createServer((req, res) => {
+  if (req.url.startsWith('/connectors/jira/proxy/')) return passThrough(req, res);
   const url = new URL(req.url, 'http://x');
   const q = url.searchParams.get('q') ?? '';
   const limit = Number(url.searchParams.get('limit') ?? 50);

@@ -8,6 +8,8 @@
 //   to run the service of 2 and 3 on PostgreSQL.
 //   3. mcp: the same search as an MCP tools/call on POST /mcp (a fresh stateless MCP server
 //      per request) vs the REST route, on one service process: what the protocol costs.
+//   5. proxy: GET /connectors/jira/proxy/rest/api/3/search/jql through the full service vs
+//      bench/minimal-proxy.mjs piping the same upstream call; bar: at least 0.7 of its throughput.
 //   4. markup: Markdown -> ADF and ADF -> Markdown (dist/src/domain/markup) on the CommonMark
 //      spec's 652 examples, a 1 MB and a 5 MB document, vs the marklassian package on the same
 //      inputs, in this process, runs interleaved, medians. Bar: the 5 MB document in under 2 s.
@@ -228,6 +230,47 @@ async function searchBench(tmp) {
   return { service: summary(results.service), proxy: summary(results.proxy), rounds: results };
 }
 
+/**
+ * The proxy route against the minimal proxy's pass-through, on the same upstream call (the
+ * enhanced JQL search, 50 issues): what tenant lookup, credentials, path rules and the
+ * streamed answer cost over piping bytes.
+ */
+async function proxyBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'proxy');
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  await sleep(200);
+  const call = `/connectors/jira/proxy/rest/api/3/search/jql?jql=${encodeURIComponent('text ~ "cache invalidation" ORDER BY updated DESC')}&maxResults=50&fields=summary,status,issuetype,assignee,updated`;
+  const check = await fetch(`http://127.0.0.1:${servicePort}${call}`, { headers: { 'x-tenant-id': 'bench' } });
+  const checkText = await check.text();
+  if (check.status !== 200 || JSON.parse(checkText).issues?.length !== 50) throw new Error(`service answered ${check.status}: ${checkText.slice(0, 300)}`);
+  // On a loaded machine the minimal proxy may take longer than the sleep to listen.
+  let proxyText;
+  for (let tries = 0; proxyText === undefined; tries += 1) {
+    try {
+      proxyText = await (await fetch(`http://127.0.0.1:${proxyPort}${call}`)).text();
+    } catch (err) {
+      if (tries > 100) throw err;
+      await sleep(100);
+    }
+  }
+  if (proxyText !== checkText) throw new Error('the minimal proxy and the service disagree on the answer');
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${call}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  return { service: summary(results.service), proxy: summary(results.proxy) };
+}
+
 async function mcpBench(tmp) {
   const { upstream, service, servicePort } = await startServiceWithUpstream(tmp, 'mcp');
   const rest = `http://127.0.0.1:${servicePort}/connectors/jira/search?q=cache%20invalidation&limit=50`;
@@ -326,6 +369,19 @@ try {
     console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
     console.log(`resident memory under load, ratio service/proxy ${(r.service.rssMiB / r.proxy.rssMiB).toFixed(2)}`);
     if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'proxy') {
+    const r = await proxyBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== GET /connectors/jira/proxy/rest/api/3/search/jql (50 issues) vs the minimal pass-through, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['proxy route', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio proxy route/minimal proxy ${ratio.toFixed(2)}   bar: >= 0.7 -> ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
+    console.log(`cpu per request ratio proxy route/minimal proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: proxy route ${r.service.errors}, minimal proxy ${r.proxy.errors}`);
   }
   if (!only || only === 'mcp') {
     const r = await mcpBench(tmp);

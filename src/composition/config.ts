@@ -187,6 +187,7 @@ const spec = {
   METRICS_HOST: [t.string, '127.0.0.1'],
   ATTACHMENT_MAX_BYTES: [intBetween(1024, 1024 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.maxBytes)],
   ATTACHMENT_TOOL_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.toolMaxBytes)],
+  PROXY_ENABLED: [bool, 'true'],
 } as const;
 
 type Spec = typeof spec;
@@ -241,6 +242,8 @@ export interface Config {
   readonly shutdownGraceSeconds: number;
   /** Where `/metrics` is served (a port of its own, never the API's); null: metrics off. */
   readonly metrics: { readonly port: number; readonly host: string } | null;
+  /** `/connectors/{connector}/proxy/{path}` answers (false: 404 NOT_FOUND). */
+  readonly proxyEnabled: boolean;
 }
 
 /** Decodes every variable; all problems are reported at once. */
@@ -311,6 +314,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     confluenceSpacesFilter: v.CONFLUENCE_SPACES_FILTER,
     shutdownGraceSeconds: v.SHUTDOWN_GRACE_SECONDS,
     metrics: v.METRICS_PORT === null ? null : { port: v.METRICS_PORT, host: v.METRICS_HOST.trim() || '127.0.0.1' },
+    proxyEnabled: v.PROXY_ENABLED,
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

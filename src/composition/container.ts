@@ -41,6 +41,8 @@ import { SaveAccessToken } from '../application/save-access-token.js';
 import { StartJiraAuthorization } from '../application/start-jira-authorization.js';
 import { StoredCredentialAccess } from '../application/stored-credential-access.js';
 import { InvokeTool } from '../application/tools.js';
+import type { AtlassianProxy } from '../application/ports/atlassian-proxy.js';
+import { ProxyAtlassian } from '../application/proxy-atlassian.js';
 import { UpdateConnection } from '../application/update-connection.js';
 import type { JsonSchema } from '../domain/json-schema.js';
 import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
@@ -57,6 +59,7 @@ import { docsRoutes } from '../adapters/http/routes/docs-routes.js';
 import { healthRoutes } from '../adapters/http/routes/health-routes.js';
 import { mcpRoutes } from '../adapters/http/routes/mcp-routes.js';
 import { operationRoutes, toolRoutes } from '../adapters/http/routes/operation-routes.js';
+import { proxyRoutes } from '../adapters/http/routes/proxy-routes.js';
 import { openDatabase, type OpenedDatabase } from '../adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-store.js';
 import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
@@ -70,6 +73,7 @@ import { systemClock } from '../adapters/system/system-clock.js';
 import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
 import { createAtlassianHttp, type AtlassianHttp } from '../adapters/undici/http-transport.js';
 import { UndiciAtlassianAuthorization } from '../adapters/undici/undici-atlassian-authorization.js';
+import { UndiciAtlassianProxy } from '../adapters/undici/undici-atlassian-proxy.js';
 import { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-gateway.js';
 import { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
 import type { Config } from './config.js';
@@ -120,6 +124,8 @@ export interface Adapters {
   readonly metrics: ServiceMetrics;
   /** What Atlassian's rate-limit headers said, per site and for the app (shared by every caller). */
   readonly budget: UpstreamBudget;
+  /** The proxy's client: any checked request to the tenant's site. */
+  readonly proxy: AtlassianProxy;
 }
 
 /** The use cases, built over the adapters. */
@@ -142,6 +148,8 @@ export interface UseCases {
   readonly operations: readonly BoundOperation[];
   /** The catalog as agent tools (REST and MCP), with the read-only switch. */
   readonly tools: InvokeTool;
+  /** `/connectors/{connector}/proxy/{path}`: PROXY_ENABLED, read-only, path rules, refresh. */
+  readonly proxy: ProxyAtlassian;
 }
 
 /** The HTTP driver: the route table, its OpenAPI document and the Koa app built from it. */
@@ -175,6 +183,7 @@ const ADAPTERS: TokensOf<Adapters> = {
   confluence: token('ConfluenceGateway'),
   metrics: token('ServiceMetrics'),
   budget: token('UpstreamBudget'),
+  proxy: token('AtlassianProxy'),
 };
 
 const USE_CASES: TokensOf<UseCases> = {
@@ -193,6 +202,7 @@ const USE_CASES: TokensOf<UseCases> = {
   ensureEncryptionKey: token('EnsureEncryptionKey'),
   operations: token('Operations'),
   tools: token('InvokeTool'),
+  proxy: token('ProxyAtlassian'),
 };
 
 const DRIVERS: TokensOf<Drivers> = { routes: token('Routes'), openApiDocument: token('OpenApiDocument'), app: token('HttpApp') };
@@ -213,6 +223,7 @@ const DOCUMENT_TAGS = [
   { name: 'jira', description: 'Jira operations (also agent tools).' },
   { name: 'confluence', description: 'Confluence operations (also agent tools).' },
   { name: 'tools', description: 'The operations as agent tools, over REST and MCP.' },
+  { name: 'proxy', description: "Any Jira or Confluence API path on the tenant's site, with its credentials: for trusted server-side callers (REST only)." },
   { name: 'docs', description: 'This document and Swagger UI.' },
 ];
 
@@ -269,17 +280,18 @@ function registerAdapters(
       }),
   );
   provide(c, ADAPTERS.siteUrlGuard, () => overrides.siteUrlGuard ?? new DnsSiteUrlGuard({ allowedHosts: config.atlassian.allowedHosts }));
-  const caller = (r: Resolver) =>
-    new AtlassianCaller(r.get(ADAPTERS.http), {
-      retryBudgetMs: config.atlassian.retryBudgetMs,
-      clock: r.get(ADAPTERS.clock),
-      ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
-      ...(overrides.retryJitter ? { random: overrides.retryJitter } : {}),
-      budget: r.get(ADAPTERS.budget),
-      metrics: r.get(ADAPTERS.metrics),
-    });
+  const callSettings = (r: Resolver) => ({
+    retryBudgetMs: config.atlassian.retryBudgetMs,
+    clock: r.get(ADAPTERS.clock),
+    ...(overrides.retrySleep ? { sleep: overrides.retrySleep } : {}),
+    ...(overrides.retryJitter ? { random: overrides.retryJitter } : {}),
+    budget: r.get(ADAPTERS.budget),
+    metrics: r.get(ADAPTERS.metrics),
+  });
+  const caller = (r: Resolver) => new AtlassianCaller(r.get(ADAPTERS.http), callSettings(r));
   provide(c, ADAPTERS.jira, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
   provide(c, ADAPTERS.confluence, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
+  provide(c, ADAPTERS.proxy, (r) => new UndiciAtlassianProxy(r.get(ADAPTERS.http), { ...callSettings(r), maxResponseBytes: config.attachments.maxBytes }));
 }
 
 /** Step 2: the use cases, over the adapters. */
@@ -425,6 +437,16 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         operations: r.get(u.operations),
       }),
   );
+  provide(
+    c,
+    u.proxy,
+    (r) =>
+      new ProxyAtlassian({
+        refresh: r.get(u.access),
+        proxy: r.get(a.proxy),
+        settings: { enabled: config.proxyEnabled, readOnly: config.toolsReadOnly },
+      }),
+  );
 }
 
 /** How long a connection may idle after its last answer while the service shuts down. */
@@ -451,6 +473,10 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
       }),
       ...operationRoutes(r.get(u.operations), { uploadMaxBytes: config.attachments.maxBytes }),
       ...toolRoutes(tools),
+      ...proxyRoutes({
+        proxy: r.get(u.proxy),
+        limits: { jsonMaxBytes: config.bodyLimitBytes, multipartMaxBytes: config.attachments.maxBytes },
+      }),
       ...mcpRoutes({
         serve: async (tenantId, req, res, body) => {
           const { serveMcpRequest } = await (mcpHttp ??= import('../adapters/mcp/mcp-http.js'));

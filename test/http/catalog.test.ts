@@ -37,6 +37,11 @@ const SERVICE_ROUTES = [
   'GET /connectors/tools',
   'POST /connectors/tools/invoke',
   'POST /mcp',
+  // The proxy: REST only, never a tool; one path with the Atlassian path as its parameter.
+  'GET /connectors/{connector}/proxy/{path}',
+  'POST /connectors/{connector}/proxy/{path}',
+  'PUT /connectors/{connector}/proxy/{path}',
+  'DELETE /connectors/{connector}/proxy/{path}',
 ];
 
 const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;

@@ -56,9 +56,16 @@ class DocumentValidator {
     const paths = isObject(document['paths']) ? document['paths'] : {};
     this.routes = Object.entries(paths).map(([template, item]) => {
       const segments = template.split('/');
+      // A path parameter documented with `x-multi-segment: true` takes the rest of the path (the proxy's).
+      const multi = new Set(
+        Object.values(item as Record<string, Json>)
+          .flatMap((op) => (Array.isArray(op['parameters']) ? (op['parameters'] as Json[]) : []))
+          .filter((p) => p['in'] === 'path' && p['x-multi-segment'] === true)
+          .map((p) => `{${String(p['name'])}}`),
+      );
       return {
         template,
-        pattern: new RegExp(`^${segments.map((s) => (/^\{[^}]+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
+        pattern: new RegExp(`^${segments.map((s) => (multi.has(s) ? '.+' : /^\{[^}]+\}$/.test(s) ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`),
         literals: segments.filter((s) => !s.startsWith('{')).length,
         operations: item as Record<string, Json>,
       };
@@ -109,7 +116,7 @@ class DocumentValidator {
     }
     const where = `${method} ${route.template} -> ${status}`;
     const responses = isObject(operation['responses']) ? operation['responses'] : {};
-    const response = responses[String(status)];
+    const response = responses[String(status)] ?? responses['default'];
     if (!isObject(response)) return [`${where}: status not documented (documented: ${Object.keys(responses).join(', ')})`];
     const problems: string[] = [];
     if (status === 429 && !/^\d+$/.test(header('retry-after') ?? '')) problems.push(`${where}: no Retry-After header`);

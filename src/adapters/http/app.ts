@@ -69,7 +69,8 @@ const requestIdOf = (ctx: Context): string => {
   return SANE_REQUEST_ID.test(given) ? given : randomUUID();
 };
 
-const toOpenApiKoaPath = (p: string): string => p.replace(/\{([^}]+)\}/g, ':$1');
+const toOpenApiKoaPath = (p: string, restOfPath?: string): string =>
+  p.replace(/\{([^}]+)\}/g, (_m, name: string) => (name === restOfPath ? `*${name}` : `:${name}`));
 
 /** True when the client went away before its request was read (raw-body's "request aborted"). */
 const clientAborted = (ctx: Context): boolean => ctx.req.destroyed && !ctx.req.complete;
@@ -115,8 +116,9 @@ function sendResult(ctx: Context, result: RouteResult): void {
       body.once('error', () => ctx.res.destroy());
     }
     ctx.body = body;
-    // A download keeps its type exactly (Koa would add a charset to text types).
-    if (result.attachment !== undefined) ctx.set('Content-Type', result.raw.contentType);
+    // A download keeps its type exactly (Koa would add a charset to text types), and so does the proxy.
+    if (result.raw.exactType && result.raw.contentType === '') ctx.remove('Content-Type');
+    else if (result.attachment !== undefined || result.raw.exactType) ctx.set('Content-Type', result.raw.contentType);
     else ctx.type = result.raw.contentType;
   } else if (result.body !== undefined) {
     ctx.body = result.body;
@@ -230,7 +232,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         return origins.has(origin) ? origin : '';
       },
       credentials: !wildcard,
-      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Mcp-Session-Id', 'X-Upstream-Status'],
       allowHeaders: ['Content-Type', 'Authorization', 'X-Tenant-Id', 'X-Request-Id', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
       allowMethods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
     }),
@@ -291,7 +293,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       await next();
     };
     const middleware = multipart ? [parseMultipart] : spec.body ? [parseBody] : [];
-    router[spec.method](toOpenApiKoaPath(spec.path), ...middleware, async (ctx: Context) => {
+    router[spec.method](toOpenApiKoaPath(spec.path, spec.restOfPath), ...middleware, async (ctx: Context) => {
       const state = ctx.state as State;
       for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);
       const input = readInput(ctx, state);
@@ -340,6 +342,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         body: body.right,
         headers: ctx.headers,
         cookie: (name: string) => ctx.cookies.get(name),
+        request: ctx.req,
       });
     }
   }

@@ -85,7 +85,15 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
     const codecSchema = r.query ? toJsonSchema(r.query) : r.body ? toJsonSchema(r.body) : undefined;
     const codecProps = (codecSchema?.['properties'] ?? {}) as Record<string, JsonSchema>;
     for (const p of r.pathParams ?? []) {
-      parameters.push({ name: p.name, in: 'path', required: true, description: p.description, schema: p.schema });
+      parameters.push({
+        name: p.name,
+        in: 'path',
+        required: true,
+        description: p.description,
+        schema: p.schema,
+        ...(p.example !== undefined ? { example: p.example } : {}),
+        ...(p.name === r.restOfPath ? { 'x-multi-segment': true } : {}),
+      });
     }
     for (const name of r.codecPathParams ?? []) {
       const { description, ...schema } = codecProps[name] ?? { type: 'string' };
@@ -121,6 +129,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
     for (const status of Object.keys(documented).map(Number).sort((a, b) => a - b)) {
       responses[String(status)] = response(status, documented[status]!);
     }
+    if (r.defaultResponse) responses['default'] = response(0, r.defaultResponse);
     (paths[r.path] ??= {})[r.method] = {
       operationId: r.operationId,
       summary: r.summary,

@@ -17,7 +17,12 @@ export interface RouteResult {
   readonly status: number;
   readonly body?: unknown;
   /** A raw body (static files, downloads) instead of JSON. A stream that fails part-way ends the connection. */
-  readonly raw?: { readonly contentType: string; readonly body: string | Buffer | Readable };
+  readonly raw?: {
+    readonly contentType: string;
+    readonly body: string | Buffer | Readable;
+    /** Sent exactly as given (the proxy's upstream type), never with a charset added; empty: none. */
+    readonly exactType?: boolean;
+  };
   /** Sent as a download of this file name (Content-Disposition: attachment). */
   readonly attachment?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -38,12 +43,16 @@ export interface RouteInput<Q, B> {
   readonly body: B;
   readonly headers: IncomingHttpHeaders;
   readonly cookie: (name: string) => string | undefined;
+  /** The request itself: its URL as sent (still encoded) and its unread body (routes without a body codec). */
+  readonly request: IncomingMessage;
 }
 
 export interface ParamSpec {
   readonly name: string;
   readonly description: string;
   readonly schema: JsonSchema;
+  /** A typical value, shown in the OpenAPI document. */
+  readonly example?: string;
 }
 
 export interface ResponseSpec {
@@ -93,6 +102,13 @@ export interface RouteSpec<Q = unknown, B = unknown> {
    */
   readonly lenientQuery?: boolean;
   readonly responses: Readonly<Record<number, ResponseSpec>>;
+  /** Every other status (the proxy, which answers whatever Atlassian answered). */
+  readonly defaultResponse?: ResponseSpec;
+  /**
+   * The path parameter that takes the rest of the path, slashes included (it must be the
+   * path's last segment); documented with `x-multi-segment: true`.
+   */
+  readonly restOfPath?: string;
   /** Headers sent with every answer of this route, errors included (Cache-Control on OAuth routes). */
   readonly alwaysHeaders?: Readonly<Record<string, string>>;
   /** Routes under X-Tenant-Id document the header. */

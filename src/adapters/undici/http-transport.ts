@@ -29,6 +29,8 @@ export interface HttpRequest {
     /** Text parts sent before the file (Confluence's minorEdit). */
     readonly fields?: Readonly<Record<string, string>>;
   };
+  /** A body sent as these bytes with this Content-Type (the proxy's pass-through). */
+  readonly raw?: { readonly contentType: string; readonly bytes: Uint8Array };
 }
 
 /** An answer whose body is read as it arrives (downloads); `discard` drops what is left of it. */
@@ -126,7 +128,7 @@ const classify = (err: unknown): TransportFailure => {
 interface Prepared {
   readonly url: URL;
   readonly headers: Record<string, string>;
-  readonly body: string | FormData | undefined;
+  readonly body: string | FormData | Uint8Array | undefined;
 }
 
 class UndiciTransport implements HttpTransport {
@@ -154,8 +156,11 @@ class UndiciTransport implements HttpTransport {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) return failure('refused_address', true);
     const headers: Record<string, string> = { ...DEFAULT_HEADERS, ...request.headers };
-    let body: string | FormData | undefined;
-    if (request.json !== undefined) {
+    let body: string | FormData | Uint8Array | undefined;
+    if (request.raw) {
+      body = request.raw.bytes;
+      headers['content-type'] = request.raw.contentType;
+    } else if (request.json !== undefined) {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
     } else if (request.form) {

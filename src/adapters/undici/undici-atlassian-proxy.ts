@@ -1,0 +1,180 @@
+/**
+ * The proxy's client: one checked request to the connection's site with its credentials,
+ * and Atlassian's answer as it came. The service's rules hold: a read (GET) is retried on
+ * 429/502/503/504 or a failed connection, after Atlassian's Retry-After or the backoff,
+ * within ATLASSIAN_RETRY_BUDGET_MS; a write is sent once (unless it certainly never left);
+ * a redirect is never followed; the answer is bounded. When the retries are used up, the
+ * last answer is passed on as it is.
+ */
+import { Readable, Transform } from 'node:stream';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
+import type { AtlassianProxy } from '../../application/ports/atlassian-proxy.js';
+import type { AccessContext } from '../../domain/credentials.js';
+import { AppError } from '../../domain/errors.js';
+import { formatBytes, TransferError } from '../../domain/files.js';
+import { isProxiedResponseHeader, type ProxyAnswer, type ProxyRequest } from '../../domain/proxy.js';
+import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
+import type { CallSettings } from './atlassian-call.js';
+import { headerOf, transportError, type AtlassianHttp, type StreamedResponse } from './http-transport.js';
+
+export interface ProxySettings extends CallSettings {
+  /** The largest answer passed on (ATTACHMENT_MAX_BYTES): a larger one is refused or cut. */
+  readonly maxResponseBytes: number;
+}
+
+/** Answers that declare at most this length are read whole before they are passed on. */
+const BUFFERED_BELOW_BYTES = 1024 * 1024;
+
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class UndiciAtlassianProxy implements AtlassianProxy {
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly http: AtlassianHttp,
+    private readonly settings: ProxySettings,
+  ) {
+    this.sleep = settings.sleep ?? realSleep;
+    this.random = settings.random ?? Math.random;
+  }
+
+  forward(ctx: AccessContext, request: ProxyRequest): TE.TaskEither<AppError, ProxyAnswer> {
+    const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
+    const multipart = request.body !== undefined && /^multipart\//i.test(request.body.contentType);
+    const send = client.stream({
+      method: request.method,
+      url: `${ctx.baseUrl}${request.path}${request.query === '' ? '' : `?${request.query}`}`,
+      headers: {
+        // Jira refuses a multipart request without it (its XSRF check).
+        ...(multipart ? { 'x-atlassian-token': 'no-check' } : {}),
+        ...request.headers,
+        authorization: ctx.authorization,
+      },
+      ...(request.body ? { raw: request.body } : {}),
+    });
+    const idempotent = request.method === 'GET';
+    const what = `${request.method} ${request.path}`;
+    const { clock, retryBudgetMs } = this.settings;
+    return async () => {
+      const started = clock.now().getTime();
+      const mayRetry = (attempt: number, delay: number): boolean => attempt < MAX_ATTEMPTS && clock.now().getTime() - started + delay <= retryBudgetMs;
+      for (let attempt = 1; ; attempt += 1) {
+        const sent = await send();
+        if (E.isLeft(sent)) {
+          const error = transportError(sent.left, what);
+          const retryable = (idempotent || sent.left.neverSent) && error.code === 'VENDOR_ERROR' && error.reason === undefined;
+          const delay = retryDelayMs(attempt, undefined, this.random);
+          if (retryable && mayRetry(attempt, delay)) {
+            await this.sleep(delay);
+            continue;
+          }
+          return E.left(error);
+        }
+        const res = sent.right;
+        if (idempotent && RETRYABLE_STATUSES.has(res.status)) {
+          const delay = retryDelayMs(attempt, parseRetryAfter(headerOf(res, 'retry-after'), clock.now()), this.random);
+          if (mayRetry(attempt, delay)) {
+            res.discard();
+            await this.sleep(delay);
+            continue;
+          }
+        }
+        return this.answer(res, what);
+      }
+    };
+  }
+
+  /** The answer to pass on: an error or a small success read whole (a 401 is looked into), a larger success streamed. */
+  private async answer(res: StreamedResponse, what: string): Promise<E.Either<AppError, ProxyAnswer>> {
+    const max = this.settings.maxResponseBytes;
+    const tooLarge = (size: string): AppError =>
+      AppError.validation(`Atlassian's answer to ${what} is ${size}, more than the ${formatBytes(max)} the proxy passes on (ATTACHMENT_MAX_BYTES).`, {
+        reason: 'payload_too_large',
+      });
+    const declared = Number(headerOf(res, 'content-length') ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > max) {
+      res.discard();
+      return E.left(tooLarge(formatBytes(declared)));
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined && isProxiedResponseHeader(name)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    // A success streams, unless it says it is small: one write of a buffer costs less than
+    // a stream per answer, and an error is read whole anyway.
+    if (res.status < 400 && !(Number.isFinite(declared) && declared <= BUFFERED_BELOW_BYTES)) {
+      const over = (): AppError => tooLarge(`larger than ${formatBytes(max)}`);
+      if (res.body instanceof Readable) return E.right({ status: res.status, headers, ...countedStream(res, res.body, max, over, what) });
+      return E.right({ status: res.status, headers, body: counted(res, max, over, what), discard: () => res.discard() });
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of res.body) {
+        size += chunk.length;
+        if (size > max) {
+          res.discard();
+          return E.left(tooLarge(`larger than ${formatBytes(max)}`));
+        }
+        chunks.push(chunk);
+      }
+    } catch (err) {
+      res.discard();
+      return E.left(AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: err }));
+    }
+    return E.right({ status: res.status, headers, body: Buffer.concat(chunks), discard: () => undefined });
+  }
+}
+
+/**
+ * undici's body piped through a counting Transform: the same rule as `counted` without an
+ * async generator and a promise per chunk (the proxy's hot path). The stream the driver gets
+ * fails with a TransferError; if the driver drops it early, the rest of the answer is dropped.
+ */
+function countedStream(res: StreamedResponse, source: Readable, max: number, tooLarge: () => AppError, what: string): { body: Readable; discard(): void } {
+  let size = 0;
+  let discarded = false;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > max) done(new TransferError(tooLarge()));
+      else done(null, chunk);
+    },
+  });
+  source.once('error', (err) => {
+    if (!discarded) counter.destroy(new TransferError(AppError.vendor(`Atlassian broke off its answer to ${what} after ${formatBytes(size)}.`, { cause: err })));
+  });
+  counter.once('close', () => {
+    if (!source.readableEnded) res.discard();
+  });
+  return {
+    body: source.pipe(counter),
+    discard: () => {
+      discarded = true;
+      counter.destroy();
+    },
+  };
+}
+
+/** The body's chunks, counted: more than `max` bytes, or a break in the stream, ends it with a TransferError. */
+async function* counted(res: StreamedResponse, max: number, tooLarge: () => AppError, what: string): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  let complete = false;
+  try {
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      if (size > max) throw new TransferError(tooLarge());
+      yield chunk;
+    }
+    complete = true;
+  } catch (err) {
+    if (err instanceof TransferError) throw err;
+    throw new TransferError(AppError.vendor(`Atlassian broke off its answer to ${what} after ${formatBytes(size)}.`, { cause: err }));
+  } finally {
+    // Only a body left part-way is dropped: destroying a finished one would close a
+    // connection undici keeps alive for the next call.
+    if (!complete) res.discard();
+  }
+}
