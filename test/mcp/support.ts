@@ -36,6 +36,8 @@ export const TOOL_NAMES = [
   'jira_get_attachment',
   'jira_add_attachment',
   'jira_delete_attachment',
+  'jira_list_worklogs',
+  'jira_add_worklog',
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
@@ -55,6 +57,7 @@ export const WRITE_TOOLS = [
   'jira_move_issues_to_sprint',
   'jira_add_attachment',
   'jira_delete_attachment',
+  'jira_add_worklog',
   'confluence_create_page',
 ];
 export const READ_TOOLS = TOOL_NAMES.filter((n) => !WRITE_TOOLS.includes(n));

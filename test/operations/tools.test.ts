@@ -50,6 +50,8 @@ const TOOL_NAMES = [
   'jira_get_attachment',
   'jira_add_attachment',
   'jira_delete_attachment',
+  'jira_list_worklogs',
+  'jira_add_worklog',
   'confluence_list_spaces',
   'confluence_search',
   'confluence_create_page',
@@ -69,6 +71,7 @@ const WRITE_TOOLS = [
   'jira_move_issues_to_sprint',
   'jira_add_attachment',
   'jira_delete_attachment',
+  'jira_add_worklog',
   'confluence_create_page',
 ];
 
@@ -107,6 +110,8 @@ const REST: Record<string, { method: 'get' | 'post' | 'put' | 'patch' | 'delete'
   jira_get_attachment: { method: 'get', path: '/connectors/jira/issues/{issue}/attachments/{attachment}' },
   jira_add_attachment: { method: 'post', path: '/connectors/jira/issues/{issue}/attachments' },
   jira_delete_attachment: { method: 'delete', path: '/connectors/jira/issues/{issue}/attachments/{attachment}' },
+  jira_list_worklogs: { method: 'get', path: '/connectors/jira/issues/{issue}/worklogs' },
+  jira_add_worklog: { method: 'post', path: '/connectors/jira/issues/{issue}/worklogs' },
 };
 
 /** Arguments each schema must accept (and the tool run), and arguments it must reject (and the tool refuse), with the field named. */
@@ -159,6 +164,11 @@ const EXAMPLES: Record<string, { good: Record<string, unknown>; bad: Array<[Reco
     bad: [[{ issue: 'OPS-5', filename: 'a.txt', content_base64: '%%%' }, 'content_base64'], [{ issue: 'OPS-5', filename: 'a/b.txt', content_base64: 'aGk=' }, 'filename']],
   },
   jira_delete_attachment: { good: { issue: 'OPS-5', attachment: '30101' }, bad: [[{ attachment: '30101' }, 'issue']] },
+  jira_list_worklogs: { good: { issue: 'OPS-2', limit: 2 }, bad: [[{}, 'issue'], [{ issue: 'OPS-2', format: 'html' }, 'format']] },
+  jira_add_worklog: {
+    good: { issue: 'OPS-5', time_spent: '1h 30m', started: '2026-12-01T10:00:00Z', comment: 'From a **tool**' },
+    bad: [[{ issue: 'OPS-5' }, 'time_spent'], [{ issue: 'OPS-5', time_spent: '90 minutes' }, 'time_spent'], [{ issue: 'OPS-5', time_spent: '1h', started: '2026-12-01' }, 'started']],
+  },
 };
 
 describe('agent tools', () => {

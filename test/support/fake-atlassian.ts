@@ -13,6 +13,7 @@ import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerRespon
 import { createHash, randomBytes } from 'node:crypto';
 import busboy from 'busboy';
 import type { AddressInfo, Socket } from 'node:net';
+import { worklogRoutes } from './fake-jira-worklogs.js';
 
 export interface FakeAtlassianOptions {
   clientId?: string;
@@ -2606,6 +2607,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       ];
     }),
     { method: 'GET', path: '/rest/api/2/user', product: 'jira', modes: ['pat'], scope: '', handle: jiraUserByKey },
+    ...worklogRoutes(fake, { findIssue, userJson, send, jiraError, emailFor }),
     ...((): Route[] => {
       // Jira Software: the same paths on Cloud (through the gateway or the site) and on Data Center.
       const modes: Mode[] = [...cloud, 'pat'];

@@ -292,6 +292,7 @@ describe('the catalog as tools', () => {
         projects: NO_FILTER,
         spaces: NO_FILTER,
         files: DEFAULT_FILE_LIMITS,
+        clock: { now: () => new Date('2026-12-01T10:00:00.000Z') },
       }),
     });
 

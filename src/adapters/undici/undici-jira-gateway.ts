@@ -5,6 +5,8 @@ import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
 import type { CommentRecord, IssueRecord, JiraAttachment } from '../../domain/jira-issue.js';
 import type { CreatedIssue, Project } from '../../domain/operations.js';
+import type { WorklogRecord } from '../../domain/jira-worklog.js';
+import { WorklogJson, WorklogPageJson, worklogRecord } from './jira-worklog-json.js';
 import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
 import { nullable } from './codecs.js';
@@ -658,6 +660,36 @@ export class UndiciJiraGateway implements JiraGateway {
         ok: [204],
         codec: NoContent,
         what: `the deletion of attachment ${id}`,
+      }),
+    );
+  }
+
+  listWorklogs(ctx: AccessContext, issue: string, q: { startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<WorklogRecord> & { total: number }> {
+    return TE.map((page: t.TypeOf<typeof WorklogPageJson>) => {
+      const end = q.startAt + page.worklogs.length;
+      const total = page.total ?? end;
+      return { items: page.worklogs.map(worklogRecord), total, next: end < total && page.worklogs.length > 0 ? { startAt: end } : null };
+    })(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(issue)}/worklog`,
+        searchParams: { startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: WorklogPageJson,
+        what: `the worklogs of ${issue}`,
+      }),
+    );
+  }
+
+  addWorklog(ctx: AccessContext, issue: string, w: { timeSpent: string; started: string; comment?: AdfDoc | string | undefined }): TE.TaskEither<AppError, WorklogRecord> {
+    return TE.map(worklogRecord)(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${api(ctx)}/issue/${encodeURIComponent(issue)}/worklog`,
+        json: { timeSpent: w.timeSpent, started: w.started, ...(w.comment !== undefined ? { comment: w.comment } : {}) },
+        ok: [200, 201],
+        codec: WorklogJson,
+        what: `the worklog on ${issue}`,
       }),
     );
   }

@@ -9,6 +9,7 @@ import type { Board, Sprint, SprintState } from '../../domain/jira-agile.js';
 import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.js';
 import type { IssueLinkType, RemoteLink, Transition } from '../../domain/jira-issue-actions.js';
 import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../domain/operations.js';
+import type { WorklogRecord } from '../../domain/jira-worklog.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
 export interface UpstreamPage<A> {
@@ -248,4 +249,20 @@ export interface JiraAttachments {
   deleteAttachment(ctx: AccessContext, id: string): TE.TaskEither<AppError, void>;
 }
 
-export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile, JiraAttachments {}
+export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile, JiraAttachments, JiraWorklogs {}
+
+/** Time logged on issues; comments already in the site's format (ADF on Cloud, wiki markup on Data Center). */
+export interface JiraWorklogs {
+  /** A page of an issue's worklogs, oldest first, and how many there are. */
+  listWorklogs(
+    ctx: AccessContext,
+    issue: string,
+    q: { readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<WorklogRecord> & { readonly total: number }>;
+  /** Logs time (sent once, never retried); answers the new worklog. */
+  addWorklog(
+    ctx: AccessContext,
+    issue: string,
+    worklog: { readonly timeSpent: string; readonly started: string; readonly comment?: AdfDoc | string | undefined },
+  ): TE.TaskEither<AppError, WorklogRecord>;
+}
