@@ -144,6 +144,20 @@ describe('Jira worklogs (OAuth)', () => {
     expect(body.message).toContain('write:jira-work');
     expect(body.message).toContain('JIRA_OAUTH_SCOPES');
   });
+
+  it('a 403 worded as a scope refusal is 403 FORBIDDEN naming the scope, without a refresh or a retry; a plain 403 keeps its message', async () => {
+    const refreshes = fake.tokenGrants.refresh;
+    fake.inject({ kind: 'status', path: '/rest/api/3/issue/OPS-2/worklog', status: 403, body: { code: 403, message: 'Forbidden; scope does not match' } });
+    const body = expectError(await api.get('/connectors/jira/issues/OPS-2/worklogs'), 403, 'FORBIDDEN');
+    expect(body.message).toContain('jira_list_worklogs');
+    expect(body.message).toContain('read:jira-work');
+    expect(fake.tokenGrants.refresh).toBe(refreshes);
+    expect(sent()).toHaveLength(1);
+    fake.inject({ kind: 'status', path: '/rest/api/3/issue/OPS-2/worklog', status: 403, body: { errorMessages: ['You do not have the permission to see the specified issue.'], errors: {} } });
+    const plain = expectError(await api.get('/connectors/jira/issues/OPS-2/worklogs'), 403, 'FORBIDDEN');
+    expect(plain.message).toContain('You do not have the permission to see the specified issue.');
+    expect(plain.message).not.toContain('JIRA_OAUTH_SCOPES');
+  });
 });
 
 describe('Jira worklogs on Data Center (PAT) and under JIRA_PROJECTS_FILTER', () => {
