@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import busboy from 'busboy';
 import type { AddressInfo, Socket } from 'node:net';
 import { worklogRoutes } from './fake-jira-worklogs.js';
+import { applyCreateFields, createFieldErrors } from './fake-jira-create.js';
 
 export interface FakeAtlassianOptions {
   clientId?: string;
@@ -1506,7 +1507,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       errors['summary'] = 'You must specify a summary of the issue.';
     const typeRef = ref(f['issuetype']);
     const type = typeRef
-      ? ISSUE_TYPES.find((t) => (typeRef.id !== undefined ? t.id === String(typeRef.id) : t.name === typeRef.name))
+      ? createTypes().find((t) => (typeRef.id !== undefined ? t.id === String(typeRef.id) : t.name === typeRef.name))
       : undefined;
     if (!typeRef) errors['issuetype'] = 'Specify an issue type';
     else if (!type) errors['issuetype'] = 'Specify a valid issue type';
@@ -1525,6 +1526,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       }
       if (api === 2 && typeof description !== 'string') errors['description'] = 'Operation value must be a string';
     }
+    if (type) Object.assign(errors, createFieldErrors(fake, { accountIdFor, emailFor }, f, type.name, api));
     if (Object.keys(errors).length > 0 || !project || !type) {
       jiraError(ctx.res, 400, [], errors);
       return;
@@ -1550,6 +1552,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       projectKey: project.key,
       description: description ?? null,
     };
+    applyCreateFields(fake, { accountIdFor, emailFor }, f, issue, api);
     fake.jira.issues.push(issue);
     send(ctx.res, 201, { id: issue.id, key: issue.key, self: `${ctx.base}/rest/api/${api}/issue/${issue.id}` });
   }

@@ -112,6 +112,15 @@ export interface JiraIssueCreation {
       readonly description?: AdfDoc | string | undefined;
       readonly labels?: readonly string[] | undefined;
       readonly priority?: string | undefined;
+      /** Cloud accountId, Data Center user key. */
+      readonly assignee?: string | undefined;
+      /** The parent issue's key or id. */
+      readonly parent?: string | undefined;
+      readonly components?: readonly string[] | undefined;
+      /** YYYY-MM-DD */
+      readonly dueDate?: string | undefined;
+      /** Custom field values by id, sent as given. */
+      readonly customFields?: Readonly<Record<string, unknown>> | undefined;
     },
   ): TE.TaskEither<AppError, CreatedIssue>;
 }
