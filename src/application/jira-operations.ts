@@ -8,14 +8,16 @@ import { convertMarkdown } from '../domain/markup/index.js';
 import type { CreatedIssue, Project } from '../domain/operations.js';
 import { renderIssue, SUMMARY_FIELDS, type JiraIssue } from '../domain/jira-issue.js';
 import { buildIssueSearchJql } from '../domain/query-language.js';
-import { allowsProject, NO_FILTER, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
+import { allowsProject, NO_FILTER, projectOfIssueKey, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from './operation-inputs.js';
 import { checkFormat } from './jira/format.js';
 import { jiraFieldsOf } from './jira/fields.js';
-import { noSuchProject } from './jira/scope.js';
+import { noSuchIssue, noSuchProject } from './jira/scope.js';
 import { readPage } from './paged-read.js';
-import type { JiraGateway, JiraIssueCreation, JiraIssueSearch, JiraProjects } from './ports/atlassian-gateways.js';
+import type { JiraCreateMetadata, JiraGateway, JiraIssueCreation, JiraIssueSearch, JiraProjects } from './ports/atlassian-gateways.js';
+import type { Clock } from './ports/clock.js';
+import { CreateRequirements } from './jira/create-requirements.js';
 import type { AccessProvider } from './ports/access-provider.js';
 import { withAccess } from './with-access.js';
 
@@ -80,9 +82,18 @@ export class SearchIssues {
 
 type CreateIssueDescription = AdfDoc | string | undefined;
 
-/** `jira_create_issue` / `POST /connectors/jira/create`: Markdown to ADF (Cloud) or wiki markup (Data Center). */
+/**
+ * `jira_create_issue` / `POST /connectors/jira/create`: Markdown to ADF (Cloud) or wiki markup
+ * (Data Center). The project's create metadata (cached a few minutes) is checked first: an
+ * issue type it does not offer, or a required field the input leaves out, is a 400 naming
+ * it, and Jira is not asked to create anything.
+ */
 export class CreateIssue {
-  constructor(private readonly ports: JiraPorts<JiraIssueCreation>) {}
+  private readonly requirements: CreateRequirements;
+
+  constructor(private readonly ports: JiraPorts<JiraIssueCreation & JiraCreateMetadata> & { readonly clock: Clock }) {
+    this.requirements = new CreateRequirements(ports.jira, ports.clock);
+  }
 
   execute(tenantId: TenantId, input: CreateIssueInput): TE.TaskEither<AppError, CreatedIssue> {
     if (input.description !== undefined && input.description_adf !== undefined) {
@@ -94,6 +105,8 @@ export class CreateIssue {
     }
     if (input.labels?.some((l) => /\s/.test(l))) return TE.left(AppError.validation('labels must not contain spaces.'));
     if (!allowsProject(this.ports.projects ?? NO_FILTER, input.project_key)) return TE.left(noSuchProject(input.project_key));
+    const parentProject = input.parent !== undefined ? projectOfIssueKey(input.parent) : undefined;
+    if (parentProject !== undefined && !allowsProject(this.ports.projects ?? NO_FILTER, parentProject)) return TE.left(noSuchIssue(input.parent ?? ''));
     return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) => {
       const description = pipe(
         E.right<AppError, string | undefined>(input.description),
@@ -108,14 +121,37 @@ export class CreateIssue {
       if (adf !== undefined && ctx.flavour === 'data_center') {
         return TE.left(AppError.validation('description_adf needs Jira Cloud; Data Center takes description (Markdown).'));
       }
-      return this.ports.jira.createIssue(ctx, {
+      const issue = {
         projectKey: input.project_key,
         summary: input.summary.trim(),
         issueType: input.issue_type ?? 'Task',
         description: description.right,
         labels: input.labels,
         priority: input.priority,
-      });
+        assignee: input.assignee,
+        parent: input.parent,
+        components: input.components,
+        dueDate: input.due_date,
+        customFields: input.fields,
+      };
+      // What the create gives, by Jira field id, for the create screen's required fields.
+      const values: Record<string, unknown> = {
+        project: issue.projectKey,
+        summary: issue.summary,
+        issuetype: issue.issueType,
+        description: issue.description,
+        labels: issue.labels,
+        priority: issue.priority,
+        assignee: issue.assignee,
+        parent: issue.parent,
+        components: issue.components,
+        duedate: issue.dueDate,
+        ...issue.customFields,
+      };
+      return pipe(
+        this.requirements.check(tenantId, ctx, { project: issue.projectKey, issueType: issue.issueType, values }),
+        TE.flatMap((issueType) => this.ports.jira.createIssue(ctx, { ...issue, issueType })),
+      );
     });
   }
 }

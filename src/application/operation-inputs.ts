@@ -5,6 +5,7 @@
  */
 import * as t from 'io-ts';
 import { annotate } from '../domain/json-schema.js';
+import { accountId, componentNames, customFields, date, DATE } from './jira/field-inputs.js';
 import { issueFields, RichTextFormatCodec } from './jira/fields.js';
 
 export const boundedString = (name: string, min: number, max: number, description: string) =>
@@ -121,6 +122,11 @@ export const CreateIssueInput = t.exact(
       description_adf: annotate(t.UnknownRecord, { type: 'object', description: 'An Atlassian Document Format doc (version 1), sent unchanged.' }),
       labels,
       priority: boundedString('priority', 1, 255, 'Priority name, e.g. High.'),
+      assignee: accountId('The accountId to assign the new issue to (see jira_assignable_users; a user key on Data Center).'),
+      parent: issueIdOrKey("The parent issue's key or id: the issue a subtask belongs to, or the epic of a standard issue."),
+      components: componentNames("Component names of the project (see jira_list_create_fields' allowed values)."),
+      due_date: annotate(date, { type: 'string', pattern: DATE.source, description: 'The due date, YYYY-MM-DD.' }),
+      fields: customFields,
     }),
   ]),
 );

@@ -129,11 +129,21 @@ const databaseUrl = new t.Type<DatabaseConfig, string, unknown>(
   (d) => (d.dialect === 'sqlite' ? `sqlite:///${d.filename}` : d.url),
 );
 
+/**
+ * What consent asks for by default: every scope an operation of the catalog names (a test
+ * holds the two together; docs/oauth.md lists them per operation), and offline_access for
+ * refresh tokens.
+ */
 export const DEFAULT_JIRA_SCOPES = [
   'read:jira-work',
   'write:jira-work',
   'read:jira-user',
   'offline_access',
+  'read:board-scope:jira-software',
+  'read:sprint:jira-software',
+  'write:sprint:jira-software',
+  'read:issue-details:jira',
+  'read:jql:jira',
   'read:space:confluence',
   'read:page:confluence',
   'write:page:confluence',

@@ -424,6 +424,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       projects: { keys: config.jiraProjectsFilter },
       spaces: { keys: config.confluenceSpacesFilter },
       files: config.attachments,
+      clock: r.get(a.clock),
     })),
   );
   provide(

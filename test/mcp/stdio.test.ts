@@ -223,12 +223,12 @@ describe('MCP over stdio (integration-backend mcp --tenant <id>)', () => {
     const before = fake.jira.createdIssues.length;
     const { client } = await stdioClient('acme');
     const created = okResult<{ key: string; url: string }>(
-      await client.callTool({ name: 'jira_create_issue', arguments: { project_key: 'WEB', summary: 'From stdio', description: 'Hello *there*', issue_type: 'Bug' } }),
+      await client.callTool({ name: 'jira_create_issue', arguments: { project_key: 'WEB', summary: 'From stdio', description: 'Hello *there*', issue_type: 'Story' } }),
     );
     expect(created.key).toMatch(/^WEB-\d+$/);
     expect(created.url).toBe(`https://acme.atlassian.net/browse/${created.key}`);
     expect(fake.jira.createdIssues.slice(before)).toEqual([
-      { fields: { project: { key: 'WEB' }, summary: 'From stdio', issuetype: { name: 'Bug' }, description: markdownToAdf('Hello *there*') } },
+      { fields: { project: { key: 'WEB' }, summary: 'From stdio', issuetype: { name: 'Story' }, description: markdownToAdf('Hello *there*') } },
     ]);
   });
 

@@ -51,6 +51,9 @@ describe('OAuth connections go through the gateway', () => {
     expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /ex/jira/${cloudId}/rest/api/3/project/search`,
       `GET /ex/jira/${cloudId}/rest/api/3/search/jql`,
+      // A create reads the project's create metadata first.
+      `GET /ex/jira/${cloudId}/rest/api/3/issue/createmeta/OPS/issuetypes`,
+      `GET /ex/jira/${cloudId}/rest/api/3/issue/createmeta/OPS/issuetypes/10001`,
       `POST /ex/jira/${cloudId}/rest/api/3/issue`,
       `GET /ex/confluence/${cloudId}/wiki/api/v2/spaces`,
       `GET /ex/confluence/${cloudId}/wiki/rest/api/search`,
@@ -101,8 +104,14 @@ describe('Cloud API token connections (Basic) against the site URL', () => {
     const created = await api.post('/connectors/jira/create', { project_key: 'OPS', summary: 'Token issue', description: 'Hello **there**' });
     expect(created.status, created.text).toBe(201);
     expect(created.body.url).toBe(`${fake.url}/browse/${created.body.key as string}`);
-    const reqs = sent();
-    expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /rest/api/3/search/jql', 'POST /rest/api/3/issue']);
+    // The create metadata is read before the create (and then cached).
+    const reqs = sent().filter((r) => !r.path.includes('/issue/createmeta/'));
+    expect(sent().map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /rest/api/3/search/jql',
+      'GET /rest/api/3/issue/createmeta/OPS/issuetypes',
+      'GET /rest/api/3/issue/createmeta/OPS/issuetypes/10001',
+      'POST /rest/api/3/issue',
+    ]);
     expect(reqs[0]?.query.get('jql')).toBe('text ~ "cache" ORDER BY updated DESC');
     expect(reqs[1]?.body).toEqual({
       fields: {
@@ -214,8 +223,12 @@ describe('Data Center PAT connections (Bearer) against the base URL, /rest/api/2
     });
     expect(res.status, res.text).toBe(201);
     expect(res.body.url).toBe(`${fake.url}/browse/${res.body.key as string}`);
-    const reqs = sent();
-    expect(reqs.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /rest/api/2/issue']);
+    const reqs = sent().filter((r) => !r.path.includes('/issue/createmeta/'));
+    expect(sent().map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /rest/api/2/issue/createmeta/WEB/issuetypes',
+      'GET /rest/api/2/issue/createmeta/WEB/issuetypes/10001',
+      'POST /rest/api/2/issue',
+    ]);
     expect(reqs[0]?.headers.authorization).toBe(`Bearer ${PAT}`);
     expect(reqs[0]?.body).toEqual({
       fields: {

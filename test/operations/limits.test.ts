@@ -106,6 +106,7 @@ describe('TOOLS_ENABLED', () => {
       'jira_list_sprints',
       'jira_list_sprint_issues',
       'jira_get_attachment',
+      'jira_list_worklogs',
       'confluence_create_page',
     ]);
   });

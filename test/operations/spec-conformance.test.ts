@@ -111,6 +111,7 @@ describe('requests and answers conform to the official Atlassian specs', () => {
     const bounded = await ok(api.get(`/connectors/jira/search${qs({ jql: 'project = "OPS" ORDER BY key ASC', limit: 10 })}`));
     await ok(api.get(`/connectors/jira/search${qs({ jql: 'project = "OPS" ORDER BY key ASC', limit: 10, cursor: bounded.next_cursor ?? undefined })}`));
     await ok(api.get(`/connectors/jira/search${qs({ q: 'cache', project: 'WEB' })}`));
+    const me = (await ok(api.get('/connectors/jira/myself'))) as { account_id?: string };
     await ok(
       api.post('/connectors/jira/create', {
         project_key: 'OPS',
@@ -119,6 +120,10 @@ describe('requests and answers conform to the official Atlassian specs', () => {
         description: '# Heading\n\nSome **bold**, `code`, ~~gone~~ and a [link](https://example.com).\n\n1. one\n2. two\n\n> quoted\n\n---\n\n```js\nx()\n```',
         labels: ['spec', 'check'],
         priority: 'High',
+        assignee: me.account_id,
+        components: ['Backend'],
+        due_date: '2026-12-24',
+        fields: { customfield_10030: { id: '10101' } },
       }),
       201,
     );
@@ -180,6 +185,12 @@ describe('requests and answers conform to the official Atlassian specs', () => {
     expect(problems).toEqual([]);
     expect([...skipped].sort()).toEqual(['GET /oauth/token/accessible-resources', 'GET /wiki/rest/api/search', 'POST /oauth/token']);
     expect([...validated].sort()).toEqual([
+      // A create reads the project's create metadata first (issue types, then the type's fields).
+      'GET /rest/api/3/issue/createmeta/OPS/issuetypes',
+      'GET /rest/api/3/issue/createmeta/OPS/issuetypes/10002',
+      'GET /rest/api/3/issue/createmeta/WEB/issuetypes',
+      'GET /rest/api/3/issue/createmeta/WEB/issuetypes/10001',
+      'GET /rest/api/3/myself',
       'GET /rest/api/3/project/search',
       'GET /rest/api/3/search/jql',
       'GET /wiki/api/v2/spaces',

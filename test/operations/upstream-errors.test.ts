@@ -76,6 +76,7 @@ describe('upstream answers (OAuth)', () => {
     fake.inject({
       kind: 'status',
       path: ISSUE,
+      method: 'POST',
       status: 400,
       body: { errorMessages: ['Issue type is not available for this project.'], errors: { summary: 'Summary is too long.' } },
     });

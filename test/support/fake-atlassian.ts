@@ -14,6 +14,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import busboy from 'busboy';
 import type { AddressInfo, Socket } from 'node:net';
 import { CONFLUENCE_PAGE_SCOPES, confluencePageRoutes, type FakeConfluenceContent } from './fake-confluence-pages.js';
+import { worklogRoutes } from './fake-jira-worklogs.js';
+import { applyCreateFields, createFieldErrors } from './fake-jira-create.js';
 
 export interface FakeAtlassianOptions {
   clientId?: string;
@@ -1509,7 +1511,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       errors['summary'] = 'You must specify a summary of the issue.';
     const typeRef = ref(f['issuetype']);
     const type = typeRef
-      ? ISSUE_TYPES.find((t) => (typeRef.id !== undefined ? t.id === String(typeRef.id) : t.name === typeRef.name))
+      ? createTypes().find((t) => (typeRef.id !== undefined ? t.id === String(typeRef.id) : t.name === typeRef.name))
       : undefined;
     if (!typeRef) errors['issuetype'] = 'Specify an issue type';
     else if (!type) errors['issuetype'] = 'Specify a valid issue type';
@@ -1528,6 +1530,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       }
       if (api === 2 && typeof description !== 'string') errors['description'] = 'Operation value must be a string';
     }
+    if (type) Object.assign(errors, createFieldErrors(fake, { accountIdFor, emailFor }, f, type.name, api));
     if (Object.keys(errors).length > 0 || !project || !type) {
       jiraError(ctx.res, 400, [], errors);
       return;
@@ -1553,6 +1556,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       projectKey: project.key,
       description: description ?? null,
     };
+    applyCreateFields(fake, { accountIdFor, emailFor }, f, issue, api);
     fake.jira.issues.push(issue);
     send(ctx.res, 201, { id: issue.id, key: issue.key, self: `${ctx.base}/rest/api/${api}/issue/${issue.id}` });
   }
@@ -2613,6 +2617,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       ];
     }),
     { method: 'GET', path: '/rest/api/2/user', product: 'jira', modes: ['pat'], scope: '', handle: jiraUserByKey },
+    ...worklogRoutes(fake, { findIssue, userJson, send, jiraError, emailFor }),
     ...((): Route[] => {
       // Jira Software: the same paths on Cloud (through the gateway or the site) and on Data Center.
       const modes: Mode[] = [...cloud, 'pat'];

@@ -12,6 +12,7 @@ import { CreatePage, ListSpaces, SearchContent } from '../../src/application/con
 import { CreateIssue, ListProjects, SearchIssues } from '../../src/application/jira-operations.js';
 import type { AccessProvider } from '../../src/application/ports/access-provider.js';
 import type {
+  JiraCreateMetadata,
   ConfluenceGateway,
   ConfluencePageReading,
   ConfluenceSpacesAndContent,
@@ -27,6 +28,7 @@ import type { AccessContext } from '../../src/domain/credentials.js';
 import { encodeCursor } from '../../src/domain/cursor.js';
 import { AppError } from '../../src/domain/errors.js';
 import type { IssueRecord } from '../../src/domain/jira-issue.js';
+import type { CreateIssueType, FieldMeta } from '../../src/domain/jira-create-meta.js';
 import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../src/domain/operations.js';
 import { NO_FILTER } from '../../src/domain/scope-filter.js';
 import type { TenantId } from '../../src/domain/tenant.js';
@@ -77,7 +79,7 @@ const issue = (key: string): IssueRecord => ({
 });
 
 /** A JiraGateway in memory: records every call, answers what the test set up. */
-class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation {
+class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation, JiraCreateMetadata {
   readonly calls: Array<{ method: string; ctx: AccessContext; args: unknown }> = [];
   projects: UpstreamPage<Project> = { items: [project('ENG')], next: null };
   issues: UpstreamPage<IssueRecord> = { items: [issue('ENG-1')], next: null };
@@ -100,6 +102,13 @@ class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation {
   }
   createIssue(ctx: AccessContext, fields: unknown): TE.TaskEither<AppError, CreatedIssue> {
     return this.answer('createIssue', ctx, fields, { id: '10001', key: 'ENG-2', url: 'https://acme.atlassian.net/browse/ENG-2' });
+  }
+  /** Create metadata (not recorded in calls): ENG offers Task, whose screen requires only what every create gives. */
+  createIssueTypes(): TE.TaskEither<AppError, UpstreamPage<CreateIssueType>> {
+    return TE.right({ items: [{ id: '10001', name: 'Task', subtask: false, hierarchy_level: 0 }], next: null });
+  }
+  createFields(): TE.TaskEither<AppError, UpstreamPage<FieldMeta>> {
+    return TE.right({ items: [], next: null });
   }
 }
 
@@ -145,7 +154,7 @@ describe('Jira use cases', () => {
     jira = new MemoryJira();
     access = new FixedAccess(context());
   });
-  const ports = () => ({ refresh: access, jira });
+  const ports = () => ({ refresh: access, jira, clock: { now: () => new Date('2026-12-01T10:00:00.000Z') } });
 
   it('ListProjects asks for 25 from the start, and a next page from the offset its cursor carries', async () => {
     jira.projects = { items: [project('ENG')], next: { startAt: 1 } };
@@ -298,6 +307,7 @@ describe('the catalog as tools', () => {
         projects: NO_FILTER,
         spaces: NO_FILTER,
         files: DEFAULT_FILE_LIMITS,
+        clock: { now: () => new Date('2026-12-01T10:00:00.000Z') },
       }),
     });
 

@@ -102,6 +102,9 @@ const describe = (status: number, body: unknown, what: string): string => {
   return `Atlassian answered ${status} for ${what}${text ? `: ${text}` : '.'}`;
 };
 
+/** How Atlassian words a refusal for a scope the token lacks. */
+const MISSING_SCOPE = /scope does not match|insufficient[_ ]scope|required scopes? (?:is|are) missing|missing (?:the )?(?:required )?(?:oauth )?scopes?/i;
+
 export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: Date): AppError => {
   const status = res.status;
   if (status === 400 || status === 422) {
@@ -111,15 +114,12 @@ export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: D
       Object.keys(details).length > 0 ? { details } : {},
     );
   }
-  if (status === 401) {
-    // OAuth: "Unauthorized; scope does not match". A new token with the same grant would not help.
-    if (/scope does not match/i.test(upstreamMessages(body).text)) {
-      return AppError.forbidden(`Atlassian refused ${what}: the connection lacks a required OAuth scope.`, {
-        reason: 'missing_scope',
-      });
-    }
-    return AppError.tokenExpired(describe(status, body, what), { reason: 'upstream_unauthorized' });
+  // OAuth: "Unauthorized; scope does not match" (a 401, or a 403 from some APIs). A new
+  // token of the same grant would not help: the operation's catalog entry names the scope.
+  if ((status === 401 || status === 403) && MISSING_SCOPE.test(upstreamMessages(body).text)) {
+    return AppError.forbidden(`Atlassian refused ${what}: the connection lacks a required OAuth scope.`, { reason: 'missing_scope' });
   }
+  if (status === 401) return AppError.tokenExpired(describe(status, body, what), { reason: 'upstream_unauthorized' });
   if (status === 403) return AppError.forbidden(describe(status, body, what));
   if (status === 404) return AppError.notFound(describe(status, body, what));
   // Confluence: a page update naming a version that is no longer the next one.

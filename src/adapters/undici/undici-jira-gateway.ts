@@ -5,6 +5,8 @@ import type { AdfDoc } from '../../domain/markup/adf.js';
 import type { IssueChange, IssueIdentity, JiraUser } from '../../domain/jira.js';
 import type { CommentRecord, IssueRecord, JiraAttachment } from '../../domain/jira-issue.js';
 import type { CreatedIssue, Project } from '../../domain/operations.js';
+import type { WorklogRecord } from '../../domain/jira-worklog.js';
+import { WorklogJson, WorklogPageJson, worklogRecord } from './jira-worklog-json.js';
 import type { JiraGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
 import type { AtlassianCaller } from './atlassian-call.js';
 import { nullable } from './codecs.js';
@@ -351,6 +353,11 @@ export class UndiciJiraGateway implements JiraGateway {
       description?: AdfDoc | string | undefined;
       labels?: readonly string[] | undefined;
       priority?: string | undefined;
+      assignee?: string | undefined;
+      parent?: string | undefined;
+      components?: readonly string[] | undefined;
+      dueDate?: string | undefined;
+      customFields?: Readonly<Record<string, unknown>> | undefined;
     },
   ): TE.TaskEither<AppError, CreatedIssue> {
     const fields: Record<string, unknown> = {
@@ -361,15 +368,44 @@ export class UndiciJiraGateway implements JiraGateway {
     if (issue.description !== undefined) fields['description'] = issue.description;
     if (issue.labels !== undefined) fields['labels'] = issue.labels;
     if (issue.priority !== undefined) fields['priority'] = { name: issue.priority };
+    if (issue.assignee !== undefined && ctx.flavour === 'cloud') fields['assignee'] = { accountId: issue.assignee };
+    if (issue.parent !== undefined) fields['parent'] = /^\d+$/.test(issue.parent) ? { id: issue.parent } : { key: issue.parent };
+    if (issue.components !== undefined) fields['components'] = issue.components.map((name) => ({ name }));
+    if (issue.dueDate !== undefined) fields['duedate'] = issue.dueDate;
+    for (const [id, value] of Object.entries(issue.customFields ?? {})) fields[id] = value;
     const version = ctx.flavour === 'data_center' ? '2' : '3';
-    return TE.map((created: t.TypeOf<typeof CreatedIssueJson>) => ({ id: created.id, key: created.key, url: browseUrl(ctx, created.key) }))(this.caller.call(ctx, {
-        method: 'POST',
-        path: `/rest/api/${version}/issue`,
-        json: { fields },
-        ok: [200, 201],
-        codec: CreatedIssueJson,
-        what: 'the issue creation',
+    // Data Center sets users by name; the service names its users by key (what user search answers).
+    const assignee: TE.TaskEither<AppError, Record<string, unknown>> =
+      issue.assignee !== undefined && ctx.flavour === 'data_center' ? TE.map((name: string) => ({ assignee: { name } }))(this.userNameOf(ctx, issue.assignee, 'assignee')) : TE.right({});
+    return pipe(
+      assignee,
+      TE.flatMap((user) =>
+        this.caller.call(ctx, {
+          method: 'POST',
+          path: `/rest/api/${version}/issue`,
+          json: { fields: { ...fields, ...user } },
+          ok: [200, 201],
+          codec: CreatedIssueJson,
+          what: 'the issue creation',
+        }),
+      ),
+      TE.map((created) => ({ id: created.id, key: created.key, url: browseUrl(ctx, created.key) })),
+    );
+  }
+
+  /** A Data Center user's name from their key; VALIDATION when there is no such user. */
+  private userNameOf(ctx: AccessContext, key: string, field = 'account_id'): TE.TaskEither<AppError, string> {
+    return pipe(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: '/rest/api/2/user',
+        searchParams: { key },
+        ok: [200],
+        codec: t.type({ name: t.string }),
+        what: 'the user to assign',
       }),
+      TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? AppError.validation(`${field} names no Jira user; find one with jira_search_users.`) : e)),
+      TE.map((user) => user.name),
     );
   }
 
@@ -388,18 +424,7 @@ export class UndiciJiraGateway implements JiraGateway {
     if (ctx.flavour === 'cloud') return assign({ accountId: q.accountId });
     if (q.accountId === null) return assign({ name: null });
     // Data Center assigns by user name; the service names its users by key (what user search answers).
-    return pipe(
-      this.caller.call(ctx, {
-        method: 'GET',
-        path: '/rest/api/2/user',
-        searchParams: { key: q.accountId },
-        ok: [200],
-        codec: t.type({ name: t.string }),
-        what: 'the user to assign',
-      }),
-      TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? AppError.validation('account_id names no Jira user; find one with jira_search_users.') : e)),
-      TE.flatMap((user) => assign({ name: user.name })),
-    );
+    return TE.flatMap((name: string) => assign({ name }))(this.userNameOf(ctx, q.accountId));
   }
 
   listTransitions(ctx: AccessContext, issue: string): TE.TaskEither<AppError, readonly Transition[]> {
@@ -658,6 +683,36 @@ export class UndiciJiraGateway implements JiraGateway {
         ok: [204],
         codec: NoContent,
         what: `the deletion of attachment ${id}`,
+      }),
+    );
+  }
+
+  listWorklogs(ctx: AccessContext, issue: string, q: { startAt: number; limit: number }): TE.TaskEither<AppError, UpstreamPage<WorklogRecord> & { total: number }> {
+    return TE.map((page: t.TypeOf<typeof WorklogPageJson>) => {
+      const end = q.startAt + page.worklogs.length;
+      const total = page.total ?? end;
+      return { items: page.worklogs.map(worklogRecord), total, next: end < total && page.worklogs.length > 0 ? { startAt: end } : null };
+    })(
+      this.caller.call(ctx, {
+        method: 'GET',
+        path: `${api(ctx)}/issue/${encodeURIComponent(issue)}/worklog`,
+        searchParams: { startAt: q.startAt, maxResults: q.limit },
+        ok: [200],
+        codec: WorklogPageJson,
+        what: `the worklogs of ${issue}`,
+      }),
+    );
+  }
+
+  addWorklog(ctx: AccessContext, issue: string, w: { timeSpent: string; started: string; comment?: AdfDoc | string | undefined }): TE.TaskEither<AppError, WorklogRecord> {
+    return TE.map(worklogRecord)(
+      this.caller.call(ctx, {
+        method: 'POST',
+        path: `${api(ctx)}/issue/${encodeURIComponent(issue)}/worklog`,
+        json: { timeSpent: w.timeSpent, started: w.started, ...(w.comment !== undefined ? { comment: w.comment } : {}) },
+        ok: [200, 201],
+        codec: WorklogJson,
+        what: `the worklog on ${issue}`,
       }),
     );
   }

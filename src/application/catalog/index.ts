@@ -9,6 +9,7 @@ import { jiraCreateMetaOperations } from './jira-create-meta.js';
 import { jiraIssueActionOperations } from './jira-issue-actions.js';
 import { jiraLinkOperations } from './jira-links.js';
 import { jiraAttachmentOperations } from './jira-attachments.js';
+import { jiraWorklogOperations } from './jira-worklogs.js';
 import type { Operation } from './operation.js';
 
 export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
@@ -20,6 +21,7 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   ...jiraLinkOperations,
   ...jiraAgileOperations,
   ...jiraAttachmentOperations,
+  ...jiraWorklogOperations,
   ...confluenceOperations,
   ...confluencePageOperations,
 ];

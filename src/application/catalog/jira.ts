@@ -63,7 +63,7 @@ export const jiraOperations = [
     name: 'jira_create_issue',
     title: 'Create a Jira issue',
     summary:
-      'Create a Jira issue in a project (project_key) with a summary; the description is Markdown and becomes Atlassian Document Format (Cloud) or wiki markup (Data Center). Answers the new key and link.',
+      "Create a Jira issue in a project (project_key) with a summary, and optionally its type, description (Markdown, becomes ADF on Cloud or wiki markup on Data Center), labels, priority, assignee (accountId), parent (a subtask's parent or an epic), components, due date and custom fields by id. A field the type's create screen requires but the input lacks is refused with a 400 naming it and its allowed values (see jira_list_create_fields). Answers the new key and link.",
     connector: 'jira',
     input: CreateIssueInput,
     output: CreatedIssue,
@@ -71,7 +71,18 @@ export const jiraOperations = [
     writes: true,
     scopes: SCOPES_WRITE,
     example: {
-      input: { project_key: 'OPS', summary: 'Login times out after 30 s', issue_type: 'Bug', description: 'Steps:\n\n1. Open the app\n2. Wait', labels: ['login'] },
+      input: {
+        project_key: 'OPS',
+        summary: 'Login times out after 30 s',
+        issue_type: 'Bug',
+        description: 'Steps:\n\n1. Open the app\n2. Wait',
+        labels: ['login'],
+        assignee: '5b10ac8d82e05b22cc7d4ef5',
+        parent: 'OPS-1',
+        components: ['Backend'],
+        due_date: '2026-12-24',
+        fields: { customfield_10030: { id: '10101' } },
+      },
       output: { id: '20042', key: 'OPS-43', url: `${SITE}/browse/OPS-43` },
     },
     run: useCase(CreateIssue),

@@ -11,6 +11,7 @@ import type { FileDownload, FileLimits, FileUpload } from '../../domain/files.js
 import type { KeyFilter } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type { AccessProvider } from '../ports/access-provider.js';
+import type { Clock } from '../ports/clock.js';
 import type { ConfluenceGateway, JiraGateway } from '../ports/atlassian-gateways.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -27,6 +28,8 @@ export interface OperationPorts {
   readonly spaces: KeyFilter;
   /** ATTACHMENT_MAX_BYTES and ATTACHMENT_TOOL_MAX_BYTES. */
   readonly files: FileLimits;
+  /** The time: a worklog's default start, how long cached create metadata lasts. */
+  readonly clock: Clock;
 }
 
 export type Execute<I, O> = (tenantId: TenantId, input: I) => TE.TaskEither<AppError, O>;

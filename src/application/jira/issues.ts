@@ -16,6 +16,7 @@ import { boundedString, intInRange, issueIdOrKey } from '../operation-inputs.js'
 import type { JiraIssueEditing, JiraIssueLookup, JiraIssueReading } from '../ports/atlassian-gateways.js';
 import { ISSUE_FIELD_NAMES, renderIssue, type JiraIssue } from '../../domain/jira-issue.js';
 import { allowsProject, NO_FILTER } from '../../domain/scope-filter.js';
+import { customFields, date, DATE } from './field-inputs.js';
 import { issueFields, jiraFieldsOf, RichTextFormatCodec } from './fields.js';
 import { checkFormat } from './format.js';
 import { noSuchIssue } from './scope.js';
@@ -25,32 +26,7 @@ import { issueInScope } from './scope.js';
 const label = boundedString('label', 1, 255, 'A label (no spaces).');
 const labelList = (description: string) =>
   annotate(t.readonlyArray(label), { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 }, maxItems: 100, description });
-const CUSTOM_FIELD = /^customfield_[0-9]{1,12}$/;
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const nullable = <C extends t.Mixed>(c: C, description: string) => annotate(t.union([c, t.null]), { description });
-const date = new t.Type<string, string, unknown>(
-  'a date YYYY-MM-DD',
-  (u): u is string => typeof u === 'string' && DATE.test(u),
-  (u, c) => (typeof u === 'string' && DATE.test(u) ? t.success(u) : t.failure(u, c, 'a date YYYY-MM-DD')),
-  t.identity,
-);
-const customFields = annotate(
-  new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
-    'custom field values by id',
-    (u): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u) && Object.keys(u).every((k) => CUSTOM_FIELD.test(k)),
-    (u, c) =>
-      typeof u === 'object' && u !== null && !Array.isArray(u) && Object.keys(u).every((k) => CUSTOM_FIELD.test(k)) && Object.keys(u).length <= 50
-        ? t.success(u as Record<string, unknown>)
-        : t.failure(u, c, 'an object of at most 50 custom field ids (customfield_10010) and their values'),
-    t.identity,
-  ),
-  {
-    type: 'object',
-    propertyNames: { pattern: CUSTOM_FIELD.source },
-    maxProperties: 50,
-    description: 'Custom field values by field id, e.g. {"customfield_10010": "value"}; sent to Jira as given.',
-  },
-);
 
 export const UpdateIssueInput = t.exact(
   t.intersection([

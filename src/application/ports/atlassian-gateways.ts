@@ -10,6 +10,7 @@ import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.j
 import type { IssueLinkType, RemoteLink, Transition } from '../../domain/jira-issue-actions.js';
 import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../domain/operations.js';
 import type { AttachmentRecord, CommentRecord as ConfluenceCommentRecord, PageLabel, PageRecord, PageSummaryRecord, SpaceRecord } from '../../domain/confluence.js';
+import type { WorklogRecord } from '../../domain/jira-worklog.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
 export interface UpstreamPage<A> {
@@ -112,6 +113,15 @@ export interface JiraIssueCreation {
       readonly description?: AdfDoc | string | undefined;
       readonly labels?: readonly string[] | undefined;
       readonly priority?: string | undefined;
+      /** Cloud accountId, Data Center user key. */
+      readonly assignee?: string | undefined;
+      /** The parent issue's key or id. */
+      readonly parent?: string | undefined;
+      readonly components?: readonly string[] | undefined;
+      /** YYYY-MM-DD */
+      readonly dueDate?: string | undefined;
+      /** Custom field values by id, sent as given. */
+      readonly customFields?: Readonly<Record<string, unknown>> | undefined;
     },
   ): TE.TaskEither<AppError, CreatedIssue>;
 }
@@ -251,7 +261,7 @@ export interface JiraAttachments {
   deleteAttachment(ctx: AccessContext, id: string): TE.TaskEither<AppError, void>;
 }
 
-export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile, JiraAttachments {}
+export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, JiraIssueDeletion, JiraCreateMetadata, JiraIssueLinks, JiraAgile, JiraAttachments, JiraWorklogs {}
 
 /*
  * Confluence pages and what hangs off them: more Confluence roles. The declaration of
@@ -330,3 +340,19 @@ export interface ConfluenceAttachments {
 }
 
 export interface ConfluenceGateway extends ConfluenceSpacesAndContent, ConfluencePageReading, ConfluencePageWriting, ConfluencePageTree, ConfluenceComments, ConfluenceLabels, ConfluenceAttachments {}
+
+/** Time logged on issues; comments already in the site's format (ADF on Cloud, wiki markup on Data Center). */
+export interface JiraWorklogs {
+  /** A page of an issue's worklogs, oldest first, and how many there are. */
+  listWorklogs(
+    ctx: AccessContext,
+    issue: string,
+    q: { readonly startAt: number; readonly limit: number },
+  ): TE.TaskEither<AppError, UpstreamPage<WorklogRecord> & { readonly total: number }>;
+  /** Logs time (sent once, never retried); answers the new worklog. */
+  addWorklog(
+    ctx: AccessContext,
+    issue: string,
+    worklog: { readonly timeSpent: string; readonly started: string; readonly comment?: AdfDoc | string | undefined },
+  ): TE.TaskEither<AppError, WorklogRecord>;
+}

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { CreatePage } from '../../../src/application/confluence-operations.js';
 import { CreateIssue } from '../../../src/application/jira-operations.js';
 import type { AccessProvider } from '../../../src/application/ports/access-provider.js';
-import type { ConfluencePageReading, ConfluenceSpacesAndContent, JiraIssueCreation } from '../../../src/application/ports/atlassian-gateways.js';
+import type { ConfluencePageReading, ConfluenceSpacesAndContent, JiraCreateMetadata, JiraIssueCreation } from '../../../src/application/ports/atlassian-gateways.js';
+import { AppError } from '../../../src/domain/errors.js';
 import type { AccessContext } from '../../../src/domain/credentials.js';
 import { markdownToAdf } from '../../../src/domain/markup/adf.js';
 import { MARKDOWN_MAX_DEPTH } from '../../../src/domain/markup/markdown.js';
@@ -29,14 +30,18 @@ function provider(flavour: AccessContext['flavour']): AccessProvider {
   return { access: () => TE.right(ctx), afterUnauthorized: () => TE.right(ctx) };
 }
 
-function jira(sent: unknown[]): JiraIssueCreation {
+function jira(sent: unknown[]): JiraIssueCreation & JiraCreateMetadata {
   return {
     createIssue: (_ctx, issue) => {
       sent.push(issue.description);
       return TE.right({ id: '1', key: 'K-1', url: 'https://acme.example/browse/K-1' });
     },
+    // No create metadata (an older Data Center): the create goes to Jira unchecked.
+    createIssueTypes: () => TE.left(AppError.notFound('no create metadata')),
+    createFields: () => TE.left(AppError.notFound('no create metadata')),
   };
 }
+const clock = { now: () => new Date('2026-12-01T10:00:00.000Z') };
 
 function confluence(sent: unknown[]): ConfluenceSpacesAndContent & Pick<ConfluencePageReading, 'getSpace'> {
   return {
@@ -58,15 +63,15 @@ describe('CreateIssue', () => {
   it('sends ADF to Cloud and wiki markup to Data Center', async () => {
     const sent: unknown[] = [];
     const md = '# Steps\n\n- [ ] open [the app](/app)';
-    await new CreateIssue({ refresh: provider('cloud'), jira: jira(sent) }).execute(tenant, { project_key: 'K', summary: 's', description: md })();
-    await new CreateIssue({ refresh: provider('data_center'), jira: jira(sent) }).execute(tenant, { project_key: 'K', summary: 's', description: md })();
+    await new CreateIssue({ refresh: provider('cloud'), jira: jira(sent), clock }).execute(tenant, { project_key: 'K', summary: 's', description: md })();
+    await new CreateIssue({ refresh: provider('data_center'), jira: jira(sent), clock }).execute(tenant, { project_key: 'K', summary: 's', description: md })();
     expect(sent).toEqual([markdownToAdf(md), 'h1. Steps\n\n* \\[ \\] open [the app|/app]']);
   });
 
   it('answers a VALIDATION naming the limit for a description nested too deep, and sends nothing', async () => {
     for (const flavour of ['cloud', 'data_center'] as const) {
       const sent: unknown[] = [];
-      const result = await new CreateIssue({ refresh: provider(flavour), jira: jira(sent) }).execute(tenant, {
+      const result = await new CreateIssue({ refresh: provider(flavour), jira: jira(sent), clock }).execute(tenant, {
         project_key: 'K',
         summary: 's',
         description: deep,
