@@ -13,6 +13,11 @@
 //   4. markup: Markdown -> ADF and ADF -> Markdown (dist/src/domain/markup) on the CommonMark
 //      spec's 652 examples, a 1 MB and a 5 MB document, vs the marklassian package on the same
 //      inputs, in this process, runs interleaved, medians. Bar: the 5 MB document in under 2 s.
+//   5. page: GET /connectors/confluence/pages/{id} with a 100 KB storage body rendered to
+//      Markdown (with its ancestors and space) through the whole service, vs
+//      bench/minimal-page-proxy.mjs returning the raw page, both on bench/upstream-confluence.mjs.
+//      Bar: at least 0.5 of the proxy's throughput.
+//   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -108,7 +113,7 @@ async function startupBench(tmp) {
   return { service: median(service), bare: median(bare) };
 }
 
-async function seedConnection(location, key, upstreamUrl) {
+async function seedConnection(location, key, upstreamUrl, connector = 'jira') {
   const { openDatabase } = await import(dist('adapters/kysely/database.js'));
   const { KyselyConnectionStore } = await import(dist('adapters/kysely/kysely-connection-store.js'));
   const { AesGcmCipher } = await import(dist('adapters/crypto/aes-gcm-cipher.js'));
@@ -125,13 +130,13 @@ async function seedConnection(location, key, upstreamUrl) {
   const r = await store.save(
     {
       tenantId: 'bench',
-      connector: 'jira',
+      connector,
       authType: 'oauth',
       status: 'active',
       siteUrl: 'https://acme.atlassian.net',
       cloudId: '11111111-1111-4111-8111-111111111111',
       sites: [{ cloudId: '11111111-1111-4111-8111-111111111111', name: 'acme', url: 'https://acme.atlassian.net', scopes: [] }],
-      scopes: ['read:jira-work', 'offline_access'],
+      scopes: connector === 'jira' ? ['read:jira-work', 'offline_access'] : ['read:page:confluence', 'read:space:confluence', 'read:content.metadata:confluence', 'offline_access'],
       grantId: 'bench-grant',
       expiresAt: new Date(now.getTime() + 24 * 3600_000),
       refreshedAt: now,
@@ -165,8 +170,8 @@ function load(target, headers, body) {
 }
 
 /** The upstream (core 1) and the service (core 0) with a seeded tenant "bench". */
-async function startServiceWithUpstream(tmp, name) {
-  const upstream = start(1, process.execPath, [path.join(here, 'upstream.mjs')], {}, { quiet: false });
+async function startServiceWithUpstream(tmp, name, { script = 'upstream.mjs', connector = 'jira' } = {}) {
+  const upstream = start(1, process.execPath, [path.join(here, script)], {}, { quiet: false });
   const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
 
   // One key for the whole run: on PostgreSQL both benchmarks share the database, and its
@@ -176,10 +181,12 @@ async function startServiceWithUpstream(tmp, name) {
   const pgUrl = process.env.BENCH_DATABASE_URL;
   const dbFile = path.join(tmp, `${name}.db`);
   const location = pgUrl ? { dialect: 'postgres', url: pgUrl, display: 'BENCH_DATABASE_URL' } : { dialect: 'sqlite', filename: dbFile };
-  await seedConnection(location, key, upstreamUrl);
+  await seedConnection(location, key, upstreamUrl, connector);
 
   const servicePort = await freePort();
-  const service = start(0, process.execPath, [MAIN], {
+  // BENCH_SERVICE_NODE_ARGS: node flags for the service alone, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof.
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const service = start(0, process.execPath, [...nodeArgs, MAIN], {
     PORT: String(servicePort),
     HOST: '127.0.0.1',
     INTEGRATION_DB_URL: pgUrl ?? `sqlite:///${dbFile}`,
@@ -305,6 +312,35 @@ async function mcpBench(tmp) {
   return { rest: summary(results.rest), mcp: summary(results.mcp) };
 }
 
+async function pageBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'page', { script: 'upstream-confluence.mjs', connector: 'confluence' });
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-page-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  await sleep(200);
+  const query = '/connectors/confluence/pages/98311';
+  const check = await fetch(`http://127.0.0.1:${servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+  const page = await check.json();
+  if (check.status !== 200 || page.body_format !== 'markdown' || !page.body.startsWith('# Export pipeline handbook') || page.ancestors?.[0]?.title !== 'Engineering home') {
+    throw new Error(`service answered ${check.status}: ${JSON.stringify(page).slice(0, 300)}`);
+  }
+  const raw = await (await fetch(`http://127.0.0.1:${proxyPort}${query}`)).json();
+  if (raw.body.storage.value.length < 100 * 1024) throw new Error('the minimal proxy did not answer the 100 KB page');
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${query}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  return { service: summary(results.service), proxy: summary(results.proxy), storageBytes: raw.body.storage.value.length, markdownBytes: page.body.length };
+}
+
 /** A document of about `bytes` characters: the CommonMark spec (a real, varied Markdown document), repeated. */
 function specDocument(text, bytes) {
   return text.repeat(Math.ceil(bytes / text.length)).slice(0, bytes);
@@ -394,6 +430,25 @@ try {
     console.log(`throughput ratio mcp/rest ${(r.mcp.rps / r.rest.rps).toFixed(2)}`);
     console.log(`cpu per request ratio mcp/rest ${(r.mcp.cpuMsPerReq / r.rest.cpuMsPerReq).toFixed(2)}`);
     if (r.rest.errors + r.mcp.errors > 0) console.log(`errors: rest ${r.rest.errors}, mcp ${r.mcp.errors}`);
+  }
+  if (!only || only === 'page') {
+    const r = await pageBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log(
+      '\n== GET /connectors/confluence/pages/{id}, %d KB storage -> %d KB Markdown, %d connections, %d x %d ms interleaved (medians) ==',
+      Math.round(r.storageBytes / 1024),
+      Math.round(r.markdownBytes / 1024),
+      CONCURRENCY,
+      ROUNDS,
+      DURATION_MS,
+    );
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.5 -> ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
   }
   if (!only || only === 'markup') {
     const rows = await markupBench();

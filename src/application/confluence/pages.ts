@@ -24,6 +24,7 @@ import { flag } from '../jira/inputs.js';
 import { BodyFormat, boundedString } from '../operation-inputs.js';
 import type { ConfluencePageReading, ConfluencePageWriting } from '../ports/atlassian-gateways.js';
 import { withAccess } from '../with-access.js';
+import { RenderCache } from './render-cache.js';
 import {
   asNoSuchPage,
   filterOf,
@@ -161,7 +162,11 @@ const write = (
   );
 };
 
-const renderBody = (page: PageRecord, format: PageBodyFormat): string => (format === 'markdown' ? storageToMarkdown(page.body) : page.body);
+/** Page bodies rendered to Markdown, shared by every reader in this process (see RenderCache). */
+const rendered = new RenderCache();
+
+const renderBody = (ctx: AccessContext, page: PageRecord, format: PageBodyFormat): string =>
+  format === 'markdown' ? rendered.get(`${ctx.baseUrl} ${page.id}`, page.body, storageToMarkdown) : page.body;
 
 /** Reads the page with its space, ancestors and labels, and renders it. */
 const readPageById = (ports: Reading, ctx: AccessContext, id: string, format: PageBodyFormat, knownSpace?: { id: string; key: string }) => {
@@ -200,7 +205,7 @@ const readPageById = (ports: Reading, ctx: AccessContext, id: string, format: Pa
             labels: page.labels,
             url: pageLink(ctx, page.id, page.webui),
             body_format: format,
-            body: renderBody(page, format),
+            body: renderBody(ctx, page, format),
           };
           return TE.right(result);
         }),
