@@ -291,7 +291,7 @@ function registerAdapters(
   const caller = (r: Resolver) => new AtlassianCaller(r.get(ADAPTERS.http), callSettings(r));
   provide(c, ADAPTERS.jira, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
   provide(c, ADAPTERS.confluence, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
-  provide(c, ADAPTERS.proxy, (r) => new UndiciAtlassianProxy(r.get(ADAPTERS.http), { ...callSettings(r), maxResponseBytes: config.attachments.maxBytes }));
+  provide(c, ADAPTERS.proxy, (r) => new UndiciAtlassianProxy(r.get(ADAPTERS.http), caller(r), { ...callSettings(r), maxResponseBytes: config.attachments.maxBytes }));
 }
 
 /** Step 2: the use cases, over the adapters. */

@@ -30,6 +30,10 @@ const PREFIXES: Readonly<Record<ConnectorId, readonly { readonly prefix: string;
 export const proxyPrefixes = (connector: ConnectorId, flavour?: AccessContext['flavour']): string[] =>
   PREFIXES[connector].filter((p) => flavour === undefined || p.flavours.includes(flavour)).map((p) => p.prefix);
 
+/** The API prefix a checked path is below (`/rest/api/3/`), for bounded span and metric names. */
+export const proxyPrefixOf = (path: string): string | undefined =>
+  [...proxyPrefixes('jira'), ...proxyPrefixes('confluence')].find((p) => path.startsWith(p));
+
 const bad = (problem: string): E.Either<AppError, never> => E.left(AppError.validation(`The proxy path ${problem}.`));
 
 /**

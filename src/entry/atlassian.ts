@@ -21,6 +21,7 @@ export {
 } from '../adapters/undici/http-transport.js';
 export { UndiciJiraGateway } from '../adapters/undici/undici-jira-gateway.js';
 export { UndiciConfluenceGateway } from '../adapters/undici/undici-confluence-gateway.js';
+export { UndiciAtlassianProxy } from '../adapters/undici/undici-atlassian-proxy.js';
 export { UndiciAtlassianAuthorization } from '../adapters/undici/undici-atlassian-authorization.js';
 export { DnsSiteUrlGuard } from '../adapters/net/dns-site-url-guard.js';
 export { isPublicAddress } from '../domain/public-address.js';

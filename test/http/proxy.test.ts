@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
+import { AtlassianCaller } from '../../src/adapters/undici/atlassian-call.js';
 import { UndiciAtlassianProxy } from '../../src/adapters/undici/undici-atlassian-proxy.js';
 import { createAtlassianHttp } from '../../src/adapters/undici/http-transport.js';
 import { TransferError } from '../../src/domain/files.js';
@@ -47,9 +48,9 @@ const call = async (url: string, init: RequestInit & { tenant?: string } = {}): 
 const jsonInit = (method: string, body: unknown): RequestInit => ({ method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 /** Asserts our own refusal: the standard body, and no X-Upstream-Status. */
-const expectRefusal = (res: Answer, status: number, code: string) => {
+const expectRefusal = (res: Answer, status: number, code: string, extraKeys: readonly ('retry_after' | 'details')[] = []) => {
   expect(res.headers.get('x-upstream-status'), res.text).toBeNull();
-  return expectStandardError({ status: res.status, contentType: res.headers.get('content-type'), text: res.text }, status, code);
+  return expectStandardError({ status: res.status, contentType: res.headers.get('content-type'), text: res.text }, status, code, extraKeys);
 };
 
 describe('the proxy (OAuth)', () => {
@@ -157,21 +158,6 @@ describe('the proxy (OAuth)', () => {
     expect(bad.headers.get('x-upstream-status')).toBe('400');
     expect(bad.body.errors).toMatchObject({ summary: 'You must specify a summary of the issue.' });
     expect(bad.body.status).toBeUndefined();
-  });
-
-  it('a 429: Retry-After and the rate-limit headers come back as Atlassian sent them; a GET whose wait exceeds the budget is not retried', async () => {
-    const limited = { errorMessages: ['Rate limit exceeded.'], errors: {} };
-    const headers = { 'retry-after': '120', 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '350', 'x-ratelimit-nearlimit': 'true' };
-    fake.inject({ kind: 'status', path: `/ex/jira/${CLOUD_ID}/rest/api/3/myself`, status: 429, body: limited, headers });
-    const get = await call(`${base}/rest/api/3/myself`);
-    expect(get.status).toBe(429);
-    expect(get.body).toEqual(limited);
-    expect(get.headers.get('retry-after')).toBe('120');
-    expect(get.headers.get('x-ratelimit-remaining')).toBe('0');
-    expect(get.headers.get('x-ratelimit-limit')).toBe('350');
-    expect(get.headers.get('x-ratelimit-nearlimit')).toBe('true');
-    expect(get.headers.get('x-upstream-status')).toBe('429');
-    expect(sent()).toHaveLength(1);
   });
 
   it('retries a GET after a 503 within the budget, and answers the retry', async () => {
@@ -290,6 +276,44 @@ describe('the proxy (OAuth)', () => {
     expect(other.status).toBe(405);
     expect(other.headers.get('allow')).toBe('GET, POST, PUT, DELETE');
     expect(sent()).toEqual([]);
+  });
+});
+
+describe('the proxy and Atlassian’s rate limits', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake), overrides: { retrySleep: async () => undefined } });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  it('a 429: Retry-After and the rate-limit headers come back as Atlassian sent them; a GET whose wait exceeds the budget is not retried; then the site’s penalty window answers our own 429 without calling', async () => {
+    const mark = fake.requests.length;
+    const base = `${svc.url}/connectors/jira/proxy`;
+    const sent = () => apiRequests(fake, mark);
+    const limited = { errorMessages: ['Rate limit exceeded.'], errors: {} };
+    const headers = { 'retry-after': '120', 'x-ratelimit-remaining': '0', 'x-ratelimit-limit': '350', 'x-ratelimit-nearlimit': 'true' };
+    fake.inject({ kind: 'status', path: `/ex/jira/${CLOUD_ID}/rest/api/3/myself`, status: 429, body: limited, headers });
+    const get = await call(`${base}/rest/api/3/myself`);
+    expect(get.status).toBe(429);
+    expect(get.body).toEqual(limited);
+    expect(get.headers.get('retry-after')).toBe('120');
+    expect(get.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(get.headers.get('x-ratelimit-limit')).toBe('350');
+    expect(get.headers.get('x-ratelimit-nearlimit')).toBe('true');
+    expect(get.headers.get('x-upstream-status')).toBe('429');
+    expect(sent()).toHaveLength(1);
+    // The upstream budget (shared with the operations) holds the site back now: nothing is sent.
+    const held = await call(`${base}/rest/api/3/issue/OPS-1`);
+    const body = expectRefusal(held, 429, 'RATE_LIMITED', ['retry_after']);
+    expect(Number(held.headers.get('retry-after'))).toBeGreaterThan(100);
+    expect(body.message).toContain('was not requested');
+    expect(sent()).toHaveLength(1);
   });
 });
 
@@ -456,7 +480,8 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
   let base = '';
   let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.end();
   const transport = createAtlassianHttp({ timeoutMs: 2000 });
-  const proxy = new UndiciAtlassianProxy(transport, { retryBudgetMs: 1000, clock: systemClock, sleep: async () => undefined, maxResponseBytes: 8 * 1024 });
+  const settings = { retryBudgetMs: 1000, clock: systemClock, sleep: async () => undefined };
+  const proxy = new UndiciAtlassianProxy(transport, new AtlassianCaller(transport, settings), { ...settings, maxResponseBytes: 8 * 1024 });
   beforeAll(async () => {
     server = http.createServer((req, res) => handler(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -520,5 +545,30 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     };
     const cut = await forward();
     expect(cut._tag === 'Left' && cut.left).toMatchObject({ code: 'VENDOR_ERROR' });
+  });
+});
+
+describe('the proxy in the metrics', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake, { METRICS_PORT: '0' }) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  it('times its calls to Atlassian under the API prefix alone, never the caller’s path', async () => {
+    expect((await call(`${svc.url}/connectors/jira/proxy/rest/api/3/issue/OPS-1`)).status).toBe(200);
+    expect((await call(`${svc.url}/connectors/jira/proxy/rest/api/3/issue/OPS-2/comment`)).status).toBe(200);
+    const text = await (await fetch(`${svc.service.metricsUrl() ?? ''}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('integration_backend_atlassian_request_duration_seconds_count{') && l.includes('operation="GET /rest/api/3/{proxied}"'));
+    expect(line, text.slice(0, 2000)).toBeDefined();
+    expect(Number(line!.split(' ').pop())).toBe(2);
+    expect(text).not.toContain('OPS-1');
+    expect(text).not.toContain('/comment');
   });
 });

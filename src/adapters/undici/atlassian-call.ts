@@ -178,9 +178,10 @@ export class AtlassianCaller {
   /**
    * Runs `call` when the upstream budget lets a call to the context's site go: at once, after
    * the spacing a site near its limit gets, or not at all while it is in a penalty window
-   * (a 429 RATE_LIMITED of our own, with the time left; Atlassian is not called).
+   * (a 429 RATE_LIMITED of our own, with the time left; Atlassian is not called). The proxy
+   * (`UndiciAtlassianProxy`) goes through it too.
    */
-  private admitted<A>(ctx: AccessContext, what: string, call: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
+  admitted<A>(ctx: AccessContext, what: string, call: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
     const { budget, clock } = this.settings;
     if (!budget) return call;
     return async () => {
@@ -204,9 +205,9 @@ export class AtlassianCaller {
 
   /**
    * Each attempt: a client span (its W3C `traceparent` sent to Atlassian), timed for the
-   * metrics, its rate-limit headers fed to the budget.
+   * metrics, its rate-limit headers fed to the budget. The proxy's attempts too.
    */
-  private observed<R extends Pick<HttpResponse, 'status' | 'headers'>>(
+  observed<R extends Pick<HttpResponse, 'status' | 'headers'>>(
     ctx: AccessContext,
     method: string,
     path: string,

@@ -13,9 +13,9 @@ import type { AtlassianProxy } from '../../application/ports/atlassian-proxy.js'
 import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { formatBytes, TransferError } from '../../domain/files.js';
-import { isProxiedResponseHeader, type ProxyAnswer, type ProxyRequest } from '../../domain/proxy.js';
+import { isProxiedResponseHeader, proxyPrefixOf, type ProxyAnswer, type ProxyRequest } from '../../domain/proxy.js';
 import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
-import type { CallSettings } from './atlassian-call.js';
+import type { AtlassianCaller, CallSettings } from './atlassian-call.js';
 import { headerOf, transportError, type AtlassianHttp, type StreamedResponse } from './http-transport.js';
 
 export interface ProxySettings extends CallSettings {
@@ -34,6 +34,8 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
 
   constructor(
     private readonly http: AtlassianHttp,
+    /** Its upstream budget and observation (spans, metrics, rate-limit headers), shared with the operations. */
+    private readonly caller: AtlassianCaller,
     private readonly settings: ProxySettings,
   ) {
     this.sleep = settings.sleep ?? realSleep;
@@ -43,21 +45,26 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
   forward(ctx: AccessContext, request: ProxyRequest): TE.TaskEither<AppError, ProxyAnswer> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
     const multipart = request.body !== undefined && /^multipart\//i.test(request.body.contentType);
-    const send = client.stream({
-      method: request.method,
-      url: `${ctx.baseUrl}${request.path}${request.query === '' ? '' : `?${request.query}`}`,
-      headers: {
-        // Jira refuses a multipart request without it (its XSRF check).
-        ...(multipart ? { 'x-atlassian-token': 'no-check' } : {}),
-        ...request.headers,
-        authorization: ctx.authorization,
-      },
-      ...(request.body ? { raw: request.body } : {}),
-    });
+    // Spans and metrics are named by the API prefix alone: a caller's paths must not grow their number.
+    const label = `${proxyPrefixOf(request.path) ?? '/'}{proxied}`;
+    const send = this.caller.observed(ctx, request.method, label, (traceHeaders) =>
+      client.stream({
+        method: request.method,
+        url: `${ctx.baseUrl}${request.path}${request.query === '' ? '' : `?${request.query}`}`,
+        headers: {
+          // Jira refuses a multipart request without it (its XSRF check).
+          ...(multipart ? { 'x-atlassian-token': 'no-check' } : {}),
+          ...request.headers,
+          ...traceHeaders,
+          authorization: ctx.authorization,
+        },
+        ...(request.body ? { raw: request.body } : {}),
+      }),
+    );
     const idempotent = request.method === 'GET';
     const what = `${request.method} ${request.path}`;
     const { clock, retryBudgetMs } = this.settings;
-    return async () => {
+    return this.caller.admitted(ctx, what, async () => {
       const started = clock.now().getTime();
       const mayRetry = (attempt: number, delay: number): boolean => attempt < MAX_ATTEMPTS && clock.now().getTime() - started + delay <= retryBudgetMs;
       for (let attempt = 1; ; attempt += 1) {
@@ -83,7 +90,7 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
         }
         return this.answer(res, what);
       }
-    };
+    });
   }
 
   /** The answer to pass on: an error or a small success read whole (a 401 is looked into), a larger success streamed. */

@@ -48,7 +48,9 @@ const RESPONSES: Readonly<Record<number, ResponseSpec>> = {
   404: either('An unknown connector, or the proxy is turned off (PROXY_ENABLED=false) (NOT_FOUND).'),
   409: either('The tenant has no connection for this connector (NOT_CONNECTED).'),
   413: either('The request body is larger than BODY_LIMIT_BYTES (JSON) or ATTACHMENT_MAX_BYTES (multipart), or the answer larger than ATTACHMENT_MAX_BYTES (VALIDATION).'),
-  429: either('Never ours: Atlassian rate limited the call (a GET was retried within ATLASSIAN_RETRY_BUDGET_MS first).'),
+  429: either(
+    "Ours (RATE_LIMITED) while Atlassian's rate limit holds the site or the app in a penalty window, so nothing was sent; Atlassian's when it rate limited the call (a GET was retried within ATLASSIAN_RETRY_BUDGET_MS first).",
+  ),
   502: either('Atlassian could not be reached (VENDOR_ERROR).'),
   504: either('Atlassian did not answer within ATLASSIAN_TIMEOUT_MS (VENDOR_ERROR).'),
 };
