@@ -35,7 +35,9 @@ export type ErrorReason =
   /** Atlassian answered 401: the caller may refresh once and retry once. */
   | 'upstream_unauthorized'
   /** Atlassian refused the call because the grant lacks an OAuth scope: reconnecting with it helps, refreshing does not. */
-  | 'missing_scope';
+  | 'missing_scope'
+  /** The caller sent no usable credential for this service (API key or JWT): the answer carries a WWW-Authenticate challenge. */
+  | 'caller_unauthenticated';
 
 export interface AppError {
   readonly code: ErrorCode;
