@@ -7,7 +7,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { unauthenticated, type Caller, type Scope } from '../domain/caller.js';
 import { AppError } from '../domain/errors.js';
-import type { TenantId } from '../domain/tenant.js';
+import { TENANT_ID_PATTERN as TENANT_ID, type TenantId } from '../domain/tenant.js';
 import type { ApiKeySecrets } from './ports/api-key-secrets.js';
 import type { ApiKeyRecord, ApiKeyStore } from './ports/api-key-store.js';
 import type { CallerAuthenticator } from './ports/caller-authenticator.js';
@@ -126,6 +126,43 @@ export class ApiKeys implements CallerAuthenticator {
         );
       }),
     );
+  }
+
+  /**
+   * A key issued by a caller over REST: a tenant's admin key issues keys of its own tenant
+   * with scopes it has itself; an operator key issues tenant keys of any tenant; nobody issues
+   * an operator key over REST (the command line does).
+   */
+  createFor(caller: Caller, input: Omit<NewApiKey, 'operator' | 'tenantId'> & { tenant?: string }): TE.TaskEither<AppError, { key: string; view: ApiKeyView }> {
+    const tenant = this.tenantFor(caller, input.tenant);
+    if (tenant._tag === 'Left') return TE.left(tenant.left);
+    if (tenant.right === undefined) return TE.left(AppError.validation('An operator key must name the tenant of the key it issues (tenant).'));
+    const beyond = caller.operator ? [] : input.scopes.filter((s) => !caller.scopes.includes(s));
+    if (beyond.length > 0) return TE.left(AppError.forbidden(`A key may issue keys only with scopes it has; this one lacks ${beyond.join(', ')}.`));
+    return this.create({ ...input, tenantId: tenant.right });
+  }
+
+  /** The keys a caller may see: its tenant's, or (operator) every key or one tenant's. */
+  listFor(caller: Caller, tenant?: string): TE.TaskEither<AppError, readonly ApiKeyView[]> {
+    const t = this.tenantFor(caller, tenant);
+    return t._tag === 'Left' ? TE.left(t.left) : this.list(t.right);
+  }
+
+  /** Revokes a key of the caller's tenant (an operator: any key). */
+  revokeFor(caller: Caller, id: string): TE.TaskEither<AppError, ApiKeyView> {
+    return this.revoke(id, caller.operator ? undefined : caller.tenantId);
+  }
+
+  /** The tenant a key request is about: the caller's own, or (operator) the one named. */
+  private tenantFor(caller: Caller, named: string | undefined): { _tag: 'Left'; left: AppError } | { _tag: 'Right'; right: TenantId | undefined } {
+    if (named !== undefined && !TENANT_ID.test(named)) {
+      return { _tag: 'Left', left: AppError.validation('tenant must be 1-128 characters of letters, digits, ".", "_", ":" or "-".') };
+    }
+    if (caller.operator) return { _tag: 'Right', right: named as TenantId | undefined };
+    if (named !== undefined && named !== caller.tenantId) {
+      return { _tag: 'Left', left: AppError.forbidden("A tenant's key manages the keys of its own tenant only.") };
+    }
+    return { _tag: 'Right', right: caller.tenantId };
   }
 
   authenticate(credential: string): TE.TaskEither<AppError, Caller> {

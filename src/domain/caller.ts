@@ -13,7 +13,8 @@ export type Scope = (typeof SCOPES)[number];
 
 export const isScope = (s: string): s is Scope => (SCOPES as readonly string[]).includes(s);
 
-export type CallerKind = 'open' | 'api_key' | 'jwt';
+/** `anonymous`: a public route (health, docs, the OAuth callback), which acts for no tenant. */
+export type CallerKind = 'anonymous' | 'open' | 'api_key' | 'jwt';
 
 export interface Caller {
   /** The tenant every call of this request acts for. */
@@ -31,6 +32,9 @@ export interface Caller {
 
 /** The caller of open mode: whoever reaches the service, trusted for the tenant it names. */
 export const openCaller = (tenantId: TenantId): Caller => ({ tenantId, id: 'open', kind: 'open', scopes: SCOPES, operator: false });
+
+/** Whoever calls a public route: no tenant, no scope. */
+export const ANONYMOUS: Caller = { tenantId: '' as TenantId, id: 'anonymous', kind: 'anonymous', scopes: [], operator: false };
 
 export const hasScope = (caller: Pick<Caller, 'scopes'>, scope: Scope): boolean => caller.scopes.includes(scope);
 

@@ -37,6 +37,9 @@ const SERVICE_ROUTES = [
   'GET /connectors/tools',
   'POST /connectors/tools/invoke',
   'POST /mcp',
+  'GET /auth/keys',
+  'POST /auth/keys',
+  'DELETE /auth/keys/{id}',
 ];
 
 const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
