@@ -108,7 +108,13 @@ function sendResult(ctx: Context, result: RouteResult): void {
 }
 
 /** Where RFC 9728 metadata of this service is: AUTH_RESOURCE_URL, or the origin the request came to. */
-export const resourceBase = (ctx: Context, configured: string): string => configured || ctx.origin;
+export const resourceBase = (ctx: Context, configured: string): string => configured || originOf(ctx);
+
+/** `http://host[:port]` of the request: its Host header when that is a plain host name or address, else localhost. */
+const originOf = (ctx: Context): string => {
+  const host = ctx.get('host');
+  return `${ctx.protocol}://${/^[A-Za-z0-9.[\]:-]{1,255}$/.test(host) ? host : 'localhost'}`;
+};
 
 /** The protected-resource metadata URL a 401 points MCP clients to (RFC 9728 section 5.1). */
 const metadataUrl = (ctx: Context, configured: string): string =>
@@ -372,7 +378,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         tenantId,
         caller: state.caller ?? openCaller(tenantId),
         requestId: state.requestId,
-        origin: ctx.origin,
+        origin: originOf(ctx),
         params: ctx.params as Record<string, string>,
         query: query.right,
         body: body.right,
