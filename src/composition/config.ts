@@ -199,6 +199,7 @@ const spec = {
   AUTH_JWT_ALGORITHMS: [csv, 'RS256,PS256,ES256,EdDSA'],
   AUTH_TENANT_CLAIM: [claimName, 'tenant_id'],
   AUTH_CLOCK_SKEW_SECONDS: [intBetween(0, 300), '30'],
+  AUTH_JWKS_COOLDOWN_SECONDS: [intBetween(1, 3600), '30'],
   AUTH_RESOURCE_URL: [optionalHttpUrl, ''],
   HSTS: [bool, 'false'],
 } as const;
@@ -269,6 +270,8 @@ export interface AuthConfig {
     readonly algorithms: readonly string[];
     readonly tenantClaim: string;
     readonly clockSkewSeconds: number;
+    /** The least time between two JWKS fetches, however many unknown key ids arrive. */
+    readonly jwksCooldownSeconds: number;
   };
   /** The public URL of this service (RFC 9728 resource); empty: the URL each request was sent to. */
   readonly resourceUrl: string;
@@ -359,6 +362,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
         algorithms: v.AUTH_JWT_ALGORITHMS,
         tenantClaim: v.AUTH_TENANT_CLAIM,
         clockSkewSeconds: v.AUTH_CLOCK_SKEW_SECONDS,
+        jwksCooldownSeconds: v.AUTH_JWKS_COOLDOWN_SECONDS,
       },
       resourceUrl: v.AUTH_RESOURCE_URL,
     },

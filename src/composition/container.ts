@@ -431,7 +431,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       case 'api_key':
         return r.get(u.apiKeys);
       case 'jwt':
-        return new JoseJwtAuthenticator(config.auth.jwt, r.get(a.logger));
+        return new JoseJwtAuthenticator({ ...config.auth.jwt, cooldownMs: config.auth.jwt.jwksCooldownSeconds * 1000 }, r.get(a.logger));
     }
   });
 }

@@ -67,7 +67,7 @@ describe('cross-tenant sweep over the whole catalog (AUTH_MODE=api_key)', () => 
     if (takesBody(op.http.method)) {
       return [`${svc.url}${path}`, { method, headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(rest) }];
     }
-    const q = new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)])).toString();
+    const q = new URLSearchParams(Object.entries(rest).map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(',') : String(v)])).toString();
     return [`${svc.url}${path}${q ? `?${q}` : ''}`, { method, headers }];
   };
 
