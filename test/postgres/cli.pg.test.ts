@@ -158,6 +158,6 @@ describe('connections list on PostgreSQL', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`integration-backend: ${redacted(behind)} needs migrations 0002_oauth_nonces; run "integration-backend migrate" first.\n`);
     expect(await publicTables(behind)).not.toContain('oauth_nonces');
-    expect(await migrationNames(behind)).toEqual(['0001_connections']);
+    expect(await migrationNames(behind)).toEqual(['0001_connections', '0003_api_keys']);
   });
 });
