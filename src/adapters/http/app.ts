@@ -350,7 +350,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     /** The tenant, query and body of a request, decoded by the route's codecs. */
     function readInput(ctx: Context, state: State): E.Either<AppError, RouteInput<unknown, unknown>> {
       let tenantId = DEFAULT_TENANT;
-      if (state.caller) {
+      if (state.caller && state.caller.kind !== 'anonymous') {
         tenantId = state.caller.tenantId;
       } else if (spec.tenantScoped) {
         const header = ctx.headers['x-tenant-id'];
