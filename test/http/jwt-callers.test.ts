@@ -161,6 +161,22 @@ describe('AUTH_MODE=jwt', () => {
       'not.a.jwt',
     ];
     for (const jwt of refused) await expectRefused(jwt);
+    // The same refusal over tools/invoke and MCP.
+    for (const jwt of refused) {
+      const tool = await fetch(`${svc.url}/connectors/tools/invoke`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tool: 'jira_list_projects', arguments: {} }),
+      });
+      expect((await expectErrorResponse(tool, 401, 'UNAUTHORIZED')).message).toBe(UNAUTHENTICATED_MESSAGE);
+      const mcp = await fetch(`${svc.url}/mcp`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+      expect((await expectErrorResponse(mcp, 401, 'UNAUTHORIZED')).message).toBe(UNAUTHENTICATED_MESSAGE);
+      expect(mcp.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${svc.url}/.well-known/oauth-protected-resource/mcp"`);
+    }
     for (const jwt of refused) expect(svc.logText()).not.toContain(jwt.split('.')[2] || jwt);
   });
 
