@@ -1,6 +1,7 @@
 import type * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
+import { hasScope, missingScope, openCaller, type Caller, type Scope } from '../domain/caller.js';
 import { decodeStrictWith } from '../domain/decode.js';
 import { AppError } from '../domain/errors.js';
 import { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
@@ -73,8 +74,10 @@ export class InvokeTool {
     this.listed = ports.operations.filter((o) => this.offered.has(o.spec.name) && !(ports.readOnly && o.spec.writes)).map(describeTool);
   }
 
-  list(): readonly ToolDescription[] {
-    return this.listed;
+  /** The tools offered; with a caller, only those its scopes allow (a read-only key sees the read tools). */
+  list(caller?: Pick<Caller, 'scopes'>): readonly ToolDescription[] {
+    if (!caller) return this.listed;
+    return this.listed.filter((d) => hasScope(caller, d.read_only ? 'read' : 'write'));
   }
 
   /** Whether a tool of this name exists, listed or hidden by read-only mode. */
@@ -82,7 +85,14 @@ export class InvokeTool {
     return this.byName.has(name);
   }
 
+  /** Runs a tool for a tenant with every scope (open mode, the stdio MCP server of one tenant). */
   execute(tenantId: TenantId, name: string, args: unknown): TE.TaskEither<AppError, { tool: string; result: unknown }> {
+    return this.executeAs(openCaller(tenantId), name, args);
+  }
+
+  /** Runs a tool for a caller: its tenant, refused (403 naming the scope) when its scopes do not allow the tool. */
+  executeAs(caller: Caller, name: string, args: unknown): TE.TaskEither<AppError, { tool: string; result: unknown }> {
+    const { tenantId } = caller;
     const operation = this.byName.get(name);
     const decode = this.decoders.get(name);
     if (!operation || !decode) return TE.left(AppError.notFound(`Unknown tool; available: ${this.listed.map((d) => d.name).join(', ')}.`));
@@ -92,6 +102,9 @@ export class InvokeTool {
     if (this.ports.readOnly && operation.spec.writes) {
       return TE.left(AppError.forbidden(`${name} writes to Atlassian and this service runs with TOOLS_READ_ONLY=true.`));
     }
+    const needed: Scope = operation.spec.writes ? 'write' : 'read';
+    const refused = missingScope(caller, needed, `The tool ${name}`);
+    if (refused) return TE.left(refused);
     return pipe(
       TE.fromEither(decode(args ?? {})),
       TE.flatMap((decoded) => operation.execute(tenantId, decoded)),

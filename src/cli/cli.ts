@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
+import { parseScopes } from '../domain/caller.js';
 import { TenantId } from '../domain/tenant.js';
 import { loadConfig, type Config } from '../composition/config.js';
 import { readPackageVersion } from '../composition/package-info.js';
@@ -18,6 +19,12 @@ Commands:
   mcp --tenant <id>                  Serve the agent tools for one tenant over MCP on stdin/stdout.
   connections list [--tenant <id>]   List stored connections (every tenant's without --tenant); never a token.
            [--json]                  ... as a JSON array instead of a table.
+  keys create --tenant <id> --scopes read,write,admin [--name <n>] [--expires 90d] [--json]
+                                     Issue an API key (AUTH_MODE=api_key); prints the key once.
+  keys create --operator --scopes admin [--name <n>]
+                                     Issue an operator key: manages every tenant's keys over REST.
+  keys list [--tenant <id>] [--json] List API keys (id, name, tenant, scopes, times); never a key.
+  keys revoke <id>                   Revoke a key at once, on every instance.
 
 Options:
   -h, --help                         Show this help (also after a command).
@@ -155,6 +162,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
         await listConnectionsCommand(env, tenantFlag(values['tenant'], false), values['json'] === true);
         return 0;
       }
+      case 'keys':
+        return await keysCommand(env, rest);
       case undefined:
         throw new UsageError('No command given.');
       default:
@@ -167,6 +176,65 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     }
     process.stderr.write(`integration-backend: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
+  }
+}
+
+async function keysCommand(env: NodeJS.ProcessEnv, rest: readonly string[]): Promise<number> {
+  const [sub, ...args] = rest;
+  if (sub === '-h' || sub === '--help') return help();
+  const keys = await import('./keys.js');
+  switch (sub) {
+    case 'create': {
+      const values = flags(args, {
+        tenant: { type: 'string', short: 't' },
+        scopes: { type: 'string' },
+        name: { type: 'string' },
+        expires: { type: 'string' },
+        operator: { type: 'boolean' },
+        json: { type: 'boolean' },
+      });
+      if (values['help']) return help();
+      const operator = values['operator'] === true;
+      const tenant = tenantFlag(values['tenant'], !operator);
+      if (operator && tenant !== undefined) throw new UsageError('--operator keys belong to no tenant; leave out --tenant.');
+      if (typeof values['scopes'] !== 'string') throw new UsageError('--scopes is required: a comma-separated list of read, write, admin.');
+      const { scopes, unknown } = parseScopes(values['scopes']);
+      if (unknown.length > 0 || scopes.length === 0) throw new UsageError(`--scopes must list read, write or admin${unknown.length > 0 ? `; not ${unknown.join(', ')}` : ''}.`);
+      let expiresInSeconds: number | undefined;
+      if (values['expires'] !== undefined) {
+        const { parseDuration } = await import('../application/api-keys.js');
+        expiresInSeconds = parseDuration(String(values['expires']));
+        if (expiresInSeconds === undefined) throw new UsageError('--expires must be a number of days, hours or minutes: 90d, 12h, 30m.');
+      }
+      await keys.createKey(
+        configFrom(env),
+        {
+          operator,
+          scopes,
+          ...(tenant !== undefined ? { tenant } : {}),
+          ...(typeof values['name'] === 'string' ? { name: values['name'] } : {}),
+          ...(expiresInSeconds !== undefined ? { expiresInSeconds } : {}),
+        },
+        values['json'] === true,
+      );
+      return 0;
+    }
+    case 'list': {
+      const values = flags(args, { tenant: { type: 'string', short: 't' }, json: { type: 'boolean' } });
+      if (values['help']) return help();
+      await keys.listKeys(configFrom(env), tenantFlag(values['tenant'], false), values['json'] === true);
+      return 0;
+    }
+    case 'revoke': {
+      const [id, ...more] = args;
+      if (id === '-h' || id === '--help') return help();
+      if (id === undefined || id.startsWith('-')) throw new UsageError('keys revoke needs the id of a key (keys list shows them).');
+      if (more.length > 0) throw new UsageError(`Unexpected argument: ${more[0]}`);
+      await keys.revokeKey(configFrom(env), id);
+      return 0;
+    }
+    default:
+      throw new UsageError(sub === undefined ? 'keys needs a subcommand: create, list or revoke' : `Unknown subcommand: keys ${sub}`);
   }
 }
 

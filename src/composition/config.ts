@@ -51,6 +51,23 @@ const httpUrl = fromString('an http(s) URL', (s) => {
   }
 });
 
+const authMode = t.keyof({ open: null, api_key: null, jwt: null }, 'one of open, api_key, jwt');
+
+/** Asymmetric JWS algorithms jose verifies with a public key; `none` and HS* never. */
+export const JWT_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const claimName = fromString('a claim name (letters, digits, _ . : / -)', (s) => (/^[A-Za-z0-9_.:/-]{1,128}$/.test(s) ? s : undefined));
+
+const optionalHttpUrl = fromString('an http(s) URL, or empty', (s) => {
+  if (s === '') return '';
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? s.replace(/\/+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+});
+
 const logLevel = t.keyof(
   { fatal: null, error: null, warn: null, info: null, debug: null, trace: null, silent: null },
   'one of fatal, error, warn, info, debug, trace, silent',
@@ -198,6 +215,16 @@ const spec = {
   ATTACHMENT_MAX_BYTES: [intBetween(1024, 1024 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.maxBytes)],
   ATTACHMENT_TOOL_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.toolMaxBytes)],
   PROXY_ENABLED: [bool, 'true'],
+  AUTH_MODE: [authMode, 'open'],
+  AUTH_JWKS_URL: [optionalHttpUrl, ''],
+  AUTH_ISSUER: [t.string, ''],
+  AUTH_AUDIENCE: [t.string, ''],
+  AUTH_JWT_ALGORITHMS: [csv, 'RS256,PS256,ES256,EdDSA'],
+  AUTH_TENANT_CLAIM: [claimName, 'tenant_id'],
+  AUTH_CLOCK_SKEW_SECONDS: [intBetween(0, 300), '30'],
+  AUTH_JWKS_COOLDOWN_SECONDS: [intBetween(1, 3600), '30'],
+  AUTH_RESOURCE_URL: [optionalHttpUrl, ''],
+  HSTS: [bool, 'false'],
 } as const;
 
 type Spec = typeof spec;
@@ -254,6 +281,27 @@ export interface Config {
   readonly metrics: { readonly port: number; readonly host: string } | null;
   /** `/connectors/{connector}/proxy/{path}` answers (false: 404 NOT_FOUND). */
   readonly proxyEnabled: boolean;
+  /** Who may call (docs/security.md). */
+  readonly auth: AuthConfig;
+  /** Send Strict-Transport-Security (only behind TLS). */
+  readonly hsts: boolean;
+}
+
+export interface AuthConfig {
+  /** open: X-Tenant-Id is trusted; api_key: keys from `integration-backend keys create`; jwt: tokens of the product's identity provider. */
+  readonly mode: 'open' | 'api_key' | 'jwt';
+  readonly jwt: {
+    readonly jwksUrl: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly algorithms: readonly string[];
+    readonly tenantClaim: string;
+    readonly clockSkewSeconds: number;
+    /** The least time between two JWKS fetches, however many unknown key ids arrive. */
+    readonly jwksCooldownSeconds: number;
+  };
+  /** The public URL of this service (RFC 9728 resource); empty: the URL each request was sent to. */
+  readonly resourceUrl: string;
 }
 
 /** Decodes every variable; all problems are reported at once. */
@@ -286,6 +334,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
   ] as const) {
     const bad = (keys ?? []).filter((k) => !pattern.test(k));
     if (bad.length > 0) problems.push(`${name} must be a comma-separated list of keys (letters, digits, _); ${bad.length} entr${bad.length === 1 ? 'y is' : 'ies are'} not`);
+  }
+  if (v.AUTH_JWT_ALGORITHMS) {
+    const bad = v.AUTH_JWT_ALGORITHMS.filter((a) => !(JWT_ALGORITHMS as readonly string[]).includes(a));
+    if (bad.length > 0) problems.push(`AUTH_JWT_ALGORITHMS may name only ${JWT_ALGORITHMS.join(', ')} (never none or HS*); not ${bad.slice(0, 5).join(', ')}`);
+    if (v.AUTH_JWT_ALGORITHMS.length === 0) problems.push('AUTH_JWT_ALGORITHMS must name at least one algorithm');
+  }
+  if (v.AUTH_MODE === 'jwt') {
+    const missing = (['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((n) => (v[n] ?? '').trim() === '');
+    if (missing.length > 0) problems.push(`AUTH_MODE=jwt needs ${missing.join(', ')}`);
   }
   if (problems.length > 0) return E.left(`Invalid configuration: ${problems.join('; ')}`);
   const cors = v.BACKEND_CORS_ORIGINS.length > 0 ? v.BACKEND_CORS_ORIGINS : v.NEXT_PUBLIC_BACKEND_CORS_ORIGINS;
@@ -325,6 +382,20 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     shutdownGraceSeconds: v.SHUTDOWN_GRACE_SECONDS,
     metrics: v.METRICS_PORT === null ? null : { port: v.METRICS_PORT, host: v.METRICS_HOST.trim() || '127.0.0.1' },
     proxyEnabled: v.PROXY_ENABLED,
+    auth: {
+      mode: v.AUTH_MODE,
+      jwt: {
+        jwksUrl: v.AUTH_JWKS_URL,
+        issuer: v.AUTH_ISSUER.trim(),
+        audience: v.AUTH_AUDIENCE.trim(),
+        algorithms: v.AUTH_JWT_ALGORITHMS,
+        tenantClaim: v.AUTH_TENANT_CLAIM,
+        clockSkewSeconds: v.AUTH_CLOCK_SKEW_SECONDS,
+        jwksCooldownSeconds: v.AUTH_JWKS_COOLDOWN_SECONDS,
+      },
+      resourceUrl: v.AUTH_RESOURCE_URL,
+    },
+    hsts: v.HSTS,
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

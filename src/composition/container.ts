@@ -14,7 +14,11 @@ import type Koa from 'koa';
 import type { Logger as Pino } from 'pino';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { bindOperations, OPERATIONS, type BoundOperation } from '../application/catalog/index.js';
+import { ApiKeys } from '../application/api-keys.js';
 import { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
+import type { ApiKeySecrets } from '../application/ports/api-key-secrets.js';
+import type { ApiKeyStore } from '../application/ports/api-key-store.js';
+import type { CallerAuthenticator } from '../application/ports/caller-authenticator.js';
 import { CredentialCache } from '../application/credential-cache.js';
 import { DeleteConnection } from '../application/delete-connection.js';
 import { EnsureEncryptionKey } from '../application/ensure-encryption-key.js';
@@ -48,6 +52,11 @@ import type { JsonSchema } from '../domain/json-schema.js';
 import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
 import { UpstreamBudget } from '../domain/upstream-budget.js';
 import { AesGcmCipher } from '../adapters/crypto/aes-gcm-cipher.js';
+import { Sha256ApiKeySecrets } from '../adapters/crypto/api-key-secrets.js';
+import { JoseJwtAuthenticator } from '../adapters/jose/jose-jwt-authenticator.js';
+import { keyRoutes, protectedResourceRoutes } from '../adapters/http/routes/caller-routes.js';
+import { KyselyApiKeyStore } from '../adapters/kysely/kysely-api-key-store.js';
+import { InMemoryApiKeyStore } from '../adapters/memory/in-memory-api-key-store.js';
 import { resolveEncryptionKeys } from '../adapters/crypto/encryption-key.js';
 import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
 import { answerClientError, createHttpApp } from '../adapters/http/app.js';
@@ -89,6 +98,8 @@ export interface Overrides {
   readonly connections?: ConnectionStore;
   readonly nonces?: OAuthNonceStore;
   readonly meta?: ServiceMetaStore;
+  /** With a custom ConnectionStore, API keys default to an in-memory store. */
+  readonly apiKeys?: ApiKeyStore;
   readonly cipher?: Cipher;
   readonly siteUrlGuard?: SiteUrlGuard;
   readonly authorization?: AtlassianAuthorization & AtlassianTokenVerifier;
@@ -113,6 +124,8 @@ export interface Adapters {
   readonly connections: ConnectionStore;
   readonly nonces: OAuthNonceStore;
   readonly meta: ServiceMetaStore;
+  readonly apiKeyStore: ApiKeyStore;
+  readonly apiKeySecrets: ApiKeySecrets;
   readonly cipher: Cipher;
   readonly signer: StateSigner;
   readonly http: AtlassianHttp;
@@ -150,6 +163,10 @@ export interface UseCases {
   readonly tools: InvokeTool;
   /** `/connectors/{connector}/proxy/{path}`: PROXY_ENABLED, read-only, path rules, refresh. */
   readonly proxy: ProxyAtlassian;
+  /** Issuing, listing, revoking and recognising API keys. */
+  readonly apiKeys: ApiKeys;
+  /** Who a bearer credential is (AUTH_MODE api_key or jwt); undefined in open mode. */
+  readonly callerAuthenticator: CallerAuthenticator | undefined;
 }
 
 /** The HTTP driver: the route table, its OpenAPI document and the Koa app built from it. */
@@ -174,6 +191,8 @@ const ADAPTERS: TokensOf<Adapters> = {
   connections: token('ConnectionStore'),
   nonces: token('OAuthNonceStore'),
   meta: token('ServiceMetaStore'),
+  apiKeyStore: token('ApiKeyStore'),
+  apiKeySecrets: token('ApiKeySecrets'),
   cipher: token('Cipher'),
   signer: token('StateSigner'),
   http: token('AtlassianHttp'),
@@ -203,6 +222,8 @@ const USE_CASES: TokensOf<UseCases> = {
   operations: token('Operations'),
   tools: token('InvokeTool'),
   proxy: token('ProxyAtlassian'),
+  apiKeys: token('ApiKeys'),
+  callerAuthenticator: token('CallerAuthenticator'),
 };
 
 const DRIVERS: TokensOf<Drivers> = { routes: token('Routes'), openApiDocument: token('OpenApiDocument'), app: token('HttpApp') };
@@ -218,7 +239,7 @@ const DOCUMENT_INFO = (version: string) => ({
 
 const DOCUMENT_TAGS = [
   { name: 'health', description: 'Liveness and the detailed health of the service.' },
-  { name: 'auth', description: 'Connecting a tenant to Atlassian with OAuth 2.0 (3LO).' },
+  { name: 'auth', description: 'Connecting a tenant to Atlassian with OAuth 2.0 (3LO); API keys; protected-resource metadata.' },
   { name: 'connectors', description: "The tenant's connections: read, rotate, switch site, save a token, disconnect." },
   { name: 'jira', description: 'Jira operations (also agent tools).' },
   { name: 'confluence', description: 'Confluence operations (also agent tools).' },
@@ -245,6 +266,8 @@ function registerAdapters(
   provide(c, SCHEMA, () => (database ? new KyselySchemaCheck(database.db) : undefined));
   provide(c, ADAPTERS.nonces, () => overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()));
   provide(c, ADAPTERS.meta, () => overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()));
+  provide(c, ADAPTERS.apiKeyStore, () => overrides.apiKeys ?? (database ? new KyselyApiKeyStore(database.db) : new InMemoryApiKeyStore()));
+  provide(c, ADAPTERS.apiKeySecrets, () => new Sha256ApiKeySecrets());
   provide(c, ADAPTERS.cipher, (r) => {
     if (overrides.cipher) return overrides.cipher;
     const file = config.database.dialect === 'sqlite' ? config.database.filename : ':memory:';
@@ -448,7 +471,21 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         settings: { enabled: config.proxyEnabled, readOnly: config.toolsReadOnly },
       }),
   );
+  provide(c, u.apiKeys, (r) => new ApiKeys({ store: r.get(a.apiKeyStore), secrets: r.get(a.apiKeySecrets), clock: r.get(a.clock) }));
+  provide(c, u.callerAuthenticator, (r) => {
+    switch (config.auth.mode) {
+      case 'open':
+        return undefined;
+      case 'api_key':
+        return r.get(u.apiKeys);
+      case 'jwt':
+        return new JoseJwtAuthenticator({ ...config.auth.jwt, cooldownMs: config.auth.jwt.jwksCooldownSeconds * 1000 }, r.get(a.logger));
+    }
+  });
 }
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback: where open mode is safe without a warning. */
+const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
 
 /** How long a connection may idle after its last answer while the service shuts down. */
 const DRAINING_KEEP_ALIVE_MS = 250;
@@ -479,9 +516,9 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
         limits: { jsonMaxBytes: config.bodyLimitBytes, multipartMaxBytes: config.attachments.maxBytes },
       }),
       ...mcpRoutes({
-        serve: async (tenantId, req, res, body) => {
+        serve: async (caller, req, res, body) => {
           const { serveMcpRequest } = await (mcpHttp ??= import('../adapters/mcp/mcp-http.js'));
-          await serveMcpRequest({ tools, tenantId, version: facts.version }, req, res, body);
+          await serveMcpRequest({ tools, tenantId: caller.tenantId, caller, version: facts.version }, req, res, body);
         },
         allowedOrigins: config.corsOrigins,
       }),
@@ -494,22 +531,29 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
           configured: config.oauth.clientId !== '' && config.oauth.redirectUri !== '',
         }),
       }),
+      ...keyRoutes({ apiKeys: r.get(u.apiKeys) }),
+      ...(config.auth.mode === 'open'
+        ? []
+        : protectedResourceRoutes({ resourceUrl: config.auth.resourceUrl, issuer: config.auth.mode === 'jwt' ? config.auth.jwt.issuer : undefined })),
       ...docsRoutes(() => r.get(DRIVERS.openApiDocument)()),
     ];
   });
   provide(c, DRIVERS.openApiDocument, (r) => {
     let document: JsonSchema | undefined;
-    return () => (document ??= buildOpenApiDocument(r.get(DRIVERS.routes), DOCUMENT_INFO(r.get(FACTS).version), DOCUMENT_TAGS));
+    return () => (document ??= buildOpenApiDocument(r.get(DRIVERS.routes), DOCUMENT_INFO(r.get(FACTS).version), DOCUMENT_TAGS, config.auth.mode));
   });
-  provide(c, DRIVERS.app, (r) =>
-    createHttpApp({
+  provide(c, DRIVERS.app, (r) => {
+    const authenticator = r.get(u.callerAuthenticator);
+    return createHttpApp({
       routes: r.get(DRIVERS.routes),
       log: r.get(ADAPTERS.pino),
       corsOrigins: config.corsOrigins,
       bodyLimitBytes: config.bodyLimitBytes,
+      ...(authenticator ? { auth: { authenticator, resourceUrl: config.auth.resourceUrl } } : {}),
+      hsts: config.hsts,
       ...(config.metrics ? { observe: (o) => r.get(ADAPTERS.metrics).httpRequest(o) } : {}),
-    }),
-  );
+    });
+  });
 }
 
 /** The adapters and use cases, composed and checked; no HTTP server. */
@@ -623,6 +667,12 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         server.once('error', reject);
         server.once('listening', () => {
           const addr = server.address() as AddressInfo;
+          if (config.auth.mode === 'open' && !isLoopback(addr.address)) {
+            core.adapters.pino.warn(
+              { address: addr.address, port: addr.port },
+              'AUTH_MODE=open on a non-loopback address: anyone who reaches this port can act for any tenant with X-Tenant-Id; set AUTH_MODE=api_key or jwt unless only trusted callers can reach it',
+            );
+          }
           const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
           resolve({ server, url: `http://${shownHost === '0.0.0.0' ? '127.0.0.1' : shownHost}:${addr.port}` });
         });

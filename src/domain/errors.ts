@@ -38,7 +38,9 @@ export type ErrorReason =
   /** Atlassian refused the call because the grant lacks an OAuth scope: reconnecting with it helps, refreshing does not. */
   | 'missing_scope'
   /** The service itself held a call back because Atlassian's rate limit for the site or the app is in force. */
-  | 'upstream_budget';
+  | 'upstream_budget'
+  /** The caller sent no usable credential for this service (API key or JWT): the answer carries a WWW-Authenticate challenge. */
+  | 'caller_unauthenticated';
 
 export interface AppError {
   readonly code: ErrorCode;

@@ -42,6 +42,9 @@ const SERVICE_ROUTES = [
   'POST /connectors/{connector}/proxy/{path}',
   'PUT /connectors/{connector}/proxy/{path}',
   'DELETE /connectors/{connector}/proxy/{path}',
+  'GET /auth/keys',
+  'POST /auth/keys',
+  'DELETE /auth/keys/{id}',
 ];
 
 const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;

@@ -8,6 +8,8 @@ import * as t from 'io-ts';
 import Koa, { type Context, type Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { Logger as Pino } from 'pino';
+import type { CallerAuthenticator } from '../../application/ports/caller-authenticator.js';
+import { ANONYMOUS, missingScope, openCaller, unauthenticated, type Caller } from '../../domain/caller.js';
 import { decodeStrictWith, decodeWith } from '../../domain/decode.js';
 import { AppError } from '../../domain/errors.js';
 import { DEFAULT_TENANT, TenantId } from '../../domain/tenant.js';
@@ -23,6 +25,14 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes: number;
   /** Told of every answered request (the metrics): route template, method, status, seconds. */
   readonly observe?: (o: { readonly method: string; readonly route: string | null; readonly status: number; readonly seconds: number }) => void;
+  /** Absent: open mode (X-Tenant-Id is trusted). Present: every non-public route needs a bearer credential. */
+  readonly auth?: {
+    readonly authenticator: CallerAuthenticator;
+    /** The public URL of this service for WWW-Authenticate and RFC 9728; empty: the request's own origin. */
+    readonly resourceUrl: string;
+  };
+  /** Send Strict-Transport-Security (HSTS=true). */
+  readonly hsts?: boolean;
 }
 
 interface State {
@@ -30,6 +40,8 @@ interface State {
   /** The request span's trace, when tracing is on (or a `traceparent` came in). */
   traceId?: string;
   tenantId?: TenantId;
+  /** The authenticated caller, once resolved (absent on public routes and in open mode before the route runs). */
+  caller?: Caller;
   /** The client went away before its request was read. */
   aborted?: boolean;
 }
@@ -127,8 +139,28 @@ function sendResult(ctx: Context, result: RouteResult): void {
   }
 }
 
-function sendError(ctx: Context, error: AppError): void {
-  const { status, body, headers } = toHttpError(error);
+/** Where RFC 9728 metadata of this service is: AUTH_RESOURCE_URL, or the origin the request came to. */
+export const resourceBase = (ctx: Context, configured: string): string => configured || originOf(ctx);
+
+/** `http://host[:port]` of the request: its Host header when that is a plain host name or address, else localhost. */
+const originOf = (ctx: Context): string => {
+  const host = ctx.get('host');
+  return `${ctx.protocol}://${/^[A-Za-z0-9.[\]:-]{1,255}$/.test(host) ? host : 'localhost'}`;
+};
+
+/** The protected-resource metadata URL a 401 points MCP clients to (RFC 9728 section 5.1). */
+const metadataUrl = (ctx: Context, configured: string): string =>
+  `${resourceBase(ctx, configured)}/.well-known/oauth-protected-resource${ctx.path === '/mcp' ? '/mcp' : ''}`;
+
+/** Bearer credentials as RFC 6750 spells them: `Bearer <token68>`. */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** The Content-Security-Policy of Swagger UI at /docs: its own scripts, styles, images and document only. */
+export const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
+
+function sendError(ctx: Context, error: AppError, challenge?: string): void {
+  const { status, body, headers } = toHttpError(error, challenge === undefined ? {} : { challenge });
   ctx.status = status;
   for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
   ctx.body = body;
@@ -172,7 +204,33 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     if (error.code === 'INTERNAL_ERROR') {
       opts.log.error({ req_id: (ctx.state as State).requestId, err: error.cause ?? error.message }, 'internal error');
     }
-    sendError(ctx, error);
+    const challenge = opts.auth ? `Bearer resource_metadata="${metadataUrl(ctx, opts.auth.resourceUrl)}"` : undefined;
+    sendError(ctx, error, challenge);
+  };
+
+  /**
+   * Resolves the caller of a non-public route once, before its body is read: the bearer
+   * credential through the authenticator, then the operator, tenant and scope checks. Open
+   * mode trusts X-Tenant-Id, which readInput reads as it always has.
+   */
+  const resolveCaller = async (ctx: Context, spec: RouteSpec): Promise<E.Either<AppError, Caller | undefined>> => {
+    if (spec.public) return E.right(ANONYMOUS);
+    if (!opts.auth) return E.right(undefined);
+    const header = ctx.get('authorization');
+    const bearer = BEARER.exec(header)?.[1];
+    if (bearer === undefined) return E.left(unauthenticated());
+    const authenticated = await opts.auth.authenticator.authenticate(bearer)();
+    if (E.isLeft(authenticated)) return authenticated;
+    const caller = authenticated.right;
+    if (caller.operator && !spec.operator) {
+      return E.left(AppError.forbidden('An operator key manages API keys and acts for no tenant; call this route with a key of the tenant.'));
+    }
+    const tenantHeader = ctx.headers['x-tenant-id'];
+    if (tenantHeader !== undefined && (caller.operator || (Array.isArray(tenantHeader) ? tenantHeader.join(',') : tenantHeader) !== caller.tenantId)) {
+      return E.left(AppError.forbidden('X-Tenant-Id names another tenant than the credential acts for; leave it out (the tenant comes from the credential).'));
+    }
+    const refused = missingScope(caller, spec.scope ?? 'read', `${spec.method.toUpperCase()} ${spec.path}`);
+    return refused ? E.left(refused) : E.right(caller);
   };
 
   app.use(traceRequest);
@@ -181,6 +239,10 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     const state = ctx.state as State;
     state.requestId = requestIdOf(ctx);
     ctx.set('X-Request-Id', state.requestId);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    if (ctx.path === '/docs' || ctx.path.startsWith('/docs/')) ctx.set('Content-Security-Policy', DOCS_CSP);
+    else ctx.set('X-Frame-Options', 'DENY');
+    if (opts.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     try {
       await next();
       if (ctx.respond !== false && ctx.status === 404 && ctx.body === undefined) {
@@ -292,8 +354,21 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       (ctx.request as { body?: unknown }).body = read.right;
       await next();
     };
+    /** Who is calling: refused here, before any body is read, when the credential does not allow the route. */
+    const authenticate = async (ctx: Context, next: Next): Promise<void> => {
+      const state = ctx.state as State;
+      // Whatever a tenant's route answers (its data or an error about it) is never stored by a cache.
+      if (!spec.public) ctx.set('Cache-Control', 'no-store');
+      const caller = await resolveCaller(ctx, spec);
+      if (E.isLeft(caller)) return fail(ctx, caller.left);
+      if (caller.right) {
+        state.caller = caller.right;
+        if (spec.tenantScoped && !caller.right.operator) state.tenantId = caller.right.tenantId;
+      }
+      await next();
+    };
     const middleware = multipart ? [parseMultipart] : spec.body ? [parseBody] : [];
-    router[spec.method](toOpenApiKoaPath(spec.path, spec.restOfPath), ...middleware, async (ctx: Context) => {
+    router[spec.method](toOpenApiKoaPath(spec.path, spec.restOfPath), authenticate, ...middleware, async (ctx: Context) => {
       const state = ctx.state as State;
       for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);
       const input = readInput(ctx, state);
@@ -312,7 +387,9 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     /** The tenant, query and body of a request, decoded by the route's codecs. */
     function readInput(ctx: Context, state: State): E.Either<AppError, RouteInput<unknown, unknown>> {
       let tenantId = DEFAULT_TENANT;
-      if (spec.tenantScoped) {
+      if (state.caller && state.caller.kind !== 'anonymous') {
+        tenantId = state.caller.tenantId;
+      } else if (spec.tenantScoped) {
         const header = ctx.headers['x-tenant-id'];
         if (header !== undefined) {
           const value = Array.isArray(header) ? header.join(',') : header;
@@ -336,7 +413,9 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       if (E.isLeft(body)) return body;
       return E.right({
         tenantId,
+        caller: state.caller ?? openCaller(tenantId),
         requestId: state.requestId,
+        origin: originOf(ctx),
         params: ctx.params as Record<string, string>,
         query: query.right,
         body: body.right,

@@ -42,12 +42,19 @@ export const statusOf = (error: Pick<AppError, 'code' | 'reason'>): number => {
   }
 };
 
-/** The one mapping from AppError to an HTTP answer: the core's body, the status, Retry-After. */
-export const toHttpError = (error: AppError): HttpError => {
+/**
+ * The one mapping from AppError to an HTTP answer: the core's body, the status, Retry-After,
+ * and for a caller without a usable credential the WWW-Authenticate challenge (RFC 6750;
+ * `challenge` adds the resource metadata URL of RFC 9728).
+ */
+export const toHttpError = (error: AppError, opts: { challenge?: string } = {}): HttpError => {
   const body = errorBody(error);
   return {
     status: statusOf(error),
     body,
-    headers: body.retry_after !== undefined ? { 'Retry-After': String(body.retry_after) } : {},
+    headers: {
+      ...(body.retry_after !== undefined ? { 'Retry-After': String(body.retry_after) } : {}),
+      ...(error.reason === 'caller_unauthenticated' ? { 'WWW-Authenticate': opts.challenge ?? 'Bearer' } : {}),
+    },
   };
 };

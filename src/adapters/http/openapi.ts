@@ -78,7 +78,21 @@ const multipartSchema = (fields: JsonSchema, fileField: string): JsonSchema => (
   },
 });
 
-export function buildOpenApiDocument(routes: readonly RouteSpec[], info: DocumentInfo, tags: readonly TagInfo[]): JsonSchema {
+/** How callers prove who they are: open (X-Tenant-Id trusted), or a bearer API key or JWT. */
+export type DocumentAuth = 'open' | 'api_key' | 'jwt';
+
+const BEARER_SCHEME = (auth: DocumentAuth): JsonSchema => ({
+  type: 'http',
+  scheme: 'bearer',
+  ...(auth === 'jwt' ? { bearerFormat: 'JWT' } : {}),
+  description:
+    auth === 'jwt'
+      ? "A JWT of the product's identity provider (AUTH_ISSUER), for AUTH_AUDIENCE, with the tenant claim and scope/scp read, write or admin."
+      : 'An API key (ibk_...) from `integration-backend keys create` or POST /auth/keys; it carries its tenant and scopes.',
+});
+
+export function buildOpenApiDocument(routes: readonly RouteSpec[], info: DocumentInfo, tags: readonly TagInfo[], auth: DocumentAuth = 'open'): JsonSchema {
+  const secured = auth !== 'open';
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const parameters: unknown[] = [];
@@ -113,7 +127,9 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
         name: 'X-Tenant-Id',
         in: 'header',
         required: false,
-        description: 'The tenant to act for; `default` when absent.',
+        description: secured
+          ? "The credential's own tenant, or absent; any other tenant is refused with 403."
+          : 'The tenant to act for; `default` when absent.',
         schema: { type: 'string', pattern: TENANT_ID_PATTERN.source, maxLength: 128 },
       });
     }
@@ -124,6 +140,14 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
     // What the HTTP adapter itself may answer on any route of this shape.
     if (!r.lenientQuery || r.query || r.body || r.tenantScoped) addError(400);
     if (r.body) addError(413);
+    if (secured && !r.public) {
+      documented[401] = {
+        description: `No valid credential (UNAUTHORIZED, with WWW-Authenticate: Bearer)${documented[401] ? `; or ${documented[401].description}` : '.'}`,
+      };
+      documented[403] = {
+        description: `The credential lacks the ${r.scope ?? 'read'} scope, is an operator key, or X-Tenant-Id names another tenant (FORBIDDEN)${documented[403] ? `; or ${documented[403].description}` : '.'}`,
+      };
+    }
     addError(500);
     const responses: Record<string, unknown> = {};
     for (const status of Object.keys(documented).map(Number).sort((a, b) => a - b)) {
@@ -135,6 +159,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
       summary: r.summary,
       ...(r.description ? { description: r.description } : {}),
       tags: r.tags,
+      ...(secured ? { security: r.public ? [{}] : [{ bearer: [] }] } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(r.body
         ? {
@@ -159,9 +184,9 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
     info,
     servers: [{ url: '/', description: 'This service (relative to the URL this document was fetched from).' }],
     // Open mode: X-Tenant-Id is trusted and no credential is asked for (the empty requirement).
-    security: [{}],
+    security: secured ? [{ bearer: [] }] : [{}],
     tags,
     paths,
-    components: { schemas: { Error: ERROR_SCHEMA } },
+    components: { schemas: { Error: ERROR_SCHEMA }, ...(secured ? { securitySchemes: { bearer: BEARER_SCHEME(auth) } } : {}) },
   };
 }

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Readable } from 'node:stream';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
+import type { Caller, Scope } from '../../domain/caller.js';
 import type { AppError } from '../../domain/errors.js';
 import type { JsonSchema } from '../../domain/json-schema.js';
 import type { TenantId } from '../../domain/tenant.js';
@@ -37,7 +38,14 @@ export interface RouteResult {
 
 export interface RouteInput<Q, B> {
   readonly tenantId: TenantId;
+  /**
+   * Who is calling, resolved once per request before the route runs: the tenant, the
+   * credential's id and its scopes (docs/security.md). On a public route, ANONYMOUS.
+   */
+  readonly caller: Caller;
   readonly requestId: string;
+  /** The origin the request was sent to (`http://host:port`), for URLs that point back at this service. */
+  readonly origin: string;
   readonly params: Readonly<Record<string, string>>;
   readonly query: Q;
   readonly body: B;
@@ -113,6 +121,15 @@ export interface RouteSpec<Q = unknown, B = unknown> {
   readonly alwaysHeaders?: Readonly<Record<string, string>>;
   /** Routes under X-Tenant-Id document the header. */
   readonly tenantScoped: boolean;
+  /**
+   * Answers without a credential in every AUTH_MODE (health, docs, the OAuth callback, the
+   * protected-resource metadata). Every other route needs one outside open mode.
+   */
+  readonly public?: boolean;
+  /** The scope a caller needs for this route (default read); checked before the route runs. */
+  readonly scope?: Scope;
+  /** An operator key may call it (the API key routes); every other route refuses one. */
+  readonly operator?: boolean;
   readonly handle: (input: RouteInput<Q, B>) => TE.TaskEither<AppError, RouteResult>;
 }
 

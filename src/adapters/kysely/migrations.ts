@@ -61,6 +61,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('oauth_nonces').ifExists().execute();
     },
   },
+  '0003_api_keys': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('api_keys')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        // Null for an operator key.
+        .addColumn('tenant_id', 'varchar(128)')
+        .addColumn('name', 'varchar(128)', (c) => c.notNull().defaultTo(''))
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('operator', 'integer', (c) => c.notNull().defaultTo(0))
+        // SHA-256 of the key, hex: the key itself is never stored.
+        .addColumn('key_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('last_used_at', 'varchar(32)')
+        .addColumn('expires_at', 'varchar(32)')
+        .addColumn('revoked_at', 'varchar(32)')
+        .execute();
+      await db.schema.createIndex('api_keys_tenant_idx').ifNotExists().on('api_keys').columns(['tenant_id', 'created_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('api_keys').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

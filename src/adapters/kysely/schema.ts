@@ -32,10 +32,26 @@ export interface OAuthNoncesTable {
   expires_at: string;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string | null;
+  name: string;
+  /** JSON array of scope names. */
+  scopes: string;
+  /** 0 or 1. */
+  operator: number;
+  key_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
   oauth_nonces: OAuthNoncesTable;
+  api_keys: ApiKeysTable;
 }
 
 export type { Generated };

@@ -8,12 +8,15 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeTool, ToolDescription } from '../../application/tools.js';
+import { openCaller, type Caller } from '../../domain/caller.js';
 import { errorBody } from '../../domain/errors.js';
 import type { TenantId } from '../../domain/tenant.js';
 
 export interface McpServerOptions {
   readonly tools: InvokeTool;
   readonly tenantId: TenantId;
+  /** Who is calling (MCP over HTTP): its scopes decide which tools are listed and may run. Absent: every scope (stdio). */
+  readonly caller?: Caller;
   readonly name?: string;
   readonly version: string;
 }
@@ -59,7 +62,8 @@ export function createMcpServer(opts: McpServerOptions): Server {
         'Jira and Confluence for one tenant. Tool errors come back as results with isError and a JSON body {status, code, message, retry_after?}; on RATE_LIMITED wait retry_after seconds, on NOT_CONNECTED or TOKEN_EXPIRED ask the user to connect Atlassian.',
     },
   );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list().map(toMcpTool) }));
+  const caller = opts.caller ?? openCaller(opts.tenantId);
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list(caller).map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     if (!opts.tools.has(name)) {
@@ -69,7 +73,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
         code: ErrorCode.InvalidParams,
       });
     }
-    const outcome = await opts.tools.execute(opts.tenantId, name, args ?? {})();
+    const outcome = await opts.tools.executeAs(caller, name, args ?? {})();
     // A failure is the standard error body as text. It carries no structuredContent: that must
     // match the tool's outputSchema, which describes the result, and clients validate it.
     if (E.isLeft(outcome)) return { isError: true, content: text(errorBody(outcome.left)) };

@@ -70,6 +70,7 @@ export function authRoutes(deps: {
       summary: "Starts Atlassian OAuth 2.0 (3LO): answers Atlassian's consent URL (or redirects there) and sets the signed state cookie.",
       tags: ['auth'],
       tenantScoped: true,
+      scope: 'admin',
       alwaysHeaders: NO_STORE,
       query: LoginQuery,
       responses: {
@@ -98,6 +99,8 @@ export function authRoutes(deps: {
       description: 'The tenant comes from the signed state, never from this request\'s headers.',
       tags: ['auth'],
       tenantScoped: false,
+      // Atlassian sends the browser here; the signed state says which tenant started the sign-in.
+      public: true,
       // Atlassian builds this URL; a parameter it adds one day must not break sign-ins.
       lenientQuery: true,
       alwaysHeaders: NO_STORE,
@@ -129,6 +132,7 @@ export function authRoutes(deps: {
       summary: 'The Atlassian consent URL, without redirecting (sets the state cookie like /auth/jira/login).',
       tags: ['auth'],
       tenantScoped: true,
+      scope: 'admin',
       alwaysHeaders: NO_STORE,
       responses: { 200: { description: 'The consent URL.', schema: URL_BODY } },
       handle: ({ tenantId }) =>

@@ -87,6 +87,7 @@ export function connectorRoutes(deps: {
       summary: 'Rotates the OAuth tokens, switches the active site, or saves an API token / PAT connection.',
       tags: ['connectors'],
       tenantScoped: true,
+      scope: 'admin',
       pathParams: [CONNECTOR_PARAM],
       body: ConnectionChangeBody,
       responses: {
@@ -111,6 +112,7 @@ export function connectorRoutes(deps: {
       summary: "Disconnects: forgets the caller tenant's connection and its credentials. Idempotent.",
       tags: ['connectors'],
       tenantScoped: true,
+      scope: 'admin',
       pathParams: [CONNECTOR_PARAM],
       responses: {
         204: { description: 'Gone (or was never there).' },

@@ -46,6 +46,7 @@ export function docsRoutes(document: () => JsonSchema): RouteSpec[] {
       summary: 'This OpenAPI 3.1 document.',
       tags: ['docs'],
       tenantScoped: false,
+      public: true,
       lenientQuery: true,
       responses: { 200: { description: 'The document.', schema: { type: 'object' } } },
       handle: () => TE.right(json(200, document())),
@@ -57,6 +58,7 @@ export function docsRoutes(document: () => JsonSchema): RouteSpec[] {
       summary: 'Swagger UI for this API (served locally, no CDN).',
       tags: ['docs'],
       tenantScoped: false,
+      public: true,
       lenientQuery: true,
       responses: { 200: { description: 'The page.', contentType: 'text/html', schema: { type: 'string' } } },
       handle: () => TE.right({ status: 200, raw: { contentType: 'text/html; charset=utf-8', body: PAGE } }),
@@ -68,6 +70,7 @@ export function docsRoutes(document: () => JsonSchema): RouteSpec[] {
       summary: "Swagger UI's static files.",
       tags: ['docs'],
       tenantScoped: false,
+      public: true,
       lenientQuery: true,
       pathParams: [
         { name: 'asset', description: 'A file of Swagger UI.', schema: { type: 'string', enum: ['init.js', ...Object.keys(ASSETS)] } },

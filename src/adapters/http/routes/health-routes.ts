@@ -98,6 +98,7 @@ export function healthRoutes(deps: { getServiceHealth: GetServiceHealth; getRead
     summary: 'Liveness: answers while the process serves requests.',
     tags: ['health'],
     tenantScoped: false,
+    public: true,
     lenientQuery: true,
     responses: { 200: { description: 'Alive.', schema: OK_SCHEMA } },
     handle: () => TE.right(json(200, { status: 'ok' })),
@@ -112,6 +113,7 @@ export function healthRoutes(deps: { getServiceHealth: GetServiceHealth; getRead
       summary: 'Readiness: the database answers, its schema is current, and the process is not shutting down.',
       tags: ['health'],
       tenantScoped: false,
+      public: true,
       lenientQuery: true,
       responses: {
         200: { description: 'Ready for traffic.', schema: READY_SCHEMA },
@@ -130,6 +132,7 @@ export function healthRoutes(deps: { getServiceHealth: GetServiceHealth; getRead
       summary: 'Detailed health: version, uptime, database reachability, connectors, OAuth configured.',
       tags: ['health'],
       tenantScoped: false,
+      public: true,
       lenientQuery: true,
       responses: {
         200: { description: 'The service and its database answer.', schema: HEALTH_SCHEMA },

@@ -56,6 +56,7 @@ const described = (spec: BoundOperation['spec']) => ({
   description: `${spec.summary}\n\nAlso the agent tool \`${spec.name}\` (GET /connectors/tools, MCP).`,
   tags: [spec.connector],
   tenantScoped: true,
+  scope: spec.writes ? ('write' as const) : ('read' as const),
   codecPathParams: pathParameters(spec.http.path),
   ...(spec.example ? { pathExamples: Object.fromEntries(pathParameters(spec.http.path).map((p) => [p, spec.example!.input[p]])) } : {}),
 });
@@ -175,11 +176,11 @@ export function toolRoutes(tools: InvokeTool): RouteSpec[] {
       tenantScoped: false,
       responses: {
         200: {
-          description: 'The tools (write tools are left out under TOOLS_READ_ONLY=true).',
+          description: "The tools (write tools are left out under TOOLS_READ_ONLY=true, and for a credential without the write scope).",
           schema: { type: 'object', required: ['tools'], properties: { tools: { type: 'array', items: TOOL_SCHEMA } }, additionalProperties: false },
         },
       },
-      handle: () => TE.right(json(200, { tools: tools.list() })),
+      handle: ({ caller }) => TE.right(json(200, { tools: tools.list(caller) })),
     }),
     route({
       method: 'post',
@@ -204,9 +205,9 @@ export function toolRoutes(tools: InvokeTool): RouteSpec[] {
         403: { description: 'A write tool while TOOLS_READ_ONLY=true, or Atlassian refused (FORBIDDEN).' },
         404: { description: 'Unknown tool, or the Atlassian object does not exist (NOT_FOUND).' },
       },
-      handle: ({ tenantId, body }) =>
+      handle: ({ caller, body }) =>
         pipe(
-          tools.execute(tenantId, body.tool, body.arguments ?? {}),
+          tools.executeAs(caller, body.tool, body.arguments ?? {}),
           TE.map((r) => json(200, { status: 'ok', ...r })),
         ),
     }),
