@@ -122,6 +122,8 @@ export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly lim
         `The tenant's project and space filters do not apply. REST only: never an agent tool. See docs/proxy.md.`,
       tags: ['proxy'],
       tenantScoped: true,
+      // A caller's credential needs `write` for anything but a read (docs/security.md).
+      scope: method === 'GET' ? 'read' : 'write',
       // The query string is Atlassian's, passed on as it is.
       lenientQuery: true,
       pathParams: [{ ...CONNECTOR_PARAM, example: 'jira' }, PATH_PARAM],
