@@ -18,7 +18,7 @@ export const JiraWorklog = t.readonly(
     author_account_id: nullableText("Their accountId (user key on Data Center)."),
     started: nullableText('When the work started (Jira timestamp).'),
     time_spent: nullableText('The time spent in Jira notation, e.g. "1h 30m".'),
-    time_spent_seconds: annotate(t.union([t.number, t.null]), { type: ['integer', 'null'], minimum: 0, description: 'The time spent in seconds.' }),
+    time_spent_seconds: annotate(t.union([t.number, t.null]), { description: 'The time spent in seconds.' }),
     comment: annotate(t.union([t.string, t.UnknownRecord, t.null]), { description: 'What was done, in Markdown (or the raw value with format=adf or wiki); null when none.' }),
     created: nullableText('When it was logged.'),
     updated: nullableText('When it last changed.'),
