@@ -8,8 +8,11 @@
 //   to run the service of 2 and 3 on PostgreSQL.
 //   3. mcp: the same search as an MCP tools/call on POST /mcp (a fresh stateless MCP server
 //      per request) vs the REST route, on one service process: what the protocol costs.
-//   5. proxy: GET /connectors/jira/proxy/rest/api/3/search/jql through the full service vs
+//   6. proxy: GET /connectors/jira/proxy/rest/api/3/search/jql through the full service vs
 //      bench/minimal-proxy.mjs piping the same upstream call; bar: at least 0.7 of its throughput.
+//   7. issue: GET /connectors/jira/issues/ENG-1?comments=20 (a 20 KB ADF description and 20
+//      comments, rendered to Markdown) through the full service vs bench/minimal-issue-proxy.mjs
+//      answering the raw issue and comments from the same two upstream calls. Bar: >= 0.5.
 //   4. markup: Markdown -> ADF and ADF -> Markdown (dist/src/domain/markup) on the CommonMark
 //      spec's 652 examples, a 1 MB and a 5 MB document, vs the marklassian package on the same
 //      inputs, in this process, runs interleaved, medians. Bar: the 5 MB document in under 2 s.
@@ -278,6 +281,38 @@ async function proxyBench(tmp) {
   return { service: summary(results.service), proxy: summary(results.proxy) };
 }
 
+async function issueBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'issue');
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-issue-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  await sleep(200);
+
+  const query = '/connectors/jira/issues/ENG-1?comments=20';
+  const check = await fetch(`http://127.0.0.1:${servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+  const got = await check.json();
+  if (check.status !== 200 || got.comments?.items?.length !== 20 || typeof got.description !== 'string' || !got.description.includes('## Step 1')) {
+    throw new Error(`service answered ${check.status}: ${JSON.stringify(got).slice(0, 300)}`);
+  }
+  const raw = await (await fetch(`http://127.0.0.1:${proxyPort}${query}`)).json();
+  if (raw.key !== 'ENG-1' || raw.comments?.comments?.length !== 20) throw new Error('the minimal issue proxy did not answer the raw issue');
+  const sizes = { adf: JSON.stringify(raw.fields.description).length, markdown: got.description.length, answer: JSON.stringify(got).length, raw: JSON.stringify(raw).length };
+
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${query}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  return { service: summary(results.service), proxy: summary(results.proxy), sizes };
+}
+
 async function mcpBench(tmp) {
   const { upstream, service, servicePort } = await startServiceWithUpstream(tmp, 'mcp');
   const rest = `http://127.0.0.1:${servicePort}/connectors/jira/search?q=cache%20invalidation&limit=50`;
@@ -418,6 +453,20 @@ try {
     console.log(`throughput ratio proxy route/minimal proxy ${ratio.toFixed(2)}   bar: >= 0.7 -> ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
     console.log(`cpu per request ratio proxy route/minimal proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
     if (r.service.errors + r.proxy.errors > 0) console.log(`errors: proxy route ${r.service.errors}, minimal proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'issue') {
+    const r = await issueBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== GET /connectors/jira/issues/ENG-1?comments=20, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`description ${r.sizes.adf} chars of ADF -> ${r.sizes.markdown} of Markdown; answer ${r.sizes.answer} bytes (raw proxy answer ${r.sizes.raw})`);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.5 -> ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
+    console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
   }
   if (!only || only === 'mcp') {
     const r = await mcpBench(tmp);

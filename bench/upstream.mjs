@@ -1,6 +1,7 @@
 // A minimal Jira stand-in for the benchmark: answers the enhanced JQL search with a
 // fixed page of 50 issues in Jira Cloud's shape. Kept tiny so it is never the bottleneck.
 import http from 'node:http';
+import { commentPage, issue, ISSUE_KEY } from './issue-fixture.mjs';
 
 const SITE = 'https://acme.atlassian.net';
 const issues = Array.from({ length: 50 }, (_, i) => ({
@@ -17,8 +18,19 @@ const issues = Array.from({ length: 50 }, (_, i) => ({
   },
 }));
 const body = Buffer.from(JSON.stringify({ issues, nextPageToken: 'CAEaAggD', isLast: false }));
+// The issue benchmark: one issue with a 20 KB ADF description, and its 20 comments.
+const issueBody = Buffer.from(JSON.stringify(issue));
+const commentsBody = Buffer.from(JSON.stringify(commentPage));
+const issuePath = `/rest/api/3/issue/${ISSUE_KEY}`;
 
 const server = http.createServer((req, res) => {
+  const answer = (b) => {
+    res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', 'content-length': b.length });
+    res.end(b);
+  };
+  const p = req.url?.split('?')[0] ?? '';
+  if (p.endsWith(issuePath)) return answer(issueBody);
+  if (p.endsWith(`${issuePath}/comment`)) return answer(commentsBody);
   if (req.url?.includes('/rest/api/3/search/jql')) {
     res.writeHead(200, { 'content-type': 'application/json;charset=UTF-8', 'content-length': body.length });
     res.end(body);

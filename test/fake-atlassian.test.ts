@@ -472,6 +472,8 @@ describe('Jira Data Center (/rest/api/2, PAT)', () => {
           summary: 'DC issue',
           issuetype: { name: 'Bug' },
           description: 'h1. wiki markup',
+          // A Bug's create screen requires Severity (see createmeta).
+          customfield_10030: { id: '10101' },
         },
       },
       h,

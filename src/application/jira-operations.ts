@@ -8,14 +8,14 @@ import { convertMarkdown } from '../domain/markup/index.js';
 import type { CreatedIssue, Project } from '../domain/operations.js';
 import { renderIssue, SUMMARY_FIELDS, type JiraIssue } from '../domain/jira-issue.js';
 import { buildIssueSearchJql } from '../domain/query-language.js';
-import { allowsProject, NO_FILTER, projectOfIssueKey, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
+import { allowsProject, NO_FILTER, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { CreateIssueInput, ListProjectsInput, SearchIssuesInput } from './operation-inputs.js';
 import { checkFormat } from './jira/format.js';
 import { jiraFieldsOf } from './jira/fields.js';
-import { noSuchIssue, noSuchProject } from './jira/scope.js';
+import { issueInScope, noSuchProject } from './jira/scope.js';
 import { readPage } from './paged-read.js';
-import type { JiraCreateMetadata, JiraGateway, JiraIssueCreation, JiraIssueSearch, JiraProjects } from './ports/atlassian-gateways.js';
+import type { JiraCreateMetadata, JiraGateway, JiraIssueCreation, JiraIssueLookup, JiraIssueSearch, JiraProjects } from './ports/atlassian-gateways.js';
 import type { Clock } from './ports/clock.js';
 import { CreateRequirements } from './jira/create-requirements.js';
 import type { AccessProvider } from './ports/access-provider.js';
@@ -91,7 +91,7 @@ type CreateIssueDescription = AdfDoc | string | undefined;
 export class CreateIssue {
   private readonly requirements: CreateRequirements;
 
-  constructor(private readonly ports: JiraPorts<JiraIssueCreation & JiraCreateMetadata> & { readonly clock: Clock }) {
+  constructor(private readonly ports: JiraPorts<JiraIssueCreation & JiraCreateMetadata & JiraIssueLookup> & { readonly clock: Clock }) {
     this.requirements = new CreateRequirements(ports.jira, ports.clock);
   }
 
@@ -105,8 +105,6 @@ export class CreateIssue {
     }
     if (input.labels?.some((l) => /\s/.test(l))) return TE.left(AppError.validation('labels must not contain spaces.'));
     if (!allowsProject(this.ports.projects ?? NO_FILTER, input.project_key)) return TE.left(noSuchProject(input.project_key));
-    const parentProject = input.parent !== undefined ? projectOfIssueKey(input.parent) : undefined;
-    if (parentProject !== undefined && !allowsProject(this.ports.projects ?? NO_FILTER, parentProject)) return TE.left(noSuchIssue(input.parent ?? ''));
     return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) => {
       const description = pipe(
         E.right<AppError, string | undefined>(input.description),
@@ -149,7 +147,9 @@ export class CreateIssue {
         ...issue.customFields,
       };
       return pipe(
-        this.requirements.check(tenantId, ctx, { project: issue.projectKey, issueType: issue.issueType, values }),
+        // A parent outside JIRA_PROJECTS_FILTER is as unknown as one that does not exist.
+        input.parent !== undefined ? issueInScope(this.ports, ctx, input.parent) : TE.right(undefined),
+        TE.flatMap(() => this.requirements.check(tenantId, ctx, { project: issue.projectKey, issueType: issue.issueType, values })),
         TE.flatMap((issueType) => this.ports.jira.createIssue(ctx, { ...issue, issueType })),
       );
     });

@@ -216,5 +216,11 @@ describe('jira_create_issue on Data Center (PAT) under JIRA_PROJECTS_FILTER', ()
     expectError(await api.post('/connectors/jira/create', { project_key: 'WEB', summary: 'x' }), 404, 'NOT_FOUND');
     expectError(await api.post('/connectors/jira/create', { project_key: 'OPS', summary: 'x', issue_type: 'Subtask', parent: 'WEB-2' }), 404, 'NOT_FOUND');
     expect(sent()).toEqual([]);
+    // A parent given by id is looked up first.
+    const web3 = fake.jira.issues.find((i) => i.key === 'WEB-3')!;
+    const before = fake.jira.createdIssues.length;
+    expectError(await api.post('/connectors/jira/create', { project_key: 'OPS', summary: 'x', issue_type: 'Subtask', parent: web3.id }), 404, 'NOT_FOUND');
+    expect(sent().map((r) => `${r.method} ${r.path}`)).toEqual([`GET /rest/api/2/issue/${web3.id}`]);
+    expect(fake.jira.createdIssues.length).toBe(before);
   });
 });

@@ -135,6 +135,11 @@ describe('requests and answers conform to the official Atlassian specs', () => {
       }),
       201,
     );
+    // Worklogs (and Jira's 404 for an issue that does not exist)
+    const worklogs = await ok(api.get('/connectors/jira/issues/OPS-2/worklogs?limit=2'));
+    await ok(api.get(`/connectors/jira/issues/OPS-2/worklogs${qs({ limit: 2, cursor: worklogs.next_cursor ?? undefined })}`));
+    await ok(api.post('/connectors/jira/issues/OPS-2/worklogs', { time_spent: '1h 30m', started: '2026-12-01T10:00:00+01:00', comment: 'Spec **check**' }), 201);
+    expect((await api.get('/connectors/jira/issues/OPS-999/worklogs')).status).toBe(404);
     // Confluence
     const spaces = await ok(api.get('/connectors/confluence/spaces?limit=1'));
     await ok(api.get(`/connectors/confluence/spaces${qs({ limit: 1, cursor: spaces.next_cursor ?? undefined })}`));
@@ -185,6 +190,8 @@ describe('requests and answers conform to the official Atlassian specs', () => {
     expect(problems).toEqual([]);
     expect([...skipped].sort()).toEqual(['GET /oauth/token/accessible-resources', 'GET /wiki/rest/api/search', 'POST /oauth/token']);
     expect([...validated].sort()).toEqual([
+      'GET /rest/api/3/issue/OPS-2/worklog',
+      'GET /rest/api/3/issue/OPS-999/worklog',
       // A create reads the project's create metadata first (issue types, then the type's fields).
       'GET /rest/api/3/issue/createmeta/OPS/issuetypes',
       'GET /rest/api/3/issue/createmeta/OPS/issuetypes/10002',
@@ -195,6 +202,7 @@ describe('requests and answers conform to the official Atlassian specs', () => {
       'GET /rest/api/3/search/jql',
       'GET /wiki/api/v2/spaces',
       'POST /rest/api/3/issue',
+      'POST /rest/api/3/issue/OPS-2/worklog',
       'POST /wiki/api/v2/pages',
     ]);
 

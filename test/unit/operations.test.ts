@@ -13,6 +13,7 @@ import { CreateIssue, ListProjects, SearchIssues } from '../../src/application/j
 import type { AccessProvider } from '../../src/application/ports/access-provider.js';
 import type {
   JiraCreateMetadata,
+  JiraIssueLookup,
   ConfluenceGateway,
   ConfluencePageReading,
   ConfluenceSpacesAndContent,
@@ -79,7 +80,7 @@ const issue = (key: string): IssueRecord => ({
 });
 
 /** A JiraGateway in memory: records every call, answers what the test set up. */
-class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation, JiraCreateMetadata {
+class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation, JiraCreateMetadata, JiraIssueLookup {
   readonly calls: Array<{ method: string; ctx: AccessContext; args: unknown }> = [];
   projects: UpstreamPage<Project> = { items: [project('ENG')], next: null };
   issues: UpstreamPage<IssueRecord> = { items: [issue('ENG-1')], next: null };
@@ -109,6 +110,9 @@ class MemoryJira implements JiraProjects, JiraIssueSearch, JiraIssueCreation, Ji
   }
   createFields(): TE.TaskEither<AppError, UpstreamPage<FieldMeta>> {
     return TE.right({ items: [], next: null });
+  }
+  identifyIssue(): TE.TaskEither<AppError, never> {
+    return TE.left(AppError.internal('no parent is given in these tests'));
   }
 }
 

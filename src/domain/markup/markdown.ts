@@ -45,7 +45,7 @@ import type {
 } from 'mdast';
 import { fromMarkdown } from 'mdast-util-from-markdown';
 import { gfmFromMarkdown, gfmToMarkdown } from 'mdast-util-gfm';
-import { toMarkdown } from 'mdast-util-to-markdown';
+import { toMarkdown, type Handle } from 'mdast-util-to-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { Parser } from 'htmlparser2';
 import { AppError } from '../errors.js';
@@ -811,11 +811,21 @@ export function htmlToPhrasing(html: string): Array<Text | { type: 'break' }> {
  * {@link MARKDOWN_OUTPUT_MAX_LENGTH} characters (longer output is cut at a line end and
  * ends with an ellipsis paragraph).
  */
+/**
+ * Text with none of the characters any of mdast-util-to-markdown's (and GFM's) unsafe
+ * patterns names, no control characters and no space at either end or twice in a row: its
+ * escaping (`state.safe`, the serialiser's dearest step) cannot change it, so it is written as is.
+ */
+const NEEDS_NO_ESCAPING = /^[^\0-\x20!"#&'()*+\-.:<=>@[\\\]_`|~]+(?: [^\0-\x20!"#&'()*+\-.:<=>@[\\\]_`|~]+)*$/;
+
+const text: Handle = (node: Text, _parent, state, info) => (NEEDS_NO_ESCAPING.test(node.value) ? node.value : state.safe(node.value, info));
+
 export function writeMarkdown(tree: Root): string {
   let md: string;
   try {
     md = toMarkdown(tree, {
       extensions: [gfmToMarkdown({ tablePipeAlign: false })],
+      handlers: { text },
       bullet: '-',
       emphasis: '*',
       strong: '*',

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CreatePage } from '../../../src/application/confluence-operations.js';
 import { CreateIssue } from '../../../src/application/jira-operations.js';
 import type { AccessProvider } from '../../../src/application/ports/access-provider.js';
-import type { ConfluencePageReading, ConfluenceSpacesAndContent, JiraCreateMetadata, JiraIssueCreation } from '../../../src/application/ports/atlassian-gateways.js';
+import type { ConfluencePageReading, ConfluenceSpacesAndContent, JiraCreateMetadata, JiraIssueCreation, JiraIssueLookup } from '../../../src/application/ports/atlassian-gateways.js';
 import { AppError } from '../../../src/domain/errors.js';
 import type { AccessContext } from '../../../src/domain/credentials.js';
 import { markdownToAdf } from '../../../src/domain/markup/adf.js';
@@ -30,7 +30,7 @@ function provider(flavour: AccessContext['flavour']): AccessProvider {
   return { access: () => TE.right(ctx), afterUnauthorized: () => TE.right(ctx) };
 }
 
-function jira(sent: unknown[]): JiraIssueCreation & JiraCreateMetadata {
+function jira(sent: unknown[]): JiraIssueCreation & JiraCreateMetadata & JiraIssueLookup {
   return {
     createIssue: (_ctx, issue) => {
       sent.push(issue.description);
@@ -39,6 +39,7 @@ function jira(sent: unknown[]): JiraIssueCreation & JiraCreateMetadata {
     // No create metadata (an older Data Center): the create goes to Jira unchecked.
     createIssueTypes: () => TE.left(AppError.notFound('no create metadata')),
     createFields: () => TE.left(AppError.notFound('no create metadata')),
+    identifyIssue: () => TE.left(AppError.internal('no parent is given in these tests')),
   };
 }
 const clock = { now: () => new Date('2026-12-01T10:00:00.000Z') };
