@@ -20,6 +20,8 @@
 //      Markdown (with its ancestors and space) through the whole service, vs
 //      bench/minimal-page-proxy.mjs returning the raw page, both on bench/upstream-confluence.mjs.
 //      Bar: at least 0.5 of the proxy's throughput.
+//   8. observability: the search on a plain service vs one with /metrics on (scraped each
+//      second) and an OpenTelemetry SDK recording every span; bar: at least 0.95 of the plain one.
 //   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -173,7 +175,7 @@ function load(target, headers, body) {
 }
 
 /** The upstream (core 1) and the service (core 0) with a seeded tenant "bench". */
-async function startServiceWithUpstream(tmp, name, { script = 'upstream.mjs', connector = 'jira' } = {}) {
+async function startServiceWithUpstream(tmp, name, { script = 'upstream.mjs', connector = 'jira', env = {}, nodeArgs: extraArgs = [] } = {}) {
   const upstream = start(1, process.execPath, [path.join(here, script)], {}, { quiet: false });
   const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
 
@@ -189,7 +191,8 @@ async function startServiceWithUpstream(tmp, name, { script = 'upstream.mjs', co
   const servicePort = await freePort();
   // BENCH_SERVICE_NODE_ARGS: node flags for the service alone, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof.
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-  const service = start(0, process.execPath, [...nodeArgs, MAIN], {
+  const service = start(0, process.execPath, [...nodeArgs, ...extraArgs, MAIN], {
+    ...env,
     PORT: String(servicePort),
     HOST: '127.0.0.1',
     INTEGRATION_DB_URL: pgUrl ?? `sqlite:///${dbFile}`,
@@ -238,6 +241,52 @@ async function searchBench(tmp) {
   }
   for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
   return { service: summary(results.service), proxy: summary(results.proxy), rounds: results };
+}
+
+/**
+ * What watching costs: the same search on two services over one upstream, one plain, one
+ * with /metrics on (METRICS_PORT, and a scrape each second) and an OpenTelemetry SDK
+ * recording every span (bench/otel-setup.mjs). Interleaved rounds, medians. Bar: the
+ * watched service keeps at least 0.95 of the plain one's throughput.
+ */
+async function observabilityBench(tmp) {
+  const plain = await startServiceWithUpstream(tmp, 'plain');
+  const metricsPort = await freePort();
+  // BENCH_WATCH=metrics or tracing measures one of the two alone.
+  const watch = process.env.BENCH_WATCH ?? 'both';
+  const withMetrics = watch !== 'tracing';
+  const watched = await startServiceWithUpstream(tmp, 'watched', {
+    env: withMetrics ? { METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1' } : {},
+    nodeArgs: watch !== 'metrics' ? ['--import', path.join(here, 'otel-setup.mjs')] : [],
+  });
+  const query = '/connectors/jira/search?q=cache%20invalidation&limit=50';
+  for (const s of [plain, watched]) {
+    const check = await fetch(`http://127.0.0.1:${s.servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+    if (check.status !== 200) throw new Error(`service answered ${check.status}: ${(await check.text()).slice(0, 300)}`);
+  }
+  if (withMetrics) {
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    if (scrape.status !== 200 || !(await scrape.text()).includes('integration_backend_http_request_duration_seconds')) throw new Error('the watched service serves no metrics');
+  }
+  const scraper = setInterval(() => withMetrics && void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => undefined), 1000);
+  const results = { plain: [], watched: [] };
+  try {
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [name, s] of [
+        ['plain', plain],
+        ['watched', watched],
+      ]) {
+        const cpu0 = cpuMs(s.service.pid);
+        const r = await load(`http://127.0.0.1:${s.servicePort}${query}`, { 'x-tenant-id': 'bench' });
+        const cpu1 = cpuMs(s.service.pid);
+        results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(s.service.pid) });
+      }
+    }
+  } finally {
+    clearInterval(scraper);
+    for (const s of [plain, watched]) for (const c of [s.service, s.upstream]) c.kill('SIGTERM');
+  }
+  return { plain: summary(results.plain), watched: summary(results.watched) };
 }
 
 /**
@@ -440,6 +489,18 @@ try {
     console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
     console.log(`resident memory under load, ratio service/proxy ${(r.service.rssMiB / r.proxy.rssMiB).toFixed(2)}`);
     if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'observability') {
+    const r = await observabilityBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== GET /connectors/jira/search with /metrics and tracing on vs off, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['watched', r.watched], ['plain', r.plain]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.watched.rps / r.plain.rps;
+    console.log(`throughput ratio watched/plain ${ratio.toFixed(2)}   bar: >= 0.95 -> ${ratio >= 0.95 ? 'PASS' : 'FAIL'}`);
+    if (r.watched.errors + r.plain.errors > 0) console.log(`errors: watched ${r.watched.errors}, plain ${r.plain.errors}`);
   }
   if (!only || only === 'proxy') {
     const r = await proxyBench(tmp);
