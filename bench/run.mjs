@@ -24,6 +24,7 @@
 //      second) and an OpenTelemetry SDK recording every span; bar: at least 0.95 of the plain one.
 //   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
+import { setInterval, clearInterval } from 'node:timers';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
