@@ -4,10 +4,30 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { hasScope, missingScope, openCaller, type Caller, type Scope } from '../domain/caller.js';
 import { decodeStrictWith } from '../domain/decode.js';
 import { AppError } from '../domain/errors.js';
+import { parseIdempotencyKey, requestFingerprint, IDEMPOTENCY_KEY_MAX_LENGTH } from '../domain/idempotency.js';
 import { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
 import type { TenantId } from '../domain/tenant.js';
 import { groupOf, type BoundOperation } from './catalog/operation.js';
+import type { IdempotentWrites } from './idempotency.js';
 import { boundResult, TRUNCATION_FIELDS } from './result-bound.js';
+
+/** The argument every write tool takes besides its operation's input: the REST routes' Idempotency-Key. */
+export const IDEMPOTENCY_ARGUMENT = 'idempotency_key';
+
+const IDEMPOTENCY_ARGUMENT_SCHEMA: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: IDEMPOTENCY_KEY_MAX_LENGTH,
+  pattern: '^[\\x20-\\x7E]+$',
+  description:
+    'Optional. A unique key (a UUID) that makes the call safe to retry: a repeat with the same key and arguments answers the first result without writing again (kept IDEMPOTENCY_TTL_HOURS); the same key with other arguments is refused.',
+};
+
+/** A write tool's arguments schema gains the optional idempotency_key. */
+const withIdempotencyArgument = (schema: JsonSchema): JsonSchema => {
+  const properties = schema['properties'] as Record<string, JsonSchema> | undefined;
+  return properties ? { ...schema, properties: { ...properties, [IDEMPOTENCY_ARGUMENT]: IDEMPOTENCY_ARGUMENT_SCHEMA } } : schema;
+};
 
 /** A catalog operation as agents see it (`GET /connectors/tools`, MCP `tools/list`). */
 export interface ToolDescription {
@@ -32,11 +52,15 @@ export const toolOutputSchema = (spec: BoundOperation['spec']): JsonSchema => {
   return properties ? { ...schema, properties: { ...properties, ...TRUNCATION_FIELDS } } : schema;
 };
 
+/** A tool's arguments schema: the operation's input, and for a write the optional idempotency_key. */
+export const toolInputSchema = (spec: BoundOperation['spec']): JsonSchema =>
+  spec.writes ? withIdempotencyArgument(toJsonSchema(spec.input)) : toJsonSchema(spec.input);
+
 export const describeTool = ({ spec }: BoundOperation): ToolDescription => ({
   name: spec.name,
   title: spec.title,
   description: spec.summary,
-  input_schema: toJsonSchema(spec.input),
+  input_schema: toolInputSchema(spec),
   output_schema: toolOutputSchema(spec),
   read_only: !spec.writes,
   destructive: spec.destructive ?? false,
@@ -63,6 +87,8 @@ export class InvokeTool {
       enabled?: readonly string[];
       /** TOOL_RESULT_MAX_BYTES: longer results are cut (absent: never). */
       maxResultBytes?: number;
+      /** Runs write tools given an idempotency_key once per tenant and key; absent: the argument is refused. */
+      idempotency?: IdempotentWrites;
     },
   ) {
     this.byName = new Map(ports.operations.map((o) => [o.spec.name, o]));
@@ -105,10 +131,27 @@ export class InvokeTool {
     const needed: Scope = operation.spec.writes ? 'write' : 'read';
     const refused = missingScope(caller, needed, `The tool ${name}`);
     if (refused) return TE.left(refused);
+    const { key, rest } = splitIdempotencyKey(operation.spec.writes, args ?? {});
+    const idempotency = this.ports.idempotency;
     return pipe(
-      TE.fromEither(decode(args ?? {})),
-      TE.flatMap((decoded) => operation.execute(tenantId, decoded)),
+      TE.fromEither(decode(rest)),
+      TE.flatMap((decoded) => {
+        if (key === undefined) return operation.execute(tenantId, decoded);
+        if (!idempotency) return TE.left(AppError.validation(`${IDEMPOTENCY_ARGUMENT} is not supported by this service.`));
+        return pipe(
+          TE.fromEither(parseIdempotencyKey(key, `The argument ${IDEMPOTENCY_ARGUMENT}`)),
+          TE.flatMap((k) => idempotency.run(tenantId, k, requestFingerprint(name, decoded), () => operation.execute(tenantId, decoded))),
+          TE.flatMap(({ outcome }) => TE.fromEither(outcome)),
+        );
+      }),
       TE.map((result) => ({ tool: name, result: this.ports.maxResultBytes === undefined ? result : boundResult(result, this.ports.maxResultBytes) })),
     );
   }
 }
+
+/** A write tool's idempotency_key, taken out of its arguments (a read tool keeps it, and its codec refuses it). */
+const splitIdempotencyKey = (writes: boolean, args: unknown): { key?: unknown; rest: unknown } => {
+  if (!writes || typeof args !== 'object' || args === null || Array.isArray(args) || !(IDEMPOTENCY_ARGUMENT in args)) return { rest: args };
+  const { [IDEMPOTENCY_ARGUMENT]: key, ...rest } = args as Record<string, unknown>;
+  return { key, rest };
+};

@@ -207,6 +207,7 @@ const spec = {
   TOOLS_READ_ONLY: [bool, 'false'],
   TOOLS_ENABLED: [csv, ''],
   TOOL_RESULT_MAX_BYTES: [intBetween(1024, 16 * 1024 * 1024), String(64 * 1024)],
+  IDEMPOTENCY_TTL_HOURS: [intBetween(1, 24 * 30), '24'],
   JIRA_PROJECTS_FILTER: [csv, ''],
   CONFLUENCE_SPACES_FILTER: [csv, ''],
   SHUTDOWN_GRACE_SECONDS: [intBetween(0, 3600), '20'],
@@ -266,6 +267,8 @@ export interface Config {
   readonly toolsEnabled: readonly string[];
   /** The largest tool result, in bytes of JSON; longer ones are cut with truncated: true. */
   readonly toolResultMaxBytes: number;
+  /** IDEMPOTENCY_TTL_HOURS: how long an Idempotency-Key and the outcome of its first request are kept. */
+  readonly idempotencyTtlHours: number;
   /** Jira project keys every Jira operation is limited to; empty: all. */
   readonly jiraProjectsFilter: readonly string[];
   /** Confluence space keys every Confluence operation is limited to; empty: all. */
@@ -377,6 +380,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     toolsReadOnly: v.TOOLS_READ_ONLY,
     toolsEnabled: v.TOOLS_ENABLED,
     toolResultMaxBytes: v.TOOL_RESULT_MAX_BYTES,
+    idempotencyTtlHours: v.IDEMPOTENCY_TTL_HOURS,
     jiraProjectsFilter: v.JIRA_PROJECTS_FILTER.map((k) => k.toUpperCase()),
     confluenceSpacesFilter: v.CONFLUENCE_SPACES_FILTER,
     shutdownGraceSeconds: v.SHUTDOWN_GRACE_SECONDS,

@@ -72,6 +72,10 @@ import { proxyRoutes } from '../adapters/http/routes/proxy-routes.js';
 import { openDatabase, type OpenedDatabase } from '../adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-store.js';
 import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
+import { KyselyIdempotencyStore } from '../adapters/kysely/kysely-idempotency-store.js';
+import { InMemoryIdempotencyStore } from '../adapters/memory/in-memory-idempotency-store.js';
+import type { IdempotencyStore } from '../application/ports/idempotency-store.js';
+import { IdempotentWrites } from '../application/idempotency.js';
 import { KyselyServiceMetaStore } from '../adapters/kysely/kysely-service-meta-store.js';
 import type * as McpHttp from '../adapters/mcp/mcp-http.js';
 import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
@@ -100,6 +104,8 @@ export interface Overrides {
   readonly meta?: ServiceMetaStore;
   /** With a custom ConnectionStore, API keys default to an in-memory store. */
   readonly apiKeys?: ApiKeyStore;
+  /** With a custom ConnectionStore, idempotency keys default to an in-memory store. */
+  readonly idempotency?: IdempotencyStore;
   readonly cipher?: Cipher;
   readonly siteUrlGuard?: SiteUrlGuard;
   readonly authorization?: AtlassianAuthorization & AtlassianTokenVerifier;
@@ -125,6 +131,7 @@ export interface Adapters {
   readonly nonces: OAuthNonceStore;
   readonly meta: ServiceMetaStore;
   readonly apiKeyStore: ApiKeyStore;
+  readonly idempotencyStore: IdempotencyStore;
   readonly apiKeySecrets: ApiKeySecrets;
   readonly cipher: Cipher;
   readonly signer: StateSigner;
@@ -165,6 +172,8 @@ export interface UseCases {
   readonly proxy: ProxyAtlassian;
   /** Issuing, listing, revoking and recognising API keys. */
   readonly apiKeys: ApiKeys;
+  /** Writes sent with an Idempotency-Key (REST) or idempotency_key (tools) run once per tenant and key. */
+  readonly idempotency: IdempotentWrites;
   /** Who a bearer credential is (AUTH_MODE api_key or jwt); undefined in open mode. */
   readonly callerAuthenticator: CallerAuthenticator | undefined;
 }
@@ -192,6 +201,7 @@ const ADAPTERS: TokensOf<Adapters> = {
   nonces: token('OAuthNonceStore'),
   meta: token('ServiceMetaStore'),
   apiKeyStore: token('ApiKeyStore'),
+  idempotencyStore: token('IdempotencyStore'),
   apiKeySecrets: token('ApiKeySecrets'),
   cipher: token('Cipher'),
   signer: token('StateSigner'),
@@ -223,6 +233,7 @@ const USE_CASES: TokensOf<UseCases> = {
   tools: token('InvokeTool'),
   proxy: token('ProxyAtlassian'),
   apiKeys: token('ApiKeys'),
+  idempotency: token('IdempotentWrites'),
   callerAuthenticator: token('CallerAuthenticator'),
 };
 
@@ -267,6 +278,11 @@ function registerAdapters(
   provide(c, ADAPTERS.nonces, () => overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()));
   provide(c, ADAPTERS.meta, () => overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()));
   provide(c, ADAPTERS.apiKeyStore, () => overrides.apiKeys ?? (database ? new KyselyApiKeyStore(database.db) : new InMemoryApiKeyStore()));
+  provide(
+    c,
+    ADAPTERS.idempotencyStore,
+    () => overrides.idempotency ?? (database ? new KyselyIdempotencyStore(database.db) : new InMemoryIdempotencyStore()),
+  );
   provide(c, ADAPTERS.apiKeySecrets, () => new Sha256ApiKeySecrets());
   provide(c, ADAPTERS.cipher, (r) => {
     if (overrides.cipher) return overrides.cipher;
@@ -459,6 +475,18 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         enabled: config.toolsEnabled,
         maxResultBytes: config.toolResultMaxBytes,
         operations: r.get(u.operations),
+        idempotency: r.get(u.idempotency),
+      }),
+  );
+  provide(
+    c,
+    u.idempotency,
+    (r) =>
+      new IdempotentWrites({
+        store: r.get(a.idempotencyStore),
+        clock: r.get(a.clock),
+        ttlMs: config.idempotencyTtlHours * 3_600_000,
+        lockMs: IDEMPOTENCY_LOCK_MS,
       }),
   );
   provide(
@@ -490,6 +518,12 @@ const isLoopback = (address: string): boolean => /^127\./.test(address) || addre
 /** How long a connection may idle after its last answer while the service shuts down. */
 const DRAINING_KEEP_ALIVE_MS = 250;
 
+/**
+ * How long the first request of an Idempotency-Key may run before a retry takes it as lost
+ * (the process died mid-call) and runs: far beyond any call's timeout and retry budget.
+ */
+const IDEMPOTENCY_LOCK_MS = 5 * 60_000;
+
 /** What a refresh lease outlives the token call's timeout by (the store's write, clock drift). */
 const REFRESH_LEASE_MARGIN_MS = 3_000;
 
@@ -509,7 +543,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
         deleteConnection: r.get(u.deleteConnection),
         updateConnection: r.get(u.updateConnection),
       }),
-      ...operationRoutes(r.get(u.operations), { uploadMaxBytes: config.attachments.maxBytes }),
+      ...operationRoutes(r.get(u.operations), { uploadMaxBytes: config.attachments.maxBytes, idempotency: r.get(u.idempotency) }),
       ...toolRoutes(tools),
       ...proxyRoutes({
         proxy: r.get(u.proxy),

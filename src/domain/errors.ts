@@ -40,7 +40,11 @@ export type ErrorReason =
   /** The service itself held a call back because Atlassian's rate limit for the site or the app is in force. */
   | 'upstream_budget'
   /** The caller sent no usable credential for this service (API key or JWT): the answer carries a WWW-Authenticate challenge. */
-  | 'caller_unauthenticated';
+  | 'caller_unauthenticated'
+  /** An Idempotency-Key already used for a different request (another operation or payload): 422. */
+  | 'idempotency_key_reused'
+  /** An Idempotency-Key whose first request is still running: 409 CONFLICT, retry later. */
+  | 'idempotency_in_flight';
 
 export interface AppError {
   readonly code: ErrorCode;

@@ -54,6 +54,7 @@ export type { Clock } from '../application/ports/clock.js';
 export type * from '../application/ports/connection-store.js';
 export { silentLogger, type Logger } from '../application/ports/logger.js';
 export type * from '../application/ports/oauth-nonce-store.js';
+export type * from '../application/ports/idempotency-store.js';
 export type * from '../application/ports/service-meta-store.js';
 export type * from '../application/ports/site-url-guard.js';
 export type * from '../application/ports/state-signer.js';
@@ -67,6 +68,8 @@ export { issueFields, jiraFieldsOf, type FieldSelection } from '../application/j
 export * from '../application/confluence-operations.js';
 export * from '../application/operation-inputs.js';
 export * from '../application/tools.js';
+export { IdempotentWrites, isStoredFailure, type IdempotencyPorts, type IdempotentOutcome } from '../application/idempotency.js';
+export { parseIdempotencyKey, requestFingerprint, IDEMPOTENCY_KEY_MAX_LENGTH } from '../domain/idempotency.js';
 export * from '../application/catalog/index.js';
 export { readPage, type PagePosition, type PagedInput } from '../application/paged-read.js';
 export { withAccess } from '../application/with-access.js';

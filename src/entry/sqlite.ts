@@ -14,5 +14,6 @@ export {
 } from '../adapters/kysely/database.js';
 export { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-store.js';
 export { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
+export { KyselyIdempotencyStore } from '../adapters/kysely/kysely-idempotency-store.js';
 export { KyselyServiceMetaStore } from '../adapters/kysely/kysely-service-meta-store.js';
 export type { Database } from '../adapters/kysely/schema.js';

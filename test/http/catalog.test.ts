@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS, pathParameters, takesBody } from '../../src/application/catalog/index.js';
-import { toolOutputSchema } from '../../src/application/tools.js';
+import { toolInputSchema, toolOutputSchema } from '../../src/application/tools.js';
 import { toJsonSchema } from '../../src/domain/json-schema.js';
 import { expectErrorResponse } from '../support/http.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -126,8 +126,12 @@ describe('one catalog behind every operation route, tool and OpenAPI entry', () 
         expect(mcp.title).toBe(o.title);
         expect(rest['description']).toBe(o.summary);
         expect(mcp.description).toBe(o.summary);
-        expect(rest['input_schema']).toEqual(toJsonSchema(o.input));
-        expect(mcp.inputSchema).toEqual(toJsonSchema(o.input));
+        expect(rest['input_schema']).toEqual(toolInputSchema(o));
+        expect(mcp.inputSchema).toEqual(toolInputSchema(o));
+        // A write tool's arguments are its operation's input and the optional idempotency_key.
+        const { idempotency_key: key, ...inputProperties } = (mcp.inputSchema.properties ?? {}) as Record<string, unknown>;
+        expect(key !== undefined).toBe(o.writes);
+        expect(inputProperties).toEqual(toJsonSchema(o.input)['properties'] ?? {});
         expect(mcp.outputSchema).toEqual(toolOutputSchema(o));
         expect(rest['output_schema']).toEqual(toolOutputSchema(o));
         expect(mcp.annotations).toMatchObject({ readOnlyHint: !o.writes, destructiveHint: o.destructive ?? false });

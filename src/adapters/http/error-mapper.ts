@@ -16,7 +16,7 @@ const assertUnreachable = (x: never): never => {
 export const statusOf = (error: Pick<AppError, 'code' | 'reason'>): number => {
   switch (error.code) {
     case 'VALIDATION':
-      if (error.reason === 'invalid_oauth_state') return 422;
+      if (error.reason === 'invalid_oauth_state' || error.reason === 'idempotency_key_reused') return 422;
       if (error.reason === 'payload_too_large') return 413;
       if (error.reason === 'method_not_allowed') return 405;
       if (error.reason === 'not_acceptable') return 406;

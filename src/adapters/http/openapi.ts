@@ -122,6 +122,9 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
         parameters.push({ name, in: 'query', required: required.has(name), ...(description ? { description } : {}), schema: rest });
       }
     }
+    for (const p of r.headerParams ?? []) {
+      parameters.push({ name: p.name, in: 'header', required: false, description: p.description, schema: p.schema, ...(p.example !== undefined ? { example: p.example } : {}) });
+    }
     if (r.tenantScoped) {
       parameters.push({
         name: 'X-Tenant-Id',

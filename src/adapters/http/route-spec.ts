@@ -83,6 +83,8 @@ export interface RouteSpec<Q = unknown, B = unknown> {
   readonly description?: string;
   readonly tags: readonly string[];
   readonly pathParams?: readonly ParamSpec[];
+  /** Optional request headers the route reads (Idempotency-Key on writes), documented as header parameters. */
+  readonly headerParams?: readonly ParamSpec[];
   /**
    * An exact codec over the query string (values are strings). A query parameter it does not
    * know is refused with 400, and so is any parameter on a route without one.

@@ -85,6 +85,27 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('api_keys').ifExists().execute();
     },
   },
+  '0004_idempotency': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('idempotency_keys')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('key', 'varchar(255)', (c) => c.notNull())
+        .addColumn('fingerprint', 'varchar(64)', (c) => c.notNull())
+        // Null while the first request runs.
+        .addColumn('response', 'text')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('locked_until', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['tenant_id', 'key'])
+        .execute();
+      await db.schema.createIndex('idempotency_keys_expires_idx').ifNotExists().on('idempotency_keys').columns(['expires_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('idempotency_keys').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

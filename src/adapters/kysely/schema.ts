@@ -47,11 +47,24 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  /** SHA-256 (hex) of the operation and its input. */
+  fingerprint: string;
+  /** The stored outcome, JSON; null while the first request runs. */
+  response: string | null;
+  created_at: string;
+  expires_at: string;
+  locked_until: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
   oauth_nonces: OAuthNoncesTable;
   api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type { Generated };

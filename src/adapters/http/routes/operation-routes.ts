@@ -4,16 +4,22 @@
  * included), its success documented with the output codec's schema. Nothing here names an
  * operation; adding one to the catalog adds its route.
  */
+import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import { Readable } from 'node:stream';
 import { pathParameters, takesBody, type BoundOperation, type Execute } from '../../../application/catalog/operation.js';
-import type { AppError } from '../../../domain/errors.js';
+import { AppError } from '../../../domain/errors.js';
 import type { FileDownload } from '../../../domain/files.js';
+import type { IdempotentWrites } from '../../../application/idempotency.js';
 import type { InvokeTool } from '../../../application/tools.js';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, parseIdempotencyKey, requestFingerprint } from '../../../domain/idempotency.js';
+import type { TenantId } from '../../../domain/tenant.js';
+import { toHttpError } from '../error-mapper.js';
 import { annotate, toJsonSchema, type JsonSchema } from '../../../domain/json-schema.js';
-import { errorResponses, json, route, type ResponseSpec, type RouteSpec } from '../route-spec.js';
+import { errorResponses, json, route, type ParamSpec, type ResponseSpec, type RouteResult, type RouteSpec } from '../route-spec.js';
+import type { IncomingHttpHeaders } from 'node:http';
 
 /** The answers every Atlassian-backed operation can give besides success. */
 const UPSTREAM = errorResponses([400, 401, 403, 404, 409, 429, 502, 504], {
@@ -35,7 +41,30 @@ const withoutPathParameters = (input: unknown, names: readonly string[]): unknow
 export interface FileRouteLimits {
   /** ATTACHMENT_MAX_BYTES: the largest upload. */
   readonly uploadMaxBytes: number;
+  /** Runs writes sent with an Idempotency-Key once per tenant and key; absent: the header is ignored. */
+  readonly idempotency?: IdempotentWrites;
 }
+
+const IDEMPOTENCY_HEADER: ParamSpec = {
+  name: 'Idempotency-Key',
+  description:
+    'Optional (IETF httpapi Idempotency-Key): a unique key, such as a UUID, of 1 to 255 printable ASCII characters. The first request with it runs; a retry with the same key and payload within IDEMPOTENCY_TTL_HOURS answers the same status and body without calling Atlassian (with Idempotent-Replayed: true); the same key with another payload is a 422, and a retry while the first still runs a 409. Keys are per tenant.',
+  schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
+  example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+};
+
+/** What a write route answers besides the upstream statuses when it takes an Idempotency-Key. */
+const IDEMPOTENT_ERRORS: Record<number, ResponseSpec> = {
+  409: {
+    description:
+      'The tenant has no connection for this connector (NOT_CONNECTED), the object changed since the version the caller named (CONFLICT, the current version in details), or a request with this Idempotency-Key is still running (CONFLICT, reason idempotency_in_flight).',
+  },
+  422: { description: 'This Idempotency-Key was already used for a different request: another operation or payload (VALIDATION, reason idempotency_key_reused).' },
+};
+
+const REPLAYED_HEADER = {
+  'Idempotent-Replayed': { description: 'true when this is the stored answer of an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } },
+};
 
 /** One route per catalog operation. */
 export function operationRoutes(operations: readonly BoundOperation[], limits: FileRouteLimits): RouteSpec[] {
@@ -43,9 +72,48 @@ export function operationRoutes(operations: readonly BoundOperation[], limits: F
     const { spec } = bound;
     if (spec.file?.direction === 'download' && bound.transfer) return downloadRoute(spec, bound.transfer);
     if (spec.file?.direction === 'upload' && bound.transfer) return uploadRoute(spec, spec.file.fields, bound.transfer, limits);
-    return jsonRoute(bound);
+    return jsonRoute(bound, limits.idempotency);
   });
 }
+
+/**
+ * Runs a write once per Idempotency-Key when the request sends one (and answers the stored
+ * outcome of a retry, marked Idempotent-Replayed); without the header, just runs it.
+ */
+const idempotently = (
+  idempotency: IdempotentWrites | undefined,
+  spec: BoundOperation['spec'],
+  tenantId: TenantId,
+  headers: IncomingHttpHeaders,
+  input: unknown,
+  run: () => TE.TaskEither<AppError, unknown>,
+  answer: (result: unknown) => RouteResult,
+): TE.TaskEither<AppError, RouteResult> => {
+  const raw = headers['idempotency-key'];
+  if (!spec.writes || !idempotency || raw === undefined) return pipe(run(), TE.map(answer));
+  if (Array.isArray(raw)) return TE.left(AppError.validation('Send one Idempotency-Key header, not several.'));
+  return pipe(
+    TE.fromEither(parseIdempotencyKey(raw, 'The Idempotency-Key header')),
+    TE.flatMap((key) => idempotency.run(tenantId, key, requestFingerprint(spec.name, input), run)),
+    TE.flatMap(({ outcome, replayed }) => {
+      if (!replayed) return TE.fromEither(E.map(answer)(outcome));
+      const marked = { 'Idempotent-Replayed': 'true' };
+      if (E.isRight(outcome)) {
+        const ok = answer(outcome.right);
+        return TE.right({ ...ok, headers: { ...ok.headers, ...marked } });
+      }
+      // A stored refusal answers again as it did, through the one error mapping.
+      const error = toHttpError(outcome.left);
+      return TE.right({ status: error.status, body: error.body, headers: { ...error.headers, ...marked } });
+    }),
+  );
+};
+
+/** The header parameter, the statuses and the success's replay header of a write route. */
+const idempotentParts = (spec: BoundOperation['spec'], idempotency: IdempotentWrites | undefined, success: ResponseSpec) =>
+  spec.writes && idempotency
+    ? { headerParams: [IDEMPOTENCY_HEADER], errors: IDEMPOTENT_ERRORS, success: { ...success, headers: { ...success.headers, ...REPLAYED_HEADER } } }
+    : { errors: {}, success };
 
 /** What every operation's route shares: its name, documentation and path parameters. */
 const described = (spec: BoundOperation['spec']) => ({
@@ -68,19 +136,22 @@ const successOf = (spec: BoundOperation['spec']): ResponseSpec => {
     : { description: SUCCESS[status] ?? 'The result.', schema: toJsonSchema(spec.output), ...(spec.example ? { example: spec.example.output } : {}) };
 };
 
-function jsonRoute({ spec, execute }: BoundOperation): RouteSpec {
+function jsonRoute({ spec, execute }: BoundOperation, idempotency: IdempotentWrites | undefined): RouteSpec {
   const status = spec.http.status ?? 200;
   const body = takesBody(spec.http.method);
+  const parts = idempotentParts(spec, idempotency, successOf(spec));
   return route<unknown, unknown>({
     ...described(spec),
+    ...(parts.headerParams ? { headerParams: parts.headerParams } : {}),
     ...(body ? { body: spec.input } : { query: spec.input }),
     ...(body && spec.example ? { bodyExample: withoutPathParameters(spec.example.input, pathParameters(spec.http.path)) } : {}),
-    responses: { [status]: successOf(spec), ...UPSTREAM },
-    handle: ({ tenantId, query, body: input }) =>
-      pipe(
-        execute(tenantId, body ? input : query),
-        TE.map((result) => (status === 204 ? { status } : json(status, result))),
-      ),
+    responses: { [status]: parts.success, ...UPSTREAM, ...parts.errors },
+    handle: ({ tenantId, query, body: input, headers }) => {
+      const decoded = body ? input : query;
+      return idempotently(idempotency, spec, tenantId, headers, decoded, () => execute(tenantId, decoded), (result) =>
+        status === 204 ? { status } : json(status, result),
+      );
+    },
   });
 }
 
@@ -123,20 +194,21 @@ function downloadRoute(spec: BoundOperation['spec'], transfer: Execute<unknown, 
 /** An upload: multipart/form-data with the file in a part named `file`. */
 function uploadRoute(spec: BoundOperation['spec'], fields: t.Type<unknown, unknown, unknown>, transfer: Execute<unknown, unknown>, limits: FileRouteLimits): RouteSpec {
   const status = spec.http.status ?? 200;
+  const parts = idempotentParts(spec, limits.idempotency, successOf(spec));
   return route<unknown, unknown>({
     ...described(spec),
+    ...(parts.headerParams ? { headerParams: parts.headerParams } : {}),
     body: fields,
     multipart: { fileField: 'file', maxFileBytes: limits.uploadMaxBytes, maxFieldBytes: 64 * 1024, maxFields: 16 },
     responses: {
-      [status]: successOf(spec),
+      [status]: parts.success,
       ...UPSTREAM,
+      ...parts.errors,
       413: { description: 'The file is larger than ATTACHMENT_MAX_BYTES (VALIDATION).' },
     },
-    handle: ({ tenantId, body }) =>
-      pipe(
-        transfer(tenantId, body),
-        TE.map((result) => json(status, result)),
-      ),
+    // The fingerprint covers the file's bytes (their SHA-256) and its name and type.
+    handle: ({ tenantId, body, headers }) =>
+      idempotently(limits.idempotency, spec, tenantId, headers, body, () => transfer(tenantId, body), (result) => json(status, result)),
   });
 }
 
@@ -202,6 +274,7 @@ export function toolRoutes(tools: InvokeTool): RouteSpec[] {
           },
         },
         ...UPSTREAM,
+        ...IDEMPOTENT_ERRORS,
         403: { description: 'A write tool while TOOLS_READ_ONLY=true, or Atlassian refused (FORBIDDEN).' },
         404: { description: 'Unknown tool, or the Atlassian object does not exist (NOT_FOUND).' },
       },
