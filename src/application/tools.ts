@@ -91,7 +91,7 @@ export class InvokeTool {
   }
 
   /** Runs a tool for a caller: its tenant, refused (403 naming the scope) when its scopes do not allow the tool. */
-  executeAs(caller: Caller, name: string, args: unknown): TE.TaskEither<AppError, { tool: string; result: unknown }> {
+  executeAs(caller: Caller, name: string, args: unknown, requestId?: string): TE.TaskEither<AppError, { tool: string; result: unknown }> {
     const { tenantId } = caller;
     const operation = this.byName.get(name);
     const decode = this.decoders.get(name);
@@ -107,7 +107,7 @@ export class InvokeTool {
     if (refused) return TE.left(refused);
     return pipe(
       TE.fromEither(decode(args ?? {})),
-      TE.flatMap((decoded) => operation.execute(tenantId, decoded)),
+      TE.flatMap((decoded) => operation.execute(tenantId, decoded, { caller, requestId })),
       TE.map((result) => ({ tool: name, result: this.ports.maxResultBytes === undefined ? result : boundResult(result, this.ports.maxResultBytes) })),
     );
   }

@@ -47,11 +47,24 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+/** One audited write or connection change; never a body, a token or a key. */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  tenant_id: string;
+  caller_id: string;
+  operation: string;
+  target: string | null;
+  outcome: string;
+  request_id: string | null;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
   oauth_nonces: OAuthNoncesTable;
   api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
 }
 
 export type { Generated };

@@ -76,9 +76,9 @@ function jsonRoute({ spec, execute }: BoundOperation): RouteSpec {
     ...(body ? { body: spec.input } : { query: spec.input }),
     ...(body && spec.example ? { bodyExample: withoutPathParameters(spec.example.input, pathParameters(spec.http.path)) } : {}),
     responses: { [status]: successOf(spec), ...UPSTREAM },
-    handle: ({ tenantId, query, body: input }) =>
+    handle: ({ tenantId, caller, requestId, query, body: input }) =>
       pipe(
-        execute(tenantId, body ? input : query),
+        execute(tenantId, body ? input : query, { caller, requestId }),
         TE.map((result) => (status === 204 ? { status } : json(status, result))),
       ),
   });
@@ -102,9 +102,9 @@ function downloadRoute(spec: BoundOperation['spec'], transfer: Execute<unknown, 
       ...UPSTREAM,
       413: { description: 'The file is larger than ATTACHMENT_MAX_BYTES (VALIDATION).' },
     },
-    handle: ({ tenantId, query }) =>
+    handle: ({ tenantId, caller, requestId, query }) =>
       pipe(
-        transfer(tenantId, query) as TE.TaskEither<AppError, FileDownload>,
+        transfer(tenantId, query, { caller, requestId }) as TE.TaskEither<AppError, FileDownload>,
         TE.map((file) => ({
           status: 200,
           attachment: file.filename,
@@ -132,9 +132,9 @@ function uploadRoute(spec: BoundOperation['spec'], fields: t.Type<unknown, unkno
       ...UPSTREAM,
       413: { description: 'The file is larger than ATTACHMENT_MAX_BYTES (VALIDATION).' },
     },
-    handle: ({ tenantId, body }) =>
+    handle: ({ tenantId, caller, requestId, body }) =>
       pipe(
-        transfer(tenantId, body),
+        transfer(tenantId, body, { caller, requestId }),
         TE.map((result) => json(status, result)),
       ),
   });
@@ -205,9 +205,9 @@ export function toolRoutes(tools: InvokeTool): RouteSpec[] {
         403: { description: 'A write tool while TOOLS_READ_ONLY=true, or Atlassian refused (FORBIDDEN).' },
         404: { description: 'Unknown tool, or the Atlassian object does not exist (NOT_FOUND).' },
       },
-      handle: ({ caller, body }) =>
+      handle: ({ caller, requestId, body }) =>
         pipe(
-          tools.executeAs(caller, body.tool, body.arguments ?? {}),
+          tools.executeAs(caller, body.tool, body.arguments ?? {}, requestId),
           TE.map((r) => json(200, { status: 'ok', ...r })),
         ),
     }),
