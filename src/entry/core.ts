@@ -57,6 +57,7 @@ export type * from '../application/ports/oauth-nonce-store.js';
 export type * from '../application/ports/service-meta-store.js';
 export type * from '../application/ports/site-url-guard.js';
 export type * from '../application/ports/state-signer.js';
+export type * from '../application/ports/audit-log.js';
 
 // Use cases
 export * from '../application/jira-operations.js';
@@ -67,6 +68,7 @@ export { issueFields, jiraFieldsOf, type FieldSelection } from '../application/j
 export * from '../application/confluence-operations.js';
 export * from '../application/operation-inputs.js';
 export * from '../application/tools.js';
+export * from '../application/audit.js';
 export * from '../application/catalog/index.js';
 export { readPage, type PagePosition, type PagedInput } from '../application/paged-read.js';
 export { withAccess } from '../application/with-access.js';
