@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { AuditRecorder } from './audit.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -22,6 +23,8 @@ export interface CallbackInput {
   readonly code?: string | undefined;
   readonly error?: string | undefined;
   readonly stateCookie?: string | undefined;
+  /** The request's id, named by the audit entry of the connect. */
+  readonly requestId?: string | undefined;
 }
 
 export interface CallbackOutcome {
@@ -66,6 +69,8 @@ export class CompleteJiraAuthorization {
       cipher: Cipher;
       connections: ConnectionRepository;
       clock: Clock;
+      /** Records the connect (`connection.connect`) once the state names its tenant. */
+      audit?: AuditRecorder;
     },
   ) {}
 
@@ -85,7 +90,10 @@ export class CompleteJiraAuthorization {
         if (input.code === undefined || input.code === '') {
           return TE.left(AppError.validation('The callback is missing the code parameter.'));
         }
-        return this.connect(state, input.code);
+        const connect = this.connect(state, input.code);
+        // The callback carries no credential of ours: the caller is the OAuth consent of the state's tenant.
+        const context = { caller: { tenantId: state.tenant as TenantId, id: 'oauth_callback' }, requestId: input.requestId };
+        return this.ports.audit ? this.ports.audit.recorded(context, 'connection.connect', 'jira', connect) : connect;
       }),
     );
   }

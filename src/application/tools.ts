@@ -117,7 +117,7 @@ export class InvokeTool {
   }
 
   /** Runs a tool for a caller: its tenant, refused (403 naming the scope) when its scopes do not allow the tool. */
-  executeAs(caller: Caller, name: string, args: unknown): TE.TaskEither<AppError, { tool: string; result: unknown }> {
+  executeAs(caller: Caller, name: string, args: unknown, requestId?: string): TE.TaskEither<AppError, { tool: string; result: unknown }> {
     const { tenantId } = caller;
     const operation = this.byName.get(name);
     const decode = this.decoders.get(name);
@@ -136,11 +136,12 @@ export class InvokeTool {
     return pipe(
       TE.fromEither(decode(rest)),
       TE.flatMap((decoded) => {
-        if (key === undefined) return operation.execute(tenantId, decoded);
+        const run = () => operation.execute(tenantId, decoded, { caller, requestId });
+        if (key === undefined) return run();
         if (!idempotency) return TE.left(AppError.validation(`${IDEMPOTENCY_ARGUMENT} is not supported by this service.`));
         return pipe(
           TE.fromEither(parseIdempotencyKey(key, `The argument ${IDEMPOTENCY_ARGUMENT}`)),
-          TE.flatMap((k) => idempotency.run(tenantId, k, requestFingerprint(name, decoded), () => operation.execute(tenantId, decoded))),
+          TE.flatMap((k) => idempotency.run(tenantId, k, requestFingerprint(name, decoded), run)),
           TE.flatMap(({ outcome }) => TE.fromEither(outcome)),
         );
       }),

@@ -25,6 +25,9 @@ Commands:
                                      Issue an operator key: manages every tenant's keys over REST.
   keys list [--tenant <id>] [--json] List API keys (id, name, tenant, scopes, times); never a key.
   keys revoke <id>                   Revoke a key at once, on every instance.
+  audit list [--tenant <id>] [--since 7d] [--json]
+                                     The audit trail of writes and connection changes, newest first
+                                     (--since: entries of the last N days, hours or minutes).
 
 Options:
   -h, --help                         Show this help (also after a command).
@@ -164,6 +167,24 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
       }
       case 'keys':
         return await keysCommand(env, rest);
+      case 'audit': {
+        const [sub, ...args] = rest;
+        if (sub === '-h' || sub === '--help') return help();
+        if (sub !== 'list') throw new UsageError(sub === undefined ? 'audit needs a subcommand: list' : `Unknown subcommand: audit ${sub}`);
+        const values = flags(args, { tenant: { type: 'string', short: 't' }, since: { type: 'string' }, json: { type: 'boolean' } });
+        if (values['help']) return help();
+        let since: Date | undefined;
+        if (values['since'] !== undefined) {
+          const { parseDuration } = await import('../application/api-keys.js');
+          const seconds = parseDuration(String(values['since']));
+          if (seconds === undefined) throw new UsageError('--since must be a number of days, hours or minutes: 7d, 12h, 30m.');
+          since = new Date(Date.now() - seconds * 1000);
+        }
+        const tenant = tenantFlag(values['tenant'], false);
+        const { listAudit } = await import('./audit.js');
+        await listAudit(configFrom(env), { ...(tenant !== undefined ? { tenant } : {}), ...(since !== undefined ? { since } : {}) }, values['json'] === true);
+        return 0;
+      }
       case undefined:
         throw new UsageError('No command given.');
       default:

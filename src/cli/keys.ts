@@ -17,15 +17,22 @@ async function openKeys(config: Config, forReading: boolean) {
   if (forReading && config.database.dialect === 'sqlite' && !fs.existsSync(config.database.filename)) {
     throw new Error(`There is no database at ${config.database.filename}; start the service or run "integration-backend migrate" first.`);
   }
-  const [{ openDatabase, openDatabaseForReading }, { KyselyApiKeyStore }, { ApiKeys }, { Sha256ApiKeySecrets }] = await Promise.all([
+  const [{ openDatabase, openDatabaseForReading }, { KyselyApiKeyStore }, { KyselyAuditLog }, { ApiKeys }, { Sha256ApiKeySecrets }] = await Promise.all([
     import('../adapters/kysely/database.js'),
     import('../adapters/kysely/kysely-api-key-store.js'),
+    import('../adapters/kysely/kysely-audit-log.js'),
     import('../application/api-keys.js'),
     import('../adapters/crypto/api-key-secrets.js'),
   ]);
   const db = forReading ? await openDatabaseForReading(config.database) : await openDatabase(config.database);
   const keys = new ApiKeys({ store: new KyselyApiKeyStore(db.db), secrets: new Sha256ApiKeySecrets(), clock: { now: () => new Date() } });
-  return { keys, close: () => db.close() };
+  /** Records a key created or revoked here, with the caller `cli`; a failure is a warning on stderr, never the command's. */
+  const audit = async (operation: string, tenant: string | null, target: string | null): Promise<void> => {
+    const written = await new KyselyAuditLog(db.db)
+      .append({ at: new Date(), tenantId: (tenant ?? '(operator)') as TenantId, callerId: 'cli', operation, target, outcome: 'ok', requestId: null })();
+    if (E.isLeft(written)) process.stderr.write(`integration-backend: warning: the audit entry could not be written (${written.left.message}).\n`);
+  };
+  return { keys, audit, close: () => db.close() };
 }
 
 const unwrap = <A>(r: E.Either<{ message: string }, A>): A => {
@@ -38,7 +45,7 @@ export async function createKey(
   input: { tenant?: TenantId; operator: boolean; scopes: Scope[]; name?: string; expiresInSeconds?: number },
   asJson: boolean,
 ): Promise<void> {
-  const { keys, close } = await openKeys(config, false);
+  const { keys, audit, close } = await openKeys(config, false);
   try {
     const { key, view } = unwrap(
       await keys.create({
@@ -49,6 +56,7 @@ export async function createKey(
         ...(input.expiresInSeconds !== undefined ? { expiresInSeconds: input.expiresInSeconds } : {}),
       })(),
     );
+    await audit('api_key.create', view.tenant_id, null);
     if (asJson) {
       process.stdout.write(`${JSON.stringify({ key, ...view }, null, 2)}\n`);
       return;
@@ -96,9 +104,10 @@ export async function listKeys(config: Config, tenant: TenantId | undefined, asJ
 }
 
 export async function revokeKey(config: Config, id: string): Promise<void> {
-  const { keys, close } = await openKeys(config, false);
+  const { keys, audit, close } = await openKeys(config, false);
   try {
     const view = unwrap(await keys.revoke(id)());
+    await audit('api_key.revoke', view.tenant_id, view.id);
     process.stdout.write(`Revoked ${view.id} at ${view.revoked_at ?? ''}; it stops working on every instance at once.\n`);
   } finally {
     await close();

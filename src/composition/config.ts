@@ -211,6 +211,7 @@ const spec = {
   JIRA_PROJECTS_FILTER: [csv, ''],
   CONFLUENCE_SPACES_FILTER: [csv, ''],
   SHUTDOWN_GRACE_SECONDS: [intBetween(0, 3600), '20'],
+  AUDIT_RETENTION_DAYS: [intBetween(1, 36500), '90'],
   METRICS_PORT: [fromString('a port from 1 to 65535 (0: any free one), or empty for no metrics', (s) => (s === '' || s === 'off' ? null : /^\d+$/.test(s) && Number(s) >= 0 && Number(s) <= 65535 ? Number(s) : undefined)), ''],
   METRICS_HOST: [t.string, '127.0.0.1'],
   ATTACHMENT_MAX_BYTES: [intBetween(1024, 1024 * 1024 * 1024), String(DEFAULT_FILE_LIMITS.maxBytes)],
@@ -280,6 +281,8 @@ export interface Config {
   readonly attachments: FileLimits;
   /** On SIGTERM: how long requests in flight may take to finish before their connections are cut. */
   readonly shutdownGraceSeconds: number;
+  /** How long audit entries are kept; older ones are pruned in the background. */
+  readonly auditRetentionDays: number;
   /** Where `/metrics` is served (a port of its own, never the API's); null: metrics off. */
   readonly metrics: { readonly port: number; readonly host: string } | null;
   /** `/connectors/{connector}/proxy/{path}` answers (false: 404 NOT_FOUND). */
@@ -384,6 +387,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     jiraProjectsFilter: v.JIRA_PROJECTS_FILTER.map((k) => k.toUpperCase()),
     confluenceSpacesFilter: v.CONFLUENCE_SPACES_FILTER,
     shutdownGraceSeconds: v.SHUTDOWN_GRACE_SECONDS,
+    auditRetentionDays: v.AUDIT_RETENTION_DAYS,
     metrics: v.METRICS_PORT === null ? null : { port: v.METRICS_PORT, host: v.METRICS_HOST.trim() || '127.0.0.1' },
     proxyEnabled: v.PROXY_ENABLED,
     auth: {

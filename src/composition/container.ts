@@ -15,6 +15,8 @@ import type { Logger as Pino } from 'pino';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { bindOperations, OPERATIONS, type BoundOperation } from '../application/catalog/index.js';
 import { ApiKeys } from '../application/api-keys.js';
+import { AuditTrail, auditedOperations } from '../application/audit.js';
+import type { AuditLog } from '../application/ports/audit-log.js';
 import { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
 import type { ApiKeySecrets } from '../application/ports/api-key-secrets.js';
 import type { ApiKeyStore } from '../application/ports/api-key-store.js';
@@ -56,6 +58,8 @@ import { Sha256ApiKeySecrets } from '../adapters/crypto/api-key-secrets.js';
 import { JoseJwtAuthenticator } from '../adapters/jose/jose-jwt-authenticator.js';
 import { keyRoutes, protectedResourceRoutes } from '../adapters/http/routes/caller-routes.js';
 import { KyselyApiKeyStore } from '../adapters/kysely/kysely-api-key-store.js';
+import { KyselyAuditLog } from '../adapters/kysely/kysely-audit-log.js';
+import { InMemoryAuditLog } from '../adapters/memory/in-memory-audit-log.js';
 import { InMemoryApiKeyStore } from '../adapters/memory/in-memory-api-key-store.js';
 import { resolveEncryptionKeys } from '../adapters/crypto/encryption-key.js';
 import { HmacStateSigner } from '../adapters/crypto/hmac-state-signer.js';
@@ -106,6 +110,10 @@ export interface Overrides {
   readonly apiKeys?: ApiKeyStore;
   /** With a custom ConnectionStore, idempotency keys default to an in-memory store. */
   readonly idempotency?: IdempotencyStore;
+  /** With a custom ConnectionStore, the audit log defaults to an in-memory one. */
+  readonly auditLog?: AuditLog;
+  /** How often the background prune of old audit entries runs (default hourly; tests shorten it). */
+  readonly auditPruneIntervalMs?: number;
   readonly cipher?: Cipher;
   readonly siteUrlGuard?: SiteUrlGuard;
   readonly authorization?: AtlassianAuthorization & AtlassianTokenVerifier;
@@ -133,6 +141,8 @@ export interface Adapters {
   readonly apiKeyStore: ApiKeyStore;
   readonly idempotencyStore: IdempotencyStore;
   readonly apiKeySecrets: ApiKeySecrets;
+  /** Where the audit trail is kept: the database's audit_log table, or memory for an embedded store. */
+  readonly auditLog: AuditLog;
   readonly cipher: Cipher;
   readonly signer: StateSigner;
   readonly http: AtlassianHttp;
@@ -176,6 +186,8 @@ export interface UseCases {
   readonly idempotency: IdempotentWrites;
   /** Who a bearer credential is (AUTH_MODE api_key or jwt); undefined in open mode. */
   readonly callerAuthenticator: CallerAuthenticator | undefined;
+  /** Every write and connection change, recorded; listed by `audit list`, pruned after AUDIT_RETENTION_DAYS. */
+  readonly audit: AuditTrail;
 }
 
 /** The HTTP driver: the route table, its OpenAPI document and the Koa app built from it. */
@@ -203,6 +215,7 @@ const ADAPTERS: TokensOf<Adapters> = {
   apiKeyStore: token('ApiKeyStore'),
   idempotencyStore: token('IdempotencyStore'),
   apiKeySecrets: token('ApiKeySecrets'),
+  auditLog: token('AuditLog'),
   cipher: token('Cipher'),
   signer: token('StateSigner'),
   http: token('AtlassianHttp'),
@@ -235,6 +248,7 @@ const USE_CASES: TokensOf<UseCases> = {
   apiKeys: token('ApiKeys'),
   idempotency: token('IdempotentWrites'),
   callerAuthenticator: token('CallerAuthenticator'),
+  audit: token('AuditTrail'),
 };
 
 const DRIVERS: TokensOf<Drivers> = { routes: token('Routes'), openApiDocument: token('OpenApiDocument'), app: token('HttpApp') };
@@ -277,6 +291,7 @@ function registerAdapters(
   provide(c, SCHEMA, () => (database ? new KyselySchemaCheck(database.db) : undefined));
   provide(c, ADAPTERS.nonces, () => overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()));
   provide(c, ADAPTERS.meta, () => overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()));
+  provide(c, ADAPTERS.auditLog, () => overrides.auditLog ?? (database ? new KyselyAuditLog(database.db) : new InMemoryAuditLog()));
   provide(c, ADAPTERS.apiKeyStore, () => overrides.apiKeys ?? (database ? new KyselyApiKeyStore(database.db) : new InMemoryApiKeyStore()));
   provide(
     c,
@@ -356,6 +371,11 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
     oauthConfigured: config.oauth.clientId !== '' && config.oauth.redirectUri !== '',
   }));
   const u = USE_CASES;
+  provide(
+    c,
+    u.audit,
+    (r) => new AuditTrail({ log: r.get(a.auditLog), clock: r.get(a.clock), logger: r.get(a.logger), retentionDays: config.auditRetentionDays }),
+  );
   provide(c, u.credentials, (r) => new CredentialCache({ cipher: r.get(a.cipher), logger: r.get(a.logger) }));
   provide(
     c,
@@ -398,6 +418,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         cipher: r.get(a.cipher),
         connections: r.get(a.connections),
         clock: r.get(a.clock),
+        audit: r.get(u.audit),
       }),
   );
   provide(
@@ -456,7 +477,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       }),
   );
   provide(c, u.operations, (r) =>
-    tracedOperations(bindOperations(OPERATIONS, {
+    auditedOperations(tracedOperations(bindOperations(OPERATIONS, {
       refresh: r.get(u.access),
       jira: r.get(a.jira),
       confluence: r.get(a.confluence),
@@ -464,7 +485,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
       spaces: { keys: config.confluenceSpacesFilter },
       files: config.attachments,
       clock: r.get(a.clock),
-    })),
+    })), r.get(u.audit)),
   );
   provide(
     c,
@@ -515,6 +536,35 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
 /** 127.0.0.0/8, ::1 and IPv4-mapped loopback: where open mode is safe without a warning. */
 const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address);
 
+/** How often old audit entries are pruned (AUDIT_RETENTION_DAYS), unless an override says otherwise. */
+const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Prunes the audit entries older than AUDIT_RETENTION_DAYS now and then at every interval, on
+ * an unref'd timer (it never keeps the process alive); answers the function that stops it.
+ */
+function startAuditPruning(audit: AuditTrail, logger: Logger, intervalMs: number): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const prune = (): Promise<void> => (running ??= pruneOnce());
+  const pruneOnce = async (): Promise<void> => {
+    try {
+      const pruned = await audit.prune()();
+      if (pruned._tag === 'Left') logger.warn({ err: pruned.left.message }, 'audit entries could not be pruned');
+      else if (pruned.right > 0) logger.info({ pruned: pruned.right }, 'old audit entries pruned');
+    } finally {
+      running = undefined;
+    }
+  };
+  void prune();
+  const timer = setInterval(() => void prune(), intervalMs);
+  timer.unref();
+  // Stopping waits for a prune under way, so the database is not closed beneath it.
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}
+
 /** How long a connection may idle after its last answer while the service shuts down. */
 const DRAINING_KEEP_ALIVE_MS = 250;
 
@@ -542,17 +592,19 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
         getConnection: r.get(u.getConnection),
         deleteConnection: r.get(u.deleteConnection),
         updateConnection: r.get(u.updateConnection),
+        audit: r.get(u.audit),
       }),
       ...operationRoutes(r.get(u.operations), { uploadMaxBytes: config.attachments.maxBytes, idempotency: r.get(u.idempotency) }),
       ...toolRoutes(tools),
       ...proxyRoutes({
         proxy: r.get(u.proxy),
         limits: { jsonMaxBytes: config.bodyLimitBytes, multipartMaxBytes: config.attachments.maxBytes },
+        audit: r.get(u.audit),
       }),
       ...mcpRoutes({
-        serve: async (caller, req, res, body) => {
+        serve: async (caller, req, res, body, requestId) => {
           const { serveMcpRequest } = await (mcpHttp ??= import('../adapters/mcp/mcp-http.js'));
-          await serveMcpRequest({ tools, tenantId: caller.tenantId, caller, version: facts.version }, req, res, body);
+          await serveMcpRequest({ tools, tenantId: caller.tenantId, caller, version: facts.version, ...(requestId !== undefined ? { requestId } : {}) }, req, res, body);
         },
         allowedOrigins: config.corsOrigins,
       }),
@@ -565,7 +617,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
           configured: config.oauth.clientId !== '' && config.oauth.redirectUri !== '',
         }),
       }),
-      ...keyRoutes({ apiKeys: r.get(u.apiKeys) }),
+      ...keyRoutes({ apiKeys: r.get(u.apiKeys), audit: r.get(u.audit) }),
       ...(config.auth.mode === 'open'
         ? []
         : protectedResourceRoutes({ resourceUrl: config.auth.resourceUrl, issuer: config.auth.mode === 'jwt' ? config.auth.jwt.issuer : undefined })),
@@ -667,6 +719,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   const { core, c } = await compose(config, overrides, true);
   const drivers = resolveAll(c, DRIVERS);
   const lifecycle = resolve(c, LIFECYCLE);
+  const stopPruning = startAuditPruning(core.useCases.audit, core.adapters.logger, overrides.auditPruneIntervalMs ?? AUDIT_PRUNE_INTERVAL_MS);
   const servers: Server[] = [];
   let metricsServer: Promise<{ server: Server; url: string }> | undefined;
   let metricsUrl: string | undefined;
@@ -714,6 +767,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     },
     close: () =>
       (closing ??= (async () => {
+        await stopPruning();
         const metricsOpen = metricsServer ? await metricsServer.catch(() => undefined) : undefined;
         await Promise.all(
           [...servers, ...(metricsOpen ? [metricsOpen.server] : [])].map(

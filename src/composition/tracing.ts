@@ -12,14 +12,14 @@ const tracer = trace.getTracer('integration-backend/operations');
 
 const tracedExecute =
   <I, O>(name: string, execute: Execute<I, O>): Execute<I, O> =>
-  (tenantId, input) =>
+  (tenantId, input, call) =>
   () =>
     tracer.startActiveSpan(
       `operation ${name}`,
       { attributes: { 'integration_backend.operation': name } },
       async (span) => {
         try {
-          const outcome = await execute(tenantId, input)();
+          const outcome = await execute(tenantId, input, call)();
           if (E.isLeft(outcome)) {
             span.setAttribute('integration_backend.error_code', outcome.left.code);
             if (outcome.left.code === 'INTERNAL_ERROR' || outcome.left.code === 'VENDOR_ERROR')

@@ -58,6 +58,7 @@ export type * from '../application/ports/idempotency-store.js';
 export type * from '../application/ports/service-meta-store.js';
 export type * from '../application/ports/site-url-guard.js';
 export type * from '../application/ports/state-signer.js';
+export type * from '../application/ports/audit-log.js';
 
 // Use cases
 export * from '../application/jira-operations.js';
@@ -70,6 +71,7 @@ export * from '../application/operation-inputs.js';
 export * from '../application/tools.js';
 export { IdempotentWrites, isStoredFailure, type IdempotencyPorts, type IdempotentOutcome } from '../application/idempotency.js';
 export { parseIdempotencyKey, requestFingerprint, IDEMPOTENCY_KEY_MAX_LENGTH } from '../domain/idempotency.js';
+export * from '../application/audit.js';
 export * from '../application/catalog/index.js';
 export { readPage, type PagePosition, type PagedInput } from '../application/paged-read.js';
 export { withAccess } from '../application/with-access.js';

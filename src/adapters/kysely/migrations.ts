@@ -106,6 +106,27 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('idempotency_keys').ifExists().execute();
     },
   },
+  '0005_audit': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('audit_log')
+        .ifNotExists()
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('caller_id', 'varchar(200)', (c) => c.notNull())
+        .addColumn('operation', 'varchar(128)', (c) => c.notNull())
+        .addColumn('target', 'varchar(200)')
+        .addColumn('outcome', 'varchar(64)', (c) => c.notNull())
+        .addColumn('request_id', 'varchar(128)')
+        .execute();
+      await db.schema.createIndex('audit_log_at_idx').ifNotExists().on('audit_log').columns(['at']).execute();
+      await db.schema.createIndex('audit_log_tenant_at_idx').ifNotExists().on('audit_log').columns(['tenant_id', 'at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('audit_log').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -59,12 +59,25 @@ export interface IdempotencyKeysTable {
   locked_until: string;
 }
 
+/** One audited write or connection change; never a body, a token or a key. */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  tenant_id: string;
+  caller_id: string;
+  operation: string;
+  target: string | null;
+  outcome: string;
+  request_id: string | null;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
   oauth_nonces: OAuthNoncesTable;
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+  audit_log: AuditLogTable;
 }
 
 export type { Generated };

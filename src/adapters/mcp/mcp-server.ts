@@ -17,6 +17,8 @@ export interface McpServerOptions {
   readonly tenantId: TenantId;
   /** Who is calling (MCP over HTTP): its scopes decide which tools are listed and may run. Absent: every scope (stdio). */
   readonly caller?: Caller;
+  /** The HTTP request's id (MCP over HTTP), named by the audit entries of its writes. */
+  readonly requestId?: string;
   readonly name?: string;
   readonly version: string;
 }
@@ -73,7 +75,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
         code: ErrorCode.InvalidParams,
       });
     }
-    const outcome = await opts.tools.executeAs(caller, name, args ?? {})();
+    const outcome = await opts.tools.executeAs(caller, name, args ?? {}, opts.requestId)();
     // A failure is the standard error body as text. It carries no structuredContent: that must
     // match the tool's outputSchema, which describes the result, and clients validate it.
     if (E.isLeft(outcome)) return { isError: true, content: text(errorBody(outcome.left)) };

@@ -5,6 +5,7 @@
  */
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
+import type { Caller } from '../../domain/caller.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import { AppError } from '../../domain/errors.js';
 import type { FileDownload, FileLimits, FileUpload } from '../../domain/files.js';
@@ -32,7 +33,16 @@ export interface OperationPorts {
   readonly clock: Clock;
 }
 
-export type Execute<I, O> = (tenantId: TenantId, input: I) => TE.TaskEither<AppError, O>;
+/**
+ * Who runs an operation and in which request, when a driver knows it: the REST routes,
+ * tools/invoke and MCP pass it so the audit trail can name the caller; use cases ignore it.
+ */
+export interface CallContext {
+  readonly caller: Caller;
+  readonly requestId?: string | undefined;
+}
+
+export type Execute<I, O> = (tenantId: TenantId, input: I, call?: CallContext) => TE.TaskEither<AppError, O>;
 
 export interface Operation<I, O> {
   /** The tool name, also the MCP tool name: `jira_search_issues`. */
@@ -139,8 +149,8 @@ export const bindOperations = (catalog: readonly Operation<unknown, unknown>[], 
     const transfer = spec.file?.run(ports) as Execute<unknown, unknown> | undefined;
     return {
       spec,
-      execute: (tenantId, input) => TE.mapLeft(name)(execute(tenantId, input)),
-      ...(transfer ? { transfer: (tenantId: TenantId, input: unknown) => TE.mapLeft(name)(transfer(tenantId, input)) } : {}),
+      execute: (tenantId, input, call) => TE.mapLeft(name)(execute(tenantId, input, call)),
+      ...(transfer ? { transfer: (tenantId: TenantId, input: unknown, call?: CallContext) => TE.mapLeft(name)(transfer(tenantId, input, call)) } : {}),
     };
   });
 

@@ -114,9 +114,10 @@ export function authRoutes(deps: {
           502: "Atlassian's token endpoint or accessible-resources failed, or refused the client credentials (VENDOR_ERROR).",
         }),
       },
-      handle: ({ query, cookie }) =>
+      handle: ({ query, cookie, requestId }) =>
         pipe(
           deps.complete.execute({
+            requestId,
             state: query.state,
             code: query.code,
             error: query.error,

@@ -6,11 +6,16 @@
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
+import { NO_AUDIT, type AuditRecorder } from '../../../application/audit.js';
 import type { ApiKeys } from '../../../application/api-keys.js';
 import { SCOPES, type Scope } from '../../../domain/caller.js';
 import { AppError } from '../../../domain/errors.js';
 import { annotate, type JsonSchema } from '../../../domain/json-schema.js';
+import { TenantId } from '../../../domain/tenant.js';
 import { errorResponses, json, route, type RouteSpec } from '../route-spec.js';
+
+/** The tenant an operator key's audit entry names when it acts for none in particular. */
+const OPERATOR_TENANT = '(operator)' as TenantId;
 
 const ScopeCodec = t.keyof({ read: null, write: null, admin: null });
 
@@ -46,7 +51,8 @@ const KEY_VIEW: JsonSchema = {
   additionalProperties: false,
 };
 
-export function keyRoutes(deps: { apiKeys: ApiKeys }): RouteSpec[] {
+export function keyRoutes(deps: { apiKeys: ApiKeys; audit?: AuditRecorder }): RouteSpec[] {
+  const audit = deps.audit ?? NO_AUDIT;
   return [
     route({
       method: 'get',
@@ -86,16 +92,19 @@ export function keyRoutes(deps: { apiKeys: ApiKeys }): RouteSpec[] {
         },
         ...errorResponses([403], { 403: 'Scopes the calling key lacks, another tenant, or not an admin key (FORBIDDEN).' }),
       },
-      handle: ({ caller, body }) => {
+      handle: ({ caller, requestId, body }) => {
         const days = body.expires_in_days;
         if (days !== undefined && (days < 1 || days > 3650)) return TE.left(AppError.validation('expires_in_days must be from 1 to 3650.'));
+        // Recorded for the tenant the key is for (an operator names it); never the key.
+        // A tenant key's entry goes to its own tenant, whatever it asked for.
+        const tenantId = caller.operator ? (body.tenant !== undefined && TenantId.is(body.tenant) ? body.tenant : OPERATOR_TENANT) : caller.tenantId;
         return pipe(
-          deps.apiKeys.createFor(caller, {
+          audit.recorded({ caller: { id: caller.id, tenantId }, requestId }, 'api_key.create', null, deps.apiKeys.createFor(caller, {
             scopes: body.scopes as Scope[],
             ...(body.name !== undefined ? { name: body.name } : {}),
             ...(body.tenant !== undefined ? { tenant: body.tenant } : {}),
             ...(days !== undefined ? { expiresInSeconds: days * 86_400 } : {}),
-          }),
+          })),
           TE.map(({ key, view }) => json(201, { key, ...view })),
         );
       },
@@ -111,9 +120,14 @@ export function keyRoutes(deps: { apiKeys: ApiKeys }): RouteSpec[] {
       operator: true,
       pathParams: [{ name: 'id', description: 'The key id (key_...), from the list.', schema: { type: 'string', maxLength: 64 }, example: 'key_AbCdEfGhIjKl' }],
       responses: { 204: { description: 'Revoked (or was never there). Revoking twice keeps the first time.' } },
-      handle: ({ caller, params }) =>
+      handle: ({ caller, requestId, params }) =>
         pipe(
-          deps.apiKeys.revokeFor(caller, params['id'] ?? ''),
+          audit.recorded(
+            { caller: { id: caller.id, tenantId: caller.tenantId || OPERATOR_TENANT }, requestId },
+            'api_key.revoke',
+            params['id'] ?? null,
+            deps.apiKeys.revokeFor(caller, params['id'] ?? ''),
+          ),
           TE.map(() => ({ status: 204 })),
           // Another tenant's key and no key answer alike, so nothing is learnt about other tenants.
           TE.orElse((e) => (e.code === 'NOT_FOUND' ? TE.right({ status: 204 }) : TE.left(e))),

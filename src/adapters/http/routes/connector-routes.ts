@@ -1,5 +1,6 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
+import { connectionChangeName, NO_AUDIT, type AuditRecorder } from '../../../application/audit.js';
 import type { DeleteConnection } from '../../../application/delete-connection.js';
 import type { GetConnection } from '../../../application/get-connection.js';
 import type { ListConnectors } from '../../../application/list-connectors.js';
@@ -36,7 +37,10 @@ export function connectorRoutes(deps: {
   getConnection: GetConnection;
   deleteConnection: DeleteConnection;
   updateConnection: UpdateConnection;
+  /** Records every change and disconnect (docs/security.md, the audit log). */
+  audit?: AuditRecorder;
 }): RouteSpec[] {
+  const audit = deps.audit ?? NO_AUDIT;
   return [
     route({
       method: 'get',
@@ -98,10 +102,12 @@ export function connectorRoutes(deps: {
           404: 'Unknown connector (NOT_FOUND).',
         }),
       },
-      handle: ({ tenantId, params, body }) =>
+      handle: ({ tenantId, caller, requestId, params, body }) =>
         pipe(
           connectorParam(params),
-          TE.flatMap((connector) => deps.updateConnection.execute(tenantId, connector, body)),
+          TE.flatMap((connector) =>
+            audit.recorded({ caller, requestId }, connectionChangeName(body), connector, deps.updateConnection.execute(tenantId, connector, body)),
+          ),
           TE.map((view) => json(200, view)),
         ),
     }),
@@ -118,10 +124,10 @@ export function connectorRoutes(deps: {
         204: { description: 'Gone (or was never there).' },
         ...errorResponses([404], { 404: 'Unknown connector (NOT_FOUND).' }),
       },
-      handle: ({ tenantId, params }) =>
+      handle: ({ tenantId, caller, requestId, params }) =>
         pipe(
           connectorParam(params),
-          TE.flatMap((connector) => deps.deleteConnection.execute(tenantId, connector)),
+          TE.flatMap((connector) => audit.recorded({ caller, requestId }, 'connection.delete', connector, deps.deleteConnection.execute(tenantId, connector))),
           TE.map(() => ({ status: 204 })),
         ),
     }),

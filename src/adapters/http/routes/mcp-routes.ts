@@ -21,7 +21,7 @@ const isJsonRpcMessage = (m: unknown): boolean => {
  * Answers one MCP Streamable HTTP request for a tenant, writing to the raw response. The
  * composition root passes the MCP adapter's handler in, so this adapter never imports it.
  */
-export type McpRequestHandler = (caller: Caller, req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>;
+export type McpRequestHandler = (caller: Caller, req: IncomingMessage, res: ServerResponse, body: unknown, requestId?: string) => Promise<void>;
 
 /**
  * `POST /mcp`: the agent tools over MCP Streamable HTTP, for the tenant in X-Tenant-Id.
@@ -48,7 +48,7 @@ export function mcpRoutes(deps: { serve: McpRequestHandler; allowedOrigins: read
         403: { description: 'The Origin header names an origin that is not configured in BACKEND_CORS_ORIGINS (FORBIDDEN).' },
         406: { description: 'The Accept header does not allow both application/json and text/event-stream (VALIDATION).' },
       },
-      handle: ({ caller, headers, body }) => {
+      handle: ({ caller, headers, body, requestId }) => {
         const origin = headers.origin;
         if (origin !== undefined && !allowed.has(origin)) {
           return TE.left(
@@ -66,7 +66,7 @@ export function mcpRoutes(deps: { serve: McpRequestHandler; allowedOrigins: read
         if (messages.length === 0 || !messages.every(isJsonRpcMessage)) {
           return TE.left(AppError.validation('The body must be a JSON-RPC 2.0 message (jsonrpc "2.0" with a method, or a response), or a batch of them.'));
         }
-        return TE.right({ status: 200, takeover: (req, res) => deps.serve(caller, req, res, body) });
+        return TE.right({ status: 200, takeover: (req, res) => deps.serve(caller, req, res, body, requestId) });
       },
     }),
   ];

@@ -146,9 +146,9 @@ function jsonRoute({ spec, execute }: BoundOperation, idempotency: IdempotentWri
     ...(body ? { body: spec.input } : { query: spec.input }),
     ...(body && spec.example ? { bodyExample: withoutPathParameters(spec.example.input, pathParameters(spec.http.path)) } : {}),
     responses: { [status]: parts.success, ...UPSTREAM, ...parts.errors },
-    handle: ({ tenantId, query, body: input, headers }) => {
+    handle: ({ tenantId, caller, requestId, query, body: input, headers }) => {
       const decoded = body ? input : query;
-      return idempotently(idempotency, spec, tenantId, headers, decoded, () => execute(tenantId, decoded), (result) =>
+      return idempotently(idempotency, spec, tenantId, headers, decoded, () => execute(tenantId, decoded, { caller, requestId }), (result) =>
         status === 204 ? { status } : json(status, result),
       );
     },
@@ -173,9 +173,9 @@ function downloadRoute(spec: BoundOperation['spec'], transfer: Execute<unknown, 
       ...UPSTREAM,
       413: { description: 'The file is larger than ATTACHMENT_MAX_BYTES (VALIDATION).' },
     },
-    handle: ({ tenantId, query }) =>
+    handle: ({ tenantId, caller, requestId, query }) =>
       pipe(
-        transfer(tenantId, query) as TE.TaskEither<AppError, FileDownload>,
+        transfer(tenantId, query, { caller, requestId }) as TE.TaskEither<AppError, FileDownload>,
         TE.map((file) => ({
           status: 200,
           attachment: file.filename,
@@ -207,8 +207,8 @@ function uploadRoute(spec: BoundOperation['spec'], fields: t.Type<unknown, unkno
       413: { description: 'The file is larger than ATTACHMENT_MAX_BYTES (VALIDATION).' },
     },
     // The fingerprint covers the file's bytes (their SHA-256) and its name and type.
-    handle: ({ tenantId, body, headers }) =>
-      idempotently(limits.idempotency, spec, tenantId, headers, body, () => transfer(tenantId, body), (result) => json(status, result)),
+    handle: ({ tenantId, caller, requestId, body, headers }) =>
+      idempotently(limits.idempotency, spec, tenantId, headers, body, () => transfer(tenantId, body, { caller, requestId }), (result) => json(status, result)),
   });
 }
 
@@ -278,9 +278,9 @@ export function toolRoutes(tools: InvokeTool): RouteSpec[] {
         403: { description: 'A write tool while TOOLS_READ_ONLY=true, or Atlassian refused (FORBIDDEN).' },
         404: { description: 'Unknown tool, or the Atlassian object does not exist (NOT_FOUND).' },
       },
-      handle: ({ caller, body }) =>
+      handle: ({ caller, requestId, body }) =>
         pipe(
-          tools.executeAs(caller, body.tool, body.arguments ?? {}),
+          tools.executeAs(caller, body.tool, body.arguments ?? {}, requestId),
           TE.map((r) => json(200, { status: 'ok', ...r })),
         ),
     }),

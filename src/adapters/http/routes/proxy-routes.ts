@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
+import { NO_AUDIT, type AuditRecorder } from '../../../application/audit.js';
 import type { ProxyAtlassian } from '../../../application/proxy-atlassian.js';
 import { AppError } from '../../../domain/errors.js';
 import { PROXY_METHODS, PROXY_REQUEST_HEADERS, proxyPrefixes, type ProxyAnswer, type ProxyBody, type ProxyMethod } from '../../../domain/proxy.js';
@@ -105,7 +106,8 @@ const toResult = (answer: ProxyAnswer): RouteResult => {
   };
 };
 
-export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly limits: RawBodyLimits }): RouteSpec[] {
+export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly limits: RawBodyLimits; readonly audit?: AuditRecorder }): RouteSpec[] {
+  const audit = deps.audit ?? NO_AUDIT;
   return PROXY_METHODS.map((method) =>
     route<unknown, unknown>({
       method: method.toLowerCase() as 'get',
@@ -129,7 +131,7 @@ export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly lim
       pathParams: [{ ...CONNECTOR_PARAM, example: 'jira' }, PATH_PARAM],
       responses: RESPONSES,
       defaultResponse: { description: "Atlassian's answer with any other status, as it sent it.", contentType: ANY_BODY, schema: UPSTREAM_BODY, headers: UPSTREAM_STATUS },
-      handle: ({ tenantId, params, request, headers }) => {
+      handle: ({ tenantId, caller, requestId, params, request, headers }) => {
         const { path, query } = rawTarget(request.url ?? '/');
         const body: TE.TaskEither<AppError, ProxyBody | undefined> =
           method !== 'GET'
@@ -139,7 +141,11 @@ export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly lim
               : TE.right(undefined);
         return pipe(
           connectorParam(params),
-          TE.flatMap((connector) => deps.proxy.execute(tenantId, connector, { method, path, query, headers: pickHeaders(headers), body })),
+          TE.flatMap((connector) => {
+            const call = deps.proxy.execute(tenantId, connector, { method, path, query, headers: pickHeaders(headers), body });
+            // A write through the proxy is audited (its path and body never are); a read is not.
+            return method === 'GET' ? call : audit.recorded({ caller, requestId }, `proxy.${method}`, connector, call);
+          }),
           TE.map(toResult),
           // A refusal leaves the body unread: it is read and dropped, so the answer reaches the caller.
           TE.mapLeft((error) => {
