@@ -183,7 +183,7 @@ describe('migrate', () => {
     const first = await cli(['migrate'], { env });
     expect(first).toEqual({
       code: 0,
-      stdout: `Migrated ${file}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys.\n`,
+      stdout: `Migrated ${file}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0006_rate_limits.\n`,
       stderr: '',
     });
     expect(fs.existsSync(file)).toBe(true);
@@ -196,6 +196,7 @@ describe('migrate', () => {
         { name: '0001_connections' },
         { name: '0002_oauth_nonces' },
         { name: '0003_api_keys' },
+        { name: '0006_rate_limits' },
       ]);
     } finally {
       migrationsDb.close();
@@ -210,7 +211,7 @@ describe('migrate', () => {
     const r = await cli(['migrate'], { cwd: dir });
     expect(r).toEqual({
       code: 0,
-      stdout: `Migrated ${path.join(dir, 'integration.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys.\n`,
+      stdout: `Migrated ${path.join(dir, 'integration.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0006_rate_limits.\n`,
       stderr: '',
     });
     expect(tablesOf(path.join(dir, 'integration.db'))).toEqual(
@@ -223,7 +224,7 @@ describe('migrate', () => {
     const r = await cli(['migrate'], { cwd: dir, env: { INTEGRATION_DB_URL: 'sqlite:///data/rel.db' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `Migrated ${path.join(dir, 'data', 'rel.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys.\n`,
+      `Migrated ${path.join(dir, 'data', 'rel.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0006_rate_limits.\n`,
     );
     expect(fs.existsSync(path.join(dir, 'data', 'rel.db'))).toBe(true);
   });

@@ -47,11 +47,22 @@ export interface ApiKeysTable {
   revoked_at: string | null;
 }
 
+/** RATE_LIMIT_SHARED: one token bucket per tenant, read and written by one statement. */
+export interface RateLimitsTable {
+  tenant_id: string;
+  tokens: number;
+  /** Epoch ms of the last refill (bigint). */
+  updated_ms: number | string;
+  /** 1 when the last request took a token, 0 when it was refused. */
+  allowed: number;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
   oauth_nonces: OAuthNoncesTable;
   api_keys: ApiKeysTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type { Generated };
