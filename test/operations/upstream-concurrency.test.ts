@@ -102,13 +102,14 @@ describe('UPSTREAM_CONCURRENCY_PER_TENANT', () => {
     expect(arrived(fake, tokens.get('busy')!, mark)).toBe(7);
   });
 
-  it('counts tools/invoke calls in the same slots as REST calls', async () => {
+  it('counts tools/invoke and proxy calls in the same slots as REST calls', async () => {
     fake.inject({ kind: 'delay', path: PROJECTS, ms: 500, times: 100 });
     const busy = client(svc.url, 'busy');
     const mark = fake.requests.length;
     const answers = await Promise.all([
-      ...Array.from({ length: 5 }, () => busy.get('/connectors/jira/projects')),
-      ...Array.from({ length: 5 }, () => busy.post('/connectors/tools/invoke', { tool: 'jira_list_projects', arguments: {} })),
+      ...Array.from({ length: 4 }, () => busy.get('/connectors/jira/projects')),
+      ...Array.from({ length: 3 }, () => busy.post('/connectors/tools/invoke', { tool: 'jira_list_projects', arguments: {} })),
+      ...Array.from({ length: 3 }, () => busy.get(`/connectors/jira/proxy${PROJECTS}`)),
     ]);
     expect(answers.filter((a) => a.status === 200)).toHaveLength(7);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(3);
