@@ -22,6 +22,9 @@
 //      Bar: at least 0.5 of the proxy's throughput.
 //   8. observability: the search on a plain service vs one with /metrics on (scraped each
 //      second) and an OpenTelemetry SDK recording every span; bar: at least 0.95 of the plain one.
+//   9. ratelimit: the search of 2 with RATE_LIMIT_PER_TENANT on (never refusing) vs off, on two
+//      service processes, interleaved: the throughput ratio. With BENCH_DATABASE_URL the limiter
+//      is RATE_LIMIT_SHARED (one statement per request on PostgreSQL); without, in memory.
 //   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import { setInterval, clearInterval } from 'node:timers';
@@ -201,6 +204,7 @@ async function startServiceWithUpstream(tmp, name, { script = 'upstream.mjs', co
     ATLASSIAN_API_BASE_URL: upstreamUrl,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
     LOG_PRETTY: 'false',
+    ...env,
   });
   await waitFor(`http://127.0.0.1:${servicePort}/healthz`);
   return { upstream, upstreamUrl, service, servicePort };
@@ -363,6 +367,40 @@ async function issueBench(tmp) {
   return { service: summary(results.service), proxy: summary(results.proxy), sizes };
 }
 
+/**
+ * What RATE_LIMIT_PER_TENANT costs: the search of 2 through a service with the limit on (a
+ * limit so high it never refuses, so only its bookkeeping is measured) vs the same service
+ * with it off, interleaved. With BENCH_DATABASE_URL the limit is RATE_LIMIT_SHARED (one
+ * INSERT ... ON CONFLICT DO UPDATE per request on PostgreSQL); without it, the in-memory bucket.
+ */
+async function rateLimitBench(tmp) {
+  const shared = process.env.BENCH_DATABASE_URL ? 'true' : 'false';
+  const limited = { RATE_LIMIT_PER_TENANT: '1000000', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_SHARED: shared };
+  const off = await startServiceWithUpstream(tmp, 'ratelimit-off');
+  const on = await startServiceWithUpstream(tmp, 'ratelimit-on', { env: limited });
+  const query = '/connectors/jira/search?q=cache%20invalidation&limit=50';
+  for (const s of [off, on]) {
+    const check = await fetch(`http://127.0.0.1:${s.servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+    if (check.status !== 200) throw new Error(`service answered ${check.status}: ${(await check.text()).slice(0, 300)}`);
+    await check.arrayBuffer().catch(() => undefined);
+  }
+  await sleep(200);
+  const results = { off: [], on: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, s] of [
+      ['off', off],
+      ['on', on],
+    ]) {
+      const cpu0 = cpuMs(s.service.pid);
+      const r = await load(`http://127.0.0.1:${s.servicePort}${query}`, { 'x-tenant-id': 'bench' });
+      const cpu1 = cpuMs(s.service.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(s.service.pid) });
+    }
+  }
+  for (const s of [off, on]) for (const c of [s.service, s.upstream]) c.kill('SIGTERM');
+  return { shared: shared === 'true', off: summary(results.off), on: summary(results.on) };
+}
+
 async function mcpBench(tmp) {
   const { upstream, service, servicePort } = await startServiceWithUpstream(tmp, 'mcp');
   const rest = `http://127.0.0.1:${servicePort}/connectors/jira/search?q=cache%20invalidation&limit=50`;
@@ -476,6 +514,18 @@ try {
     console.log(`service        ${s.service.toFixed(0)} ms`);
     console.log(`bare node:http ${s.bare.toFixed(0)} ms`);
     console.log(`ratio service/bare ${(s.service / s.bare).toFixed(2)}   bar: service under 1000 ms -> ${s.service < 1000 ? 'PASS' : 'FAIL'}`);
+  }
+  if (!only || only === 'ratelimit') {
+    const r = await rateLimitBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    const kind = r.shared ? 'RATE_LIMIT_SHARED on PostgreSQL' : 'in memory (set BENCH_DATABASE_URL for the shared limiter)';
+    console.log('\n== GET /connectors/jira/search with RATE_LIMIT_PER_TENANT %s vs off, %d connections, %d x %d ms interleaved (medians) ==', kind, CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'errors'.padStart(8)}`);
+    for (const [name, s] of [['limit on', r.on], ['limit off', r.off]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${String(s.errors).padStart(8)}`);
+    }
+    const ratio = r.on.rps / r.off.rps;
+    console.log(`throughput ratio limiter on/off ${ratio.toFixed(2)}`);
   }
   if (!only || only === 'search') {
     const r = await searchBench(tmp);

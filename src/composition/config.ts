@@ -28,6 +28,14 @@ const intBetween = (min: number, max: number) =>
     return n >= min && n <= max ? n : undefined;
   });
 
+/** An integer in [min, max], or empty / `off` for none (null). */
+const optionalIntBetween = (min: number, max: number, what: string) =>
+  fromString(what, (s): number | null | undefined => {
+    const v = s.trim();
+    if (v === '' || v === 'off') return null;
+    return /^\d+$/.test(v) && Number(v) >= min && Number(v) <= max ? Number(v) : undefined;
+  });
+
 const bool = fromString('true or false', (s) => {
   const v = s.toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
@@ -227,6 +235,12 @@ const spec = {
   AUTH_JWKS_COOLDOWN_SECONDS: [intBetween(1, 3600), '30'],
   AUTH_RESOURCE_URL: [optionalHttpUrl, ''],
   HSTS: [bool, 'false'],
+  RATE_LIMIT_PER_TENANT: [optionalIntBetween(1, 1_000_000, 'requests a minute from 1 to 1000000, or empty for no limit'), ''],
+  RATE_LIMIT_BURST: [optionalIntBetween(1, 1_000_000, 'a number of requests from 1 to 1000000, or empty for the per-minute limit'), ''],
+  RATE_LIMIT_SHARED: [bool, 'false'],
+  UPSTREAM_CONCURRENCY_PER_TENANT: [intBetween(0, 10_000), '8'],
+  UPSTREAM_QUEUE_PER_TENANT: [intBetween(0, 100_000), '64'],
+  UPSTREAM_QUEUE_WAIT_MS: [intBetween(0, 300_000), '10000'],
 } as const;
 
 type Spec = typeof spec;
@@ -291,6 +305,10 @@ export interface Config {
   readonly auth: AuthConfig;
   /** Send Strict-Transport-Security (only behind TLS). */
   readonly hsts: boolean;
+  /** RATE_LIMIT_PER_TENANT on our own API; null: no limit. */
+  readonly rateLimit: { readonly perMinute: number; readonly burst: number; readonly shared: boolean } | null;
+  /** UPSTREAM_CONCURRENCY_PER_TENANT (0: no cap), its queue and the longest wait in it. */
+  readonly upstreamConcurrency: { readonly perTenant: number; readonly queue: number; readonly maxWaitMs: number };
 }
 
 export interface AuthConfig {
@@ -350,6 +368,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     const missing = (['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).filter((n) => (v[n] ?? '').trim() === '');
     if (missing.length > 0) problems.push(`AUTH_MODE=jwt needs ${missing.join(', ')}`);
   }
+  if (v.RATE_LIMIT_SHARED && v.RATE_LIMIT_PER_TENANT === null) problems.push('RATE_LIMIT_SHARED=true needs RATE_LIMIT_PER_TENANT (requests a minute)');
+  if (v.RATE_LIMIT_SHARED && v.INTEGRATION_DB_URL.dialect !== 'postgres') {
+    problems.push('RATE_LIMIT_SHARED=true needs a PostgreSQL INTEGRATION_DB_URL (instances share their counters through it); with SQLite there is one instance, so leave it false and the limit is kept in memory');
+  }
   if (problems.length > 0) return E.left(`Invalid configuration: ${problems.join('; ')}`);
   const cors = v.BACKEND_CORS_ORIGINS.length > 0 ? v.BACKEND_CORS_ORIGINS : v.NEXT_PUBLIC_BACKEND_CORS_ORIGINS;
   return E.right({
@@ -404,6 +426,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       resourceUrl: v.AUTH_RESOURCE_URL,
     },
     hsts: v.HSTS,
+    rateLimit:
+      v.RATE_LIMIT_PER_TENANT === null
+        ? null
+        : { perMinute: v.RATE_LIMIT_PER_TENANT, burst: v.RATE_LIMIT_BURST ?? v.RATE_LIMIT_PER_TENANT, shared: v.RATE_LIMIT_SHARED },
+    upstreamConcurrency: { perTenant: v.UPSTREAM_CONCURRENCY_PER_TENANT, queue: v.UPSTREAM_QUEUE_PER_TENANT, maxWaitMs: v.UPSTREAM_QUEUE_WAIT_MS },
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

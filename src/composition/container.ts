@@ -88,6 +88,11 @@ import { asLoggerPort, createPinoLogger } from '../adapters/pino/pino-logger.js'
 import { PrometheusMetrics, startMetricsServer } from '../adapters/prometheus/prometheus-metrics.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
+import { InMemoryTenantRateLimiter } from '../adapters/memory/in-memory-rate-limiter.js';
+import { KyselyTenantRateLimiter } from '../adapters/kysely/kysely-rate-limiter.js';
+import type { TenantRateLimiter } from '../application/ports/tenant-rate-limiter.js';
+import { TenantConcurrency } from '../application/tenant-concurrency.js';
+import { TenantRequestLimit } from '../application/tenant-request-limit.js';
 import { createAtlassianHttp, type AtlassianHttp } from '../adapters/undici/http-transport.js';
 import { UndiciAtlassianAuthorization } from '../adapters/undici/undici-atlassian-authorization.js';
 import { UndiciAtlassianProxy } from '../adapters/undici/undici-atlassian-proxy.js';
@@ -156,6 +161,10 @@ export interface Adapters {
   readonly budget: UpstreamBudget;
   /** The proxy's client: any checked request to the tenant's site. */
   readonly proxy: AtlassianProxy;
+  /** RATE_LIMIT_PER_TENANT's buckets (in memory, or in PostgreSQL with RATE_LIMIT_SHARED); undefined: no limit. */
+  readonly rateLimiter: TenantRateLimiter | undefined;
+  /** UPSTREAM_CONCURRENCY_PER_TENANT: the slots and queues of each tenant's calls to Atlassian. */
+  readonly concurrency: TenantConcurrency;
 }
 
 /** The use cases, built over the adapters. */
@@ -226,6 +235,8 @@ const ADAPTERS: TokensOf<Adapters> = {
   metrics: token('ServiceMetrics'),
   budget: token('UpstreamBudget'),
   proxy: token('AtlassianProxy'),
+  rateLimiter: token('TenantRateLimiter'),
+  concurrency: token('TenantConcurrency'),
 };
 
 const USE_CASES: TokensOf<UseCases> = {
@@ -284,6 +295,16 @@ function registerAdapters(
   provide(c, CONFIG, () => config);
   provide(c, ADAPTERS.metrics, () => observed.metrics);
   provide(c, ADAPTERS.budget, () => observed.budget);
+  provide(c, ADAPTERS.concurrency, (r) => new TenantConcurrency(config.upstreamConcurrency, r.get(ADAPTERS.metrics)));
+  provide(c, ADAPTERS.rateLimiter, () => {
+    const limit = config.rateLimit;
+    if (!limit) return undefined;
+    const settings = { perMinute: limit.perMinute, burst: limit.burst };
+    if (!limit.shared) return new InMemoryTenantRateLimiter(settings);
+    // loadConfig refuses RATE_LIMIT_SHARED without PostgreSQL; an embedded store has no database to share.
+    if (!database) throw new Error('RATE_LIMIT_SHARED=true needs the PostgreSQL database of INTEGRATION_DB_URL, not an embedded connection store.');
+    return new KyselyTenantRateLimiter(database.db, settings);
+  });
   provide(c, ADAPTERS.pino, () => overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty ?? process.stdout.isTTY === true }));
   provide(c, ADAPTERS.logger, (r) => asLoggerPort(r.get(ADAPTERS.pino)));
   provide(c, ADAPTERS.clock, () => overrides.clock ?? systemClock);
@@ -341,6 +362,7 @@ function registerAdapters(
     ...(overrides.retryJitter ? { random: overrides.retryJitter } : {}),
     budget: r.get(ADAPTERS.budget),
     metrics: r.get(ADAPTERS.metrics),
+    concurrency: r.get(ADAPTERS.concurrency),
   });
   const caller = (r: Resolver) => new AtlassianCaller(r.get(ADAPTERS.http), callSettings(r));
   provide(c, ADAPTERS.jira, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
@@ -630,6 +652,17 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
   });
   provide(c, DRIVERS.app, (r) => {
     const authenticator = r.get(u.callerAuthenticator);
+    const rateLimiter = r.get(ADAPTERS.rateLimiter);
+    const limiter =
+      rateLimiter && config.rateLimit
+        ? new TenantRequestLimit({
+            limiter: rateLimiter,
+            clock: r.get(ADAPTERS.clock),
+            metrics: r.get(ADAPTERS.metrics),
+            log: r.get(ADAPTERS.logger),
+            perMinute: config.rateLimit.perMinute,
+          })
+        : undefined;
     return createHttpApp({
       routes: r.get(DRIVERS.routes),
       log: r.get(ADAPTERS.pino),
@@ -637,6 +670,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
       bodyLimitBytes: config.bodyLimitBytes,
       ...(authenticator ? { auth: { authenticator, resourceUrl: config.auth.resourceUrl } } : {}),
       hsts: config.hsts,
+      ...(limiter ? { limitTenant: (tenant) => limiter.admit(tenant) } : {}),
       ...(config.metrics ? { observe: (o) => r.get(ADAPTERS.metrics).httpRequest(o) } : {}),
     });
   });

@@ -18,6 +18,7 @@ export const accessContextOf = (conn: Connection, creds: Credentials, apiBaseUrl
         flavour: 'cloud',
         version: conn.version,
         callerSuppliedHost: false,
+        tenantId: conn.tenantId,
       };
     case 'api_token':
       return {
@@ -28,6 +29,7 @@ export const accessContextOf = (conn: Connection, creds: Credentials, apiBaseUrl
         flavour: 'cloud',
         version: conn.version,
         callerSuppliedHost: true,
+        tenantId: conn.tenantId,
       };
     case 'pat':
       return {
@@ -38,6 +40,7 @@ export const accessContextOf = (conn: Connection, creds: Credentials, apiBaseUrl
         flavour: 'data_center',
         version: conn.version,
         callerSuppliedHost: true,
+        tenantId: conn.tenantId,
       };
   }
 };

@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import type { TenantId } from './tenant.js';
 
 /**
  * The secret part of a connection, as it is before sealing. Only the credential
@@ -34,6 +35,11 @@ export interface AccessContext {
   readonly version: number;
   /** True when the base URL came from a caller: the HTTP client must pin it to public addresses. */
   readonly callerSuppliedHost: boolean;
+  /**
+   * The tenant the connection belongs to: its upstream calls share the tenant's
+   * UPSTREAM_CONCURRENCY_PER_TENANT slots. Absent (a context built by hand): no cap applies.
+   */
+  readonly tenantId?: TenantId;
 }
 
 /** The header a Cloud API token travels in: Basic base64(email:token). */

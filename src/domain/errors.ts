@@ -39,6 +39,10 @@ export type ErrorReason =
   | 'missing_scope'
   /** The service itself held a call back because Atlassian's rate limit for the site or the app is in force. */
   | 'upstream_budget'
+  /** The tenant sent more requests than RATE_LIMIT_PER_TENANT allows. */
+  | 'tenant_rate_limit'
+  /** The tenant's upstream calls were all in flight (UPSTREAM_CONCURRENCY_PER_TENANT) and its queue was full or the wait too long. */
+  | 'upstream_concurrency'
   /** The caller sent no usable credential for this service (API key or JWT): the answer carries a WWW-Authenticate challenge. */
   | 'caller_unauthenticated'
   /** An Idempotency-Key already used for a different request (another operation or payload): 422. */

@@ -4,6 +4,7 @@ import cors from '@koa/cors';
 import { context, isSpanContextValid, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Router from '@koa/router';
 import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import Koa, { type Context, type Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
@@ -33,6 +34,11 @@ export interface HttpAppOptions {
   };
   /** Send Strict-Transport-Security (HSTS=true). */
   readonly hsts?: boolean;
+  /**
+   * RATE_LIMIT_PER_TENANT: asked once per request of a tenant-scoped route, after the caller
+   * is known and before its body is read; a Left (429 RATE_LIMITED) is answered as it is.
+   */
+  readonly limitTenant?: (tenant: TenantId) => TE.TaskEither<AppError, void>;
 }
 
 interface State {
@@ -45,6 +51,19 @@ interface State {
   /** The client went away before its request was read. */
   aborted?: boolean;
 }
+
+/**
+ * The tenant a request counts against: the authenticated caller's, or in open mode the
+ * X-Tenant-Id (the default tenant without one). An operator, or a header that is no tenant id
+ * (answered 400 by the route), counts against none.
+ */
+const limitedTenantOf = (ctx: Context, state: State): TenantId | undefined => {
+  if (state.caller && state.caller.kind !== 'anonymous') return state.caller.operator ? undefined : state.caller.tenantId;
+  const header = ctx.headers['x-tenant-id'];
+  if (header === undefined) return DEFAULT_TENANT;
+  const value = Array.isArray(header) ? header.join(',') : header;
+  return TenantId.is(value) ? value : undefined;
+};
 
 /** What a route without a query codec accepts: no query parameters at all. */
 const NO_QUERY = t.exact(t.type({})) as unknown as t.Type<unknown, unknown, unknown>;
@@ -364,6 +383,13 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       if (caller.right) {
         state.caller = caller.right;
         if (spec.tenantScoped && !caller.right.operator) state.tenantId = caller.right.tenantId;
+      }
+      if (opts.limitTenant && spec.tenantScoped) {
+        const tenant = limitedTenantOf(ctx, state);
+        if (tenant !== undefined) {
+          const admitted = await opts.limitTenant(tenant)();
+          if (E.isLeft(admitted)) return fail(ctx, admitted.left);
+        }
       }
       await next();
     };

@@ -151,6 +151,12 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
         description: `The credential lacks the ${r.scope ?? 'read'} scope, is an operator key, or X-Tenant-Id names another tenant (FORBIDDEN)${documented[403] ? `; or ${documented[403].description}` : '.'}`,
       };
     }
+    // RATE_LIMIT_PER_TENANT: every tenant-scoped route may answer 429 before it runs.
+    if (r.tenantScoped) {
+      documented[429] = {
+        description: `The tenant went over RATE_LIMIT_PER_TENANT (RATE_LIMITED, with Retry-After)${documented[429] ? `; or ${documented[429].description}` : '.'}`,
+      };
+    }
     addError(500);
     const responses: Record<string, unknown> = {};
     for (const status of Object.keys(documented).map(Number).sort((a, b) => a - b)) {

@@ -127,6 +127,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('audit_log').ifExists().execute();
     },
   },
+  '0006_rate_limits': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // RATE_LIMIT_SHARED: the token bucket of each tenant, shared by every instance.
+      await db.schema
+        .createTable('rate_limits')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('tokens', 'double precision', (c) => c.notNull())
+        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+        .addColumn('allowed', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('rate_limits').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -71,6 +71,16 @@ export interface AuditLogTable {
   request_id: string | null;
 }
 
+/** RATE_LIMIT_SHARED: one token bucket per tenant, read and written by one statement. */
+export interface RateLimitsTable {
+  tenant_id: string;
+  tokens: number;
+  /** Epoch ms of the last refill (bigint). */
+  updated_ms: number | string;
+  /** 1 when the last request took a token, 0 when it was refused. */
+  allowed: number;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
@@ -78,6 +88,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   audit_log: AuditLogTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type { Generated };

@@ -8,7 +8,7 @@
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ServiceMetrics } from '../../application/ports/metrics.js';
+import type { RateLimitOrigin, ServiceMetrics } from '../../application/ports/metrics.js';
 import type { BudgetSnapshot } from '../../domain/upstream-budget.js';
 
 const PREFIX = 'integration_backend_';
@@ -57,7 +57,7 @@ export class PrometheusMetrics implements ServiceMetrics {
     });
     this.limited = new Counter({
       name: `${PREFIX}rate_limited_total`,
-      help: '429 answers, by origin: service (this service held the call back) or atlassian (Atlassian answered 429).',
+      help: '429 answers, by origin: service (this service held the call back for Atlassian\'s budget), atlassian (Atlassian answered 429) or tenant (a tenant went over RATE_LIMIT_PER_TENANT or its upstream queue was full).',
       labelNames: ['origin'],
       registers,
     });
@@ -115,7 +115,7 @@ export class PrometheusMetrics implements ServiceMetrics {
     this.leaseWaits.observe(seconds);
   }
 
-  rateLimited(origin: 'service' | 'atlassian'): void {
+  rateLimited(origin: RateLimitOrigin): void {
     this.limited.inc({ origin });
   }
 

@@ -13,6 +13,7 @@ import { AppError } from '../../domain/errors.js';
 import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
 import type { Clock } from '../../application/ports/clock.js';
 import { NO_METRICS, type ServiceMetrics } from '../../application/ports/metrics.js';
+import type { TenantConcurrency } from '../../application/tenant-concurrency.js';
 import { siteKeyOf, type RateLimitSignal, type UpstreamBudget } from '../../domain/upstream-budget.js';
 import type { FileDownload } from '../../domain/files.js';
 import { formatBytes, TransferError } from '../../domain/files.js';
@@ -37,6 +38,11 @@ export interface CallSettings {
   /** Atlassian's rate-limit headers, per site and for the app: calls are slowed or refused by it. */
   readonly budget?: UpstreamBudget;
   readonly metrics?: ServiceMetrics;
+  /**
+   * UPSTREAM_CONCURRENCY_PER_TENANT: every call (retries included) holds one of its tenant's
+   * slots from admission to its answer; a download's slot is given back when the body starts.
+   */
+  readonly concurrency?: TenantConcurrency;
 }
 
 export interface CallSpec<A> {
@@ -178,10 +184,17 @@ export class AtlassianCaller {
   /**
    * Runs `call` when the upstream budget lets a call to the context's site go: at once, after
    * the spacing a site near its limit gets, or not at all while it is in a penalty window
-   * (a 429 RATE_LIMITED of our own, with the time left; Atlassian is not called). The proxy
-   * (`UndiciAtlassianProxy`) goes through it too.
+   * (a 429 RATE_LIMITED of our own, with the time left; Atlassian is not called). Around it,
+   * the tenant's concurrency slot (UPSTREAM_CONCURRENCY_PER_TENANT), when the settings have
+   * one. The proxy (`UndiciAtlassianProxy`) goes through it too.
    */
   admitted<A>(ctx: AccessContext, what: string, call: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
+    const budgeted = this.budgeted(ctx, what, call);
+    const { concurrency } = this.settings;
+    return concurrency ? concurrency.run(ctx.tenantId, what, budgeted) : budgeted;
+  }
+
+  private budgeted<A>(ctx: AccessContext, what: string, call: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
     const { budget, clock } = this.settings;
     if (!budget) return call;
     return async () => {

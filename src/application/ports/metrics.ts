@@ -3,6 +3,8 @@
  * METRICS_PORT). Every method is cheap and never throws; {@link NO_METRICS} is the default
  * when metrics are off. Labels are bounded sets: route templates, never raw paths or tenants.
  */
+export type RateLimitOrigin = 'service' | 'atlassian' | 'tenant';
+
 export interface ServiceMetrics {
   /** One answered request of our own API. `route` is the template (`/connectors/jira/issues/{key}`), or null when none matched. */
   httpRequest(o: {
@@ -17,8 +19,12 @@ export interface ServiceMetrics {
   tokenRefresh(outcome: 'rotated' | 'needs_reauth' | 'failed'): void;
   /** A request waited for another instance's refresh lease. */
   leaseWait(seconds: number): void;
-  /** A 429: `service` when this service answered it itself, `atlassian` when Atlassian did. */
-  rateLimited(origin: 'service' | 'atlassian'): void;
+  /**
+   * A 429: `service` when this service answered it itself for Atlassian's budget, `atlassian`
+   * when Atlassian did, `tenant` when the tenant went over RATE_LIMIT_PER_TENANT or its
+   * upstream queue (UPSTREAM_CONCURRENCY_PER_TENANT) was full.
+   */
+  rateLimited(origin: RateLimitOrigin): void;
   /** One database query. */
   dbQuery(seconds: number): void;
 }
