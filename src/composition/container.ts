@@ -548,6 +548,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
       ...proxyRoutes({
         proxy: r.get(u.proxy),
         limits: { jsonMaxBytes: config.bodyLimitBytes, multipartMaxBytes: config.attachments.maxBytes },
+        idempotency: r.get(u.idempotency),
       }),
       ...mcpRoutes({
         serve: async (caller, req, res, body) => {
