@@ -81,7 +81,14 @@ export class IdempotentWrites {
    * request; the Left is only for the key itself (reused: 422, in flight: 409) or a store
    * that failed (500); the operation's own failure is in `outcome`.
    */
-  run<A>(tenantId: TenantId, key: string, fingerprint: string, work: () => TE.TaskEither<AppError, A>): TE.TaskEither<AppError, IdempotentOutcome<A>> {
+  run<A>(
+    tenantId: TenantId,
+    key: string,
+    fingerprint: string,
+    work: () => TE.TaskEither<AppError, A>,
+    /** Whether a success is stored (default: always); the proxy does not store Atlassian's 5xx, 401, 408, 429 or a large body. */
+    keepSuccess: (value: A) => boolean = () => true,
+  ): TE.TaskEither<AppError, IdempotentOutcome<A>> {
     const { store, clock, ttlMs, lockMs } = this.ports;
     const now = clock.now();
     return pipe(
@@ -110,7 +117,7 @@ export class IdempotentWrites {
         return pipe(
           work(),
           T.flatMap((outcome) => {
-            const keep = E.isRight(outcome) || isStoredFailure(outcome.left);
+            const keep = E.isRight(outcome) ? keepSuccess(outcome.right) : isStoredFailure(outcome.left);
             const settle = keep ? store.complete(tenantId, key, encode(outcome)) : store.release(tenantId, key);
             // The write has happened (or not) whatever the store says now: the caller gets its outcome.
             return pipe(

@@ -622,6 +622,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
         proxy: r.get(u.proxy),
         limits: { jsonMaxBytes: config.bodyLimitBytes, multipartMaxBytes: config.attachments.maxBytes },
         audit: r.get(u.audit),
+        idempotency: r.get(u.idempotency),
       }),
       ...mcpRoutes({
         serve: async (caller, req, res, body, requestId) => {

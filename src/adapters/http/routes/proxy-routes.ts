@@ -9,11 +9,23 @@ import { Readable } from 'node:stream';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { NO_AUDIT, type AuditRecorder } from '../../../application/audit.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type { IdempotentWrites } from '../../../application/idempotency.js';
 import type { ProxyAtlassian } from '../../../application/proxy-atlassian.js';
 import { AppError } from '../../../domain/errors.js';
-import { PROXY_METHODS, PROXY_REQUEST_HEADERS, proxyPrefixes, type ProxyAnswer, type ProxyBody, type ProxyMethod } from '../../../domain/proxy.js';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, parseIdempotencyKey, requestFingerprint } from '../../../domain/idempotency.js';
+import type { TenantId } from '../../../domain/tenant.js';
+import { toHttpError } from '../error-mapper.js';
+import {
+  PROXY_METHODS,
+  PROXY_REQUEST_HEADERS,
+  proxyPrefixes,
+  type ProxyAnswer,
+  type ProxyBody,
+  type ProxyMethod,
+} from '../../../domain/proxy.js';
 import { hasBody, readRawBody, type RawBodyLimits } from '../raw-body.js';
-import { route, type ResponseSpec, type RouteResult, type RouteSpec } from '../route-spec.js';
+import { route, type ParamSpec, type ResponseSpec, type RouteResult, type RouteSpec } from '../route-spec.js';
 import { connectorParam } from './connector-routes.js';
 import { CONNECTOR_PARAM } from './schemas.js';
 
@@ -40,7 +52,12 @@ const either = (ours: string): ResponseSpec => ({
 });
 
 const RESPONSES: Readonly<Record<number, ResponseSpec>> = {
-  200: { description: "Atlassian's answer, as it sent it.", contentType: ANY_BODY, schema: UPSTREAM_BODY, headers: UPSTREAM_STATUS },
+  200: {
+    description: "Atlassian's answer, as it sent it.",
+    contentType: ANY_BODY,
+    schema: UPSTREAM_BODY,
+    headers: UPSTREAM_STATUS,
+  },
   400: either(
     'A path outside the API prefixes, traversal (`..`, `%2e%2e`, `%2f`, double encoding), an absolute URL, `@` or a backslash; a body that is neither JSON nor multipart/form-data, or a body on GET (VALIDATION, naming the problem).',
   ),
@@ -48,7 +65,9 @@ const RESPONSES: Readonly<Record<number, ResponseSpec>> = {
   403: either('A method other than GET while TOOLS_READ_ONLY=true (FORBIDDEN).'),
   404: either('An unknown connector, or the proxy is turned off (PROXY_ENABLED=false) (NOT_FOUND).'),
   409: either('The tenant has no connection for this connector (NOT_CONNECTED).'),
-  413: either('The request body is larger than BODY_LIMIT_BYTES (JSON) or ATTACHMENT_MAX_BYTES (multipart), or the answer larger than ATTACHMENT_MAX_BYTES (VALIDATION).'),
+  413: either(
+    'The request body is larger than BODY_LIMIT_BYTES (JSON) or ATTACHMENT_MAX_BYTES (multipart), or the answer larger than ATTACHMENT_MAX_BYTES (VALIDATION).',
+  ),
   429: either(
     "Ours (RATE_LIMITED) while Atlassian's rate limit holds the site or the app in a penalty window, so nothing was sent; Atlassian's when it rate limited the call (a GET was retried within ATLASSIAN_RETRY_BUDGET_MS first).",
   ),
@@ -106,8 +125,145 @@ const toResult = (answer: ProxyAnswer): RouteResult => {
   };
 };
 
-export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly limits: RawBodyLimits; readonly audit?: AuditRecorder }): RouteSpec[] {
+/** The largest Atlassian answer a proxied write with an Idempotency-Key stores; a larger one is passed on and the key released. */
+export const PROXY_IDEMPOTENT_MAX_BYTES = 1024 * 1024;
+
+/** Atlassian's answer read whole (up to PROXY_IDEMPOTENT_MAX_BYTES), so it can be stored and replayed. */
+interface HeldAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** base64 of the body, when it was read whole. */
+  readonly body?: string;
+  /** Too large to store: what was read and the rest, streamed to the caller. */
+  readonly live?: ProxyAnswer;
+}
+
+const hold = (answer: ProxyAnswer): TE.TaskEither<AppError, HeldAnswer> => {
+  const empty = answer.status === 204 || answer.status === 304;
+  if (empty) {
+    answer.discard();
+    return TE.right({ status: answer.status, headers: answer.headers, body: '' });
+  }
+  if (answer.body instanceof Uint8Array) {
+    return TE.right({
+      status: answer.status,
+      headers: answer.headers,
+      body: Buffer.from(answer.body).toString('base64'),
+    });
+  }
+  const source = answer.body;
+  return TE.tryCatch(
+    async () => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      const iterator = source[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done)
+          return { status: answer.status, headers: answer.headers, body: Buffer.concat(chunks).toString('base64') };
+        chunks.push(next.value);
+        size += next.value.length;
+        if (size > PROXY_IDEMPOTENT_MAX_BYTES) {
+          async function* rest(): AsyncIterable<Uint8Array> {
+            yield* chunks;
+            for (;;) {
+              const more = await iterator.next();
+              if (more.done) return;
+              yield more.value;
+            }
+          }
+          return { status: answer.status, headers: answer.headers, live: { ...answer, body: rest() } };
+        }
+      }
+    },
+    (err) => AppError.vendor('Atlassian stopped sending its answer.', { cause: err }),
+  );
+};
+
+/** Stored: what a retry would get again. Not: Atlassian's 5xx, 401 (a refresh or reconnect may help), 408, 429, a body too large to hold. */
+const keepAnswer = (a: HeldAnswer): boolean =>
+  a.live === undefined && a.status < 500 && a.status !== 401 && a.status !== 408 && a.status !== 429;
+
+const fromHeld = (a: HeldAnswer): RouteResult =>
+  a.live
+    ? toResult(a.live)
+    : toResult({
+        status: a.status,
+        headers: a.headers,
+        body: Buffer.from(a.body ?? '', 'base64'),
+        discard: () => undefined,
+      });
+
+const IDEMPOTENCY_HEADER: ParamSpec = {
+  name: 'Idempotency-Key',
+  description:
+    "Optional (IETF httpapi Idempotency-Key, 1 to 255 printable ASCII characters): Atlassian's answer to the first request with it is stored per tenant (up to 1 MiB; not a 5xx, 401, 408 or 429) and a retry with the same method, path, query, headers and body within IDEMPOTENCY_TTL_HOURS gets it again without calling Atlassian (Idempotent-Replayed: true); the same key for another request is a 422, a retry while the first still runs a 409.",
+  schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH },
+  example: '8e03978e-40d5-43e8-bc93-6894a57f9324',
+};
+
+const WRITE_RESPONSES: Readonly<Record<number, ResponseSpec>> = {
+  ...RESPONSES,
+  409: either(
+    'The tenant has no connection for this connector (NOT_CONNECTED), or a request with this Idempotency-Key is still running (CONFLICT).',
+  ),
+  422: either('This Idempotency-Key was already used for a different request (VALIDATION).'),
+};
+
+export function proxyRoutes(deps: {
+  readonly proxy: ProxyAtlassian;
+  readonly limits: RawBodyLimits;
+  readonly idempotency?: IdempotentWrites;
+  readonly audit?: AuditRecorder;
+}): RouteSpec[] {
   const audit = deps.audit ?? NO_AUDIT;
+  /** A write sent with an Idempotency-Key: the body read first (it is part of the fingerprint), the answer held and stored. */
+  const idempotent = (
+    tenantId: TenantId,
+    rawKey: string | string[],
+    call: { method: ProxyMethod; path: string; query: string; headers: Record<string, string> },
+    connector: Parameters<ProxyAtlassian['execute']>[1],
+    request: Parameters<typeof readRawBody>[0],
+    who: Parameters<AuditRecorder['recorded']>[0],
+  ) =>
+    pipe(
+      Array.isArray(rawKey)
+        ? TE.left(AppError.validation('Send one Idempotency-Key header, not several.'))
+        : TE.fromEither(parseIdempotencyKey(rawKey, 'The Idempotency-Key header')),
+      TE.flatMap((key) =>
+        pipe(
+          () => readRawBody(request, deps.limits),
+          TE.flatMap((body) =>
+            deps.idempotency!.run(
+              tenantId,
+              key,
+              requestFingerprint(`proxy:${connector}`, { ...call, body }),
+              // The first run is audited like any proxied write; a replay calls nobody and records nothing.
+              () =>
+                pipe(
+                  audit.recorded(
+                    who,
+                    `proxy.${call.method}`,
+                    connector,
+                    deps.proxy.execute(tenantId, connector, { ...call, body: TE.right(body) }),
+                  ),
+                  TE.flatMap(hold),
+                ),
+              keepAnswer,
+            ),
+          ),
+        ),
+      ),
+      TE.map(({ outcome, replayed }): RouteResult => {
+        const marked: Record<string, string> = replayed ? { 'Idempotent-Replayed': 'true' } : {};
+        if (E.isRight(outcome)) {
+          const result = fromHeld(outcome.right);
+          return { ...result, headers: { ...result.headers, ...marked } };
+        }
+        const error = toHttpError(outcome.left);
+        return { status: error.status, body: error.body, headers: { ...error.headers, ...marked } };
+      }),
+    );
   return PROXY_METHODS.map((method) =>
     route<unknown, unknown>({
       method: method.toLowerCase() as 'get',
@@ -129,10 +285,32 @@ export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly lim
       // The query string is Atlassian's, passed on as it is.
       lenientQuery: true,
       pathParams: [{ ...CONNECTOR_PARAM, example: 'jira' }, PATH_PARAM],
-      responses: RESPONSES,
-      defaultResponse: { description: "Atlassian's answer with any other status, as it sent it.", contentType: ANY_BODY, schema: UPSTREAM_BODY, headers: UPSTREAM_STATUS },
+      ...(method !== 'GET' && deps.idempotency ? { headerParams: [IDEMPOTENCY_HEADER] } : {}),
+      responses: method !== 'GET' && deps.idempotency ? WRITE_RESPONSES : RESPONSES,
+      defaultResponse: {
+        description: "Atlassian's answer with any other status, as it sent it.",
+        contentType: ANY_BODY,
+        schema: UPSTREAM_BODY,
+        headers: UPSTREAM_STATUS,
+      },
       handle: ({ tenantId, caller, requestId, params, request, headers }) => {
         const { path, query } = rawTarget(request.url ?? '/');
+        const rawKey = headers['idempotency-key'];
+        if (method !== 'GET' && rawKey !== undefined && deps.idempotency) {
+          return pipe(
+            connectorParam(params),
+            TE.flatMap((connector) =>
+              idempotent(tenantId, rawKey, { method, path, query, headers: pickHeaders(headers) }, connector, request, {
+                caller,
+                requestId,
+              }),
+            ),
+            TE.mapLeft((error) => {
+              if (!request.complete) request.resume();
+              return error;
+            }),
+          );
+        }
         const body: TE.TaskEither<AppError, ProxyBody | undefined> =
           method !== 'GET'
             ? () => readRawBody(request, deps.limits)
@@ -142,7 +320,13 @@ export function proxyRoutes(deps: { readonly proxy: ProxyAtlassian; readonly lim
         return pipe(
           connectorParam(params),
           TE.flatMap((connector) => {
-            const call = deps.proxy.execute(tenantId, connector, { method, path, query, headers: pickHeaders(headers), body });
+            const call = deps.proxy.execute(tenantId, connector, {
+              method,
+              path,
+              query,
+              headers: pickHeaders(headers),
+              body,
+            });
             // A write through the proxy is audited (its path and body never are); a read is not.
             return method === 'GET' ? call : audit.recorded({ caller, requestId }, `proxy.${method}`, connector, call);
           }),
