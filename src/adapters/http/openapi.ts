@@ -153,8 +153,10 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: Documen
     }
     // RATE_LIMIT_PER_TENANT: every tenant-scoped route may answer 429 before it runs.
     if (r.tenantScoped) {
+      const own = documented[429];
       documented[429] = {
-        description: `The tenant went over RATE_LIMIT_PER_TENANT (RATE_LIMITED, with Retry-After)${documented[429] ? `; or ${documented[429].description}` : '.'}`,
+        ...own,
+        description: `The tenant went over RATE_LIMIT_PER_TENANT (RATE_LIMITED, with Retry-After)${own ? `; or ${own.description}` : '.'}`,
       };
     }
     addError(500);
