@@ -313,6 +313,7 @@ describe('agent tools', () => {
       'description_adf',
       'due_date',
       'fields',
+      'idempotency_key',
       'issue_type',
       'labels',
       'parent',
@@ -327,10 +328,15 @@ describe('agent tools', () => {
     const doc = (await api.get('/openapi.json')).body as {
       paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; schema: unknown }>; requestBody?: { content: Record<string, { schema: unknown }> } }>>;
     };
-    for (const t of tools) {
-      const { method, path } = REST[t.name]!;
+    for (const listed of tools) {
+      const { method, path } = REST[listed.name]!;
       const op = doc.paths[path]?.[method];
       expect(op, `${method} ${path}`).toBeDefined();
+      // A write tool's idempotency_key is the REST route's Idempotency-Key header; the rest are the same.
+      const { idempotency_key: key, ...properties } = listed.input_schema.properties ?? {};
+      expect(key !== undefined, listed.name).toBe(!listed.read_only);
+      expect((op?.parameters ?? []).some((p) => p.in === 'header' && p.name === 'Idempotency-Key'), listed.name).toBe(!listed.read_only);
+      const t = { ...listed, input_schema: { ...listed.input_schema, properties } };
       // Path parameters are the path's, the rest of the arguments the body's (or the query's).
       const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
       for (const p of (op?.parameters ?? []).filter((x) => x.in === 'path')) {
