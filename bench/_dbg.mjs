@@ -1,0 +1,519 @@
+// Benchmarks, each against a baseline measured in the same run (ratios, not absolute
+// numbers, are what carry over between machines). Run with `npm run bench`.
+//   1. start-up: process start to the first 200 from GET /healthz, vs a bare node:http server.
+//   2. search: GET /connectors/jira/search through the full service vs bench/minimal-proxy.mjs,
+//      both calling the same upstream (50 issues). Servers on core 0, load generator and
+//      upstream on core 1, runs interleaved, medians printed.
+//   Set BENCH_DATABASE_URL=postgresql://... (a database of its own: its tables are emptied)
+//   to run the service of 2 and 3 on PostgreSQL.
+//   3. mcp: the same search as an MCP tools/call on POST /mcp (a fresh stateless MCP server
+//      per request) vs the REST route, on one service process: what the protocol costs.
+//   6. proxy: GET /connectors/jira/proxy/rest/api/3/search/jql through the full service vs
+//      bench/minimal-proxy.mjs piping the same upstream call; bar: at least 0.7 of its throughput.
+//   7. issue: GET /connectors/jira/issues/ENG-1?comments=20 (a 20 KB ADF description and 20
+//      comments, rendered to Markdown) through the full service vs bench/minimal-issue-proxy.mjs
+//      answering the raw issue and comments from the same two upstream calls. Bar: >= 0.5.
+//   4. markup: Markdown -> ADF and ADF -> Markdown (dist/src/domain/markup) on the CommonMark
+//      spec's 652 examples, a 1 MB and a 5 MB document, vs the marklassian package on the same
+//      inputs, in this process, runs interleaved, medians. Bar: the 5 MB document in under 2 s.
+//   5. page: GET /connectors/confluence/pages/{id} with a 100 KB storage body rendered to
+//      Markdown (with its ancestors and space) through the whole service, vs
+//      bench/minimal-page-proxy.mjs returning the raw page, both on bench/upstream-confluence.mjs.
+//      Bar: at least 0.5 of the proxy's throughput.
+//   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const dist = (p) => path.join(root, 'dist', 'src', p);
+// What `npm start` runs.
+const MAIN = path.join(root, 'dist', 'bundle', 'main.mjs');
+const BENCH_KEY = randomBytes(32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const haveTaskset = fs.existsSync('/usr/bin/taskset') && os.cpus().length >= 2;
+const pinned = (core, cmd, args) => (haveTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+const CLK_TCK = 100;
+/** Resident memory of a process, in MiB. */
+const rssMiB = (pid) => {
+  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+};
+const cpuMs = (pid) => {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+};
+
+async function waitFor(url, deadlineMs = 10_000) {
+  const started = performance.now();
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return performance.now() - started;
+    } catch {
+      /* not yet */
+    }
+    if (performance.now() - started > deadlineMs) throw new Error(`no 200 from ${url}`);
+    await sleep(2);
+  }
+}
+
+/** Every process a benchmark starts, so a failed run leaves none behind. */
+const children = new Set();
+
+function start(core, cmd, args, env, { quiet = true } = {}) {
+  const [c, a] = pinned(core, cmd, args);
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function startupBench(tmp) {
+  const service = [];
+  const bare = [];
+  for (let i = 0; i < ROUNDS; i += 1) {
+    for (const kind of ['service', 'bare']) {
+      const port = await freePort();
+      const t0 = performance.now();
+      const child =
+        kind === 'service'
+          ? start(0, process.execPath, [MAIN], {
+              PORT: String(port),
+              HOST: '127.0.0.1',
+              INTEGRATION_DB_URL: `sqlite:///${path.join(tmp, `startup-${i}.db`)}`,
+              LOG_LEVEL: 'warn',
+            })
+          : start(0, process.execPath, ['-e', `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(${port},'127.0.0.1')`], {});
+      await waitFor(`http://127.0.0.1:${port}/healthz`);
+      const ms = performance.now() - t0;
+      (kind === 'service' ? service : bare).push(ms);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  return { service: median(service), bare: median(bare) };
+}
+
+async function seedConnection(location, key, upstreamUrl, connector = 'jira') {
+  const { openDatabase } = await import(dist('adapters/kysely/database.js'));
+  const { KyselyConnectionStore } = await import(dist('adapters/kysely/kysely-connection-store.js'));
+  const { AesGcmCipher } = await import(dist('adapters/crypto/aes-gcm-cipher.js'));
+  const opened = await openDatabase(location);
+  // A PostgreSQL database outlives the run: start from empty tables, so the key fingerprint
+  // a previous run stored does not stop the service (BENCH_DATABASE_URL is the bench's own).
+  if (location.dialect === 'postgres') {
+    await opened.db.deleteFrom('connections').execute();
+    await opened.db.deleteFrom('service_meta').execute();
+  }
+  const store = new KyselyConnectionStore(opened.db);
+  const cipher = new AesGcmCipher(key);
+  const now = new Date();
+  const r = await store.save(
+    {
+      tenantId: 'bench',
+      connector,
+      authType: 'oauth',
+      status: 'active',
+      siteUrl: 'https://acme.atlassian.net',
+      cloudId: '11111111-1111-4111-8111-111111111111',
+      sites: [{ cloudId: '11111111-1111-4111-8111-111111111111', name: 'acme', url: 'https://acme.atlassian.net', scopes: [] }],
+      scopes: connector === 'jira' ? ['read:jira-work', 'offline_access'] : ['read:page:confluence', 'read:space:confluence', 'read:content.metadata:confluence', 'offline_access'],
+      grantId: 'bench-grant',
+      expiresAt: new Date(now.getTime() + 24 * 3600_000),
+      refreshedAt: now,
+      credentials: cipher.encrypt(JSON.stringify({ kind: 'oauth', access_token: 'bench-access-token', refresh_token: 'bench-refresh' })),
+    },
+    now,
+  )();
+  if (r._tag !== 'Right') throw new Error('could not seed the benchmark connection');
+  await opened.close();
+  void upstreamUrl;
+}
+
+function load(target, headers, body) {
+  return new Promise((resolve, reject) => {
+    const [c, a] = pinned(1, process.execPath, [path.join(here, 'load.mjs')]);
+    const child = spawn(c, a, {
+      env: {
+        ...process.env,
+        TARGET: target,
+        HEADERS: JSON.stringify(headers),
+        DURATION_MS: String(DURATION_MS),
+        CONCURRENCY: String(CONCURRENCY),
+        ...(body === undefined ? {} : { BODY: body }),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
+  });
+}
+
+/** The upstream (core 1) and the service (core 0) with a seeded tenant "bench". */
+async function startServiceWithUpstream(tmp, name, { script = 'upstream.mjs', connector = 'jira' } = {}) {
+  const upstream = start(1, process.execPath, [path.join(here, script)], {}, { quiet: false });
+  const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+
+  // One key for the whole run: on PostgreSQL both benchmarks share the database, and its
+  // stored key fingerprint must match.
+  const key = BENCH_KEY;
+  // BENCH_DATABASE_URL (postgresql://...) runs the service on PostgreSQL instead of a SQLite file.
+  const pgUrl = process.env.BENCH_DATABASE_URL;
+  const dbFile = path.join(tmp, `${name}.db`);
+  const location = pgUrl ? { dialect: 'postgres', url: pgUrl, display: 'BENCH_DATABASE_URL' } : { dialect: 'sqlite', filename: dbFile };
+  await seedConnection(location, key, upstreamUrl, connector);
+
+  const servicePort = await freePort();
+  // BENCH_SERVICE_NODE_ARGS: node flags for the service alone, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof.
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const service = start(0, process.execPath, [...nodeArgs, MAIN], {
+    PORT: String(servicePort),
+    HOST: '127.0.0.1',
+    INTEGRATION_DB_URL: pgUrl ?? `sqlite:///${dbFile}`,
+    INTEGRATION_ENCRYPTION_KEY: key.toString('base64'),
+    ATLASSIAN_API_BASE_URL: upstreamUrl,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    LOG_PRETTY: 'false',
+  });
+  await waitFor(`http://127.0.0.1:${servicePort}/healthz`);
+  return { upstream, upstreamUrl, service, servicePort };
+}
+
+const summary = (rs) => ({
+  rps: median(rs.map((r) => r.rps)),
+  p50: median(rs.map((r) => r.p50)),
+  p99: median(rs.map((r) => r.p99)),
+  cpuMsPerReq: median(rs.map((r) => r.cpuPerReq)),
+  rssMiB: median(rs.map((r) => r.rss)),
+  errors: rs.reduce((n, r) => n + r.errors, 0),
+});
+
+async function searchBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'search');
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  const query = '/connectors/jira/search?q=cache%20invalidation&limit=50';
+  // Not a fixed sleep: on a loaded machine the proxy can take longer than that to listen.
+  await waitFor(`http://127.0.0.1:${proxyPort}${query}`);
+  const check = await fetch(`http://127.0.0.1:${servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+  const checkBody = await check.json();
+  if (check.status !== 200 || checkBody.items?.length !== 50) throw new Error(`service answered ${check.status}: ${JSON.stringify(checkBody).slice(0, 300)}`);
+  const proxyBody = await (await fetch(`http://127.0.0.1:${proxyPort}${query}`)).json();
+  if (JSON.stringify(proxyBody) !== JSON.stringify(checkBody)) { const a=JSON.stringify(proxyBody), b=JSON.stringify(checkBody); let i=0; while(a[i]===b[i]) i++; console.log(a.slice(i-200,i+100)); console.log(b.slice(i-200,i+100)); process.exit(1); };
+
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${query}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  return { service: summary(results.service), proxy: summary(results.proxy), rounds: results };
+}
+
+/**
+ * The proxy route against the minimal proxy's pass-through, on the same upstream call (the
+ * enhanced JQL search, 50 issues): what tenant lookup, credentials, path rules and the
+ * streamed answer cost over piping bytes.
+ */
+async function proxyBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'proxy');
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  await sleep(200);
+  const call = `/connectors/jira/proxy/rest/api/3/search/jql?jql=${encodeURIComponent('text ~ "cache invalidation" ORDER BY updated DESC')}&maxResults=50&fields=summary,status,issuetype,assignee,updated`;
+  const check = await fetch(`http://127.0.0.1:${servicePort}${call}`, { headers: { 'x-tenant-id': 'bench' } });
+  const checkText = await check.text();
+  if (check.status !== 200 || JSON.parse(checkText).issues?.length !== 50) throw new Error(`service answered ${check.status}: ${checkText.slice(0, 300)}`);
+  // On a loaded machine the minimal proxy may take longer than the sleep to listen.
+  let proxyText;
+  for (let tries = 0; proxyText === undefined; tries += 1) {
+    try {
+      proxyText = await (await fetch(`http://127.0.0.1:${proxyPort}${call}`)).text();
+    } catch (err) {
+      if (tries > 100) throw err;
+      await sleep(100);
+    }
+  }
+  if (proxyText !== checkText) { const a=JSON.stringify(proxyBody), b=JSON.stringify(checkBody); let i=0; while(a[i]===b[i]) i++; console.log(a.slice(i-200,i+100)); console.log(b.slice(i-200,i+100)); process.exit(1); };
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${call}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  return { service: summary(results.service), proxy: summary(results.proxy) };
+}
+
+async function issueBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'issue');
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-issue-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  await sleep(200);
+
+  const query = '/connectors/jira/issues/ENG-1?comments=20';
+  const check = await fetch(`http://127.0.0.1:${servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+  const got = await check.json();
+  if (check.status !== 200 || got.comments?.items?.length !== 20 || typeof got.description !== 'string' || !got.description.includes('## Step 1')) {
+    throw new Error(`service answered ${check.status}: ${JSON.stringify(got).slice(0, 300)}`);
+  }
+  const raw = await (await fetch(`http://127.0.0.1:${proxyPort}${query}`)).json();
+  if (raw.key !== 'ENG-1' || raw.comments?.comments?.length !== 20) throw new Error('the minimal issue proxy did not answer the raw issue');
+  const sizes = { adf: JSON.stringify(raw.fields.description).length, markdown: got.description.length, answer: JSON.stringify(got).length, raw: JSON.stringify(raw).length };
+
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${query}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  return { service: summary(results.service), proxy: summary(results.proxy), sizes };
+}
+
+async function mcpBench(tmp) {
+  const { upstream, service, servicePort } = await startServiceWithUpstream(tmp, 'mcp');
+  const rest = `http://127.0.0.1:${servicePort}/connectors/jira/search?q=cache%20invalidation&limit=50`;
+  const mcp = `http://127.0.0.1:${servicePort}/mcp`;
+  const call = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'tools/call',
+    params: { name: 'jira_search_issues', arguments: { q: 'cache invalidation', limit: 50 } },
+  });
+  const mcpHeaders = { 'x-tenant-id': 'bench', 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  await sleep(200);
+  const restBody = await (await fetch(rest, { headers: { 'x-tenant-id': 'bench' } })).json();
+  const answer = await fetch(mcp, { method: 'POST', headers: mcpHeaders, body: call });
+  const mcpBody = await answer.json();
+  if (answer.status !== 200 || JSON.stringify(mcpBody.result?.structuredContent) !== JSON.stringify(restBody)) {
+    throw new Error(`/mcp and the REST route disagree: ${answer.status} ${JSON.stringify(mcpBody).slice(0, 300)}`);
+  }
+  const results = { rest: [], mcp: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, target, headers, body] of [
+      ['rest', rest, { 'x-tenant-id': 'bench' }, undefined],
+      ['mcp', mcp, mcpHeaders, call],
+    ]) {
+      const cpu0 = cpuMs(service.pid);
+      const r = await load(target, headers, body);
+      const cpu1 = cpuMs(service.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(service.pid) });
+    }
+  }
+  for (const c of [service, upstream]) c.kill('SIGTERM');
+  return { rest: summary(results.rest), mcp: summary(results.mcp) };
+}
+
+async function pageBench(tmp) {
+  const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'page', { script: 'upstream-confluence.mjs', connector: 'confluence' });
+  const proxyPort = await freePort();
+  const proxy = start(0, process.execPath, [path.join(here, 'minimal-page-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+  await sleep(200);
+  const query = '/connectors/confluence/pages/98311';
+  const check = await fetch(`http://127.0.0.1:${servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
+  const page = await check.json();
+  if (check.status !== 200 || page.body_format !== 'markdown' || !page.body.startsWith('# Export pipeline handbook') || page.ancestors?.[0]?.title !== 'Engineering home') {
+    throw new Error(`service answered ${check.status}: ${JSON.stringify(page).slice(0, 300)}`);
+  }
+  const raw = await (await fetch(`http://127.0.0.1:${proxyPort}${query}`)).json();
+  if (raw.body.storage.value.length < 100 * 1024) throw new Error('the minimal proxy did not answer the 100 KB page');
+  const results = { service: [], proxy: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const [name, child, port, headers] of [
+      ['service', service, servicePort, { 'x-tenant-id': 'bench' }],
+      ['proxy', proxy, proxyPort, {}],
+    ]) {
+      const cpu0 = cpuMs(child.pid);
+      const r = await load(`http://127.0.0.1:${port}${query}`, headers);
+      const cpu1 = cpuMs(child.pid);
+      results[name].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+    }
+  }
+  for (const c of [service, proxy, upstream]) c.kill('SIGTERM');
+  return { service: summary(results.service), proxy: summary(results.proxy), storageBytes: raw.body.storage.value.length, markdownBytes: page.body.length };
+}
+
+/** A document of about `bytes` characters: the CommonMark spec (a real, varied Markdown document), repeated. */
+function specDocument(text, bytes) {
+  return text.repeat(Math.ceil(bytes / text.length)).slice(0, bytes);
+}
+
+async function markupBench() {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const spec = require('commonmark-spec');
+  const ours = await import(dist('domain/markup/index.js'));
+  const { markdownToAdf: marklassian } = await import('marklassian');
+  const rounds = Number(process.env.BENCH_MARKUP_ROUNDS ?? 3);
+  const examples = spec.tests.map((t) => t.markdown.replace(/→/g, '\t'));
+  const inputs = [
+    ['spec examples (652)', examples],
+    ['1 MB document', [specDocument(spec.text, 1_000_000)]],
+    ['5 MB document', [specDocument(spec.text, 5_000_000)]],
+  ];
+  const time = (fn, docs) => {
+    const t0 = performance.now();
+    for (const d of docs) fn(d);
+    return performance.now() - t0;
+  };
+  const rows = [];
+  for (const [name, docs] of inputs) {
+    // Warm both up on a slice, then interleave the measured runs.
+    time(ours.markdownToAdf, docs.slice(0, 50).map((d) => d.slice(0, 20_000)));
+    time(marklassian, docs.slice(0, 50).map((d) => d.slice(0, 20_000)));
+    const adfs = docs.map((d) => ours.markdownToAdf(d));
+    const r = { ours: [], marklassian: [], toMd: [], stringify: [] };
+    for (let i = 0; i < rounds; i += 1) {
+      r.ours.push(time(ours.markdownToAdf, docs));
+      r.marklassian.push(time(marklassian, docs));
+      r.toMd.push(time(ours.adfToMarkdown, adfs));
+      r.stringify.push(time((a) => JSON.parse(JSON.stringify(a)), adfs));
+    }
+    rows.push({ name, chars: docs.reduce((n, d) => n + d.length, 0), ours: median(r.ours), marklassian: median(r.marklassian), toMd: median(r.toMd), stringify: median(r.stringify) });
+  }
+  return rows;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-bench-'));
+try {
+  const only = process.argv[2];
+  if (!only || only === 'startup') {
+    const s = await startupBench(tmp);
+    console.log('\n== start-up: process start to first 200 from /healthz (median of %d) ==', ROUNDS);
+    console.log(`service        ${s.service.toFixed(0)} ms`);
+    console.log(`bare node:http ${s.bare.toFixed(0)} ms`);
+    console.log(`ratio service/bare ${(s.service / s.bare).toFixed(2)}   bar: service under 1000 ms -> ${s.service < 1000 ? 'PASS' : 'FAIL'}`);
+  }
+  if (!only || only === 'search') {
+    const r = await searchBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== GET /connectors/jira/search, 50 issues, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.6 -> ${ratio >= 0.6 ? 'PASS' : 'FAIL'}`);
+    console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
+    console.log(`resident memory under load, ratio service/proxy ${(r.service.rssMiB / r.proxy.rssMiB).toFixed(2)}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'proxy') {
+    const r = await proxyBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== GET /connectors/jira/proxy/rest/api/3/search/jql (50 issues) vs the minimal pass-through, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['proxy route', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio proxy route/minimal proxy ${ratio.toFixed(2)}   bar: >= 0.7 -> ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
+    console.log(`cpu per request ratio proxy route/minimal proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: proxy route ${r.service.errors}, minimal proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'issue') {
+    const r = await issueBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== GET /connectors/jira/issues/ENG-1?comments=20, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log(`description ${r.sizes.adf} chars of ADF -> ${r.sizes.markdown} of Markdown; answer ${r.sizes.answer} bytes (raw proxy answer ${r.sizes.raw})`);
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.5 -> ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
+    console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'mcp') {
+    const r = await mcpBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log('\n== jira_search_issues as MCP tools/call on POST /mcp vs GET /connectors/jira/search, one service (medians) ==');
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['REST route', r.rest], ['MCP /mcp', r.mcp]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    console.log(`throughput ratio mcp/rest ${(r.mcp.rps / r.rest.rps).toFixed(2)}`);
+    console.log(`cpu per request ratio mcp/rest ${(r.mcp.cpuMsPerReq / r.rest.cpuMsPerReq).toFixed(2)}`);
+    if (r.rest.errors + r.mcp.errors > 0) console.log(`errors: rest ${r.rest.errors}, mcp ${r.mcp.errors}`);
+  }
+  if (!only || only === 'page') {
+    const r = await pageBench(tmp);
+    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+    console.log(
+      '\n== GET /connectors/confluence/pages/{id}, %d KB storage -> %d KB Markdown, %d connections, %d x %d ms interleaved (medians) ==',
+      Math.round(r.storageBytes / 1024),
+      Math.round(r.markdownBytes / 1024),
+      CONCURRENCY,
+      ROUNDS,
+      DURATION_MS,
+    );
+    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
+      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+    }
+    const ratio = r.service.rps / r.proxy.rps;
+    console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.5 -> ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
+    if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
+  }
+  if (!only || only === 'markup') {
+    const rows = await markupBench();
+    console.log('\n== markup: Markdown -> ADF and ADF -> Markdown vs marklassian (Markdown -> ADF), medians of %s ==', process.env.BENCH_MARKUP_ROUNDS ?? 3);
+    console.log(`${''.padEnd(22)}${'chars'.padStart(10)}${'md->adf'.padStart(10)}${'marklassian'.padStart(12)}${'ratio'.padStart(7)}${'adf->md'.padStart(10)}${'ratio'.padStart(7)}${'JSON copy'.padStart(10)}`);
+    for (const r of rows) {
+      console.log(
+        `${r.name.padEnd(22)}${String(r.chars).padStart(10)}${r.ours.toFixed(0).padStart(8)}ms${r.marklassian.toFixed(0).padStart(10)}ms${(r.ours / r.marklassian).toFixed(2).padStart(7)}` +
+          `${r.toMd.toFixed(0).padStart(8)}ms${(r.toMd / r.marklassian).toFixed(2).padStart(7)}${r.stringify.toFixed(0).padStart(8)}ms`,
+      );
+    }
+    console.log('ratios: ours / marklassian on the same input (marklassian has no ADF -> Markdown: that ratio is against its Markdown -> ADF); JSON copy = JSON.parse(JSON.stringify(adf)), a floor');
+    const big = rows.find((r) => r.name.startsWith('5 MB'));
+    console.log(`5 MB document Markdown -> ADF ${big.ours.toFixed(0)} ms   bar: under 2000 ms -> ${big.ours < 2000 ? 'PASS' : 'FAIL'}`);
+  }
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
