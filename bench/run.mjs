@@ -34,6 +34,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -223,14 +224,15 @@ async function searchBench(tmp) {
   const { upstream, upstreamUrl, service, servicePort } = await startServiceWithUpstream(tmp, 'search');
   const proxyPort = await freePort();
   const proxy = start(0, process.execPath, [path.join(here, 'minimal-proxy.mjs')], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
-  await sleep(200);
-
   const query = '/connectors/jira/search?q=cache%20invalidation&limit=50';
+  // Not a fixed sleep: on a loaded machine the proxy can take longer than that to listen.
+  await waitFor(`http://127.0.0.1:${proxyPort}${query}`);
   const check = await fetch(`http://127.0.0.1:${servicePort}${query}`, { headers: { 'x-tenant-id': 'bench' } });
   const checkBody = await check.json();
   if (check.status !== 200 || checkBody.items?.length !== 50) throw new Error(`service answered ${check.status}: ${JSON.stringify(checkBody).slice(0, 300)}`);
   const proxyBody = await (await fetch(`http://127.0.0.1:${proxyPort}${query}`)).json();
-  if (JSON.stringify(proxyBody) !== JSON.stringify(checkBody)) throw new Error('the minimal proxy and the service disagree on the answer');
+  // Same values, in any key order (the service's mapping lists `url` after `key`).
+  if (!isDeepStrictEqual(proxyBody, checkBody)) throw new Error('the minimal proxy and the service disagree on the answer');
 
   const results = { service: [], proxy: [] };
   for (let round = 0; round < ROUNDS; round += 1) {

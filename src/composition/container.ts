@@ -46,6 +46,7 @@ import type { StateSigner } from '../application/ports/state-signer.js';
 import { SaveAccessToken } from '../application/save-access-token.js';
 import { StartJiraAuthorization } from '../application/start-jira-authorization.js';
 import { StoredCredentialAccess } from '../application/stored-credential-access.js';
+import { ConnectionCache, hasProbe } from '../application/connection-cache.js';
 import { InvokeTool } from '../application/tools.js';
 import type { AtlassianProxy } from '../application/ports/atlassian-proxy.js';
 import { ProxyAtlassian } from '../application/proxy-atlassian.js';
@@ -205,6 +206,9 @@ export interface Drivers {
   readonly openApiDocument: () => JsonSchema;
   readonly app: Koa;
 }
+
+/** Reads of the store through the connection cache when the store can tell a row's stamp (the Kysely one can). */
+const cachedConnections = (store: ConnectionStore): Pick<ConnectionStore, 'find'> => (hasProbe(store) ? new ConnectionCache({ store }) : store);
 
 const CONFIG = token<Config>('Config');
 const FACTS = token<ServiceFacts>('ServiceFacts');
@@ -420,7 +424,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
     u.access,
     (r) =>
       new StoredCredentialAccess({
-        connections: r.get(a.connections),
+        connections: cachedConnections(r.get(a.connections)),
         refresher: r.get(u.refresher),
         credentials: r.get(u.credentials),
         clock: r.get(a.clock),

@@ -7,6 +7,8 @@ import { AppError } from '../../domain/errors.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type {
   ConnectionDraft,
+  ConnectionProbe,
+  ConnectionStamp,
   ConnectionStore,
   RefreshedCredentials,
 } from '../../application/ports/connection-store.js';
@@ -56,9 +58,11 @@ const draftColumns = (c: ConnectionDraft) => ({
 });
 
 /** ConnectionStore on Kysely. Written against the SQL both SQLite and PostgreSQL speak. */
-export class KyselyConnectionStore implements ConnectionStore {
+export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
   /** Every Atlassian call reads its connection: that query is compiled once, with placeholders. */
   private readonly findQuery: CompiledQuery<Selectable<ConnectionsTable>>;
+  /** And the stamp of its row, which the connection cache checks: compiled once too. */
+  private readonly stampQuery: CompiledQuery<Pick<Selectable<ConnectionsTable>, 'version' | 'updated_at' | 'expires_at' | 'status' | 'credentials'>>;
 
   constructor(private readonly db: Kysely<Database>) {
     this.findQuery = db
@@ -67,6 +71,29 @@ export class KyselyConnectionStore implements ConnectionStore {
       .where('tenant_id', '=', '')
       .where('connector', '=', '')
       .compile();
+    this.stampQuery = db
+      .selectFrom('connections')
+      .select(['version', 'updated_at', 'expires_at', 'status', 'credentials'])
+      .where('tenant_id', '=', '')
+      .where('connector', '=', '')
+      .compile();
+  }
+
+  stampOf(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, ConnectionStamp | undefined> {
+    return TE.tryCatch(async () => {
+      const query: typeof this.stampQuery = { ...this.stampQuery, parameters: [tenantId, connector] };
+      const { rows } = await this.db.executeQuery(query);
+      const row = rows[0];
+      return row
+        ? {
+            version: Number(row.version),
+            updatedAtMs: new Date(row.updated_at).getTime(),
+            expiresAtMs: row.expires_at ? new Date(row.expires_at).getTime() : null,
+            status: row.status,
+            credentials: row.credentials,
+          }
+        : undefined;
+    }, storageError);
   }
 
   find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined> {

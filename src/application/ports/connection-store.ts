@@ -66,6 +66,27 @@ export interface ConnectionListing {
   listSealed(): TE.TaskEither<AppError, readonly Connection[]>;
 }
 
+/**
+ * What every write of a row changes: its version, when it was written, and the sealed
+ * credentials (a fresh IV on every sealing, so a row deleted and saved again differs too);
+ * with the status and expiry, which decide whether the row can be used as it is, so that
+ * even an operator's hand edit of those is seen.
+ */
+export interface ConnectionStamp {
+  readonly version: number;
+  /** `updatedAt` in milliseconds since the epoch. */
+  readonly updatedAtMs: number;
+  /** `expiresAt` in milliseconds since the epoch, null without one. */
+  readonly expiresAtMs: number | null;
+  readonly status: string;
+  readonly credentials: string | null;
+}
+
+/** A cheap read of a row's stamp (one indexed lookup, five columns), to tell whether a copy read earlier is still the row. */
+export interface ConnectionProbe {
+  stampOf(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, ConnectionStamp | undefined>;
+}
+
 /** Whether the database answers. */
 export interface StoreProbe {
   /** A real round trip to the database, for health checks. */
