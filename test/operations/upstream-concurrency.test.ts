@@ -117,6 +117,52 @@ describe('UPSTREAM_CONCURRENCY_PER_TENANT', () => {
   });
 });
 
+describe('UPSTREAM_CONCURRENCY_PER_TENANT over MCP', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let tokens: Map<string, string>;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({
+      env: oauthEnv(fake, { UPSTREAM_CONCURRENCY_PER_TENANT: '3', UPSTREAM_QUEUE_PER_TENANT: '4', UPSTREAM_QUEUE_WAIT_MS: '20000' }),
+    });
+    expect((await connect(svc.url, fake, { tenant: 'busy' })).status).toBe(302);
+    tokens = await tokensOf(svc, fake, ['busy']);
+  });
+  afterAll(async () => {
+    await svc?.close();
+    await fake?.close();
+  });
+
+  /** One MCP tools/call on POST /mcp: whether it succeeded, or the error code of its isError result. */
+  const mcpCall = async (id: number): Promise<'ok' | string> => {
+    const res = await fetch(`${svc.url}/mcp`, {
+      method: 'POST',
+      headers: { 'x-tenant-id': 'busy', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'jira_list_projects', arguments: {} } }),
+    });
+    expect(res.status).toBe(200);
+    const message = (await res.json()) as { result: { isError?: boolean; content: Array<{ text: string }> } };
+    if (!message.result.isError) return 'ok';
+    return (JSON.parse(message.result.content[0]!.text) as { code: string }).code;
+  };
+
+  it('MCP tools/call takes the same slots: past the cap and the queue it is an isError RATE_LIMITED, without calling', async () => {
+    fake.inject({ kind: 'delay', path: PROJECTS, ms: 500, times: 100 });
+    const busy = client(svc.url, 'busy');
+    const mark = fake.requests.length;
+    const [rest, mcp] = await Promise.all([
+      Promise.all(Array.from({ length: 4 }, () => busy.get('/connectors/jira/projects'))),
+      Promise.all(Array.from({ length: 6 }, (_, i) => mcpCall(i + 1))),
+    ]);
+    const ok = rest.filter((a) => a.status === 200).length + mcp.filter((m) => m === 'ok').length;
+    const refused = rest.filter((a) => a.status === 429).length + mcp.filter((m) => m === 'RATE_LIMITED').length;
+    expect({ ok, refused }).toEqual({ ok: 7, refused: 3 });
+    expect(mcp.every((m) => m === 'ok' || m === 'RATE_LIMITED')).toBe(true);
+    expect(arrived(fake, tokens.get('busy')!, mark)).toBe(7);
+  });
+});
+
 describe('UPSTREAM_QUEUE_WAIT_MS', () => {
   let fake: FakeAtlassian;
   let svc: TestService;
