@@ -57,7 +57,7 @@ describe('PostgreSQL database', () => {
     const all = await Promise.all([1, 2, 3, 4, 5].map(() => open(url)));
     expect(all.flatMap((d) => d.applied).sort()).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits']);
     const { rows } = await sql<{ n: string }>`select count(*) as n from kysely_migration`.execute(all[0]!.db);
-    expect(Number(rows[0]!.n)).toBe(4);
+    expect(Number(rows[0]!.n)).toBe(6);
   });
 
   it('a nonce is consumed once, even by two stores racing on it', async () => {
