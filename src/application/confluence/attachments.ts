@@ -17,7 +17,7 @@ import { isTextMediaType, SAFE_FILENAME, type FileDownload, type FileLimits, typ
 import { annotate } from '../../domain/json-schema.js';
 import type { TenantId } from '../../domain/tenant.js';
 import { flag } from '../jira/inputs.js';
-import { asText, base64, filename, mediaType, mediaTypeFor, readAll, tooLarge } from '../jira/attachments.js';
+import { asText, base64, filename, mediaType, readAll, tooLarge, toolFile } from '../jira/attachments.js';
 import { cursor, limit } from '../operation-inputs.js';
 import { readPage } from '../paged-read.js';
 import type { ConfluenceAttachments, ConfluencePageReading } from '../ports/atlassian-gateways.js';
@@ -197,22 +197,11 @@ export class AddPageAttachmentFromTool {
   }
 
   execute(tenantId: TenantId, input: AddPageAttachmentInput): TE.TaskEither<AppError, AddedPageAttachment> {
-    const content = Buffer.from(input.content_base64, 'base64');
-    if (content.length > this.ports.files.toolMaxBytes) {
-      return TE.left(
-        tooLarge(
-          `The file ${input.filename}`,
-          content.length,
-          this.ports.files.toolMaxBytes,
-          'ATTACHMENT_TOOL_MAX_BYTES',
-          ` Upload it over REST instead: POST /connectors/confluence/pages/${input.page}/attachments as multipart/form-data.`,
-        ),
-      );
-    }
-    return this.add.execute(tenantId, {
-      page: input.page,
-      ...(input.minor_edit !== undefined ? { minor_edit: input.minor_edit } : {}),
-      file: { filename: input.filename, mediaType: input.media_type ?? mediaTypeFor(input.filename), content },
-    });
+    return pipe(
+      toolFile(input, this.ports.files.toolMaxBytes, `/connectors/confluence/pages/${input.page}/attachments`),
+      TE.flatMap((file) =>
+        this.add.execute(tenantId, { page: input.page, ...(input.minor_edit !== undefined ? { minor_edit: input.minor_edit } : {}), file }),
+      ),
+    );
   }
 }

@@ -245,6 +245,24 @@ export class AddAttachment {
   }
 }
 
+/**
+ * The file a tool sends as base64: refused above ATTACHMENT_TOOL_MAX_BYTES with the REST route
+ * to upload it through instead; its media type from the name when none is given.
+ */
+export const toolFile = (
+  input: { readonly filename: string; readonly content_base64: string; readonly media_type?: string | undefined },
+  maxBytes: number,
+  restRoute: string,
+): TE.TaskEither<AppError, FileUpload> => {
+  const content = Buffer.from(input.content_base64, 'base64');
+  if (content.length > maxBytes) {
+    return TE.left(
+      tooLarge(`The file ${input.filename}`, content.length, maxBytes, 'ATTACHMENT_TOOL_MAX_BYTES', ` Upload it over REST instead: POST ${restRoute} as multipart/form-data.`),
+    );
+  }
+  return TE.right({ filename: input.filename, mediaType: input.media_type ?? mediaTypeFor(input.filename), content });
+};
+
 /** `jira_add_attachment`: the same, with the bytes in base64, up to ATTACHMENT_TOOL_MAX_BYTES. */
 export class AddAttachmentFromTool {
   private readonly add: AddAttachment;
@@ -254,22 +272,10 @@ export class AddAttachmentFromTool {
   }
 
   execute(tenantId: TenantId, input: AddAttachmentInput): TE.TaskEither<AppError, AddedAttachment> {
-    const content = Buffer.from(input.content_base64, 'base64');
-    if (content.length > this.ports.files.toolMaxBytes) {
-      return TE.left(
-        tooLarge(
-          `The file ${input.filename}`,
-          content.length,
-          this.ports.files.toolMaxBytes,
-          'ATTACHMENT_TOOL_MAX_BYTES',
-          ` Upload it over REST instead: POST /connectors/jira/issues/${input.issue}/attachments as multipart/form-data.`,
-        ),
-      );
-    }
-    return this.add.execute(tenantId, {
-      issue: input.issue,
-      file: { filename: input.filename, mediaType: input.media_type ?? mediaTypeFor(input.filename), content },
-    });
+    return pipe(
+      toolFile(input, this.ports.files.toolMaxBytes, `/connectors/jira/issues/${input.issue}/attachments`),
+      TE.flatMap((file) => this.add.execute(tenantId, { issue: input.issue, file })),
+    );
   }
 }
 
