@@ -17,6 +17,7 @@ import { bindOperations, OPERATIONS, type BoundOperation } from '../application/
 import { ApiKeys } from '../application/api-keys.js';
 import { AuditTrail, auditedOperations } from '../application/audit.js';
 import type { AuditLog } from '../application/ports/audit-log.js';
+import type { EventOutbox } from '../application/ports/event-outbox.js';
 import { CompleteJiraAuthorization } from '../application/complete-jira-authorization.js';
 import type { ApiKeySecrets } from '../application/ports/api-key-secrets.js';
 import type { ApiKeyStore } from '../application/ports/api-key-store.js';
@@ -60,6 +61,8 @@ import { JoseJwtAuthenticator } from '../adapters/jose/jose-jwt-authenticator.js
 import { keyRoutes, protectedResourceRoutes } from '../adapters/http/routes/caller-routes.js';
 import { KyselyApiKeyStore } from '../adapters/kysely/kysely-api-key-store.js';
 import { KyselyAuditLog } from '../adapters/kysely/kysely-audit-log.js';
+import { KyselyEventOutbox } from '../adapters/kysely/kysely-event-outbox.js';
+import { InMemoryEventOutbox } from '../adapters/memory/in-memory-event-outbox.js';
 import { InMemoryAuditLog } from '../adapters/memory/in-memory-audit-log.js';
 import { InMemoryApiKeyStore } from '../adapters/memory/in-memory-api-key-store.js';
 import { resolveEncryptionKeys } from '../adapters/crypto/encryption-key.js';
@@ -118,6 +121,8 @@ export interface Overrides {
   readonly idempotency?: IdempotencyStore;
   /** With a custom ConnectionStore, the audit log defaults to an in-memory one. */
   readonly auditLog?: AuditLog;
+  /** With a custom ConnectionStore, the event outbox defaults to an in-memory one. */
+  readonly events?: EventOutbox;
   /** How often the background prune of old audit entries runs (default hourly; tests shorten it). */
   readonly auditPruneIntervalMs?: number;
   readonly cipher?: Cipher;
@@ -149,6 +154,8 @@ export interface Adapters {
   readonly apiKeySecrets: ApiKeySecrets;
   /** Where the audit trail is kept: the database's audit_log table, or memory for an embedded store. */
   readonly auditLog: AuditLog;
+  /** The outbox of events to the product (issue 14): the database's events table, or memory for an embedded store. */
+  readonly events: EventOutbox;
   readonly cipher: Cipher;
   readonly signer: StateSigner;
   readonly http: AtlassianHttp;
@@ -229,6 +236,7 @@ const ADAPTERS: TokensOf<Adapters> = {
   idempotencyStore: token('IdempotencyStore'),
   apiKeySecrets: token('ApiKeySecrets'),
   auditLog: token('AuditLog'),
+  events: token('EventOutbox'),
   cipher: token('Cipher'),
   signer: token('StateSigner'),
   http: token('AtlassianHttp'),
@@ -317,6 +325,12 @@ function registerAdapters(
   provide(c, ADAPTERS.nonces, () => overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()));
   provide(c, ADAPTERS.meta, () => overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()));
   provide(c, ADAPTERS.auditLog, () => overrides.auditLog ?? (database ? new KyselyAuditLog(database.db) : new InMemoryAuditLog()));
+  provide(c, ADAPTERS.events, (r) => {
+    if (overrides.events) return overrides.events;
+    const clock = r.get(ADAPTERS.clock);
+    const now = (): Date => clock.now();
+    return database ? new KyselyEventOutbox(database.db, now) : new InMemoryEventOutbox(now);
+  });
   provide(c, ADAPTERS.apiKeyStore, () => overrides.apiKeys ?? (database ? new KyselyApiKeyStore(database.db) : new InMemoryApiKeyStore()));
   provide(
     c,

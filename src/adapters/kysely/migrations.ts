@@ -143,6 +143,32 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('rate_limits').ifExists().execute();
     },
   },
+  '0007_events': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // The outbox (issue 14). `sequence` numbers a tenant's events: the writer takes the
+      // tenant's highest plus one inside its transaction, and the unique index makes a
+      // concurrent writer on PostgreSQL wait and retry, so a tenant's events commit in
+      // sequence order and a reader after sequence N never skips one committed later.
+      await db.schema
+        .createTable('events')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('sequence', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('connector', 'varchar(32)', (c) => c.notNull())
+        .addColumn('occurred_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('recorded_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('events_pk', ['tenant_id', 'id'])
+        .execute();
+      await db.schema.createIndex('events_tenant_sequence_idx').ifNotExists().unique().on('events').columns(['tenant_id', 'sequence']).execute();
+      await db.schema.createIndex('events_recorded_idx').ifNotExists().on('events').columns(['recorded_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('events').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -81,6 +81,20 @@ export interface RateLimitsTable {
   allowed: number;
 }
 
+/** The outbox (0007_events): a tenant's events, numbered by `sequence`, de-duplicated by id. */
+export interface EventsTable {
+  tenant_id: string;
+  id: string;
+  /** bigint: a number from SQLite, a string from PostgreSQL. */
+  sequence: number | string;
+  type: string;
+  connector: string;
+  occurred_at: string;
+  recorded_at: string;
+  /** JSON. */
+  data: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
@@ -89,6 +103,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
+  events: EventsTable;
 }
 
 export type { Generated };
