@@ -62,8 +62,21 @@ const set = (leaf: Leaf, v: Json): void => {
  * The result as it is when it fits in `maxBytes` of JSON, else a cut copy with
  * `truncated: true` and a hint. Only object results are cut (every catalog output is one).
  */
-export const boundResult = (result: unknown, maxBytes: number): unknown => {
-  if (typeof result !== 'object' || result === null || Array.isArray(result) || byteLength(result) <= maxBytes) return result;
+export const boundResult = (result: unknown, maxBytes: number): unknown => boundResultJson(result, maxBytes).value;
+
+/**
+ * `boundResult`, with the JSON text of the value when measuring it produced one: a result
+ * that fits is serialized once to measure it, and whoever sends it (MCP's text content)
+ * can send that text instead of serializing the result again.
+ */
+export const boundResultJson = (result: unknown, maxBytes: number): { readonly value: unknown; readonly json?: string } => {
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) return { value: result };
+  const json = JSON.stringify(result);
+  if (Buffer.byteLength(json, 'utf8') <= maxBytes) return { value: result, json };
+  return { value: cutToBound(result, maxBytes) };
+};
+
+const cutToBound = (result: object, maxBytes: number): unknown => {
   const copy = JSON.parse(JSON.stringify(result)) as Record<string, Json>;
   const hint = `The result was longer than ${maxBytes} bytes (TOOL_RESULT_MAX_BYTES) and was cut: long texts end with "…", and lists may miss their last items. Ask for fewer items (limit), fewer fields, or page with the cursor; the REST route answers in full.`;
   const room = (): number => maxBytes - byteLength({ ...copy, truncated: true, truncated_hint: hint });

@@ -9,7 +9,7 @@ import { toJsonSchema, type JsonSchema } from '../domain/json-schema.js';
 import type { TenantId } from '../domain/tenant.js';
 import { groupOf, type BoundOperation } from './catalog/operation.js';
 import type { IdempotentWrites } from './idempotency.js';
-import { boundResult, TRUNCATION_FIELDS } from './result-bound.js';
+import { boundResultJson, TRUNCATION_FIELDS } from './result-bound.js';
 
 /** The argument every write tool takes besides its operation's input: the REST routes' Idempotency-Key. */
 export const IDEMPOTENCY_ARGUMENT = 'idempotency_key';
@@ -72,6 +72,13 @@ export const describeTool = ({ spec }: BoundOperation): ToolDescription => ({
  * read-only switch is enforced, for `tools/invoke` and MCP alike. Arguments are decoded by
  * the same exact codec as the REST route.
  */
+/** A tool's answer: its name and result, with the result's JSON text when bounding it produced one (MCP sends it as the text content). */
+export interface ToolOutcome {
+  readonly tool: string;
+  readonly result: unknown;
+  readonly json?: string;
+}
+
 export class InvokeTool {
   private readonly byName: ReadonlyMap<string, BoundOperation>;
   private readonly decoders: ReadonlyMap<string, (args: unknown) => E.Either<AppError, unknown>>;
@@ -112,12 +119,12 @@ export class InvokeTool {
   }
 
   /** Runs a tool for a tenant with every scope (open mode, the stdio MCP server of one tenant). */
-  execute(tenantId: TenantId, name: string, args: unknown): TE.TaskEither<AppError, { tool: string; result: unknown }> {
+  execute(tenantId: TenantId, name: string, args: unknown): TE.TaskEither<AppError, ToolOutcome> {
     return this.executeAs(openCaller(tenantId), name, args);
   }
 
   /** Runs a tool for a caller: its tenant, refused (403 naming the scope) when its scopes do not allow the tool. */
-  executeAs(caller: Caller, name: string, args: unknown, requestId?: string): TE.TaskEither<AppError, { tool: string; result: unknown }> {
+  executeAs(caller: Caller, name: string, args: unknown, requestId?: string): TE.TaskEither<AppError, ToolOutcome> {
     const { tenantId } = caller;
     const operation = this.byName.get(name);
     const decode = this.decoders.get(name);
@@ -145,7 +152,11 @@ export class InvokeTool {
           TE.flatMap(({ outcome }) => TE.fromEither(outcome)),
         );
       }),
-      TE.map((result) => ({ tool: name, result: this.ports.maxResultBytes === undefined ? result : boundResult(result, this.ports.maxResultBytes) })),
+      TE.map((result): ToolOutcome => {
+        if (this.ports.maxResultBytes === undefined) return { tool: name, result };
+        const bounded = boundResultJson(result, this.ports.maxResultBytes);
+        return { tool: name, result: bounded.value, ...(bounded.json === undefined ? {} : { json: bounded.json }) };
+      }),
     );
   }
 }

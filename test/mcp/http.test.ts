@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { markdownToAdf } from '../../src/domain/markup/adf.js';
 import { expectErrorResponse } from '../support/http.js';
@@ -237,6 +237,78 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
     expect((err as McpError).message).toContain('jira_delete_everything');
     expect((err as McpError).message).toContain('jira_search_issues');
     expect(fake.requests.length).toBe(mark);
+  });
+
+  describe('pooled servers (one request at a time each, reused)', () => {
+    const listProjects = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'jira_list_projects', arguments: {} } };
+    const resultOf = (body: { result?: CallToolResult }) => body.result!;
+
+    it('forty concurrent calls with the same JSON-RPC id from two tenants each get their own tenant’s answer', async () => {
+      const tenants = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'acme' : 'beta-co'));
+      const answers = await Promise.all(
+        tenants.map(async (tenant) => {
+          const res = await rawMcp(svc.url, listProjects, { 'x-tenant-id': tenant });
+          expect(res.status).toBe(200);
+          return { tenant, body: (await res.json()) as { id: number; result?: CallToolResult } };
+        }),
+      );
+      for (const { tenant, body } of answers) {
+        expect(body.id).toBe(7);
+        if (tenant === 'acme') expect(okResult<{ items: Array<{ key: string }> }>(resultOf(body)).items.map((p) => p.key)).toEqual(['ACME', 'OPS', 'WEB']);
+        else errorResult(resultOf(body), 'NOT_CONNECTED');
+      }
+      // A tools/list right after, on a reused server, is the caller's own again.
+      const list = (await (await rawMcp(svc.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'x-tenant-id': 'beta-co' })).json()) as {
+        result: { tools: unknown[] };
+      };
+      expect(list.result.tools.length).toBe(TOOL_NAMES.length);
+    });
+
+    it('a tool result’s structuredContent and text content are the same JSON, even for a request id that looks like the splice mark', async () => {
+      for (const id of [9, '\u0000structured-content\u0000']) {
+        const res = await rawMcp(svc.url, { ...listProjects, id }, { 'x-tenant-id': 'acme' });
+        const body = (await res.json()) as { id: unknown; result: CallToolResult };
+        expect(body.id).toBe(id);
+        const text = (body.result.content[0] as { text: string }).text;
+        expect(JSON.parse(text)).toEqual(body.result.structuredContent);
+        expect((body.result.structuredContent as { items: unknown[] }).items).toHaveLength(3);
+      }
+    });
+
+    it('a batch answers each request in order, and a notification alone is 202 with no body', async () => {
+      const res = await rawMcp(
+        svc.url,
+        [
+          { jsonrpc: '2.0', id: 'a', method: 'tools/list' },
+          { jsonrpc: '2.0', method: 'notifications/initialized' },
+          { jsonrpc: '2.0', id: 'b', method: 'ping' },
+        ],
+        { 'x-tenant-id': 'acme' },
+      );
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as Array<{ id: string; result: unknown }>;
+      expect(body.map((m) => m.id)).toEqual(['a', 'b']);
+      expect(body[1]!.result).toEqual({});
+      const note = await rawMcp(svc.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'x-tenant-id': 'acme' });
+      expect(note.status).toBe(202);
+      expect(await note.text()).toBe('');
+    });
+
+    it('an unknown method is JSON-RPC error -32601; an unsupported MCP-Protocol-Version or a batch of 101 is 400 VALIDATION naming why', async () => {
+      const unknown = (await (await rawMcp(svc.url, { jsonrpc: '2.0', id: 3, method: 'no/such' }, { 'x-tenant-id': 'acme' })).json()) as {
+        id: number;
+        error: { code: number };
+      };
+      expect(unknown).toMatchObject({ id: 3, error: { code: -32601 } });
+      const res = await rawMcp(svc.url, { jsonrpc: '2.0', id: 4, method: 'tools/list' }, { 'x-tenant-id': 'acme', 'mcp-protocol-version': '1999-01-01' });
+      const body = await expectErrorResponse(res, 400, 'VALIDATION');
+      expect(body.message).toContain('1999-01-01');
+      expect(body.message).toContain('2025-06-18');
+      const batch = await rawMcp(svc.url, Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'ping' })), { 'x-tenant-id': 'acme' });
+      expect((await expectErrorResponse(batch, 400, 'VALIDATION')).message).toContain('100');
+      const twice = await rawMcp(svc.url, [1, 1].map((id) => ({ jsonrpc: '2.0', id, method: 'ping' })), { 'x-tenant-id': 'acme' });
+      expect((await expectErrorResponse(twice, 400, 'VALIDATION')).message).toContain('distinct ids');
+    });
   });
 
   it.each([

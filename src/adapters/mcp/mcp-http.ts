@@ -1,19 +1,175 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { createMcpServer, type McpServerOptions } from './mcp-server.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { openCaller, type Caller } from '../../domain/caller.js';
+import { AppError, errorBody } from '../../domain/errors.js';
+import { createMcpServer, serializedContent, type McpServerOptions } from './mcp-server.js';
+
+/** What the SDK's Streamable HTTP transport allows in one batch. */
+const MAX_BATCH = 100;
+/** Idle servers kept per tool set: about the concurrency one instance serves. */
+const POOL_SIZE = 64;
+
+/** The request a pooled server answers now (its handlers read it, see `createMcpServer`'s `current`). */
+interface Exchange {
+  /** Resolved per request: the tenant of a pooled server changes from one request to the next. */
+  caller: Caller | undefined;
+  requestId: string | undefined;
+}
 
 /**
- * Answers one Streamable HTTP request, statelessly: a fresh server and transport per
- * request, JSON responses rather than SSE streams. Tools need no session, so any instance
- * behind a load balancer can answer any request.
+ * A transport for one server that answers exactly the exchange it is handed: each JSON-RPC
+ * request's response resolves the request's promise. The SDK forbids reusing its stateless
+ * Streamable HTTP transport, so every request would otherwise build a server, register its
+ * handlers, and go through the Web-standard Request/Response and stream conversions; this
+ * keeps the SDK's protocol layer (request validation, method dispatch, error codes) and
+ * does the HTTP side in JSON-response mode only, which is all a stateless server offers.
+ */
+class ExchangeTransport implements Transport {
+  onmessage?: Transport['onmessage'];
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  private readonly waiting = new Map<RequestId, (message: JSONRPCMessage) => void>();
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    // Only responses matter here; a stateless JSON answer has no room for server-sent
+    // requests or notifications (progress, logging), which the SDK transport would drop too.
+    if ('id' in message && ('result' in message || 'error' in message) && message.id !== undefined) {
+      const resolve = this.waiting.get(message.id);
+      if (resolve) {
+        this.waiting.delete(message.id);
+        resolve(message);
+      }
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.onclose?.();
+    return Promise.resolve();
+  }
+
+  /** Hands the messages to the server and answers the responses to its requests, in order. */
+  exchange(messages: readonly JSONRPCMessage[], headers: IncomingMessage['headers']): Promise<JSONRPCMessage[]> {
+    const answers: Promise<JSONRPCMessage>[] = [];
+    for (const m of messages) {
+      if ('method' in m && 'id' in m && m.id !== undefined) {
+        const id = m.id;
+        answers.push(new Promise((resolve) => this.waiting.set(id, resolve)));
+      }
+    }
+    for (const m of messages) this.onmessage?.(m, { requestInfo: { headers } });
+    return Promise.all(answers);
+  }
+}
+
+interface PooledServer {
+  readonly server: Server;
+  readonly transport: ExchangeTransport;
+  readonly exchange: Exchange;
+}
+
+/** Idle servers per tool set and version (an embedder may serve several). */
+const pools = new WeakMap<McpServerOptions['tools'], Map<string, PooledServer[]>>();
+
+async function checkOut(opts: McpServerOptions): Promise<PooledServer> {
+  let byVersion = pools.get(opts.tools);
+  if (!byVersion) pools.set(opts.tools, (byVersion = new Map()));
+  const key = `${opts.name ?? ''}\u0000${opts.version}`;
+  const idle = byVersion.get(key);
+  const reused = idle?.pop();
+  if (reused) return reused;
+  const exchange: Exchange = { caller: undefined, requestId: undefined };
+  const server = createMcpServer({ ...opts, current: () => exchange });
+  const transport = new ExchangeTransport();
+  await server.connect(transport);
+  return { server, transport, exchange };
+}
+
+function checkIn(opts: McpServerOptions, pooled: PooledServer): void {
+  pooled.exchange.caller = undefined;
+  pooled.exchange.requestId = undefined;
+  const byVersion = pools.get(opts.tools);
+  const key = `${opts.name ?? ''}\u0000${opts.version}`;
+  const idle = byVersion?.get(key) ?? [];
+  if (byVersion && !byVersion.has(key)) byVersion.set(key, idle);
+  if (idle.length < POOL_SIZE) idle.push(pooled);
+  else void pooled.server.close();
+}
+
+/** Stands in for a structuredContent whose JSON text is known, then replaced by that text. */
+const SPLICE = '\u0000structured-content\u0000';
+const SPLICED = JSON.stringify(SPLICE);
+
+/** A response as JSON; a tool result's structuredContent is spliced in from the text the tool already made. */
+const serialize = (answer: JSONRPCMessage): string => {
+  const result = 'result' in answer ? (answer.result as { structuredContent?: unknown }) : undefined;
+  const structured = result?.structuredContent;
+  const known = typeof structured === 'object' && structured !== null ? serializedContent.get(structured) : undefined;
+  if (known === undefined) return JSON.stringify(answer);
+  const json = JSON.stringify({ ...answer, result: { ...result, structuredContent: SPLICE } });
+  const at = json.indexOf(SPLICED);
+  // Anywhere else too (a client's request id spelled like it): serialize plainly.
+  if (at < 0 || json.indexOf(SPLICED, at + 1) >= 0) return JSON.stringify(answer);
+  return `${json.slice(0, at)}${known}${json.slice(at + SPLICED.length)}`;
+};
+
+/**
+ * Our own refusals of a request the transport cannot take, in the standard error body like
+ * every other refusal of the service (the SDK's transport would answer a JSON-RPC error).
+ */
+const refuse = (res: ServerResponse, status: 400 | 406, message: string): void => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(errorBody(AppError.validation(message))));
+};
+
+/** `application/json`, with parameters (a charset) allowed, as the SDK's transport checks it. */
+const isJsonType = (value: string | undefined): boolean => value !== undefined && value.split(';')[0]!.trim().toLowerCase() === 'application/json';
+
+/**
+ * Answers one Streamable HTTP request, statelessly, with JSON responses rather than SSE
+ * streams: tools need no session, so any instance behind a load balancer can answer any
+ * request. Servers are pooled, one request at a time each, so JSON-RPC ids from different
+ * clients never meet in one server. A request the transport cannot take (a wrong Accept or
+ * Content-Type, an unsupported MCP-Protocol-Version, an oversized batch) is refused as the
+ * SDK's transport would refuse it, but in the standard error body.
  */
 export async function serveMcpRequest(opts: McpServerOptions, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-  const server = createMcpServer(opts);
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-  res.once('close', () => {
-    void transport.close();
-    void server.close();
-  });
-  await server.connect(transport);
-  await transport.handleRequest(req, res, body);
+  const accept = req.headers.accept ?? '';
+  if (!accept.includes('application/json') || !accept.includes('text/event-stream')) {
+    return refuse(res, 406, 'Accept must allow both application/json and text/event-stream (MCP Streamable HTTP).');
+  }
+  if (!isJsonType(req.headers['content-type'])) return refuse(res, 400, 'Content-Type must be application/json (MCP Streamable HTTP).');
+  if (Array.isArray(body) && body.length > MAX_BATCH) return refuse(res, 400, `A batch may hold at most ${MAX_BATCH} JSON-RPC messages.`);
+  const parsed = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.safeParse(m));
+  if (!parsed.every((p) => p.success)) return refuse(res, 400, 'The body must be a JSON-RPC 2.0 message (jsonrpc "2.0" with a method, or a response), or a batch of them.');
+  const messages = parsed.map((p) => p.data!);
+  const ids = messages.flatMap((m) => ('method' in m && 'id' in m ? [m.id] : []));
+  if (new Set(ids).size !== ids.length) return refuse(res, 400, 'The requests of a batch need distinct ids.');
+  const initializing = messages.some((m) => 'method' in m && m.method === 'initialize');
+  if (initializing && messages.length > 1) return refuse(res, 400, 'An initialize request must come alone, not in a batch.');
+  const version = req.headers['mcp-protocol-version'];
+  if (!initializing && typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    return refuse(res, 400, `MCP-Protocol-Version ${version.slice(0, 40)} is not supported; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}.`);
+  }
+  const pooled = await checkOut(opts);
+  pooled.exchange.caller = opts.caller ?? openCaller(opts.tenantId);
+  pooled.exchange.requestId = opts.requestId;
+  try {
+    const answers = await pooled.transport.exchange(messages, req.headers);
+    if (answers.length === 0) {
+      res.writeHead(202);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(Array.isArray(body) ? `[${answers.map(serialize).join(',')}]` : serialize(answers[0]!));
+  } finally {
+    checkIn(opts, pooled);
+  }
 }

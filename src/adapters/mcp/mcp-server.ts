@@ -1,6 +1,6 @@
 /**
- * The agent tools over the Model Context Protocol. One MCP server per tenant (stdio) or
- * per request (Streamable HTTP, stateless), both answering from the same `InvokeTool` as
+ * The agent tools over the Model Context Protocol. One MCP server per tenant (stdio) or a
+ * pool of them serving one request at a time each (Streamable HTTP, stateless), both answering from the same `InvokeTool` as
  * `/connectors/tools`: same names, same JSON Schemas, same use cases.
  */
 import * as E from 'fp-ts/lib/Either.js';
@@ -21,6 +21,11 @@ export interface McpServerOptions {
   readonly requestId?: string;
   readonly name?: string;
   readonly version: string;
+  /**
+   * For a server answering many requests in turn (pooled over HTTP): who is calling now and
+   * the request's id, read by the handlers on every request instead of `caller`/`requestId`.
+   */
+  readonly current?: () => { readonly caller: Caller | undefined; readonly requestId: string | undefined };
 }
 
 /** The MCP form of a tool description: the catalog's title, schemas and hints. */
@@ -46,7 +51,13 @@ export const toMcpTool = (d: ToolDescription): Tool => ({
  */
 let sharedValidator: AjvJsonSchemaValidator | undefined;
 
-const text = (value: unknown): CallToolResult['content'] => [{ type: 'text', text: JSON.stringify(value) }];
+const text = (value: unknown, json?: string): CallToolResult['content'] => [{ type: 'text', text: json ?? JSON.stringify(value) }];
+
+/**
+ * The JSON text of a result's structuredContent, when the tool already had it: the HTTP
+ * transport writes it into the response as it is instead of serializing the object again.
+ */
+export const serializedContent = new WeakMap<object, string>();
 
 /**
  * Builds an MCP server bound to one tenant. A use case that fails answers a tool result
@@ -64,8 +75,10 @@ export function createMcpServer(opts: McpServerOptions): Server {
         'Jira and Confluence for one tenant. Tool errors come back as results with isError and a JSON body {status, code, message, retry_after?}; on RATE_LIMITED wait retry_after seconds, on NOT_CONNECTED or TOKEN_EXPIRED ask the user to connect Atlassian.',
     },
   );
-  const caller = opts.caller ?? openCaller(opts.tenantId);
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list(caller).map(toMcpTool) }));
+  const fixed = opts.caller ?? openCaller(opts.tenantId);
+  const callerNow = (): Caller => opts.current?.().caller ?? fixed;
+  const requestIdNow = (): string | undefined => (opts.current ? opts.current().requestId : opts.requestId);
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list(callerNow()).map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     if (!opts.tools.has(name)) {
@@ -75,12 +88,14 @@ export function createMcpServer(opts: McpServerOptions): Server {
         code: ErrorCode.InvalidParams,
       });
     }
-    const outcome = await opts.tools.executeAs(caller, name, args ?? {}, opts.requestId)();
+    const outcome = await opts.tools.executeAs(callerNow(), name, args ?? {}, requestIdNow())();
     // A failure is the standard error body as text. It carries no structuredContent: that must
     // match the tool's outputSchema, which describes the result, and clients validate it.
     if (E.isLeft(outcome)) return { isError: true, content: text(errorBody(outcome.left)) };
-    const result = outcome.right.result;
-    return { content: text(result), structuredContent: result as Record<string, unknown> };
+    const { result, json } = outcome.right;
+    const structuredContent = result as Record<string, unknown>;
+    if (json !== undefined && typeof result === 'object' && result !== null) serializedContent.set(structuredContent, json);
+    return { content: text(result, json), structuredContent };
   });
   return server;
 }

@@ -42,9 +42,15 @@ export function mcpRoutes(deps: { serve: McpRequestHandler; allowedOrigins: read
       tenantScoped: true,
       body: JsonRpcBody,
       responses: {
-        200: { description: 'A JSON-RPC response.', schema: { type: 'object' } },
+        200: {
+          description: 'A JSON-RPC response, or for a batch the responses to its requests in order.',
+          schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+        },
         202: { description: 'A notification or response was accepted.' },
-        400: { description: 'Not JSON, or not a JSON-RPC 2.0 message (VALIDATION).' },
+        400: {
+          description:
+            'Not JSON, not a JSON-RPC 2.0 message, a batch of more than 100, an initialize in a batch, or an unsupported MCP-Protocol-Version (VALIDATION).',
+        },
         403: { description: 'The Origin header names an origin that is not configured in BACKEND_CORS_ORIGINS (FORBIDDEN).' },
         406: { description: 'The Accept header does not allow both application/json and text/event-stream (VALIDATION).' },
       },

@@ -281,7 +281,7 @@ export function toolRoutes(tools: InvokeTool): RouteSpec[] {
       handle: ({ caller, requestId, body }) =>
         pipe(
           tools.executeAs(caller, body.tool, body.arguments ?? {}, requestId),
-          TE.map((r) => json(200, { status: 'ok', ...r })),
+          TE.map((r) => json(200, { status: 'ok', tool: r.tool, result: r.result })),
         ),
     }),
   ];
