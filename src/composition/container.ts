@@ -89,7 +89,7 @@ import type * as McpHttp from '../adapters/mcp/mcp-http.js';
 import { InMemoryOAuthNonceStore, InMemoryServiceMetaStore } from '../adapters/memory/in-memory-stores.js';
 import { DnsSiteUrlGuard } from '../adapters/net/dns-site-url-guard.js';
 import { asLoggerPort, createPinoLogger } from '../adapters/pino/pino-logger.js';
-import { PrometheusMetrics, startMetricsServer } from '../adapters/prometheus/prometheus-metrics.js';
+import type { PrometheusMetrics } from '../adapters/prometheus/prometheus-metrics.js';
 import { systemClock } from '../adapters/system/system-clock.js';
 import { AtlassianCaller } from '../adapters/undici/atlassian-call.js';
 import { InMemoryTenantRateLimiter } from '../adapters/memory/in-memory-rate-limiter.js';
@@ -730,7 +730,9 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
   }
   const budget = new UpstreamBudget();
   const clock = overrides.clock ?? systemClock;
-  const metrics: ServiceMetrics = config.metrics ? new PrometheusMetrics({ budget, now: () => clock.now().getTime() }) : NO_METRICS;
+  // prom-client is loaded only with METRICS_PORT: without it the service never parses it.
+  const prometheus = config.metrics ? await import('../adapters/prometheus/prometheus-metrics.js') : undefined;
+  const metrics: ServiceMetrics = prometheus ? new prometheus.PrometheusMetrics({ budget, now: () => clock.now().getTime() }) : NO_METRICS;
   const database = overrides.connections
     ? undefined
     : await openDatabase(config.database, config.metrics ? { observeQuery: (seconds) => metrics.dbQuery(seconds) } : {});
@@ -770,6 +772,7 @@ export async function composeCore(config: Config, overrides: Overrides = {}): Pr
 /** The whole service: adapters, use cases and the Koa app, built without listening. */
 export async function createService(config: Config, overrides: Overrides = {}): Promise<Service> {
   const { core, c } = await compose(config, overrides, true);
+  const prometheus = config.metrics ? await import('../adapters/prometheus/prometheus-metrics.js') : undefined;
   const drivers = resolveAll(c, DRIVERS);
   const lifecycle = resolve(c, LIFECYCLE);
   const stopPruning = startAuditPruning(core.useCases.audit, core.adapters.logger, overrides.auditPruneIntervalMs ?? AUDIT_PRUNE_INTERVAL_MS);
@@ -780,8 +783,8 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   let stopping: Promise<void> | undefined;
   const startMetrics = async (): Promise<void> => {
     const { metrics } = core.adapters;
-    if (!config.metrics || !(metrics instanceof PrometheusMetrics)) return;
-    const opened = await (metricsServer ??= startMetricsServer(metrics, config.metrics.port, config.metrics.host));
+    if (!config.metrics || !prometheus || !(metrics instanceof prometheus.PrometheusMetrics)) return;
+    const opened = await (metricsServer ??= prometheus.startMetricsServer(metrics as PrometheusMetrics, config.metrics.port, config.metrics.host));
     metricsUrl = opened.url;
   };
   /** Stops accepting; resolves when every connection has ended (or at once when none is open). */

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type LogEvent, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
 import { migrationProvider, pingQuery } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -70,6 +69,8 @@ export async function connectPostgres(
   location: Extract<DatabaseLocation, { dialect: 'postgres' }>,
   options: DatabaseOptions = {},
 ): Promise<Kysely<Database>> {
+  // Loaded only for PostgreSQL: a SQLite service never parses the driver (start-up, memory).
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: location.url, max: location.poolSize ?? 10, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server (a restart, a failover) is reported on the pool; without a
   // listener Node would crash. The next query gets a fresh connection.
