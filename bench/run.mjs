@@ -536,6 +536,16 @@ async function markupBench() {
   return rows;
 }
 
+const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
+
+/** One line per measured server: throughput, latency, CPU per request and resident memory. */
+function table(rows) {
+  console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
+  for (const [name, s] of rows) {
+    console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
+  }
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-bench-'));
 try {
   const only = process.argv[2];
@@ -549,7 +559,6 @@ try {
   }
   if (!only || only === 'ratelimit') {
     const r = await rateLimitBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     const kind = r.shared ? 'RATE_LIMIT_SHARED on PostgreSQL' : 'in memory (set BENCH_DATABASE_URL for the shared limiter)';
     console.log('\n== GET /connectors/jira/search with RATE_LIMIT_PER_TENANT %s vs off, %d connections, %d x %d ms interleaved (medians) ==', kind, CONCURRENCY, ROUNDS, DURATION_MS);
     console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'errors'.padStart(8)}`);
@@ -561,12 +570,8 @@ try {
   }
   if (!only || only === 'search') {
     const r = await searchBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log('\n== GET /connectors/jira/search, 50 issues, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
-    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
-    }
+    table([['full service', r.service], ['minimal proxy', r.proxy]]);
     const ratio = r.service.rps / r.proxy.rps;
     const bar = process.env.BENCH_DATABASE_URL ? 0.65 : 0.75;
     console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= ${bar} -> ${ratio >= bar ? 'PASS' : 'FAIL'}`);
@@ -577,24 +582,16 @@ try {
   }
   if (!only || only === 'observability') {
     const r = await observabilityBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log('\n== GET /connectors/jira/search with /metrics and tracing on vs off, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
-    for (const [name, s] of [['watched', r.watched], ['plain', r.plain]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
-    }
+    table([['watched', r.watched], ['plain', r.plain]]);
     const ratio = r.watched.rps / r.plain.rps;
     console.log(`throughput ratio watched/plain ${ratio.toFixed(2)}   bar: >= 0.95 -> ${ratio >= 0.95 ? 'PASS' : 'FAIL'}`);
     if (r.watched.errors + r.plain.errors > 0) console.log(`errors: watched ${r.watched.errors}, plain ${r.plain.errors}`);
   }
   if (!only || only === 'proxy') {
     const r = await proxyBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log('\n== GET /connectors/jira/proxy/rest/api/3/search/jql (50 issues) vs the minimal pass-through, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
-    for (const [name, s] of [['proxy route', r.service], ['minimal proxy', r.proxy]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
-    }
+    table([['proxy route', r.service], ['minimal proxy', r.proxy]]);
     const ratio = r.service.rps / r.proxy.rps;
     console.log(`throughput ratio proxy route/minimal proxy ${ratio.toFixed(2)}   bar: >= 0.7 -> ${ratio >= 0.7 ? 'PASS' : 'FAIL'}`);
     console.log(`cpu per request ratio proxy route/minimal proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
@@ -602,13 +599,9 @@ try {
   }
   if (!only || only === 'issue') {
     const r = await issueBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log('\n== GET /connectors/jira/issues/ENG-1?comments=20, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
     console.log(`description ${r.sizes.adf} chars of ADF -> ${r.sizes.markdown} of Markdown; answer ${r.sizes.answer} bytes (raw proxy answer ${r.sizes.raw})`);
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
-    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
-    }
+    table([['full service', r.service], ['minimal proxy', r.proxy]]);
     const ratio = r.service.rps / r.proxy.rps;
     console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.5 -> ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
     console.log(`cpu per request ratio service/proxy ${(r.service.cpuMsPerReq / r.proxy.cpuMsPerReq).toFixed(2)}`);
@@ -616,12 +609,8 @@ try {
   }
   if (!only || only === 'healthz') {
     const r = await healthzBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log('\n== GET /healthz through the whole stack (with its log line) vs a raw node:http server, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
-    for (const [name, s] of [['service', r.service], ['raw node:http', r.raw]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
-    }
+    table([['service', r.service], ['raw node:http', r.raw]]);
     // A raw server answers faster than one load generator process can ask: its throughput is the
     // generator's, not its own. What each can serve on its core is 1 / (CPU per request).
     const ratio = r.service.rps / r.raw.rps;
@@ -632,12 +621,8 @@ try {
   }
   if (!only || only === 'mcp') {
     const r = await mcpBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log('\n== jira_search_issues as MCP tools/call on POST /mcp vs GET /connectors/jira/search, one service (medians) ==');
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
-    for (const [name, s] of [['REST route', r.rest], ['MCP /mcp', r.mcp]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
-    }
+    table([['REST route', r.rest], ['MCP /mcp', r.mcp]]);
     const mcpRatio = r.mcp.rps / r.rest.rps;
     console.log(`throughput ratio mcp/rest ${mcpRatio.toFixed(2)}   bar: >= 0.9 -> ${mcpRatio >= 0.9 ? 'PASS' : 'FAIL'}`);
     console.log(`cpu per request ratio mcp/rest ${(r.mcp.cpuMsPerReq / r.rest.cpuMsPerReq).toFixed(2)}`);
@@ -645,7 +630,6 @@ try {
   }
   if (!only || only === 'page') {
     const r = await pageBench(tmp);
-    const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
     console.log(
       '\n== GET /connectors/confluence/pages/{id}, %d KB storage -> %d KB Markdown, %d connections, %d x %d ms interleaved (medians) ==',
       Math.round(r.storageBytes / 1024),
@@ -654,10 +638,7 @@ try {
       ROUNDS,
       DURATION_MS,
     );
-    console.log(`${''.padEnd(14)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'cpu ms/req'.padStart(11)}${'rss MiB'.padStart(9)}`);
-    for (const [name, s] of [['full service', r.service], ['minimal proxy', r.proxy]]) {
-      console.log(`${name.padEnd(14)}${fmt(s.rps, 0)}${fmt(s.p50)}${fmt(s.p99)}${fmt(s.cpuMsPerReq, 3).padStart(11)}${fmt(s.rssMiB, 0)}`);
-    }
+    table([['full service', r.service], ['minimal proxy', r.proxy]]);
     const ratio = r.service.rps / r.proxy.rps;
     console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.5 -> ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
     if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
