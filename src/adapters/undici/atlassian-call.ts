@@ -141,6 +141,22 @@ export const mapStatus = (res: HttpResponse, body: unknown, what: string, now: D
   return AppError.vendor(describe(status, body, what));
 };
 
+/**
+ * What one attempt's answer settles: a value or an error to answer as it is, or a failure
+ * that is retried (reads only, on 429/502/503/504) while the retry budget allows and else
+ * answered: as the error, or as `passOn` (the proxy passes Atlassian's last answer on as it
+ * came), `discard` dropping the unread body of an answer that is retried.
+ */
+export type RetryOutcome<A> =
+  | { readonly settled: E.Either<AppError, A> }
+  | { readonly failed: AppError; readonly res: Pick<HttpResponse, 'status' | 'headers'> }
+  | {
+      readonly failed?: undefined;
+      readonly res: Pick<HttpResponse, 'status' | 'headers'>;
+      readonly passOn: TE.TaskEither<AppError, A>;
+      readonly discard: () => void;
+    };
+
 export class AtlassianCaller {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -335,27 +351,28 @@ export class AtlassianCaller {
    * idempotent request with a retryable status, or a request that never left, is tried
    * again while the budget allows.
    */
-  private withRetries<R, A>(
+  withRetries<R, A>(
     idempotent: boolean,
     what: string,
     send: TE.TaskEither<TransportFailure, R>,
-    settle: (
-      res: R,
-    ) => Promise<
-      { readonly settled: E.Either<AppError, A> } | { readonly failed: AppError; readonly res: HttpResponse }
-    >,
+    settle: (res: R) => Promise<RetryOutcome<A>>,
   ): TE.TaskEither<AppError, A> {
     const { clock } = this.settings;
     return () => {
       const started = clock.now().getTime();
-      /** Waits and tries again when the budget allows; otherwise answers `error`. */
-      const retryOr = (attempt: number, delay: number, error: AppError): TE.TaskEither<AppError, A> =>
-        attempt < MAX_ATTEMPTS && clock.now().getTime() - started + delay <= this.settings.retryBudgetMs
+      const mayRetry = (attempt: number, delay: number): boolean =>
+        attempt < MAX_ATTEMPTS && clock.now().getTime() - started + delay <= this.settings.retryBudgetMs;
+      /** Waits and tries again when the budget allows; otherwise answers `otherwise`. */
+      const retryOr = (attempt: number, delay: number, otherwise: TE.TaskEither<AppError, A>, drop?: () => void): TE.TaskEither<AppError, A> =>
+        mayRetry(attempt, delay)
           ? pipe(
-              TE.fromTask(() => this.sleep(delay)),
+              TE.fromTask(() => {
+                drop?.();
+                return this.sleep(delay);
+              }),
               TE.flatMap(() => attemptFrom(attempt + 1)),
             )
-          : TE.left(error);
+          : otherwise;
       const attemptFrom = (attempt: number): TE.TaskEither<AppError, A> =>
         pipe(
           send,
@@ -367,21 +384,23 @@ export class AtlassianCaller {
               const retryable =
                 (idempotent || failure.neverSent) && error.code === 'VENDOR_ERROR' && error.reason === undefined;
               return retryable
-                ? retryOr(attempt, retryDelayMs(attempt, undefined, this.random), error)
+                ? retryOr(attempt, retryDelayMs(attempt, undefined, this.random), TE.left(error))
                 : TE.left(error);
             },
             (res) => async () => {
               const outcome = await settle(res);
               if ('settled' in outcome) return outcome.settled;
               const { failed, res: answer } = outcome;
+              const otherwise: TE.TaskEither<AppError, A> = 'passOn' in outcome ? outcome.passOn : TE.left(failed as AppError);
               if (idempotent && RETRYABLE_STATUSES.has(answer.status)) {
                 return retryOr(
                   attempt,
                   retryDelayMs(attempt, parseRetryAfter(headerOf(answer, 'retry-after'), clock.now()), this.random),
-                  failed,
+                  otherwise,
+                  'discard' in outcome ? outcome.discard : undefined,
                 )();
               }
-              return E.left(failed);
+              return otherwise();
             },
           ),
         );

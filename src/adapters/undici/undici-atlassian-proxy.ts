@@ -14,9 +14,9 @@ import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { formatBytes, TransferError } from '../../domain/files.js';
 import { isProxiedResponseHeader, proxyPrefixOf, type ProxyAnswer, type ProxyRequest } from '../../domain/proxy.js';
-import { MAX_ATTEMPTS, parseRetryAfter, RETRYABLE_STATUSES, retryDelayMs } from '../../domain/retry-policy.js';
+import { RETRYABLE_STATUSES } from '../../domain/retry-policy.js';
 import type { AtlassianCaller, CallSettings } from './atlassian-call.js';
-import { headerOf, transportError, type AtlassianHttp, type StreamedResponse } from './http-transport.js';
+import { headerOf, type AtlassianHttp, type StreamedResponse } from './http-transport.js';
 
 export interface ProxySettings extends CallSettings {
   /** The largest answer passed on (ATTACHMENT_MAX_BYTES): a larger one is refused or cut. */
@@ -26,21 +26,13 @@ export interface ProxySettings extends CallSettings {
 /** Answers that declare at most this length are read whole before they are passed on. */
 const BUFFERED_BELOW_BYTES = 1024 * 1024;
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 export class UndiciAtlassianProxy implements AtlassianProxy {
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
-
   constructor(
     private readonly http: AtlassianHttp,
-    /** Its upstream budget and observation (spans, metrics, rate-limit headers), shared with the operations. */
+    /** Its upstream budget, retries and observation (spans, metrics, rate-limit headers), shared with the operations. */
     private readonly caller: AtlassianCaller,
     private readonly settings: ProxySettings,
-  ) {
-    this.sleep = settings.sleep ?? realSleep;
-    this.random = settings.random ?? Math.random;
-  }
+  ) {}
 
   forward(ctx: AccessContext, request: ProxyRequest): TE.TaskEither<AppError, ProxyAnswer> {
     const client = ctx.callerSuppliedHost ? this.http.pinned : this.http.trusted;
@@ -61,36 +53,15 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
         ...(request.body ? { raw: request.body } : {}),
       }),
     );
-    const idempotent = request.method === 'GET';
     const what = `${request.method} ${request.path}`;
-    const { clock, retryBudgetMs } = this.settings;
-    return this.caller.admitted(ctx, what, async () => {
-      const started = clock.now().getTime();
-      const mayRetry = (attempt: number, delay: number): boolean => attempt < MAX_ATTEMPTS && clock.now().getTime() - started + delay <= retryBudgetMs;
-      for (let attempt = 1; ; attempt += 1) {
-        const sent = await send();
-        if (E.isLeft(sent)) {
-          const error = transportError(sent.left, what);
-          const retryable = (idempotent || sent.left.neverSent) && error.code === 'VENDOR_ERROR' && error.reason === undefined;
-          const delay = retryDelayMs(attempt, undefined, this.random);
-          if (retryable && mayRetry(attempt, delay)) {
-            await this.sleep(delay);
-            continue;
-          }
-          return E.left(error);
-        }
-        const res = sent.right;
-        if (idempotent && RETRYABLE_STATUSES.has(res.status)) {
-          const delay = retryDelayMs(attempt, parseRetryAfter(headerOf(res, 'retry-after'), clock.now()), this.random);
-          if (mayRetry(attempt, delay)) {
-            res.discard();
-            await this.sleep(delay);
-            continue;
-          }
-        }
-        return this.answer(res, what);
-      }
-    });
+    // A read is retried on 429/502/503/504 (its unread answer dropped); when the retries are
+    // used up, Atlassian's last answer is passed on as it came.
+    const retried = this.caller.withRetries(request.method === 'GET', what, send, async (res) =>
+      RETRYABLE_STATUSES.has(res.status)
+        ? { res, passOn: () => this.answer(res, what), discard: () => res.discard() }
+        : { settled: await this.answer(res, what) },
+    );
+    return this.caller.admitted(ctx, what, retried);
   }
 
   /** The answer to pass on: an error or a small success read whole (a 401 is looked into), a larger success streamed. */
