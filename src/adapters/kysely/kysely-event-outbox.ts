@@ -63,6 +63,19 @@ export async function appendEvents(trx: Transaction<Database> | Kysely<Database>
         data: JSON.stringify(e.data),
       })
       .execute();
+    // Its delivery, in the same transaction: pending and due now (0008_event_deliveries).
+    await trx
+      .insertInto('event_deliveries')
+      .values({
+        tenant_id: e.tenantId,
+        event_id: e.id,
+        sequence,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now.toISOString(),
+        created_at: now.toISOString(),
+      })
+      .execute();
     stored.push({ ...e, sequence });
   }
   return stored;
@@ -122,6 +135,7 @@ export class KyselyEventOutbox implements EventOutbox {
 
   prune(before: Date): TE.TaskEither<AppError, number> {
     return TE.tryCatch(async () => {
+      await this.db.deleteFrom('event_deliveries').where('created_at', '<', before.toISOString()).execute();
       const r = await this.db.deleteFrom('events').where('recorded_at', '<', before.toISOString()).executeTakeFirst();
       return Number(r.numDeletedRows);
     }, unavailable);
