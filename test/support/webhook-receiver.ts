@@ -27,7 +27,7 @@ export interface WebhookReceiver {
   /** Verified and answered 2xx, in arrival order. */
   readonly accepted: ReceivedEvent[];
   /** Every request that reached it (verified or not), with the path and how it was answered. */
-  readonly hits: Array<{ path: string; id: string | undefined; verified: boolean; status: number; rawBody: string }>;
+  readonly hits: Array<{ path: string; id: string | undefined; verified: boolean; status: number; rawBody: string; startedAt: number; endedAt: number }>;
   /** How many requests are being answered right now (to see concurrency). */
   inFlight: number;
   maxInFlight: number;
@@ -57,6 +57,7 @@ export async function startWebhookReceiver(secret: string, port = 0): Promise<We
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
+        const startedAt = performance.now();
         receiver.inFlight += 1;
         receiver.maxInFlight = Math.max(receiver.maxInFlight, receiver.inFlight);
         const rawBody = Buffer.concat(chunks).toString('utf8');
@@ -74,7 +75,7 @@ export async function startWebhookReceiver(secret: string, port = 0): Promise<We
         if (verified && mode.kind === 'slow') await new Promise((r) => setTimeout(r, mode.ms));
         if (verified && mode.kind === 'status') status = mode.status;
         if (verified && mode.kind === 'redirect') status = 302;
-        receiver.hits.push({ path: req.url ?? '', id: headers['webhook-id'], verified, status, rawBody });
+        receiver.hits.push({ path: req.url ?? '', id: headers['webhook-id'], verified, status, rawBody, startedAt, endedAt: performance.now() });
         if (verified && status >= 200 && status < 300 && payload) receiver.accepted.push(payload);
         receiver.inFlight -= 1;
         if (res.destroyed) return;
