@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, openDatabaseForReading, type OpenedDatabase } from '../../src/adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
+import { KyselyEventOutbox } from '../../src/adapters/kysely/kysely-event-outbox.js';
 import { KyselyOAuthNonceStore } from '../../src/adapters/kysely/kysely-oauth-nonce-store.js';
 import { redactDatabaseUrl } from '../../src/composition/config.js';
 import { A, describeConnectionStoreContract, draft, ok, T0 } from '../support/connection-store-contract.js';
@@ -19,7 +20,7 @@ const location = (url: string) => ({ dialect: 'postgres' as const, url, display:
 describeConnectionStoreContract('KyselyConnectionStore on PostgreSQL', async () => {
   const database = await fresh();
   const opened = await openDatabase(location(database.url));
-  return { store: new KyselyConnectionStore(opened.db), close: () => opened.close() };
+  return { store: new KyselyConnectionStore(opened.db), events: new KyselyEventOutbox(opened.db), close: () => opened.close() };
 });
 
 describe('PostgreSQL database', () => {
