@@ -43,8 +43,10 @@ export class InMemoryConnectionStore implements ConnectionStore {
         updatedAt: now,
         version: (existing?.version ?? 0) + 1,
       };
+      // The events are made before anything is written: a failure leaves neither.
+      const recorded = eventsFor(events, row);
       this.rows.set(key, row);
-      this.outbox.append(eventsFor(events, row));
+      this.outbox.append(recorded);
       return row;
     });
   }
@@ -55,8 +57,9 @@ export class InMemoryConnectionStore implements ConnectionStore {
       const existing = this.rows.get(key);
       if (!existing || existing.version !== next.version) return undefined;
       const row: Connection = { ...next, updatedAt: now, version: next.version + 1 };
+      const recorded = eventsFor(events, row);
       this.rows.set(key, row);
-      this.outbox.append(eventsFor(events, row));
+      this.outbox.append(recorded);
       return row;
     });
   }
@@ -66,8 +69,9 @@ export class InMemoryConnectionStore implements ConnectionStore {
       const key = keyOf(tenantId, connector);
       const row = this.rows.get(key);
       if (!row) return false;
+      const recorded = eventsFor(events, row);
       this.rows.delete(key);
-      this.outbox.append(eventsFor(events, row));
+      this.outbox.append(recorded);
       return true;
     });
   }
@@ -116,13 +120,13 @@ export class InMemoryConnectionStore implements ConnectionStore {
 
   markNeedsReauth(tenantId: TenantId, grantId: string, now: Date, events?: EventsOf<readonly Connection[]>): TE.TaskEither<AppError, void> {
     return TE.fromIO(() => {
-      const marked: Connection[] = [];
-      for (const row of this.grantRows(tenantId, grantId)) {
-        const next: Connection = { ...row, status: 'needs_reauth', updatedAt: now, version: row.version + 1 };
-        this.rows.set(keyOf(row.tenantId, row.connector), next);
-        if (row.status === 'active') marked.push(next);
-      }
-      this.outbox.append(eventsFor(events, marked));
+      const next = this.grantRows(tenantId, grantId).map((row) => ({ before: row, after: { ...row, status: 'needs_reauth' as const, updatedAt: now, version: row.version + 1 } }));
+      const recorded = eventsFor(
+        events,
+        next.filter((n) => n.before.status === 'active').map((n) => n.after),
+      );
+      for (const { after } of next) this.rows.set(keyOf(after.tenantId, after.connector), after);
+      this.outbox.append(recorded);
     });
   }
 
