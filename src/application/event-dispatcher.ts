@@ -52,6 +52,7 @@ const is2xx = (status: number): boolean => status >= 200 && status < 300;
  */
 export class EventDispatcher {
   readonly owner = `dispatcher:${randomUUID()}`;
+  private stopping = false;
 
   constructor(
     private readonly ports: {
@@ -72,6 +73,11 @@ export class EventDispatcher {
     const { initialDelayMs, maxDelayMs } = this.ports.settings;
     const whole = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempts - 1, 40));
     return Math.round(whole / 2 + (whole / 2) * (this.ports.random ?? Math.random)());
+  }
+
+  /** No new attempt starts after this (the one in flight finishes): shutdown waits one timeout at most. */
+  stop(): void {
+    this.stopping = true;
   }
 
   /** One round: sends what is due; answers how many attempts were made. */
@@ -96,6 +102,7 @@ export class EventDispatcher {
       [...groups.values()].map(async (group) => {
         let attempted = 0;
         for (const { due: d, target } of group) {
+          if (this.stopping) break;
           if (await this.attempt(d, target)) attempted += 1;
         }
         return attempted;
@@ -198,6 +205,7 @@ export function startDispatching(dispatcher: EventDispatcher, logger: Logger, id
   running = round();
   return async () => {
     stopped = true;
+    dispatcher.stop();
     clearTimeout(timer);
     await running;
   };
