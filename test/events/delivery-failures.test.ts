@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../src/application/ports/event-deliveries.js';
@@ -104,6 +105,16 @@ describe('the failure matrix (tenant endpoints, WEBHOOK_ALLOW_HTTP_LOOPBACK=true
     const view = (await shown.json()) as Record<string, unknown>;
     expect(view).toMatchObject({ source: 'tenant', url: r.url, disabled_at: null });
     expect(JSON.stringify(view)).not.toContain('whsec_');
+    // Stored sealed by the Cipher: the file holds no secret in clear.
+    const raw = new SQLite(path.join(dir, 'matrix.db'), { readonly: true });
+    try {
+      const row = raw.prepare("select secret from webhook_endpoints where tenant_id = 'healthy'").get() as { secret: string };
+      expect(row.secret).not.toContain(r.secret);
+      expect(row.secret).not.toContain(r.secret.slice('whsec_'.length));
+      expect(fs.readFileSync(path.join(dir, 'matrix.db')).includes(Buffer.from(r.secret))).toBe(false);
+    } finally {
+      raw.close();
+    }
   });
 
   it('receiver down: retried with doubling delays, then dead after the budget; nothing lost', async () => {
