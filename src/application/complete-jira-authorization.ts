@@ -1,5 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { AuditRecorder } from './audit.js';
+import { connectionEvent } from './connection-events.js';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
@@ -181,6 +182,7 @@ export class CompleteJiraAuthorization {
             credentials: sealed,
           },
           now,
+          (row) => [connectionEvent('connection.connected', row, now)],
         );
       }),
       TE.map((rows) => rows.map(toConnectionView)),

@@ -3,15 +3,21 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ConnectorId } from '../domain/connector.js';
 import type { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
+import type { Clock } from './ports/clock.js';
 import type { ConnectionRepository } from './ports/connection-store.js';
+import { connectionEvent } from './connection-events.js';
 
-/** Forgets the tenant's connection and its credentials. Idempotent: a missing connection is not an error. */
+/**
+ * Forgets the tenant's connection and its credentials, recording connection.deleted (the
+ * connection as it was) with the delete. Idempotent: a missing connection is not an error.
+ */
 export class DeleteConnection {
-  constructor(private readonly ports: { connections: ConnectionRepository }) {}
+  constructor(private readonly ports: { connections: ConnectionRepository; clock?: Clock }) {}
 
   execute(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, { deleted: boolean }> {
+    const now = this.ports.clock?.now() ?? new Date();
     return pipe(
-      this.ports.connections.delete(tenantId, connector),
+      this.ports.connections.delete(tenantId, connector, (row) => [connectionEvent('connection.deleted', row, now)]),
       TE.map((deleted) => ({ deleted })),
     );
   }

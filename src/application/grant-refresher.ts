@@ -16,6 +16,8 @@ import type { GrantRefresh, GrantRotation } from './ports/grant-refresh.js';
 import type { Logger } from './ports/logger.js';
 import { NO_METRICS, type ServiceMetrics } from './ports/metrics.js';
 import { loadUsableConnection, reconnect } from './usable-connection.js';
+import { connectionEvent, refreshFailedId } from './connection-events.js';
+import type { EventOutbox } from './ports/event-outbox.js';
 
 export interface RefreshSettings {
   /** A token that expires within this many seconds is refreshed (and one fresher is left alone). */
@@ -55,6 +57,8 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
       logger: Logger;
       settings: RefreshSettings;
       metrics?: ServiceMetrics;
+      /** Where connection.refresh_failed is recorded (no row is written on a transient failure). */
+      events?: Pick<EventOutbox, 'record'>;
     },
   ) {}
 
@@ -150,7 +154,9 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
             return pipe(
               refused
                 ? pipe(
-                    lease.markNeedsReauth(conn.tenantId, grantId, clock.now()),
+                    lease.markNeedsReauth(conn.tenantId, grantId, clock.now(), (marked) =>
+                      marked.map((row) => connectionEvent('connection.needs_reauth', row, row.updatedAt)),
+                    ),
                     TE.tap(() =>
                       TE.fromIO(() =>
                         logger.warn({ tenant: conn.tenantId, connector: conn.connector }, 'Atlassian refused the refresh token; connection needs re-authorization'),
@@ -158,7 +164,11 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
                     ),
                     TE.map(() => reconnect(conn.connector)),
                   )
-                : pipe(release(), TE.map(() => error)),
+                : pipe(
+                    release(),
+                    TE.flatMap(() => this.recordRefreshFailed(conn, error)),
+                    TE.map(() => error),
+                  ),
               TE.flatMap((e) => TE.left<AppError, TokenSet>(e)),
             );
           }),
@@ -190,5 +200,18 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
         );
       }),
     );
+  }
+
+  /** connection.refresh_failed, at most once per connection and window; a failure to record it is logged, never the caller's. */
+  private recordRefreshFailed(conn: Connection, error: AppError): TE.TaskEither<AppError, void> {
+    const { events, clock, logger } = this.ports;
+    if (!events) return TE.right(undefined);
+    const now = clock.now();
+    const event = connectionEvent('connection.refresh_failed', conn, now, refreshFailedId(conn, now));
+    return async () => {
+      const recorded = await events.record([{ ...event, data: { ...event.data, error: { code: error.code, message: error.message } } }])();
+      if (E.isLeft(recorded)) logger.warn({ err: recorded.left.message, tenant: conn.tenantId }, 'connection.refresh_failed could not be recorded');
+      return E.right(undefined);
+    };
   }
 }

@@ -10,6 +10,7 @@ import type { Cipher } from './ports/cipher.js';
 import type { Clock } from './ports/clock.js';
 import type { ConnectionRepository } from './ports/connection-store.js';
 import type { SiteUrlGuard } from './ports/site-url-guard.js';
+import { connectionEvent } from './connection-events.js';
 
 export interface SaveAccessTokenInput {
   readonly tenantId: TenantId;
@@ -79,6 +80,7 @@ export class SaveAccessToken {
             credentials: cipher.encrypt(JSON.stringify(credentials)),
           },
           now,
+          (row) => [connectionEvent('connection.connected', row, now)],
         );
       }),
       TE.map(toConnectionView),

@@ -8,6 +8,7 @@ import type { Clock } from './ports/clock.js';
 import type { ConnectionRepository } from './ports/connection-store.js';
 import type { GrantRotation } from './ports/grant-refresh.js';
 import type { SaveAccessTokenInput } from './save-access-token.js';
+import { connectionEvent } from './connection-events.js';
 
 export interface ConnectionChange {
   readonly rotate?: boolean | undefined;
@@ -53,8 +54,10 @@ export class UpdateConnection {
         if (!site) {
           return TE.left(AppError.validation(`cloud_id is not one of this connection's sites; known: ${conn.sites.map((s) => s.cloudId).join(', ') || 'none'}.`));
         }
+        const now = clock.now();
+        const changed = conn.cloudId !== site.cloudId || conn.siteUrl !== site.url;
         return pipe(
-          connections.update({ ...conn, cloudId: site.cloudId, siteUrl: site.url }, clock.now()),
+          connections.update({ ...conn, cloudId: site.cloudId, siteUrl: site.url }, now, changed ? (row) => [connectionEvent('connection.site_changed', row, now)] : undefined),
           TE.flatMap((updated) =>
             updated ? TE.right(updated) : TE.left(AppError.validation('The connection changed while switching sites; try again.')),
           ),

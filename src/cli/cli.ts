@@ -28,6 +28,11 @@ Commands:
   audit list [--tenant <id>] [--since 7d] [--json]
                                      The audit trail of writes and connection changes, newest first
                                      (--since: entries of the last N days, hours or minutes).
+  events list [--tenant <id>] [--failed] [--json]
+                                     Event deliveries: status, attempts, last result, next attempt
+                                     (--failed: dead ones and pending ones that failed).
+  events redeliver <id> [--tenant <id>]
+                                     Put a delivered or dead event back to pending: sent again.
 
 Options:
   -h, --help                         Show this help (also after a command).
@@ -184,6 +189,27 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
         const { listAudit } = await import('./audit.js');
         await listAudit(configFrom(env), { ...(tenant !== undefined ? { tenant } : {}), ...(since !== undefined ? { since } : {}) }, values['json'] === true);
         return 0;
+      }
+      case 'events': {
+        const [sub, ...args] = rest;
+        if (sub === '-h' || sub === '--help') return help();
+        if (sub === 'list') {
+          const values = flags(args, { tenant: { type: 'string', short: 't' }, failed: { type: 'boolean' }, json: { type: 'boolean' } });
+          if (values['help']) return help();
+          const tenant = tenantFlag(values['tenant'], false);
+          const { listEvents } = await import('./events.js');
+          await listEvents(configFrom(env), { ...(tenant !== undefined ? { tenant } : {}), failed: values['failed'] === true }, values['json'] === true);
+          return 0;
+        }
+        if (sub === 'redeliver') {
+          const [id, ...more] = args;
+          if (id === undefined || id.startsWith('-')) throw new UsageError('events redeliver needs an event id.');
+          const values = flags(more, { tenant: { type: 'string', short: 't' } });
+          if (values['help']) return help();
+          const { redeliverEvent } = await import('./events.js');
+          return await redeliverEvent(configFrom(env), id, tenantFlag(values['tenant'], false));
+        }
+        throw new UsageError(sub === undefined ? 'events needs a subcommand: list or redeliver' : `Unknown subcommand: events ${sub}`);
       }
       case undefined:
         throw new UsageError('No command given.');

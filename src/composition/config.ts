@@ -241,6 +241,11 @@ const spec = {
   UPSTREAM_CONCURRENCY_PER_TENANT: [intBetween(0, 10_000), '8'],
   UPSTREAM_QUEUE_PER_TENANT: [intBetween(0, 100_000), '64'],
   UPSTREAM_QUEUE_WAIT_MS: [intBetween(0, 300_000), '10000'],
+  WEBHOOK_URL: [t.string, ''],
+  WEBHOOK_SECRET: [t.string, ''],
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: [bool, 'false'],
+  WEBHOOK_TIMEOUT_MS: [intBetween(100, 120_000), '10000'],
+  EVENTS_RETENTION_DAYS: [intBetween(1, 3650), '7'],
 } as const;
 
 type Spec = typeof spec;
@@ -309,6 +314,17 @@ export interface Config {
   readonly rateLimit: { readonly perMinute: number; readonly burst: number; readonly shared: boolean } | null;
   /** UPSTREAM_CONCURRENCY_PER_TENANT (0: no cap), its queue and the longest wait in it. */
   readonly upstreamConcurrency: { readonly perTenant: number; readonly queue: number; readonly maxWaitMs: number };
+  /** Outbound events (docs/events.md). */
+  readonly events: {
+    /** WEBHOOK_URL: where a tenant without an endpoint of its own is sent to; '' for none. */
+    readonly webhookUrl: string;
+    /** WEBHOOK_SECRET, `whsec_<base64>`. */
+    readonly webhookSecret: string;
+    /** http:// and loopback webhook URLs (development and tests only). */
+    readonly allowHttpLoopback: boolean;
+    readonly timeoutMs: number;
+    readonly retentionDays: number;
+  };
 }
 
 export interface AuthConfig {
@@ -327,6 +343,14 @@ export interface AuthConfig {
   /** The public URL of this service (RFC 9728 resource); empty: the URL each request was sent to. */
   readonly resourceUrl: string;
 }
+
+/** A Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 bytes. */
+export const isWebhookSecret = (s: string): boolean => {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(s);
+  if (!m) return false;
+  const bytes = Buffer.from(m[1]!, 'base64').length;
+  return bytes >= 24 && bytes <= 64;
+};
 
 /** Decodes every variable; all problems are reported at once. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): E.Either<string, Config> {
@@ -371,6 +395,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
   if (v.RATE_LIMIT_SHARED && v.RATE_LIMIT_PER_TENANT === null) problems.push('RATE_LIMIT_SHARED=true needs RATE_LIMIT_PER_TENANT (requests a minute)');
   if (v.RATE_LIMIT_SHARED && v.INTEGRATION_DB_URL.dialect !== 'postgres') {
     problems.push('RATE_LIMIT_SHARED=true needs a PostgreSQL INTEGRATION_DB_URL (instances share their counters through it); with SQLite there is one instance, so leave it false and the limit is kept in memory');
+  }
+  const webhookUrl = (v.WEBHOOK_URL ?? '').trim();
+  const webhookSecret = (v.WEBHOOK_SECRET ?? '').trim();
+  if (webhookUrl !== '') {
+    let url: URL | undefined;
+    try {
+      url = new URL(webhookUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && v.WEBHOOK_ALLOW_HTTP_LOOPBACK))) {
+      problems.push('WEBHOOK_URL must be an absolute https URL (http only with WEBHOOK_ALLOW_HTTP_LOOPBACK=true, to a loopback address)');
+    }
+    if (webhookSecret === '') problems.push('WEBHOOK_URL needs WEBHOOK_SECRET (whsec_ followed by the base64 of 24 to 64 random bytes)');
+  }
+  if (webhookSecret !== '' && !isWebhookSecret(webhookSecret)) {
+    problems.push('WEBHOOK_SECRET must be whsec_ followed by the base64 of 24 to 64 random bytes (the Standard Webhooks format), e.g. whsec_$(openssl rand -base64 32)');
   }
   if (problems.length > 0) return E.left(`Invalid configuration: ${problems.join('; ')}`);
   const cors = v.BACKEND_CORS_ORIGINS.length > 0 ? v.BACKEND_CORS_ORIGINS : v.NEXT_PUBLIC_BACKEND_CORS_ORIGINS;
@@ -431,6 +472,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
         ? null
         : { perMinute: v.RATE_LIMIT_PER_TENANT, burst: v.RATE_LIMIT_BURST ?? v.RATE_LIMIT_PER_TENANT, shared: v.RATE_LIMIT_SHARED },
     upstreamConcurrency: { perTenant: v.UPSTREAM_CONCURRENCY_PER_TENANT, queue: v.UPSTREAM_QUEUE_PER_TENANT, maxWaitMs: v.UPSTREAM_QUEUE_WAIT_MS },
+    events: {
+      webhookUrl,
+      webhookSecret,
+      allowHttpLoopback: v.WEBHOOK_ALLOW_HTTP_LOOPBACK,
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      retentionDays: v.EVENTS_RETENTION_DAYS,
+    },
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

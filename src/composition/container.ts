@@ -52,6 +52,15 @@ import { InvokeTool } from '../application/tools.js';
 import type { AtlassianProxy } from '../application/ports/atlassian-proxy.js';
 import { ProxyAtlassian } from '../application/proxy-atlassian.js';
 import { UpdateConnection } from '../application/update-connection.js';
+import { DEFAULT_DISPATCH, EventDispatcher, startDispatching, type DispatchSettings } from '../application/event-dispatcher.js';
+import type { EventDeliveries, WebhookEndpoints, WebhookSender } from '../application/ports/event-deliveries.js';
+import { ListEvents, WebhookSettings } from '../application/webhooks.js';
+import { eventRoutes } from '../adapters/http/routes/event-routes.js';
+import { KyselyEventDeliveries, KyselyWebhookEndpoints } from '../adapters/kysely/kysely-event-deliveries.js';
+import { InMemoryWebhookEndpoints } from '../adapters/memory/in-memory-event-outbox.js';
+import { InMemoryConnectionStore } from '../adapters/memory/in-memory-connection-store.js';
+import { UndiciWebhookSender } from '../adapters/undici/undici-webhook-sender.js';
+import { WebhookUrlGuard, type AddressLookup } from '../adapters/undici/webhook-address.js';
 import type { JsonSchema } from '../domain/json-schema.js';
 import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
 import { UpstreamBudget } from '../domain/upstream-budget.js';
@@ -125,6 +134,15 @@ export interface Overrides {
   readonly events?: EventOutbox;
   /** How often the background prune of old audit entries runs (default hourly; tests shorten it). */
   readonly auditPruneIntervalMs?: number;
+  /** Replaces the DNS lookup of webhook URLs, at set time and at delivery (tests). */
+  readonly webhookLookup?: AddressLookup;
+  /** Replaces the webhook client (tests). */
+  readonly webhookSender?: WebhookSender;
+  /**
+   * The dispatcher's backoff and round settings (tests shorten them), its jitter source, how
+   * long it idles between rounds without work (default 1 s), and `start: false` to drive it by hand.
+   */
+  readonly eventDispatch?: Partial<Omit<DispatchSettings, 'globalUrl' | 'globalSecret'>> & { readonly idleMs?: number; readonly random?: () => number; readonly start?: boolean };
   readonly cipher?: Cipher;
   readonly siteUrlGuard?: SiteUrlGuard;
   readonly authorization?: AtlassianAuthorization & AtlassianTokenVerifier;
@@ -156,6 +174,11 @@ export interface Adapters {
   readonly auditLog: AuditLog;
   /** The outbox of events to the product (issue 14): the database's events table, or memory for an embedded store. */
   readonly events: EventOutbox;
+  /** The outbox's deliveries (undefined for an embedder's own outbox, which then only feeds GET /events). */
+  readonly deliveries: EventDeliveries | undefined;
+  /** Tenants' own webhook endpoints (PUT /connectors/webhook). */
+  readonly webhookEndpoints: WebhookEndpoints;
+  readonly webhookSender: WebhookSender & { close?: () => Promise<void> };
   readonly cipher: Cipher;
   readonly signer: StateSigner;
   readonly http: AtlassianHttp;
@@ -205,6 +228,12 @@ export interface UseCases {
   readonly callerAuthenticator: CallerAuthenticator | undefined;
   /** Every write and connection change, recorded; listed by `audit list`, pruned after AUDIT_RETENTION_DAYS. */
   readonly audit: AuditTrail;
+  /** PUT, GET and DELETE /connectors/webhook. */
+  readonly webhooks: WebhookSettings;
+  /** GET /events. */
+  readonly listEvents: ListEvents;
+  /** Sends the outbox's events as signed webhooks (undefined without deliveries). */
+  readonly dispatcher: EventDispatcher | undefined;
 }
 
 /** The HTTP driver: the route table, its OpenAPI document and the Koa app built from it. */
@@ -237,6 +266,9 @@ const ADAPTERS: TokensOf<Adapters> = {
   apiKeySecrets: token('ApiKeySecrets'),
   auditLog: token('AuditLog'),
   events: token('EventOutbox'),
+  deliveries: token('EventDeliveries'),
+  webhookEndpoints: token('WebhookEndpoints'),
+  webhookSender: token('WebhookSender'),
   cipher: token('Cipher'),
   signer: token('StateSigner'),
   http: token('AtlassianHttp'),
@@ -272,6 +304,9 @@ const USE_CASES: TokensOf<UseCases> = {
   idempotency: token('IdempotentWrites'),
   callerAuthenticator: token('CallerAuthenticator'),
   audit: token('AuditTrail'),
+  webhooks: token('WebhookSettings'),
+  listEvents: token('ListEvents'),
+  dispatcher: token('EventDispatcher'),
 };
 
 const DRIVERS: TokensOf<Drivers> = { routes: token('Routes'), openApiDocument: token('OpenApiDocument'), app: token('HttpApp') };
@@ -292,6 +327,7 @@ const DOCUMENT_TAGS = [
   { name: 'jira', description: 'Jira operations (also agent tools).' },
   { name: 'confluence', description: 'Confluence operations (also agent tools).' },
   { name: 'tools', description: 'The operations as agent tools, over REST and MCP.' },
+  { name: 'events', description: "Events of the tenant's connections (and of Jira and Confluence): the pull feed and the webhook endpoint (docs/events.md)." },
   { name: 'proxy', description: "Any Jira or Confluence API path on the tenant's site, with its credentials: for trusted server-side callers (REST only)." },
   { name: 'docs', description: 'This document and Swagger UI.' },
 ];
@@ -329,8 +365,28 @@ function registerAdapters(
     if (overrides.events) return overrides.events;
     const clock = r.get(ADAPTERS.clock);
     const now = (): Date => clock.now();
-    return database ? new KyselyEventOutbox(database.db, now) : new InMemoryEventOutbox(now);
+    if (database) return new KyselyEventOutbox(database.db, now);
+    // An in-memory store records its writes' events in its own outbox: that is the service's.
+    const store = r.get(ADAPTERS.connections);
+    return store instanceof InMemoryConnectionStore ? store.outbox : new InMemoryEventOutbox(now);
   });
+  provide(c, ADAPTERS.deliveries, (r) => {
+    if (database && !overrides.events) return new KyselyEventDeliveries(database.db);
+    const events = r.get(ADAPTERS.events);
+    return events instanceof InMemoryEventOutbox ? events : undefined;
+  });
+  provide(c, ADAPTERS.webhookEndpoints, () => (database ? new KyselyWebhookEndpoints(database.db) : new InMemoryWebhookEndpoints()));
+  provide(
+    c,
+    ADAPTERS.webhookSender,
+    () =>
+      overrides.webhookSender ??
+      new UndiciWebhookSender({
+        allowLoopback: config.events.allowHttpLoopback,
+        timeoutMs: config.events.timeoutMs,
+        ...(overrides.webhookLookup ? { lookup: overrides.webhookLookup } : {}),
+      }),
+  );
   provide(c, ADAPTERS.apiKeyStore, () => overrides.apiKeys ?? (database ? new KyselyApiKeyStore(database.db) : new InMemoryApiKeyStore()));
   provide(
     c,
@@ -431,6 +487,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         logger: r.get(a.logger),
         settings: { skewSeconds: config.tokenRefreshSkewSeconds, leaseMs: config.atlassian.timeoutMs + REFRESH_LEASE_MARGIN_MS },
         metrics: r.get(a.metrics),
+        events: r.get(a.events),
       }),
   );
   provide(
@@ -487,7 +544,41 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
   );
   provide(c, u.listConnectors, (r) => new ListConnectors({ connections: r.get(a.connections) }));
   provide(c, u.getConnection, (r) => new GetConnection({ connections: r.get(a.connections) }));
-  provide(c, u.deleteConnection, (r) => new DeleteConnection({ connections: r.get(a.connections) }));
+  provide(c, u.deleteConnection, (r) => new DeleteConnection({ connections: r.get(a.connections), clock: r.get(a.clock) }));
+  provide(
+    c,
+    u.webhooks,
+    (r) =>
+      new WebhookSettings({
+        endpoints: r.get(a.webhookEndpoints),
+        guard: new WebhookUrlGuard({ allowLoopback: config.events.allowHttpLoopback, ...(overrides.webhookLookup ? { lookup: overrides.webhookLookup } : {}) }),
+        cipher: r.get(a.cipher),
+        clock: r.get(a.clock),
+        globalUrl: config.events.webhookUrl,
+      }),
+  );
+  provide(c, u.listEvents, (r) => new ListEvents({ events: r.get(a.events) }));
+  provide(c, u.dispatcher, (r) => {
+    const deliveries = r.get(a.deliveries);
+    if (!deliveries) return undefined;
+    const tuning = overrides.eventDispatch ?? {};
+    return new EventDispatcher({
+      deliveries,
+      endpoints: r.get(a.webhookEndpoints),
+      sender: r.get(a.webhookSender),
+      cipher: r.get(a.cipher),
+      clock: r.get(a.clock),
+      logger: r.get(a.logger),
+      settings: {
+        ...DEFAULT_DISPATCH,
+        timeoutMs: config.events.timeoutMs,
+        ...Object.fromEntries(Object.entries(tuning).filter(([k]) => ['initialDelayMs', 'maxDelayMs', 'budgetMs', 'batch', 'timeoutMs'].includes(k))),
+        globalUrl: config.events.webhookUrl,
+        globalSecret: config.events.webhookSecret,
+      },
+      ...(tuning.random ? { random: tuning.random } : {}),
+    });
+  });
   provide(c, LIFECYCLE, () => ({ draining: false }));
   provide(
     c,
@@ -584,13 +675,27 @@ const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
  * an unref'd timer (it never keeps the process alive); answers the function that stops it.
  */
 function startAuditPruning(audit: AuditTrail, logger: Logger, intervalMs: number): () => Promise<void> {
+  return startPruning(() => audit.prune()(), 'audit entries', logger, intervalMs);
+}
+
+/** The same for the outbox: events (and their deliveries) older than EVENTS_RETENTION_DAYS. */
+function startEventPruning(events: EventOutbox, clock: Clock, retentionDays: number, logger: Logger, intervalMs: number): () => Promise<void> {
+  return startPruning(() => events.prune(new Date(clock.now().getTime() - retentionDays * 86_400_000))(), 'events', logger, intervalMs);
+}
+
+function startPruning(
+  run: () => Promise<{ _tag: 'Left'; left: { message: string } } | { _tag: 'Right'; right: number }>,
+  what: string,
+  logger: Logger,
+  intervalMs: number,
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   const prune = (): Promise<void> => (running ??= pruneOnce());
   const pruneOnce = async (): Promise<void> => {
     try {
-      const pruned = await audit.prune()();
-      if (pruned._tag === 'Left') logger.warn({ err: pruned.left.message }, 'audit entries could not be pruned');
-      else if (pruned.right > 0) logger.info({ pruned: pruned.right }, 'old audit entries pruned');
+      const pruned = await run();
+      if (pruned._tag === 'Left') logger.warn({ err: pruned.left.message }, `${what} could not be pruned`);
+      else if (pruned.right > 0) logger.info({ pruned: pruned.right }, `old ${what} pruned`);
     } finally {
       running = undefined;
     }
@@ -604,6 +709,9 @@ function startAuditPruning(audit: AuditTrail, logger: Logger, intervalMs: number
     await running;
   };
 }
+
+/** How long the event dispatcher waits between rounds that found nothing to send. */
+const DISPATCH_IDLE_MS = 1_000;
 
 /** How long a connection may idle after its last answer while the service shuts down. */
 const DRAINING_KEEP_ALIVE_MS = 250;
@@ -659,6 +767,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
         }),
       }),
       ...keyRoutes({ apiKeys: r.get(u.apiKeys), audit: r.get(u.audit) }),
+      ...eventRoutes({ listEvents: r.get(u.listEvents), webhooks: r.get(u.webhooks), audit: r.get(u.audit) }),
       ...(config.auth.mode === 'open'
         ? []
         : protectedResourceRoutes({ resourceUrl: config.auth.resourceUrl, issuer: config.auth.mode === 'jwt' ? config.auth.jwt.issuer : undefined })),
@@ -757,6 +866,7 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
     close: () =>
       (closing ??= (async () => {
         if (!overrides.atlassianHttp) await adapters.http.close?.();
+        await adapters.webhookSender.close?.();
         await database?.close();
         await c.dispose();
       })()),
@@ -776,6 +886,18 @@ export async function createService(config: Config, overrides: Overrides = {}): 
   const drivers = resolveAll(c, DRIVERS);
   const lifecycle = resolve(c, LIFECYCLE);
   const stopPruning = startAuditPruning(core.useCases.audit, core.adapters.logger, overrides.auditPruneIntervalMs ?? AUDIT_PRUNE_INTERVAL_MS);
+  const stopEventPruning = startEventPruning(
+    core.adapters.events,
+    core.adapters.clock,
+    config.events.retentionDays,
+    core.adapters.logger,
+    overrides.auditPruneIntervalMs ?? AUDIT_PRUNE_INTERVAL_MS,
+  );
+  const dispatcher = core.useCases.dispatcher;
+  const stopDispatching =
+    dispatcher && overrides.eventDispatch?.start !== false
+      ? startDispatching(dispatcher, core.adapters.logger, overrides.eventDispatch?.idleMs ?? DISPATCH_IDLE_MS)
+      : async () => undefined;
   const servers: Server[] = [];
   let metricsServer: Promise<{ server: Server; url: string }> | undefined;
   let metricsUrl: string | undefined;
@@ -823,7 +945,9 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     },
     close: () =>
       (closing ??= (async () => {
+        await stopDispatching();
         await stopPruning();
+        await stopEventPruning();
         const metricsOpen = metricsServer ? await metricsServer.catch(() => undefined) : undefined;
         await Promise.all(
           [...servers, ...(metricsOpen ? [metricsOpen.server] : [])].map(

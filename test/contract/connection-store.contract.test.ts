@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type OpenedDatabase } from '../../src/adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
+import { KyselyEventOutbox } from '../../src/adapters/kysely/kysely-event-outbox.js';
 import { InMemoryConnectionStore } from '../../src/adapters/memory/in-memory-connection-store.js';
 import { A, describeConnectionStoreContract, draft, ok, T0 } from '../support/connection-store-contract.js';
 
@@ -20,13 +21,31 @@ afterAll(() => {
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-describeConnectionStoreContract('InMemoryConnectionStore', () =>
-  Promise.resolve({ store: new InMemoryConnectionStore(), close: () => Promise.resolve() }),
-);
+describeConnectionStoreContract('InMemoryConnectionStore', () => {
+  const store = new InMemoryConnectionStore();
+  return Promise.resolve({ store, events: store.outbox, close: () => Promise.resolve() });
+});
 
 describeConnectionStoreContract('KyselyConnectionStore on a SQLite file', async () => {
   const opened = await openDatabase({ dialect: 'sqlite', filename: tempDb() });
-  return { store: new KyselyConnectionStore(opened.db), close: () => opened.close() };
+  return { store: new KyselyConnectionStore(opened.db), events: new KyselyEventOutbox(opened.db), close: () => opened.close() };
+});
+
+describe('a Kysely write and its events are one transaction', () => {
+  it('keeps neither the row nor the events when recording the events fails', async () => {
+    const opened = await openDatabase({ dialect: 'sqlite', filename: tempDb() });
+    try {
+      const store = new KyselyConnectionStore(opened.db);
+      const failed = await store.save(draft(), T0, () => {
+        throw new Error('the events could not be made');
+      })();
+      expect(E.isLeft(failed)).toBe(true);
+      expect(await ok(store.find(A, 'jira'))).toBeUndefined();
+      expect(await ok(new KyselyEventOutbox(opened.db).list({ tenantId: A, limit: 10 }))).toEqual([]);
+    } finally {
+      await opened.close();
+    }
+  });
 });
 
 describe('SQLite database', () => {

@@ -45,6 +45,11 @@ const SERVICE_ROUTES = [
   'GET /auth/keys',
   'POST /auth/keys',
   'DELETE /auth/keys/{id}',
+  // Events (docs/events.md): the pull feed and the tenant's webhook endpoint.
+  'GET /events',
+  'GET /connectors/webhook',
+  'PUT /connectors/webhook',
+  'DELETE /connectors/webhook',
 ];
 
 const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;

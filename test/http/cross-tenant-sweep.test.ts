@@ -163,4 +163,31 @@ describe('cross-tenant sweep over the whole catalog (AUTH_MODE=api_key)', () => 
     expect(theirs.items.map((c) => c.connected)).toEqual([true, true]);
     expect(apiRequests(fakeB)).toEqual([]);
   });
+
+  it("A's key reads only A's events and sets only A's webhook", async () => {
+    const asB = await fetch(`${svc.url}/events`, { headers: bearer({ 'x-tenant-id': B }) });
+    expect(asB.status).toBe(403);
+    await asB.arrayBuffer();
+    const putB = await fetch(`${svc.url}/connectors/webhook`, {
+      method: 'PUT',
+      headers: bearer({ 'x-tenant-id': B, 'content-type': 'application/json' }),
+      body: JSON.stringify({ url: 'https://93.184.216.34/hooks' }),
+    });
+    expect(putB.status).toBe(403);
+    await putB.arrayBuffer();
+    const putA = await fetch(`${svc.url}/connectors/webhook`, {
+      method: 'PUT',
+      headers: bearer({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ url: 'https://93.184.216.34/hooks' }),
+    });
+    expect(putA.status).toBe(200);
+    await putA.arrayBuffer();
+    const mine = (await (await fetch(`${svc.url}/events`, { headers: bearer() })).json()) as { items: Array<{ tenant: string; type: string }> };
+    expect(mine.items.length).toBeGreaterThan(0);
+    expect(mine.items.every((e) => e.tenant === A)).toBe(true);
+    const theirs = (await (await fetch(`${svc.url}/events`, { headers: { authorization: `Bearer ${keyB}` } })).json()) as { items: Array<{ tenant: string }> };
+    expect(theirs.items.every((e) => e.tenant === B)).toBe(true);
+    const hook = await svc.service.useCases.webhooks.get(B as TenantId)();
+    expect(E.isRight(hook) && hook.right.source).toBe('none');
+  });
 });

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, openDatabaseForReading, type OpenedDatabase } from '../../src/adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
+import { KyselyEventOutbox } from '../../src/adapters/kysely/kysely-event-outbox.js';
 import { KyselyOAuthNonceStore } from '../../src/adapters/kysely/kysely-oauth-nonce-store.js';
 import { redactDatabaseUrl } from '../../src/composition/config.js';
 import { A, describeConnectionStoreContract, draft, ok, T0 } from '../support/connection-store-contract.js';
@@ -19,7 +20,7 @@ const location = (url: string) => ({ dialect: 'postgres' as const, url, display:
 describeConnectionStoreContract('KyselyConnectionStore on PostgreSQL', async () => {
   const database = await fresh();
   const opened = await openDatabase(location(database.url));
-  return { store: new KyselyConnectionStore(opened.db), close: () => opened.close() };
+  return { store: new KyselyConnectionStore(opened.db), events: new KyselyEventOutbox(opened.db), close: () => opened.close() };
 });
 
 describe('PostgreSQL database', () => {
@@ -43,7 +44,7 @@ describe('PostgreSQL database', () => {
   it('creates the schema and applies every migration once, keeping data when opened again', async () => {
     const { url } = await fresh();
     const first = await open(url);
-    expect(first.applied).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events']);
+    expect(first.applied).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries']);
     expect(await tableNames(first)).toEqual(expect.arrayContaining(['connections', 'service_meta', 'oauth_nonces', 'kysely_migration']));
     const saved = await ok(new KyselyConnectionStore(first.db).save(draft(), T0));
     expect(await migrate(first.db)).toEqual([]);
@@ -55,9 +56,9 @@ describe('PostgreSQL database', () => {
   it('five instances opening one new database at once all start, with the schema applied once', async () => {
     const { url } = await fresh();
     const all = await Promise.all([1, 2, 3, 4, 5].map(() => open(url)));
-    expect(all.flatMap((d) => d.applied).sort()).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events']);
+    expect(all.flatMap((d) => d.applied).sort()).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries']);
     const { rows } = await sql<{ n: string }>`select count(*) as n from kysely_migration`.execute(all[0]!.db);
-    expect(Number(rows[0]!.n)).toBe(7);
+    expect(Number(rows[0]!.n)).toBe(8);
   });
 
   it('a nonce is consumed once, even by two stores racing on it', async () => {

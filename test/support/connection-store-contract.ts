@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionDraft, ConnectionStore } from '../../src/application/ports/connection-store.js';
 import type { Connection } from '../../src/domain/connection.js';
 import type { AppError } from '../../src/domain/errors.js';
+import type { EventOutbox } from '../../src/application/ports/event-outbox.js';
+import type { NewEvent } from '../../src/domain/events.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 
 export const A = 'tenant-a' as TenantId;
@@ -51,6 +53,8 @@ export async function ok<A>(te: TE.TaskEither<AppError, A>): Promise<A> {
 
 export interface StoreUnderTest {
   readonly store: ConnectionStore;
+  /** Where the store records its writes' events (issue 14); absent: the event cases are skipped. */
+  readonly events?: Pick<EventOutbox, 'list'>;
   close(): Promise<void>;
 }
 
@@ -250,6 +254,38 @@ export function describeConnectionStoreContract(name: string, factory: () => Pro
       const r = await store.ping()();
       expect(E.isRight(r)).toBe(true);
       expect(r).toEqual(E.right(undefined));
+    });
+
+    describe('events written with the change', () => {
+      const ev = (type: NewEvent['type'], c: Connection, id = `${type}:${c.connector}:${c.version}`): NewEvent => ({
+        id,
+        type,
+        tenantId: c.tenantId,
+        connector: c.connector,
+        occurredAt: c.updatedAt,
+        data: { version: c.version, status: c.status },
+      });
+      const recorded = async () => (sut.events ? (await ok(sut.events.list({ tenantId: A, limit: 100 }))).map((e) => [e.type, e.data['version'], e.data['status']]) : []);
+
+      it('records a write\'s events, from the row it wrote, and none when the write changed nothing', async () => {
+        if (!sut.events) return;
+        const saved = await ok(store.save(draft(), T0, (row) => [ev('connection.connected', row)]));
+        const stale = { ...saved, version: saved.version + 5 };
+        expect(await ok(store.update(stale, T1, (row) => [ev('connection.site_changed', row)]))).toBeUndefined();
+        const updated = await ok(store.update({ ...saved, cloudId: 'cloud-2' }, T1, (row) => [ev('connection.site_changed', row)]));
+        expect(updated?.version).toBe(2);
+        await ok(store.markNeedsReauth(A, 'grant-1', T2, (rows) => rows.map((r) => ev('connection.needs_reauth', r))));
+        // Already marked: no second event.
+        await ok(store.markNeedsReauth(A, 'grant-1', T2, (rows) => rows.map((r) => ev('connection.needs_reauth', r, 'again'))));
+        expect(await ok(store.delete(A, 'confluence', (row) => [ev('connection.deleted', row)]))).toBe(false);
+        expect(await ok(store.delete(A, 'jira', (row) => [ev('connection.deleted', row)]))).toBe(true);
+        expect(await recorded()).toEqual([
+          ['connection.connected', 1, 'active'],
+          ['connection.site_changed', 2, 'active'],
+          ['connection.needs_reauth', 3, 'needs_reauth'],
+          ['connection.deleted', 4, 'needs_reauth'],
+        ]);
+      });
     });
   });
 }

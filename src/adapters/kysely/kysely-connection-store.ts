@@ -1,17 +1,19 @@
-import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { AuthType, Connection, ConnectionStatus, Site } from '../../domain/connection.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import { AppError } from '../../domain/errors.js';
 import type { TenantId } from '../../domain/tenant.js';
-import type {
-  ConnectionDraft,
-  ConnectionProbe,
-  ConnectionStamp,
-  ConnectionStore,
-  RefreshedCredentials,
+import {
+  eventsFor,
+  type ConnectionDraft,
+  type ConnectionProbe,
+  type ConnectionStamp,
+  type ConnectionStore,
+  type EventsOf,
+  type RefreshedCredentials,
 } from '../../application/ports/connection-store.js';
+import { appendEvents, inEventTransaction } from './kysely-event-outbox.js';
 import { pingQuery } from './migrations.js';
 import type { ConnectionsTable, Database } from './schema.js';
 
@@ -117,64 +119,70 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
     }, storageError);
   }
 
-  save(draft: ConnectionDraft, now: Date): TE.TaskEither<AppError, Connection> {
-    return pipe(
-      TE.tryCatch(async () => {
-        const at = now.toISOString();
-        await this.db
-          .insertInto('connections')
-          .values({
-            tenant_id: draft.tenantId,
-            connector: draft.connector,
+  /** Runs a write alone, or with its events in one transaction (inEventTransaction) when it has any. */
+  private write<T>(events: unknown, work: (db: Kysely<Database>) => Promise<T>): TE.TaskEither<AppError, T> {
+    return TE.tryCatch(() => (events === undefined ? work(this.db) : inEventTransaction(this.db, work)), storageError);
+  }
+
+  save(draft: ConnectionDraft, now: Date, events?: EventsOf<Connection>): TE.TaskEither<AppError, Connection> {
+    return this.write(events, async (db) => {
+      const at = now.toISOString();
+      await db
+        .insertInto('connections')
+        .values({
+          tenant_id: draft.tenantId,
+          connector: draft.connector,
+          ...draftColumns(draft),
+          created_at: at,
+          updated_at: at,
+          version: 1,
+        })
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'connector']).doUpdateSet((eb) => ({
             ...draftColumns(draft),
-            created_at: at,
             updated_at: at,
-            version: 1,
-          })
-          .onConflict((oc) =>
-            oc.columns(['tenant_id', 'connector']).doUpdateSet((eb) => ({
-              ...draftColumns(draft),
-              updated_at: at,
-              version: eb('connections.version', '+', 1),
-              refresh_lease_owner: null,
-              refresh_lease_until: null,
-            })),
-          )
-          .execute();
-      }, storageError),
-      TE.flatMap(() => this.find(draft.tenantId, draft.connector)),
-      TE.flatMap((row) => (row ? TE.right(row) : TE.left(storageError(new Error('row vanished after save'))))),
-    );
+            version: eb('connections.version', '+', 1),
+            refresh_lease_owner: null,
+            refresh_lease_until: null,
+          })),
+        )
+        .execute();
+      const row = await this.findIn(db, draft.tenantId, draft.connector);
+      if (!row) throw new Error('row vanished after save');
+      await appendEvents(db, eventsFor(events, row), now);
+      return row;
+    });
   }
 
-  update(next: Connection, now: Date): TE.TaskEither<AppError, Connection | undefined> {
-    return pipe(
-      TE.tryCatch(
-        () =>
-          this.db
-            .updateTable('connections')
-            .set({ ...draftColumns(next), updated_at: now.toISOString(), version: next.version + 1 })
-            .where('tenant_id', '=', next.tenantId)
-            .where('connector', '=', next.connector)
-            .where('version', '=', next.version)
-            .executeTakeFirst(),
-        storageError,
-      ),
-      TE.flatMap((result) =>
-        Number(result.numUpdatedRows) === 0 ? TE.right(undefined) : this.find(next.tenantId, next.connector),
-      ),
-    );
+  private async findIn(db: Kysely<Database>, tenantId: TenantId, connector: ConnectorId): Promise<Connection | undefined> {
+    const row = await db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId).where('connector', '=', connector).executeTakeFirst();
+    return row ? rowToConnection(row) : undefined;
   }
 
-  delete(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, boolean> {
-    return TE.tryCatch(async () => {
-      const result = await this.db
-        .deleteFrom('connections')
-        .where('tenant_id', '=', tenantId)
-        .where('connector', '=', connector)
+  update(next: Connection, now: Date, events?: EventsOf<Connection>): TE.TaskEither<AppError, Connection | undefined> {
+    return this.write(events, async (db) => {
+      const result = await db
+        .updateTable('connections')
+        .set({ ...draftColumns(next), updated_at: now.toISOString(), version: next.version + 1 })
+        .where('tenant_id', '=', next.tenantId)
+        .where('connector', '=', next.connector)
+        .where('version', '=', next.version)
         .executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    }, storageError);
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      const row = await this.findIn(db, next.tenantId, next.connector);
+      if (row) await appendEvents(db, eventsFor(events, row), now);
+      return row;
+    });
+  }
+
+  delete(tenantId: TenantId, connector: ConnectorId, events?: EventsOf<Connection>): TE.TaskEither<AppError, boolean> {
+    return this.write(events, async (db) => {
+      const before = events === undefined ? undefined : await this.findIn(db, tenantId, connector);
+      const result = await db.deleteFrom('connections').where('tenant_id', '=', tenantId).where('connector', '=', connector).executeTakeFirst();
+      const deleted = Number(result.numDeletedRows) > 0;
+      if (deleted && before) await appendEvents(db, eventsFor(events, before), new Date());
+      return deleted;
+    });
   }
 
   ping(): TE.TaskEither<AppError, void> {
@@ -233,9 +241,13 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
     }, storageError);
   }
 
-  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void> {
-    return TE.tryCatch(async () => {
-      await this.db
+  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date, events?: EventsOf<readonly Connection[]>): TE.TaskEither<AppError, void> {
+    return this.write(events, async (db) => {
+      const active =
+        events === undefined
+          ? []
+          : await db.selectFrom('connections').select('connector').where('tenant_id', '=', tenantId).where('grant_id', '=', grantId).where('status', '=', 'active').execute();
+      await db
         .updateTable('connections')
         .set((eb) => ({
           status: 'needs_reauth',
@@ -247,7 +259,14 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
         .where('tenant_id', '=', tenantId)
         .where('grant_id', '=', grantId)
         .execute();
-    }, storageError);
+      if (active.length === 0) return;
+      const marked: Connection[] = [];
+      for (const { connector } of active) {
+        const row = await this.findIn(db, tenantId, connector as ConnectorId);
+        if (row) marked.push(row);
+      }
+      await appendEvents(db, eventsFor(events, marked), now);
+    });
   }
 
   listAll(): TE.TaskEither<AppError, readonly Connection[]> {

@@ -1,5 +1,5 @@
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { SqliteAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { PostgresAdapter, SqliteAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { EventOutbox, EventQuery } from '../../application/ports/event-outbox.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import { AppError } from '../../domain/errors.js';
@@ -37,6 +37,13 @@ const isSequenceRace = (err: unknown): boolean =>
 export async function appendEvents(trx: Transaction<Database> | Kysely<Database>, events: readonly NewEvent[], now: Date): Promise<StoredEvent[]> {
   const stored: StoredEvent[] = [];
   const next = new Map<string, number>();
+  if (events.length > 0 && trx.getExecutor().adapter instanceof PostgresAdapter) {
+    // One writer per tenant at a time (until commit), taken in one order: the sequence race
+    // below is then rare instead of a retry storm under many concurrent writers.
+    for (const tenant of [...new Set(events.map((e) => e.tenantId))].sort()) {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${`events:${tenant}`}, 0))`.execute(trx);
+    }
+  }
   for (const e of events) {
     const seen = await trx.selectFrom('events').select('id').where('tenant_id', '=', e.tenantId).where('id', '=', e.id).executeTakeFirst();
     if (seen !== undefined || stored.some((s) => s.tenantId === e.tenantId && s.id === e.id)) continue;
@@ -61,6 +68,19 @@ export async function appendEvents(trx: Transaction<Database> | Kysely<Database>
         occurred_at: e.occurredAt.toISOString(),
         recorded_at: now.toISOString(),
         data: JSON.stringify(e.data),
+      })
+      .execute();
+    // Its delivery, in the same transaction: pending and due now (0008_event_deliveries).
+    await trx
+      .insertInto('event_deliveries')
+      .values({
+        tenant_id: e.tenantId,
+        event_id: e.id,
+        sequence,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: now.toISOString(),
+        created_at: now.toISOString(),
       })
       .execute();
     stored.push({ ...e, sequence });
@@ -122,6 +142,7 @@ export class KyselyEventOutbox implements EventOutbox {
 
   prune(before: Date): TE.TaskEither<AppError, number> {
     return TE.tryCatch(async () => {
+      await this.db.deleteFrom('event_deliveries').where('created_at', '<', before.toISOString()).execute();
       const r = await this.db.deleteFrom('events').where('recorded_at', '<', before.toISOString()).executeTakeFirst();
       return Number(r.numDeletedRows);
     }, unavailable);

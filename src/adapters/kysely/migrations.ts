@@ -169,6 +169,55 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('events').ifExists().execute();
     },
   },
+  '0008_event_deliveries': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Outbound delivery (issue 14): one row per event, written with the event. Only a
+      // tenant's pending row of lowest sequence (its head) is ever sent, under a lease, so a
+      // tenant's events reach the endpoint in order and no two instances send one at once.
+      await db.schema
+        .createTable('event_deliveries')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('sequence', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('first_attempt_at', 'varchar(32)')
+        .addColumn('last_attempt_at', 'varchar(32)')
+        .addColumn('last_result', 'varchar(256)')
+        .addColumn('endpoint_url', 'text')
+        .addColumn('delivered_at', 'varchar(32)')
+        .addColumn('lease_owner', 'varchar(64)')
+        .addColumn('lease_until', 'varchar(32)')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('event_deliveries_pk', ['tenant_id', 'event_id'])
+        .execute();
+      await db.schema
+        .createIndex('event_deliveries_head_idx')
+        .ifNotExists()
+        .on('event_deliveries')
+        .columns(['status', 'tenant_id', 'sequence'])
+        .execute();
+      await db.schema.createIndex('event_deliveries_created_idx').ifNotExists().on('event_deliveries').columns(['created_at']).execute();
+      // A tenant's own endpoint (PUT /connectors/webhook), its secret sealed by the Cipher; the
+      // row of tenant '' only remembers that WEBHOOK_URL answered 410 Gone (url says which URL).
+      await db.schema
+        .createTable('webhook_endpoints')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text')
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('disabled_at', 'varchar(32)')
+        .addColumn('disabled_reason', 'varchar(256)')
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('webhook_endpoints').ifExists().execute();
+      await db.schema.dropTable('event_deliveries').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

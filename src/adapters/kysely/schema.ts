@@ -95,6 +95,37 @@ export interface EventsTable {
   data: string;
 }
 
+/** One event's delivery to the tenant's webhook endpoint (0008_event_deliveries). */
+export interface EventDeliveriesTable {
+  tenant_id: string;
+  event_id: string;
+  sequence: number | string;
+  /** pending, delivered or dead. */
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  first_attempt_at: string | null;
+  last_attempt_at: string | null;
+  /** `200`, `500`, `timeout`, `refused_address`...: what the last attempt met. */
+  last_result: string | null;
+  endpoint_url: string | null;
+  delivered_at: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+}
+
+/** A tenant's webhook endpoint (0008_event_deliveries); tenant '' marks WEBHOOK_URL gone. */
+export interface WebhookEndpointsTable {
+  tenant_id: string;
+  url: string;
+  /** The Standard Webhooks secret, sealed by the Cipher; null on the '' row. */
+  secret: string | null;
+  created_at: string;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
@@ -104,6 +135,8 @@ export interface Database {
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
   events: EventsTable;
+  event_deliveries: EventDeliveriesTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }
 
 export type { Generated };

@@ -3,11 +3,14 @@ import type { Connection } from '../../domain/connection.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import type { AppError } from '../../domain/errors.js';
 import type { TenantId } from '../../domain/tenant.js';
-import type {
-  ConnectionDraft,
-  ConnectionStore,
-  RefreshedCredentials,
+import {
+  eventsFor,
+  type ConnectionDraft,
+  type ConnectionStore,
+  type EventsOf,
+  type RefreshedCredentials,
 } from '../../application/ports/connection-store.js';
+import { InMemoryEventOutbox } from './in-memory-event-outbox.js';
 
 const keyOf = (tenantId: string, connector: string): string => JSON.stringify([tenantId, connector]);
 
@@ -15,6 +18,12 @@ const keyOf = (tenantId: string, connector: string): string => JSON.stringify([t
 export class InMemoryConnectionStore implements ConnectionStore {
   private readonly rows = new Map<string, Connection>();
   private readonly leases = new Map<string, { owner: string; until: number }>();
+  /** Where the events of its writes are recorded, in the same step as the write (the service's outbox when composed). */
+  readonly outbox: InMemoryEventOutbox;
+
+  constructor(opts: { readonly outbox?: InMemoryEventOutbox } = {}) {
+    this.outbox = opts.outbox ?? new InMemoryEventOutbox();
+  }
 
   find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined> {
     return TE.right(this.rows.get(keyOf(tenantId, connector)));
@@ -24,7 +33,7 @@ export class InMemoryConnectionStore implements ConnectionStore {
     return TE.right([...this.rows.values()].filter((r) => r.tenantId === tenantId));
   }
 
-  save(draft: ConnectionDraft, now: Date): TE.TaskEither<AppError, Connection> {
+  save(draft: ConnectionDraft, now: Date, events?: EventsOf<Connection>): TE.TaskEither<AppError, Connection> {
     return TE.fromIO(() => {
       const key = keyOf(draft.tenantId, draft.connector);
       const existing = this.rows.get(key);
@@ -34,24 +43,37 @@ export class InMemoryConnectionStore implements ConnectionStore {
         updatedAt: now,
         version: (existing?.version ?? 0) + 1,
       };
+      // The events are made before anything is written: a failure leaves neither.
+      const recorded = eventsFor(events, row);
       this.rows.set(key, row);
+      this.outbox.append(recorded);
       return row;
     });
   }
 
-  update(next: Connection, now: Date): TE.TaskEither<AppError, Connection | undefined> {
+  update(next: Connection, now: Date, events?: EventsOf<Connection>): TE.TaskEither<AppError, Connection | undefined> {
     return TE.fromIO(() => {
       const key = keyOf(next.tenantId, next.connector);
       const existing = this.rows.get(key);
       if (!existing || existing.version !== next.version) return undefined;
       const row: Connection = { ...next, updatedAt: now, version: next.version + 1 };
+      const recorded = eventsFor(events, row);
       this.rows.set(key, row);
+      this.outbox.append(recorded);
       return row;
     });
   }
 
-  delete(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, boolean> {
-    return TE.fromIO(() => this.rows.delete(keyOf(tenantId, connector)));
+  delete(tenantId: TenantId, connector: ConnectorId, events?: EventsOf<Connection>): TE.TaskEither<AppError, boolean> {
+    return TE.fromIO(() => {
+      const key = keyOf(tenantId, connector);
+      const row = this.rows.get(key);
+      if (!row) return false;
+      const recorded = eventsFor(events, row);
+      this.rows.delete(key);
+      this.outbox.append(recorded);
+      return true;
+    });
   }
 
   ping(): TE.TaskEither<AppError, void> {
@@ -96,11 +118,15 @@ export class InMemoryConnectionStore implements ConnectionStore {
     });
   }
 
-  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void> {
+  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date, events?: EventsOf<readonly Connection[]>): TE.TaskEither<AppError, void> {
     return TE.fromIO(() => {
-      for (const row of this.grantRows(tenantId, grantId)) {
-        this.rows.set(keyOf(row.tenantId, row.connector), { ...row, status: 'needs_reauth', updatedAt: now, version: row.version + 1 });
-      }
+      const next = this.grantRows(tenantId, grantId).map((row) => ({ before: row, after: { ...row, status: 'needs_reauth' as const, updatedAt: now, version: row.version + 1 } }));
+      const recorded = eventsFor(
+        events,
+        next.filter((n) => n.before.status === 'active').map((n) => n.after),
+      );
+      for (const { after } of next) this.rows.set(keyOf(after.tenantId, after.connector), after);
+      this.outbox.append(recorded);
     });
   }
 

@@ -2,6 +2,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Connection } from '../../domain/connection.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import type { AppError } from '../../domain/errors.js';
+import type { NewEvent } from '../../domain/events.js';
 import type { TenantId } from '../../domain/tenant.js';
 
 /** A connection as written: the store assigns version and timestamps. */
@@ -16,6 +17,13 @@ export interface RefreshedCredentials {
 }
 
 /**
+ * The events a write records in the same transaction as the change (issue 14), or a
+ * function of the rows it changed (a grant's rows marked, a row deleted): recorded only
+ * when the write changed something. A store without an outbox ignores them.
+ */
+export type EventsOf<R> = readonly NewEvent[] | ((changed: R) => readonly NewEvent[]);
+
+/**
  * Tenant-facing persistence of connections, keyed by (tenant, connector). Every read and
  * write names the tenant: there is no way to reach another tenant's row.
  */
@@ -23,14 +31,14 @@ export interface ConnectionRepository {
   find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined>;
   list(tenantId: TenantId): TE.TaskEither<AppError, readonly Connection[]>;
   /** Inserts or replaces the connection (a reconnect replaces); returns the stored row. */
-  save(draft: ConnectionDraft, now: Date): TE.TaskEither<AppError, Connection>;
+  save(draft: ConnectionDraft, now: Date, events?: EventsOf<Connection>): TE.TaskEither<AppError, Connection>;
   /**
    * Writes `next` only when the stored row still has `next.version`; answers
    * `undefined` when another writer got there first.
    */
-  update(next: Connection, now: Date): TE.TaskEither<AppError, Connection | undefined>;
+  update(next: Connection, now: Date, events?: EventsOf<Connection>): TE.TaskEither<AppError, Connection | undefined>;
   /** Answers whether a row was removed. */
-  delete(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, boolean>;
+  delete(tenantId: TenantId, connector: ConnectorId, events?: EventsOf<Connection>): TE.TaskEither<AppError, boolean>;
 }
 
 /**
@@ -54,8 +62,11 @@ export interface RefreshLease {
     refreshed: RefreshedCredentials,
   ): TE.TaskEither<AppError, boolean>;
   releaseRefreshLease(tenantId: TenantId, grantId: string, owner: string): TE.TaskEither<AppError, void>;
-  /** Marks every row of the grant `needs_reauth` (the grant is gone at Atlassian). */
-  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date): TE.TaskEither<AppError, void>;
+  /**
+   * Marks every row of the grant `needs_reauth` (the grant is gone at Atlassian); `events`
+   * gets the rows that were active before (none when another writer marked them first).
+   */
+  markNeedsReauth(tenantId: TenantId, grantId: string, now: Date, events?: EventsOf<readonly Connection[]>): TE.TaskEither<AppError, void>;
 }
 
 /** Connections across tenants: for operators (the CLI) and start-up, never for API callers. */
@@ -95,3 +106,7 @@ export interface StoreProbe {
 
 /** Everything a storage adapter implements; each use case depends only on the roles it needs. */
 export interface ConnectionStore extends ConnectionRepository, RefreshLease, ConnectionListing, StoreProbe {}
+
+/** The events of a write, given what it changed. */
+export const eventsFor = <R>(events: EventsOf<R> | undefined, changed: R): readonly NewEvent[] =>
+  events === undefined ? [] : typeof events === 'function' ? events(changed) : events;
