@@ -7,11 +7,18 @@ import type { ConnectionRepository } from './ports/connection-store.js';
 
 /** Forgets the tenant's connection and its credentials. Idempotent: a missing connection is not an error. */
 export class DeleteConnection {
-  constructor(private readonly ports: { connections: ConnectionRepository }) {}
+  constructor(
+    private readonly ports: {
+      connections: ConnectionRepository;
+      /** Runs first, while the connection and its token still exist (the Jira webhooks are deleted at Atlassian); never fails. */
+      beforeDelete?: (tenantId: TenantId, connector: ConnectorId) => TE.TaskEither<never, void>;
+    },
+  ) {}
 
   execute(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, { deleted: boolean }> {
     return pipe(
-      this.ports.connections.delete(tenantId, connector),
+      this.ports.beforeDelete ? this.ports.beforeDelete(tenantId, connector) : TE.right(undefined),
+      TE.flatMap(() => this.ports.connections.delete(tenantId, connector)),
       TE.map((deleted) => ({ deleted })),
     );
   }

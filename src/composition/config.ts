@@ -183,6 +183,8 @@ export const DEFAULT_JIRA_SCOPES = [
   'write:label:confluence',
   'read:attachment:confluence',
   'write:attachment:confluence',
+  // Jira dynamic webhooks (issue 14, docs/events-inbound.md): register, refresh, delete.
+  'manage:jira-webhook',
 ];
 
 /** Variable name -> codec, default (as the environment would spell it). */
@@ -241,6 +243,9 @@ const spec = {
   UPSTREAM_CONCURRENCY_PER_TENANT: [intBetween(0, 10_000), '8'],
   UPSTREAM_QUEUE_PER_TENANT: [intBetween(0, 100_000), '64'],
   UPSTREAM_QUEUE_WAIT_MS: [intBetween(0, 300_000), '10000'],
+  // Inbound changes (issue 14, docs/events-inbound.md).
+  PUBLIC_BASE_URL: [optionalHttpUrl, ''],
+  SYNC_INTERVAL_SECONDS: [intBetween(0, 86_400), '300'],
 } as const;
 
 type Spec = typeof spec;
@@ -309,6 +314,13 @@ export interface Config {
   readonly rateLimit: { readonly perMinute: number; readonly burst: number; readonly shared: boolean } | null;
   /** UPSTREAM_CONCURRENCY_PER_TENANT (0: no cap), its queue and the longest wait in it. */
   readonly upstreamConcurrency: { readonly perTenant: number; readonly queue: number; readonly maxWaitMs: number };
+  /** Inbound changes (docs/events-inbound.md). */
+  readonly inbound: {
+    /** PUBLIC_BASE_URL: where Atlassian reaches this service; empty: no Jira webhooks (the pollers still run). */
+    readonly publicBaseUrl: string;
+    /** SYNC_INTERVAL_SECONDS between poll rounds (with jitter); 0: no pollers. */
+    readonly syncIntervalSeconds: number;
+  };
 }
 
 export interface AuthConfig {
@@ -431,6 +443,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
         ? null
         : { perMinute: v.RATE_LIMIT_PER_TENANT, burst: v.RATE_LIMIT_BURST ?? v.RATE_LIMIT_PER_TENANT, shared: v.RATE_LIMIT_SHARED },
     upstreamConcurrency: { perTenant: v.UPSTREAM_CONCURRENCY_PER_TENANT, queue: v.UPSTREAM_QUEUE_PER_TENANT, maxWaitMs: v.UPSTREAM_QUEUE_WAIT_MS },
+    inbound: { publicBaseUrl: v.PUBLIC_BASE_URL, syncIntervalSeconds: v.SYNC_INTERVAL_SECONDS },
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

@@ -95,6 +95,32 @@ export interface EventsTable {
   data: string;
 }
 
+/** Jira dynamic webhooks registered per tenant and site (0009_inbound_sync). */
+export interface JiraWebhooksTable {
+  tenant_id: string;
+  cloud_id: string;
+  /** bigint: a number from SQLite, a string from PostgreSQL. */
+  webhook_id: number | string;
+  expires_at: string;
+  jql: string;
+  url: string;
+}
+
+/** Where each poller got to (0009_inbound_sync). */
+export interface SyncCheckpointsTable {
+  tenant_id: string;
+  connector: string;
+  checkpoint: string;
+  /** JSON. */
+  state: string;
+}
+
+/** Webhook delivery identifiers and token hashes seen, until they expire (0009_inbound_sync). */
+export interface InboundDeliveriesTable {
+  key: string;
+  expires_at: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
@@ -104,6 +130,9 @@ export interface Database {
   audit_log: AuditLogTable;
   rate_limits: RateLimitsTable;
   events: EventsTable;
+  jira_webhooks: JiraWebhooksTable;
+  sync_checkpoints: SyncCheckpointsTable;
+  inbound_deliveries: InboundDeliveriesTable;
 }
 
 export type { Generated };
