@@ -558,7 +558,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         connections: r.get(a.connections),
         clock: r.get(a.clock),
         logger: r.get(a.logger),
-        markdown: (adf) => (isAdfDoc(adf) ? adfToMarkdown(adf) : typeof adf === 'string' ? adf : undefined),
+        markdown: (adf) => (isAdfDoc(adf) ? adfToMarkdown(adf).trimEnd() : typeof adf === 'string' ? adf : undefined),
       }),
   );
   provide(c, u.pollers, (r) => {

@@ -42,7 +42,7 @@ export const jiraIssueDeletedEventId = (site: string, issueId: string): string =
 export const jiraCommentEventId = (site: string, commentId: string, updatedMs: number): string => inboundEventId('jira-comment', site, commentId, updatedMs);
 export const jiraCommentDeletedEventId = (site: string, commentId: string): string => inboundEventId('jira-comment', site, commentId, 'deleted');
 export const confluencePageEventId = (site: string, pageId: string, version: number): string => inboundEventId('confluence-page', site, pageId, version);
-export const confluencePageRemovedEventId = (site: string, pageId: string, status: string): string => inboundEventId('confluence-page', site, pageId, status);
+export const confluencePageRemovedEventId = (site: string, pageId: string, version: string): string => inboundEventId('confluence-page-removed', site, pageId, version);
 
 /** Minutes (rounded up) a relative JQL/CQL date needs to reach back from `now` to `since` less `overlapMs`. */
 export const minutesBack = (since: Date, now: Date, overlapMs: number): number => Math.max(1, Math.ceil((now.getTime() - since.getTime() + overlapMs) / 60_000));

@@ -35,7 +35,8 @@ export interface DeliveryOptions {
   issueKey: string;
   /** default: the first site */
   cloudId?: string;
-  changelog?: Array<{ field: string; fieldId?: string; fromString?: string | null; toString?: string | null }>;
+  /** changelog items: field, fieldId, fromString, toString, ... */
+  changelog?: Array<Record<string, string | null>>;
   /** for comment events */
   comment?: FakeComment;
   /** default: a new UUID */
@@ -44,7 +45,7 @@ export interface DeliveryOptions {
   secret?: string;
   /** seconds until the JWT's exp (negative: expired); default 300 */
   expiresIn?: number;
-  /** sent as is instead of a fresh token (a replay); null: no Authorization header */
+  /** sent as is instead of a fresh token (a replay, with the same identifier); null: no Authorization header */
   token?: string | null;
 }
 
@@ -210,6 +211,7 @@ export function jiraWebhookRoutes<C extends Ctx>(fake: FakeAtlassian, deps: Deps
         : await new SignJWT({ iss: 'jira', context: { cloudId } })
             .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
             .setIssuedAt(Math.floor(fake.now() / 1000))
+            .setJti(randomUUID())
             .setExpirationTime(Math.floor(fake.now() / 1000) + (o.expiresIn ?? 300))
             .sign(new TextEncoder().encode(o.secret ?? deps.clientSecret));
     const res = await fetch(o.url, {

@@ -47,18 +47,24 @@ export class ReceiveJiraWebhook {
     },
   ) {}
 
-  /** Step 1, before the body is read: the Authorization header's JWT, and that it was not presented before. */
-  authenticate(authorization: string | undefined): TE.TaskEither<AppError, VerifiedDelivery> {
+  /**
+   * Step 1, before the body is read: the Authorization header's JWT, and that this signed
+   * delivery was not presented before. A replay is the same token again with its `jti`, or,
+   * without one, with the same delivery identifier (Atlassian signs each attempt afresh).
+   */
+  authenticate(authorization: string | undefined, identifier: string | undefined): TE.TaskEither<AppError, VerifiedDelivery> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!m?.[1]) return TE.left(AppError.unauthorized('A Jira webhook delivery carries Authorization: Bearer <JWT>.'));
     const token = m[1];
     return pipe(
       this.ports.verifier.verify(token),
-      TE.flatMap(({ expiresAt }) => {
-        const tokenKey = `jwt:${createHash('sha256').update(token).digest('base64url')}`;
+      TE.flatMap(({ expiresAt, claims }) => {
+        const jti = typeof claims['jti'] === 'string' && claims['jti'] !== '' ? claims['jti'] : undefined;
+        const seen = jti !== undefined ? `jti:${jti}` : `${token}\u0000${identifier ?? ''}`;
+        const tokenKey = `jwt:${createHash('sha256').update(seen).digest('base64url')}`;
         return pipe(
           this.ports.store.rememberDelivery(tokenKey, expiresAt, this.ports.clock.now()),
-          TE.flatMap((fresh) => (fresh ? TE.right({ tokenKey }) : TE.left(AppError.unauthorized('This webhook token was presented before (a replay).')))),
+          TE.flatMap((fresh) => (fresh ? TE.right({ tokenKey }) : TE.left(AppError.unauthorized('This webhook delivery was presented before (a replay).')))),
         );
       }),
     );

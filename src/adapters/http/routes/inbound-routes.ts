@@ -96,11 +96,12 @@ export function inboundRoutes(deps: { receive: ReceiveJiraWebhook; maxBytes: num
       handle: (input) => {
         const header = input.headers['authorization'];
         const identifier = input.headers['x-atlassian-webhook-identifier'];
+        const id = Array.isArray(identifier) ? identifier[0] : identifier;
         return pipe(
-          deps.receive.authenticate(Array.isArray(header) ? header[0] : header),
+          deps.receive.authenticate(Array.isArray(header) ? header[0] : header, id),
           TE.flatMap(() => readBody(input.request, deps.maxBytes)),
           TE.flatMap(parseJson),
-          TE.flatMap((payload) => deps.receive.receive(payload, Array.isArray(identifier) ? identifier[0] : identifier)),
+          TE.flatMap((payload) => deps.receive.receive(payload, id)),
           TE.map((done) => json(202, { status: 'accepted', ...done })),
         );
       },
