@@ -14,6 +14,7 @@ import { connect, oauthEnv } from '../support/oauth.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { tempDir } from '../oauth/support.js';
 import { apiRequests, client, loopbackHttp, seedTokenConnection } from '../operations/support.js';
+import { expectTrafficConforms } from '../support/spec-traffic.js';
 
 const PUBLIC = 'https://integration.example';
 const DAY = 24 * 3_600_000;
@@ -210,6 +211,13 @@ describe('Jira webhooks (OAuth, PUBLIC_BASE_URL set)', () => {
     const late = await fake.jiraWebhooks.deliver({ url: hook(), event: 'jira:issue_updated', issueKey: 'OPS-1' });
     expect(late.body).toMatchObject({ outcome: 'unknown_site' });
   });
+
+  it("every request the service made (register, refresh, delete, the poll) and the fake's answers conform to Atlassian's documents", () => {
+    const report = expectTrafficConforms(fake.requests);
+    expect(report.validated).toContain('POST /rest/api/3/webhook');
+    expect(report.validated).toContain('PUT /rest/api/3/webhook/refresh');
+    expect(report.validated).toContain('DELETE /rest/api/3/webhook');
+  });
 });
 
 describe('without PUBLIC_BASE_URL', () => {
@@ -353,5 +361,12 @@ describe('pollers, driven by the test clock', () => {
     expect(events[0]!.data).toEqual({ page: { id: '2000001', title: 'Fresh page', version: 1, space_id: '98305', status: 'current' } });
     expect(events[1]!.data).toMatchObject({ page: { id: '2000001', version: 2 } });
     expect(events[2]!.data).toMatchObject({ page: { id: '2000001', status: 'trashed' } });
+  });
+
+  it("the pollers' requests (JQL search, CQL search, page statuses) conform to Atlassian's documents", () => {
+    const report = expectTrafficConforms(fake.requests);
+    expect(report.validated).toContain('GET /rest/api/3/search/jql');
+    expect(report.validated).toContain('GET /wiki/rest/api/search');
+    expect(report.validated).toContain('GET /pages');
   });
 });
