@@ -7,6 +7,8 @@
  * the container: nothing outside this file looks a token up.
  */
 import 'reflect-metadata';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -523,10 +525,16 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
   provide(c, u.listConnectors, (r) => new ListConnectors({ connections: r.get(a.connections) }));
   provide(c, u.getConnection, (r) => new GetConnection({ connections: r.get(a.connections) }));
   provide(c, u.deleteConnection, (r) => {
+    // Inbound (docs/events-inbound.md): the Jira webhooks are deleted at Atlassian while the token still exists, and the poll checkpoint is forgotten.
     const webhooks = r.get(u.jiraWebhooks);
+    const pollers = r.get(u.pollers);
     return new DeleteConnection({
       connections: r.get(a.connections),
-      ...(webhooks ? { beforeDelete: (tenantId, connector) => webhooks.disconnecting(tenantId, connector) } : {}),
+      beforeDelete: (tenantId, connector) =>
+        pipe(
+          webhooks ? webhooks.disconnecting(tenantId, connector) : TE.right<never, void>(undefined),
+          TE.flatMap(() => pollers.forget(tenantId, connector)),
+        ),
     });
   });
   provide(c, u.jiraWebhooks, (r) =>

@@ -207,6 +207,9 @@ describe('Jira webhooks (OAuth, PUBLIC_BASE_URL set)', () => {
     expect(del?.body).toEqual({ webhookIds: [expect.any(Number)] });
     expect(fake.jiraWebhooks.hooks).toEqual([]);
     expect(await registrationsOf(svc, 'acme')).toEqual([]);
+    // The poll checkpoint is forgotten too: a later connection starts afresh.
+    const checkpoint = await svc.service.adapters.inbound.checkpoint('acme' as TenantId, 'jira')();
+    expect(checkpoint).toEqual({ _tag: 'Right', right: undefined });
     // Deliveries still in flight find no tenant.
     const late = await fake.jiraWebhooks.deliver({ url: hook(), event: 'jira:issue_updated', issueKey: 'OPS-1' });
     expect(late.body).toMatchObject({ outcome: 'unknown_site' });

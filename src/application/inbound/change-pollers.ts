@@ -7,6 +7,7 @@
  * Atlassian said is near its limit, or answered 429, is skipped until its budget clears.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Connection } from '../../domain/connection.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import type { AccessContext } from '../../domain/credentials.js';
@@ -89,6 +90,18 @@ export class ChangePollers {
       out.push({ tenantId: conn.tenantId, connector: conn.connector, ...outcome });
     }
     return out;
+  }
+
+  /**
+   * On disconnect: forgets the checkpoint, so a later connection starts afresh instead of
+   * reading the changes of the time it was away. Never fails (a failure is logged).
+   */
+  forget(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<never, void> {
+    return async () => {
+      const done = await this.ports.store.deleteCheckpoints(tenantId, connector)();
+      if (E.isLeft(done)) this.ports.logger.warn({ tenant: tenantId, connector, err: done.left.message }, 'the poll checkpoint could not be forgotten on disconnect');
+      return E.right(undefined);
+    };
   }
 
   async poll(conn: Connection): Promise<RoundOutcome> {
