@@ -223,6 +223,49 @@ describe('Jira webhooks (OAuth, PUBLIC_BASE_URL set)', () => {
   });
 });
 
+describe('the background loops', () => {
+  it('with PUBLIC_BASE_URL, a new OAuth connection gets its webhook from the reconcile loop, and the poll loop sets checkpoints', async () => {
+    const fake = await startFakeAtlassian();
+    const svc = await startTestService({ env: oauthEnv(fake, { PUBLIC_BASE_URL: PUBLIC, SYNC_INTERVAL_SECONDS: '1' }) });
+    try {
+      expect((await connect(svc.url, fake, { tenant: 'acme', scopes: [...DEFAULT_GRANT_SCOPES, 'manage:jira-webhook'] })).status).toBe(302);
+      const deadline = Date.now() + 5000;
+      const checkpoint = async () => {
+        const r = await svc.service.adapters.inbound.checkpoint('acme' as TenantId, 'jira')();
+        return r._tag === 'Right' ? r.right : undefined;
+      };
+      while (Date.now() < deadline && (fake.jiraWebhooks.hooks.length === 0 || (await checkpoint()) === undefined)) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(fake.jiraWebhooks.hooks).toHaveLength(1);
+      expect(await registrationsOf(svc, 'acme')).toHaveLength(1);
+      expect(await checkpoint()).toBeDefined();
+    } finally {
+      await svc.close();
+      await fake.close();
+    }
+  });
+
+  it('a webhook delivery larger than BODY_LIMIT_BYTES is refused with 413 and records nothing', async () => {
+    const fake = await startFakeAtlassian();
+    const svc = await startTestService({ env: oauthEnv(fake, { BODY_LIMIT_BYTES: '2048', SYNC_INTERVAL_SECONDS: '0' }), overrides: { inboundLoops: false } });
+    try {
+      const token = await sign({}, DEFAULT_CLIENT_SECRET, Math.floor(Date.now() / 1000) + 60);
+      const res = await fetch(`${svc.url}/webhooks/jira`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ webhookEvent: 'jira:issue_updated', padding: 'x'.repeat(4096) }),
+      });
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ status: 'error', code: 'VALIDATION' });
+      expect(await eventsOf(svc, 'acme')).toEqual([]);
+    } finally {
+      await svc.close();
+      await fake.close();
+    }
+  });
+});
+
 describe('without PUBLIC_BASE_URL', () => {
   it('registers no webhook and says so once in the log', async () => {
     const fake = await startFakeAtlassian();
