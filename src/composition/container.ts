@@ -586,7 +586,12 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         const { site, shared } = siteKeyOf(ctx.baseUrl);
         return budget.isHeld(site, shared, clock.now().getTime());
       },
-      settings: { ...DEFAULT_POLLER_SETTINGS, projects: config.jiraProjectsFilter, spaces: config.confluenceSpacesFilter },
+      settings: {
+        ...DEFAULT_POLLER_SETTINGS,
+        projects: config.jiraProjectsFilter,
+        spaces: config.confluenceSpacesFilter,
+        minGapMs: (config.inbound.syncIntervalSeconds * 1000) / 2,
+      },
     });
   });
   provide(c, LIFECYCLE, () => ({ draining: false }));

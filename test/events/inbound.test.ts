@@ -60,6 +60,8 @@ describe('Jira webhooks (OAuth, PUBLIC_BASE_URL set)', () => {
         PUBLIC_BASE_URL: PUBLIC,
         JIRA_PROJECTS_FILTER: 'ACME,OPS',
         ATLASSIAN_RETRY_BUDGET_MS: '0',
+        // The test drives the rounds itself, as often as it likes (no gap between rounds).
+        SYNC_INTERVAL_SECONDS: '0',
       }),
       overrides: { clock, inboundLoops: false },
     });
@@ -302,7 +304,7 @@ describe('pollers, driven by the test clock', () => {
     fake = await startFakeAtlassian();
     fake.now = () => clock.ms();
     svc = await startTestService({
-      env: oauthEnv(fake, { INTEGRATION_DB_URL: `sqlite:///${tmp.dir}/pollers.db`, ATLASSIAN_RETRY_BUDGET_MS: '0', CONFLUENCE_SPACES_FILTER: 'ENG,OPS' }),
+      env: oauthEnv(fake, { INTEGRATION_DB_URL: `sqlite:///${tmp.dir}/pollers.db`, ATLASSIAN_RETRY_BUDGET_MS: '0', CONFLUENCE_SPACES_FILTER: 'ENG,OPS', SYNC_INTERVAL_SECONDS: '0' }),
       overrides: { clock, inboundLoops: false, atlassianHttp: loopbackHttp() },
     });
     // globex: a Jira API-token connection (no webhooks); acme: OAuth to Jira and Confluence.

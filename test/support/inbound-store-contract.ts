@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InboundStore, WebhookRegistration } from '../../src/application/ports/inbound-sync.js';
 import type { AppError } from '../../src/domain/errors.js';
 import type { TenantId } from '../../src/domain/tenant.js';
+import { underLease } from '../../src/application/inbound/lease.js';
 
 async function ok<T>(te: TE.TaskEither<AppError, T>): Promise<T> {
   const r = await te();
@@ -70,6 +71,28 @@ export function describeInboundStoreContract(name: string, open: () => Promise<I
       expect(await ok(s.store.checkpoint(GLOBEX, 'jira'))).toBeUndefined();
       await ok(s.store.deleteCheckpoints(ACME, 'jira'));
       expect(await ok(s.second.checkpoint(ACME, 'jira'))).toBeUndefined();
+    });
+
+    it('a lease (the pollers and the webhook reconcile on several instances) is held by one store at a time, and kept for the gap asked', async () => {
+      let now = T0;
+      const clock = { now: () => now };
+      const runs: string[] = [];
+      const work = (who: string) => async () => {
+        runs.push(who);
+        await new Promise((r) => setTimeout(r, 50));
+        return who;
+      };
+      const both = await Promise.all([underLease({ store: s.store, clock }, 'poll:acme:jira', 60_000, work('one')), underLease({ store: s.second, clock }, 'poll:acme:jira', 60_000, work('two'))]);
+      expect(runs).toHaveLength(1);
+      expect(both.filter((x) => x !== undefined)).toEqual(runs);
+      // Released after the work: the next one runs.
+      expect(await underLease({ store: s.second, clock }, 'poll:acme:jira', 60_000, work('three'))).toBe('three');
+      // Kept for 30 s from its start: not again until then.
+      expect(await underLease({ store: s.store, clock }, 'poll:acme:jira', 60_000, work('four'), 30_000)).toBe('four');
+      now = new Date(T0.getTime() + 29_000);
+      expect(await underLease({ store: s.second, clock }, 'poll:acme:jira', 60_000, work('five'))).toBeUndefined();
+      now = new Date(T0.getTime() + 30_000);
+      expect(await underLease({ store: s.second, clock }, 'poll:acme:jira', 60_000, work('six'))).toBe('six');
     });
 
     it('remembers a delivery key once (across instances) until it expires; a forgotten or expired key is new again', async () => {

@@ -11,7 +11,7 @@ import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Connection } from '../../domain/connection.js';
 import type { ConnectorId } from '../../domain/connector.js';
 import type { AccessContext } from '../../domain/credentials.js';
-import type { AppError } from '../../domain/errors.js';
+import { AppError as AppErrors, type AppError } from '../../domain/errors.js';
 import type { NewEvent } from '../../domain/events.js';
 import { confluencePageEventId, confluencePageRemovedEventId, jiraIssueEventId, minutesBack, pollCql, pollJql, timestampMs } from '../../domain/inbound.js';
 import type { IssueRecord } from '../../domain/jira-issue.js';
@@ -23,6 +23,7 @@ import type { ConnectionListing } from '../ports/connection-store.js';
 import type { EventOutbox } from '../ports/event-outbox.js';
 import type { ChangedPage, ConfluencePageStatuses, InboundStore } from '../ports/inbound-sync.js';
 import type { Logger } from '../ports/logger.js';
+import { underLease } from './lease.js';
 
 export interface PollerSettings {
   /** JIRA_PROJECTS_FILTER and CONFLUENCE_SPACES_FILTER. */
@@ -36,14 +37,24 @@ export interface PollerSettings {
   readonly maxPages: number;
   /** How many recently changed Confluence pages are checked for removal each round. */
   readonly rememberPages: number;
+  /**
+   * The least time between two rounds of one tenant and connector across instances (half
+   * the interval); 0: only never two at once.
+   */
+  readonly minGapMs: number;
 }
 
-export const DEFAULT_POLLER_SETTINGS: Omit<PollerSettings, 'projects' | 'spaces'> = { overlapMs: 2 * 60_000, pageSize: 100, maxPages: 10, rememberPages: 500 };
+export const DEFAULT_POLLER_SETTINGS: Omit<PollerSettings, 'projects' | 'spaces'> = { overlapMs: 2 * 60_000, pageSize: 100, maxPages: 10, rememberPages: 500, minGapMs: 0 };
+
+/** How long one instance holds a round (longer than ten pages of search at the call timeout). */
+const ROUND_LEASE_MS = 5 * 60_000;
 
 export type RoundOutcome =
   | { readonly outcome: 'started' }
   | { readonly outcome: 'polled'; readonly events: number; readonly requests: number }
   | { readonly outcome: 'held' }
+  /** Another instance polls this tenant and connector now, or did a moment ago. */
+  | { readonly outcome: 'leased' }
   | { readonly outcome: 'failed'; readonly error: AppError };
 
 const ISSUE_FIELDS = ['summary', 'status', 'project', 'created', 'updated'] as const;
@@ -105,6 +116,15 @@ export class ChangePollers {
   }
 
   async poll(conn: Connection): Promise<RoundOutcome> {
+    try {
+      const outcome = await underLease(this.ports, `poll:${conn.tenantId}:${conn.connector}`, ROUND_LEASE_MS, () => this.round(conn), this.ports.settings.minGapMs);
+      return outcome ?? { outcome: 'leased' };
+    } catch (err) {
+      return { outcome: 'failed', error: err instanceof Error ? AppErrors.internal('The poll lease could not be taken.', { cause: err }) : (err as AppError) };
+    }
+  }
+
+  private async round(conn: Connection): Promise<RoundOutcome> {
     const { store, clock } = this.ports;
     try {
       const now = clock.now();

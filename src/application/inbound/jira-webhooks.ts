@@ -17,6 +17,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ConnectionListing, ConnectionRepository } from '../ports/connection-store.js';
 import type { InboundStore, JiraWebhookApi, WebhookRegistration } from '../ports/inbound-sync.js';
 import type { Logger } from '../ports/logger.js';
+import { underLease } from './lease.js';
 
 export interface JiraWebhookSettings {
   /** Where Atlassian sends deliveries: `${PUBLIC_BASE_URL}/webhooks/jira`. */
@@ -38,6 +39,9 @@ const run = async <A>(task: TE.TaskEither<AppError, A>): Promise<A> => {
   if (E.isLeft(r)) throw new Error(r.left.message);
   return r.right;
 };
+
+/** How long one instance holds a tenant's reconcile (longer than its few calls to Atlassian). */
+const LEASE_MS = 2 * 60_000;
 
 /** After a tenant's reconcile failed: the first retry waits this long, doubling up to the cap. */
 const RETRY_FIRST_MS = 60_000;
@@ -75,7 +79,11 @@ export class JiraWebhookRegistrations {
       if (failed && failed.nextAt > now) continue;
       try {
         const conn = connections.find((c) => c.tenantId === tenantId);
-        const done = await this.reconcile(tenantId, conn, registrations.filter((r) => r.tenantId === tenantId));
+        // One instance at a time per tenant, reading the registrations again under the lease
+        // (another instance may have just registered).
+        const done = (await underLease(this.ports, `webhooks:${tenantId}`, LEASE_MS, async () =>
+          this.reconcile(tenantId, conn, registrations.some((r) => r.tenantId === tenantId) || conn ? await run(this.ports.store.registrations(tenantId)) : []),
+        )) ?? { registered: 0, refreshed: 0, removed: 0 };
         this.failures.delete(tenantId);
         totals.registered += done.registered;
         totals.refreshed += done.refreshed;
@@ -93,7 +101,7 @@ export class JiraWebhookRegistrations {
   async reconcileTenant(tenantId: TenantId): Promise<void> {
     const found = await run(this.ports.connections.find(tenantId, 'jira'));
     const conn = found && isWebhookConnection(found) ? found : undefined;
-    await this.reconcile(tenantId, conn, await run(this.ports.store.registrations(tenantId)));
+    await underLease(this.ports, `webhooks:${tenantId}`, LEASE_MS, async () => this.reconcile(tenantId, conn, await run(this.ports.store.registrations(tenantId))));
   }
 
   private async reconcile(
