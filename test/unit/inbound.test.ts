@@ -62,3 +62,36 @@ describe('inbound events (domain)', () => {
     expect(eventOfJiraDelivery({ webhookEvent: 'comment_created', issue }, target, at)).toBeUndefined();
   });
 });
+
+describe('ReceiveJiraWebhook', () => {
+  it('a delivery that could not be recorded is processed when Atlassian retries it (neither a duplicate nor a replay)', async () => {
+    const { ReceiveJiraWebhook } = await import('../../src/application/inbound/receive-jira-webhook.js');
+    const { InMemoryInboundStore } = await import('../../src/adapters/memory/in-memory-inbound-store.js');
+    const { InMemoryEventOutbox } = await import('../../src/adapters/memory/in-memory-event-outbox.js');
+    const TE = await import('fp-ts/lib/TaskEither.js');
+    const { AppError } = await import('../../src/domain/errors.js');
+    const store = new InMemoryInboundStore();
+    await store.saveRegistrations([{ tenantId: 'acme' as TenantId, cloudId: 'cloud-1', webhookId: 7, expiresAt: new Date(at.getTime() + 86_400_000), jql: 'project != "-"', url: 'https://x/webhooks/jira' }])();
+    const outbox = new InMemoryEventOutbox(() => at);
+    let fail = true;
+    const receiver = new ReceiveJiraWebhook({
+      verifier: { verify: () => TE.right({ expiresAt: new Date(at.getTime() + 60_000), claims: {} }) },
+      store,
+      outbox: { ...outbox, list: (q) => outbox.list(q), prune: (b) => outbox.prune(b), record: (events) => (fail ? TE.left(AppError.internal('disk full')) : outbox.record(events)) },
+      connections: { find: () => TE.right({ cloudId: 'cloud-1' } as never) },
+      clock: { now: () => at },
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const payload = { webhookEvent: 'jira:issue_updated', matchedWebhookIds: [7], issue: { id: '1', key: 'OPS-1', fields: { updated: at.toISOString() } } };
+    const attempt = async () => {
+      const verified = await receiver.authenticate('Bearer same.token.always', 'delivery-1')();
+      if (verified._tag === 'Left') return verified.left.code;
+      const done = await receiver.receive(payload, 'delivery-1', verified.right)();
+      return done._tag === 'Left' ? done.left.code : done.right.outcome;
+    };
+    expect(await attempt()).toBe('INTERNAL_ERROR');
+    fail = false;
+    expect(await attempt()).toBe('recorded');
+    expect(await attempt()).toBe('UNAUTHORIZED'); // now it is a replay
+  });
+});

@@ -71,7 +71,7 @@ export class ReceiveJiraWebhook {
   }
 
   /** Step 2: the parsed payload of a delivery whose token passed. */
-  receive(payload: unknown, identifier: string | undefined): TE.TaskEither<AppError, DeliveryOutcome> {
+  receive(payload: unknown, identifier: string | undefined, verified?: VerifiedDelivery): TE.TaskEither<AppError, DeliveryOutcome> {
     if (!isObject(payload)) return TE.left(AppError.validation('A Jira webhook delivery is a JSON object.'));
     const now = this.ports.clock.now();
     const deliveryKey = identifier ? `delivery:${identifier.slice(0, 180)}` : undefined;
@@ -81,10 +81,11 @@ export class ReceiveJiraWebhook {
         if (!fresh) return TE.right({ outcome: 'duplicate' });
         return pipe(
           this.record(payload, now),
-          // Not recorded: Atlassian's retry of this delivery must not be taken for a duplicate.
+          // Not recorded: Atlassian's retry of this delivery must be taken neither for a duplicate nor for a replay.
           TE.orElse((err) =>
             pipe(
               deliveryKey ? this.ports.store.forgetDelivery(deliveryKey) : TE.right(undefined),
+              TE.flatMap(() => (verified ? this.ports.store.forgetDelivery(verified.tokenKey) : TE.right(undefined))),
               TE.flatMap(() => TE.left(err)),
             ),
           ),

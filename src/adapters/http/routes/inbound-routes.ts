@@ -99,9 +99,13 @@ export function inboundRoutes(deps: { receive: ReceiveJiraWebhook; maxBytes: num
         const id = Array.isArray(identifier) ? identifier[0] : identifier;
         return pipe(
           deps.receive.authenticate(Array.isArray(header) ? header[0] : header, id),
-          TE.flatMap(() => readBody(input.request, deps.maxBytes)),
-          TE.flatMap(parseJson),
-          TE.flatMap((payload) => deps.receive.receive(payload, id)),
+          TE.flatMap((verified) =>
+            pipe(
+              readBody(input.request, deps.maxBytes),
+              TE.flatMap(parseJson),
+              TE.flatMap((payload) => deps.receive.receive(payload, id, verified)),
+            ),
+          ),
           TE.map((done) => json(202, { status: 'accepted', ...done })),
         );
       },
