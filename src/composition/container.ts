@@ -755,10 +755,15 @@ function startInboundLoops(config: Config, useCases: UseCases, logger: Logger): 
   else if (config.oauth.clientId !== '') logger.info({}, 'PUBLIC_BASE_URL is not set: Jira webhooks are off (Atlassian could not reach this service); the pollers still read changes');
   const intervalMs = config.inbound.syncIntervalSeconds * 1000;
   if (intervalMs > 0) loop('poll', intervalMs, () => useCases.pollers.pollAll(), intervalMs * Math.random() * 0.2 + 1_000);
+  // Delivery identifiers, replay keys and leases past their expiry.
+  loop('inbound delivery prune', INBOUND_PRUNE_INTERVAL_MS, () => useCases.receiveJiraWebhook.prune(), 60_000);
   return async () => {
     await Promise.all(stops.map((s) => s()));
   };
 }
+
+/** How often the expired delivery keys of the inbound store are deleted. */
+const INBOUND_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** How long a connection may idle after its last answer while the service shuts down. */
 const DRAINING_KEEP_ALIVE_MS = 250;

@@ -70,6 +70,13 @@ export class ReceiveJiraWebhook {
     );
   }
 
+  /** Deletes the delivery identifiers, replay keys and leases that expired; answers how many. */
+  async prune(): Promise<number> {
+    const done = await this.ports.store.pruneDeliveries(this.ports.clock.now())();
+    if (E.isLeft(done)) throw new Error(done.left.message);
+    return done.right;
+  }
+
   /** Step 2: the parsed payload of a delivery whose token passed. */
   receive(payload: unknown, identifier: string | undefined, verified?: VerifiedDelivery): TE.TaskEither<AppError, DeliveryOutcome> {
     if (!isObject(payload)) return TE.left(AppError.validation('A Jira webhook delivery is a JSON object.'));
