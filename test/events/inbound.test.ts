@@ -268,6 +268,38 @@ describe('the background loops', () => {
   });
 });
 
+describe('a changed JIRA_PROJECTS_FILTER', () => {
+  it('registers again: the old webhook is deleted at Atlassian, the new one has the new JQL', async () => {
+    const tmp = tempDir('inbound-filter-');
+    const fake = await startFakeAtlassian();
+    const env = (extra: Record<string, string>) => oauthEnv(fake, { INTEGRATION_DB_URL: `sqlite:///${tmp.dir}/filter.db`, PUBLIC_BASE_URL: PUBLIC, SYNC_INTERVAL_SECONDS: '0', ...extra });
+    try {
+      const first = await startTestService({ env: env({ JIRA_PROJECTS_FILTER: 'OPS' }), overrides: { inboundLoops: false } });
+      try {
+        expect((await connect(first.url, fake, { tenant: 'acme', scopes: [...DEFAULT_GRANT_SCOPES, 'manage:jira-webhook'] })).status).toBe(302);
+        await first.service.useCases.jiraWebhooks!.reconcileAll();
+      } finally {
+        await first.close();
+      }
+      const [old] = fake.jiraWebhooks.hooks;
+      expect(old?.jqlFilter).toBe('project in ("OPS")');
+      const second = await startTestService({ env: env({}), overrides: { inboundLoops: false } });
+      try {
+        const mark = fake.requests.length;
+        expect(await second.service.useCases.jiraWebhooks!.reconcileAll()).toEqual({ registered: 1, refreshed: 0, removed: 1 });
+        expect(apiRequests(fake, mark).map((r) => `${r.method} ${r.path.replace(/^\/ex\/jira\/[^/]+/, '')}`)).toEqual(['DELETE /rest/api/3/webhook', 'POST /rest/api/3/webhook']);
+        expect(fake.jiraWebhooks.hooks.map((h) => h.jqlFilter)).toEqual(['project != "-"']);
+        expect((await registrationsOf(second, 'acme')).map((r) => r.jql)).toEqual(['project != "-"']);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await fake.close();
+      tmp.cleanup();
+    }
+  });
+});
+
 describe('without PUBLIC_BASE_URL', () => {
   it('registers no webhook and says so once in the log', async () => {
     const fake = await startFakeAtlassian();
