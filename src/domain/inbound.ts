@@ -14,10 +14,12 @@ export const JIRA_WEBHOOK_EVENTS = ['jira:issue_created', 'jira:issue_updated', 
 
 /**
  * A dynamic webhook must have a JQL filter, from a subset (issueKey, project, issuetype,
- * status, assignee, reporter; =, !=, IN, NOT IN). Without JIRA_PROJECTS_FILTER: every issue,
- * as `project != <a key no project can have>` (project keys are letters, digits and _).
+ * status, assignee, reporter; =, !=, IN, NOT IN): Jira refuses an empty one ("Empty JQL
+ * search not supported") and `IS NOT` ("Operator is not is unsupported"), in its 200 answer's
+ * errors. Without JIRA_PROJECTS_FILTER: every issue, as `project != null` (every issue has
+ * a project), the filter others report Jira's live endpoint accepts.
  */
-export const ALL_PROJECTS_JQL = 'project != "-"';
+export const ALL_PROJECTS_JQL = 'project != null';
 
 export const webhookJql = (projects: readonly string[]): string =>
   projects.length === 0 ? ALL_PROJECTS_JQL : `project in (${projects.map(quoteJqlString).join(', ')})`;

@@ -288,14 +288,40 @@ describe('a changed JIRA_PROJECTS_FILTER', () => {
         const mark = fake.requests.length;
         expect(await second.service.useCases.jiraWebhooks!.reconcileAll()).toEqual({ registered: 1, refreshed: 0, removed: 1 });
         expect(apiRequests(fake, mark).map((r) => `${r.method} ${r.path.replace(/^\/ex\/jira\/[^/]+/, '')}`)).toEqual(['DELETE /rest/api/3/webhook', 'POST /rest/api/3/webhook']);
-        expect(fake.jiraWebhooks.hooks.map((h) => h.jqlFilter)).toEqual(['project != "-"']);
-        expect((await registrationsOf(second, 'acme')).map((r) => r.jql)).toEqual(['project != "-"']);
+        expect(fake.jiraWebhooks.hooks.map((h) => h.jqlFilter)).toEqual(['project != null']);
+        expect((await registrationsOf(second, 'acme')).map((r) => r.jql)).toEqual(['project != null']);
       } finally {
         await second.close();
       }
     } finally {
       await fake.close();
       tmp.cleanup();
+    }
+  });
+});
+
+describe('a registration Jira refuses', () => {
+  it('is logged with Jira\'s words and tried again only after a back-off', async () => {
+    const fake = await startFakeAtlassian();
+    const clock = testClock();
+    fake.now = () => clock.ms();
+    const svc = await startTestService({ env: oauthEnv(fake, { PUBLIC_BASE_URL: PUBLIC, SYNC_INTERVAL_SECONDS: '0' }), overrides: { clock, inboundLoops: false } });
+    try {
+      expect((await connect(svc.url, fake, { tenant: 'acme', scopes: [...DEFAULT_GRANT_SCOPES, 'manage:jira-webhook'] })).status).toBe(302);
+      fake.inject({ kind: 'status', path: '/rest/api/3/webhook', method: 'POST', status: 200, body: { webhookRegistrationResult: [{ errors: ['Operator is not is unsupported'] }] } });
+      const posts = () => fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/rest/api/3/webhook')).length;
+      expect(await svc.service.useCases.jiraWebhooks!.reconcileAll()).toEqual({ registered: 0, refreshed: 0, removed: 0 });
+      expect(svc.logText()).toContain('Operator is not is unsupported');
+      expect(await registrationsOf(svc, 'acme')).toEqual([]);
+      clock.advance(30_000);
+      await svc.service.useCases.jiraWebhooks!.reconcileAll();
+      expect(posts()).toBe(1);
+      clock.advance(31_000);
+      expect(await svc.service.useCases.jiraWebhooks!.reconcileAll()).toMatchObject({ registered: 1 });
+      expect(posts()).toBe(2);
+    } finally {
+      await svc.close();
+      await fake.close();
     }
   });
 });

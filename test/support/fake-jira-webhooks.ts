@@ -99,10 +99,11 @@ export function jiraWebhookRoutes<C extends Ctx>(fake: FakeAtlassian, deps: Deps
     const other = webhooks.hooks.find((h) => h.cloudId === cloudId && h.url !== url);
     const results = (b['webhooks'] as unknown[]).map((w): Json => {
       if (other) return { errors: ['Only a single URL per app is allowed to be registered.'] };
-      if (!isObject(w) || typeof w['jqlFilter'] !== 'string' || w['jqlFilter'].trim() === '') return { errors: ['The JQL filter is required.'] };
+      if (!isObject(w) || typeof w['jqlFilter'] !== 'string' || w['jqlFilter'].trim() === '') return { errors: ['Empty JQL search not supported'] };
       const events = w['events'];
       if (!Array.isArray(events) || events.length === 0 || !events.every((e) => typeof e === 'string' && WEBHOOK_EVENTS.includes(e))) return { errors: ['Unsupported events.'] };
       if (/\b(updated|created|ORDER BY|~)\b/i.test(w['jqlFilter'])) return { errors: ['The clause is unsupported'] };
+      if (/\bis\s+not\b/i.test(w['jqlFilter'])) return { errors: ['Operator is not is unsupported'] };
       const id = nextId++;
       webhooks.hooks.push({ id, cloudId, url, events: events as string[], jqlFilter: w['jqlFilter'], expirationDate: fake.now() + LIFETIME_MS });
       return { createdWebhookId: id };
@@ -150,6 +151,7 @@ export function jiraWebhookRoutes<C extends Ctx>(fake: FakeAtlassian, deps: Deps
   const matches = (h: FakeJiraWebhook, issue: FakeIssue): boolean => {
     const within = /^project in \((.*)\)$/i.exec(h.jqlFilter);
     if (within) return [...(within[1] ?? '').matchAll(/"((?:[^"\\]|\\.)*)"|([^\s,"]+)/g)].some((m) => (m[1] ?? m[2] ?? '').toUpperCase() === issue.projectKey.toUpperCase());
+    if (/^project != null$/i.test(h.jqlFilter)) return true;
     const not = /^project != "?([^"]*)"?$/i.exec(h.jqlFilter);
     if (not) return (not[1] ?? '').toUpperCase() !== issue.projectKey.toUpperCase();
     return true;

@@ -71,7 +71,7 @@ describe('ReceiveJiraWebhook', () => {
     const TE = await import('fp-ts/lib/TaskEither.js');
     const { AppError } = await import('../../src/domain/errors.js');
     const store = new InMemoryInboundStore();
-    await store.saveRegistrations([{ tenantId: 'acme' as TenantId, cloudId: 'cloud-1', webhookId: 7, expiresAt: new Date(at.getTime() + 86_400_000), jql: 'project != "-"', url: 'https://x/webhooks/jira' }])();
+    await store.saveRegistrations([{ tenantId: 'acme' as TenantId, cloudId: 'cloud-1', webhookId: 7, expiresAt: new Date(at.getTime() + 86_400_000), jql: 'project != null', url: 'https://x/webhooks/jira' }])();
     const outbox = new InMemoryEventOutbox(() => at);
     let fail = true;
     const receiver = new ReceiveJiraWebhook({

@@ -132,6 +132,8 @@ export class JiraWebhookRegistrations {
       const ctx = await run(access.access(tenantId, 'jira'));
       const result = await run(api.registerWebhooks(ctx, { url: settings.deliveryUrl, webhooks: [{ events: JIRA_WEBHOOK_EVENTS, jqlFilter: this.jql }] }));
       if (result.errors.length > 0) logger.warn({ tenant: tenantId, errors: result.errors.slice(0, 5) }, 'jira refused a webhook registration');
+      // Refused (Jira answers 200 with errors): failed, so the next attempt backs off.
+      if (result.ids.length === 0) throw new Error(`Jira registered no webhook${result.errors[0] ? `: ${result.errors[0]}` : ''}`);
       const expiresAt = new Date(now.getTime() + settings.lifetimeMs);
       const cloudId = conn.cloudId;
       await run(store.saveRegistrations(result.ids.map((webhookId) => ({ tenantId, cloudId, webhookId, expiresAt, jql: this.jql, url: settings.deliveryUrl }))));
