@@ -469,6 +469,19 @@ describe('pollers, driven by the test clock', () => {
     expect(events[2]!.data).toMatchObject({ page: { id: '2000001', status: 'trashed' } });
   });
 
+  it('a Jira Data Center (PAT) connection is polled through /rest/api/2/search', async () => {
+    await seedTokenConnection(svc, fake, { tenant: 'initech', connector: 'jira', kind: 'pat' });
+    expect(await round('initech', 'jira')).toMatchObject({ outcome: 'started' });
+    clock.advance(60_000);
+    const acme7 = fake.jira.issues.find((i) => i.key === 'ACME-7')!;
+    acme7.updated = jiraTimestamp(clock.ms());
+    clock.advance(60_000);
+    expect(await round('initech', 'jira')).toMatchObject({ outcome: 'polled', events: 1 });
+    const search = fake.requests.filter((r) => r.path === '/rest/api/2/search').at(-1)!;
+    expect(search.query.get('jql')).toBe('updated >= "-4m" ORDER BY updated ASC');
+    expect((await eventsOf(svc, 'initech')).map((e) => [e.type, (e.data['issue'] as { key: string }).key])).toEqual([['jira.issue.updated', 'ACME-7']]);
+  });
+
   it("the pollers' requests (JQL search, CQL search, page statuses) conform to Atlassian's documents", () => {
     const report = expectTrafficConforms(fake.requests);
     expect(report.validated).toContain('GET /rest/api/3/search/jql');
