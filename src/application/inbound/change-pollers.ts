@@ -247,7 +247,8 @@ export class ChangePollers {
       // Trashed, deleted, or gone altogether (purged): removed, once per version it had.
       const version = page?.version ?? keep.get(id) ?? null;
       keep.delete(id);
-      if (!remembered.some((p) => p[0] === id) && !changed.includes(id)) continue;
+      // A page gone from the answer is removed only when seen before (not one the search just named).
+      if (!remembered.some((p) => p[0] === id) && (page === undefined || !changed.includes(id))) continue;
       events.push({
         ...base,
         id: confluencePageRemovedEventId(site, id, String(version ?? 'unknown')),
