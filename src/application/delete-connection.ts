@@ -12,12 +12,20 @@ import { connectionEvent } from './connection-events.js';
  * connection as it was) with the delete. Idempotent: a missing connection is not an error.
  */
 export class DeleteConnection {
-  constructor(private readonly ports: { connections: ConnectionRepository; clock?: Clock }) {}
+  constructor(
+    private readonly ports: {
+      connections: ConnectionRepository;
+      clock?: Clock;
+      /** Runs first, while the connection and its token still exist (the Jira webhooks are deleted at Atlassian); never fails. */
+      beforeDelete?: (tenantId: TenantId, connector: ConnectorId) => TE.TaskEither<never, void>;
+    },
+  ) {}
 
   execute(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, { deleted: boolean }> {
     const now = this.ports.clock?.now() ?? new Date();
     return pipe(
-      this.ports.connections.delete(tenantId, connector, (row) => [connectionEvent('connection.deleted', row, now)]),
+      this.ports.beforeDelete ? this.ports.beforeDelete(tenantId, connector) : TE.right(undefined),
+      TE.flatMap(() => this.ports.connections.delete(tenantId, connector, (row) => [connectionEvent('connection.deleted', row, now)])),
       TE.map((deleted) => ({ deleted })),
     );
   }

@@ -183,6 +183,8 @@ export const DEFAULT_JIRA_SCOPES = [
   'write:label:confluence',
   'read:attachment:confluence',
   'write:attachment:confluence',
+  // Jira dynamic webhooks (issue 14, docs/events-inbound.md): register, refresh, delete.
+  'manage:jira-webhook',
 ];
 
 /** Variable name -> codec, default (as the environment would spell it). */
@@ -246,6 +248,9 @@ const spec = {
   WEBHOOK_ALLOW_HTTP_LOOPBACK: [bool, 'false'],
   WEBHOOK_TIMEOUT_MS: [intBetween(100, 120_000), '10000'],
   EVENTS_RETENTION_DAYS: [intBetween(1, 3650), '7'],
+  // Inbound changes (issue 14, docs/events-inbound.md).
+  PUBLIC_BASE_URL: [optionalHttpUrl, ''],
+  SYNC_INTERVAL_SECONDS: [intBetween(0, 86_400), '300'],
 } as const;
 
 type Spec = typeof spec;
@@ -324,6 +329,13 @@ export interface Config {
     readonly allowHttpLoopback: boolean;
     readonly timeoutMs: number;
     readonly retentionDays: number;
+  };
+  /** Inbound changes (docs/events-inbound.md). */
+  readonly inbound: {
+    /** PUBLIC_BASE_URL: where Atlassian reaches this service; empty: no Jira webhooks (the pollers still run). */
+    readonly publicBaseUrl: string;
+    /** SYNC_INTERVAL_SECONDS between poll rounds (with jitter); 0: no pollers. */
+    readonly syncIntervalSeconds: number;
   };
 }
 
@@ -479,6 +491,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
       timeoutMs: v.WEBHOOK_TIMEOUT_MS,
       retentionDays: v.EVENTS_RETENTION_DAYS,
     },
+    inbound: { publicBaseUrl: v.PUBLIC_BASE_URL, syncIntervalSeconds: v.SYNC_INTERVAL_SECONDS },
     attachments: {
       maxBytes: v.ATTACHMENT_MAX_BYTES,
       // Base64 takes 4 bytes for 3; the rest of the result (id, name, type) fits in 512.

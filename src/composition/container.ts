@@ -7,6 +7,8 @@
  * the container: nothing outside this file looks a token up.
  */
 import 'reflect-metadata';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as TE from 'fp-ts/lib/TaskEither.js';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -63,7 +65,17 @@ import { UndiciWebhookSender } from '../adapters/undici/undici-webhook-sender.js
 import { WebhookUrlGuard, type AddressLookup } from '../adapters/undici/webhook-address.js';
 import type { JsonSchema } from '../domain/json-schema.js';
 import { OAUTH_STATE_TTL_SECONDS } from '../domain/oauth-state.js';
-import { UpstreamBudget } from '../domain/upstream-budget.js';
+import { siteKeyOf, UpstreamBudget } from '../domain/upstream-budget.js';
+import { adfToMarkdown, isAdfDoc } from '../domain/markup/index.js';
+import type { InboundStore } from '../application/ports/inbound-sync.js';
+import { ChangePollers, DEFAULT_POLLER_SETTINGS } from '../application/inbound/change-pollers.js';
+import { JiraWebhookRegistrations, WEBHOOK_LIFETIME_MS, WEBHOOK_REFRESH_BEFORE_MS } from '../application/inbound/jira-webhooks.js';
+import { ReceiveJiraWebhook } from '../application/inbound/receive-jira-webhook.js';
+import { KyselyInboundStore } from '../adapters/kysely/kysely-inbound-store.js';
+import { InMemoryInboundStore } from '../adapters/memory/in-memory-inbound-store.js';
+import { JoseWebhookVerifier } from '../adapters/jose/jose-webhook-verifier.js';
+import { UndiciInboundGateway } from '../adapters/undici/undici-inbound-gateway.js';
+import { inboundRoutes } from '../adapters/http/routes/inbound-routes.js';
 import { AesGcmCipher } from '../adapters/crypto/aes-gcm-cipher.js';
 import { Sha256ApiKeySecrets } from '../adapters/crypto/api-key-secrets.js';
 import { JoseJwtAuthenticator } from '../adapters/jose/jose-jwt-authenticator.js';
@@ -132,6 +144,13 @@ export interface Overrides {
   readonly auditLog?: AuditLog;
   /** With a custom ConnectionStore, the event outbox defaults to an in-memory one. */
   readonly events?: EventOutbox;
+  /** With a custom ConnectionStore, webhook registrations and poll checkpoints default to memory. */
+  readonly inbound?: InboundStore;
+  /**
+   * false: no background webhook reconcile or poll loop; a test drives `service.inbound`
+   * itself (with its clock). Default: the loops run as configured.
+   */
+  readonly inboundLoops?: boolean;
   /** How often the background prune of old audit entries runs (default hourly; tests shorten it). */
   readonly auditPruneIntervalMs?: number;
   /** Replaces the DNS lookup of webhook URLs, at set time and at delivery (tests). */
@@ -179,6 +198,8 @@ export interface Adapters {
   /** Tenants' own webhook endpoints (PUT /connectors/webhook). */
   readonly webhookEndpoints: WebhookEndpoints;
   readonly webhookSender: WebhookSender & { close?: () => Promise<void> };
+  /** Jira webhook registrations, poll checkpoints and the deliveries seen (0009_inbound_sync), or memory. */
+  readonly inbound: InboundStore;
   readonly cipher: Cipher;
   readonly signer: StateSigner;
   readonly http: AtlassianHttp;
@@ -234,6 +255,12 @@ export interface UseCases {
   readonly listEvents: ListEvents;
   /** Sends the outbox's events as signed webhooks (undefined without deliveries). */
   readonly dispatcher: EventDispatcher | undefined;
+  /** Jira dynamic webhooks of OAuth connections; undefined without PUBLIC_BASE_URL (docs/events-inbound.md). */
+  readonly jiraWebhooks: JiraWebhookRegistrations | undefined;
+  /** `POST /webhooks/jira`: a delivery checked and recorded as events. */
+  readonly receiveJiraWebhook: ReceiveJiraWebhook;
+  /** The Jira and Confluence pollers (SYNC_INTERVAL_SECONDS). */
+  readonly pollers: ChangePollers;
 }
 
 /** The HTTP driver: the route table, its OpenAPI document and the Koa app built from it. */
@@ -269,6 +296,7 @@ const ADAPTERS: TokensOf<Adapters> = {
   deliveries: token('EventDeliveries'),
   webhookEndpoints: token('WebhookEndpoints'),
   webhookSender: token('WebhookSender'),
+  inbound: token('InboundStore'),
   cipher: token('Cipher'),
   signer: token('StateSigner'),
   http: token('AtlassianHttp'),
@@ -307,7 +335,13 @@ const USE_CASES: TokensOf<UseCases> = {
   webhooks: token('WebhookSettings'),
   listEvents: token('ListEvents'),
   dispatcher: token('EventDispatcher'),
+  jiraWebhooks: token('JiraWebhookRegistrations'),
+  receiveJiraWebhook: token('ReceiveJiraWebhook'),
+  pollers: token('ChangePollers'),
 };
+
+/** The inbound side's Atlassian calls (webhook API, Confluence page statuses). */
+const INBOUND_GATEWAY = token<UndiciInboundGateway>('InboundGateway');
 
 const DRIVERS: TokensOf<Drivers> = { routes: token('Routes'), openApiDocument: token('OpenApiDocument'), app: token('HttpApp') };
 
@@ -387,6 +421,7 @@ function registerAdapters(
         ...(overrides.webhookLookup ? { lookup: overrides.webhookLookup } : {}),
       }),
   );
+  provide(c, ADAPTERS.inbound, () => overrides.inbound ?? (database ? new KyselyInboundStore(database.db) : new InMemoryInboundStore()));
   provide(c, ADAPTERS.apiKeyStore, () => overrides.apiKeys ?? (database ? new KyselyApiKeyStore(database.db) : new InMemoryApiKeyStore()));
   provide(
     c,
@@ -441,6 +476,7 @@ function registerAdapters(
   const caller = (r: Resolver) => new AtlassianCaller(r.get(ADAPTERS.http), callSettings(r));
   provide(c, ADAPTERS.jira, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
   provide(c, ADAPTERS.confluence, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
+  provide(c, INBOUND_GATEWAY, (r) => new UndiciInboundGateway(caller(r)));
   provide(c, ADAPTERS.proxy, (r) => new UndiciAtlassianProxy(r.get(ADAPTERS.http), caller(r), { ...callSettings(r), maxResponseBytes: config.attachments.maxBytes }));
 }
 
@@ -544,7 +580,6 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
   );
   provide(c, u.listConnectors, (r) => new ListConnectors({ connections: r.get(a.connections) }));
   provide(c, u.getConnection, (r) => new GetConnection({ connections: r.get(a.connections) }));
-  provide(c, u.deleteConnection, (r) => new DeleteConnection({ connections: r.get(a.connections), clock: r.get(a.clock) }));
   provide(
     c,
     u.webhooks,
@@ -577,6 +612,77 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
         globalSecret: config.events.webhookSecret,
       },
       ...(tuning.random ? { random: tuning.random } : {}),
+    });
+  });
+  provide(c, u.deleteConnection, (r) => {
+    // Inbound (docs/events-inbound.md): the Jira webhooks are deleted at Atlassian while the token still exists, and the poll checkpoint is forgotten.
+    const webhooks = r.get(u.jiraWebhooks);
+    const pollers = r.get(u.pollers);
+    return new DeleteConnection({
+      connections: r.get(a.connections),
+      clock: r.get(a.clock),
+      beforeDelete: (tenantId, connector) =>
+        pipe(
+          webhooks ? webhooks.disconnecting(tenantId, connector) : TE.right<never, void>(undefined),
+          TE.flatMap(() => pollers.forget(tenantId, connector)),
+        ),
+    });
+  });
+  provide(c, u.jiraWebhooks, (r) =>
+    config.inbound.publicBaseUrl === ''
+      ? undefined
+      : new JiraWebhookRegistrations({
+          connections: r.get(a.connections),
+          access: r.get(u.access),
+          api: r.get(INBOUND_GATEWAY),
+          store: r.get(a.inbound),
+          clock: r.get(a.clock),
+          logger: r.get(a.logger),
+          settings: {
+            deliveryUrl: `${config.inbound.publicBaseUrl}/webhooks/jira`,
+            projects: config.jiraProjectsFilter,
+            refreshBeforeMs: WEBHOOK_REFRESH_BEFORE_MS,
+            lifetimeMs: WEBHOOK_LIFETIME_MS,
+          },
+        }),
+  );
+  provide(
+    c,
+    u.receiveJiraWebhook,
+    (r) =>
+      new ReceiveJiraWebhook({
+        verifier: new JoseWebhookVerifier(config.oauth.clientSecret, { now: () => r.get(a.clock).now(), clockToleranceSeconds: 0 }),
+        store: r.get(a.inbound),
+        outbox: r.get(a.events),
+        connections: r.get(a.connections),
+        clock: r.get(a.clock),
+        logger: r.get(a.logger),
+        markdown: (adf) => (isAdfDoc(adf) ? adfToMarkdown(adf).trimEnd() : typeof adf === 'string' ? adf : undefined),
+      }),
+  );
+  provide(c, u.pollers, (r) => {
+    const budget = r.get(a.budget);
+    const clock = r.get(a.clock);
+    return new ChangePollers({
+      connections: r.get(a.connections),
+      access: r.get(u.access),
+      jira: r.get(a.jira),
+      confluence: r.get(a.confluence),
+      pages: r.get(INBOUND_GATEWAY),
+      store: r.get(a.inbound),
+      outbox: r.get(a.events),
+      clock,
+      logger: r.get(a.logger),
+      held: (ctx) => {
+        const { site, shared } = siteKeyOf(ctx.baseUrl);
+        return budget.isHeld(site, shared, clock.now().getTime());
+      },
+      settings: {
+        ...DEFAULT_POLLER_SETTINGS,
+        projects: config.jiraProjectsFilter,
+        spaces: config.confluenceSpacesFilter,
+        minGapMs: (config.inbound.syncIntervalSeconds * 1000) / 2,
+      },
     });
   });
   provide(c, LIFECYCLE, () => ({ draining: false }));
@@ -712,6 +818,59 @@ function startPruning(
 
 /** How long the event dispatcher waits between rounds that found nothing to send. */
 const DISPATCH_IDLE_MS = 1_000;
+/**
+ * How often the Jira webhook registrations are reconciled (a new OAuth connection gets its
+ * webhooks within this long; a refresh is due days ahead). A round reads the store only,
+ * and calls Atlassian for the tenants that need it.
+ */
+const WEBHOOK_RECONCILE_INTERVAL_MS = 60 * 1000;
+
+/**
+ * The inbound loops (docs/events-inbound.md): the Jira webhook reconcile (when PUBLIC_BASE_URL
+ * is set) and the pollers every SYNC_INTERVAL_SECONDS, each round after a random ±10% of
+ * the interval, on unref'd timers; answers the function that stops them (waiting for a round
+ * under way).
+ */
+function startInboundLoops(config: Config, useCases: UseCases, logger: Logger): () => Promise<void> {
+  const stops: Array<() => Promise<void>> = [];
+  const loop = (name: string, intervalMs: number, work: () => Promise<unknown>, firstDelayMs: number): void => {
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> | undefined;
+    let stopped = false;
+    const schedule = (delayMs: number): void => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        running = work()
+          .then(() => undefined)
+          .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, `${name} round failed`))
+          .finally(() => {
+            running = undefined;
+            schedule(intervalMs * (0.9 + Math.random() * 0.2));
+          });
+      }, delayMs);
+      timer.unref();
+    };
+    schedule(firstDelayMs);
+    stops.push(async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    });
+  };
+  const webhooks = useCases.jiraWebhooks;
+  if (webhooks) loop('jira webhook reconcile', WEBHOOK_RECONCILE_INTERVAL_MS, () => webhooks.reconcileAll(), 1_000);
+  else if (config.oauth.clientId !== '') logger.info({}, 'PUBLIC_BASE_URL is not set: Jira webhooks are off (Atlassian could not reach this service); the pollers still read changes');
+  const intervalMs = config.inbound.syncIntervalSeconds * 1000;
+  if (intervalMs > 0) loop('poll', intervalMs, () => useCases.pollers.pollAll(), intervalMs * Math.random() * 0.2 + 1_000);
+  // Delivery identifiers, replay keys and leases past their expiry.
+  loop('inbound delivery prune', INBOUND_PRUNE_INTERVAL_MS, () => useCases.receiveJiraWebhook.prune(), 60_000);
+  return async () => {
+    await Promise.all(stops.map((s) => s()));
+  };
+}
+
+/** How often the expired delivery keys of the inbound store are deleted. */
+const INBOUND_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** How long a connection may idle after its last answer while the service shuts down. */
 const DRAINING_KEEP_ALIVE_MS = 250;
@@ -768,6 +927,7 @@ function registerDrivers(c: DependencyContainer, config: Config): void {
       }),
       ...keyRoutes({ apiKeys: r.get(u.apiKeys), audit: r.get(u.audit) }),
       ...eventRoutes({ listEvents: r.get(u.listEvents), webhooks: r.get(u.webhooks), audit: r.get(u.audit) }),
+      ...inboundRoutes({ receive: r.get(u.receiveJiraWebhook), maxBytes: config.bodyLimitBytes }),
       ...(config.auth.mode === 'open'
         ? []
         : protectedResourceRoutes({ resourceUrl: config.auth.resourceUrl, issuer: config.auth.mode === 'jwt' ? config.auth.jwt.issuer : undefined })),
@@ -898,6 +1058,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
     dispatcher && overrides.eventDispatch?.start !== false
       ? startDispatching(dispatcher, core.adapters.logger, overrides.eventDispatch?.idleMs ?? DISPATCH_IDLE_MS)
       : async () => undefined;
+  const stopInbound = overrides.inboundLoops === false ? async () => undefined : startInboundLoops(config, core.useCases, core.adapters.logger);
   const servers: Server[] = [];
   let metricsServer: Promise<{ server: Server; url: string }> | undefined;
   let metricsUrl: string | undefined;
@@ -948,6 +1109,7 @@ export async function createService(config: Config, overrides: Overrides = {}): 
         await stopDispatching();
         await stopPruning();
         await stopEventPruning();
+        await stopInbound();
         const metricsOpen = metricsServer ? await metricsServer.catch(() => undefined) : undefined;
         await Promise.all(
           [...servers, ...(metricsOpen ? [metricsOpen.server] : [])].map(

@@ -165,6 +165,16 @@ export class UpstreamBudget {
     }
   }
 
+  /**
+   * Whether background work (the pollers of issue 14) should leave `site` alone now: it is
+   * in a penalty after a 429, or near its limit (or, for `shared`, the app is). Reads only.
+   */
+  isHeld(site: string, shared: boolean, now: number): boolean {
+    const s = this.sites.get(site);
+    if (s !== undefined && (s.penaltyUntil > now || s.nearUntil > now)) return true;
+    return shared && (this.appPenaltyUntil > now || this.appNearUntil > now);
+  }
+
   snapshot(now: number): BudgetSnapshot {
     this.sweep(now);
     let near = 0;

@@ -183,7 +183,7 @@ describe('migrate', () => {
     const first = await cli(['migrate'], { env });
     expect(first).toEqual({
       code: 0,
-      stdout: `Migrated ${file}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries.\n`,
+      stdout: `Migrated ${file}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync.\n`,
       stderr: '',
     });
     expect(fs.existsSync(file)).toBe(true);
@@ -201,6 +201,7 @@ describe('migrate', () => {
         { name: '0006_rate_limits' },
         { name: '0007_events' },
         { name: '0008_event_deliveries' },
+        { name: '0009_inbound_sync' },
       ]);
     } finally {
       migrationsDb.close();
@@ -215,7 +216,7 @@ describe('migrate', () => {
     const r = await cli(['migrate'], { cwd: dir });
     expect(r).toEqual({
       code: 0,
-      stdout: `Migrated ${path.join(dir, 'integration.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries.\n`,
+      stdout: `Migrated ${path.join(dir, 'integration.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync.\n`,
       stderr: '',
     });
     expect(tablesOf(path.join(dir, 'integration.db'))).toEqual(
@@ -228,7 +229,7 @@ describe('migrate', () => {
     const r = await cli(['migrate'], { cwd: dir, env: { INTEGRATION_DB_URL: 'sqlite:///data/rel.db' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `Migrated ${path.join(dir, 'data', 'rel.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries.\n`,
+      `Migrated ${path.join(dir, 'data', 'rel.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync.\n`,
     );
     expect(fs.existsSync(path.join(dir, 'data', 'rel.db'))).toBe(true);
   });

@@ -290,6 +290,33 @@ describe('requests and answers conform to the official Atlassian specs', () => {
     expect(report.validated).toContain('GET /wiki/rest/api/search');
   });
 
+  it('the Jira dynamic webhook calls (register, refresh, list, delete) and the fake\'s answers conform to the Jira platform document', async () => {
+    const mark = fake.requests.length;
+    const { accessToken } = fake.issueTokens({ scopes: ['read:jira-work', 'manage:jira-webhook'] });
+    const base = `${fake.url}/ex/jira/${fake.sites[0]!.id}/rest/api/3/webhook`;
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      expect(res.status, `${method} ${path}`).toBeLessThan(300);
+      const text = await res.text();
+      return text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
+    };
+    // What the service sends (src/adapters/undici/undici-inbound-gateway.ts), and the list it never needs but the fake offers.
+    const registered = await call('POST', '', {
+      url: 'https://integration.example/webhooks/jira',
+      webhooks: [{ events: ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted', 'comment_created', 'comment_updated', 'comment_deleted'], jqlFilter: 'project in ("ACME", "OPS")' }],
+    });
+    const id = (registered?.['webhookRegistrationResult'] as Array<{ createdWebhookId: number }>)[0]!.createdWebhookId;
+    await call('PUT', '/refresh', { webhookIds: [id] });
+    await call('GET', '?startAt=0&maxResults=50');
+    await call('DELETE', '', { webhookIds: [id] });
+    const report = expectTrafficConforms(fake.requests.slice(mark));
+    expect([...report.validated].sort()).toEqual(['DELETE /rest/api/3/webhook', 'GET /rest/api/3/webhook', 'POST /rest/api/3/webhook', 'PUT /rest/api/3/webhook/refresh']);
+  });
+
   it('the validator does catch drift (a removed endpoint, an unknown parameter, a bad body)', () => {
     expect(validateJiraQuery('GET', '/rest/api/3/search/jql', new URLSearchParams({ jql: 'x', startAt: '5' }))).not.toEqual([]);
     expect(validateJiraRequestBody('POST', '/rest/api/3/issue', { fields: 'nope' })).not.toEqual([]);

@@ -16,6 +16,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { CONFLUENCE_PAGE_SCOPES, confluencePageRoutes, type FakeConfluenceContent } from './fake-confluence-pages.js';
 import { worklogRoutes } from './fake-jira-worklogs.js';
 import { applyCreateFields, createFieldErrors } from './fake-jira-create.js';
+import { jiraWebhookRoutes, type FakeJiraWebhooks } from './fake-jira-webhooks.js';
 
 export interface FakeAtlassianOptions {
   clientId?: string;
@@ -160,6 +161,13 @@ export interface FakeAtlassian {
   pats: Set<string>;
   /** Issue links, remote links, boards, sprints, subtasks and comments added by transitions. */
   jiraWork: FakeJiraWork;
+  /** Jira's dynamic webhooks and their deliveries (test/support/fake-jira-webhooks.ts). */
+  jiraWebhooks: FakeJiraWebhooks;
+  /**
+   * The fake's clock (epoch ms): webhook expiry, and "now" of relative JQL/CQL dates
+   * (`updated >= "-5m"`, `lastmodified >= now("-5m")`). Tests driving the service's clock set it too.
+   */
+  now: () => number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -705,6 +713,8 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     apiTokens: new Map(),
     pats: new Set(),
     jiraWork: defaultJiraWork(),
+    jiraWebhooks: {} as FakeJiraWebhooks, // set with the webhook routes below
+    now: () => Date.now(),
   };
   // Sprint 2 holds five OPS issues and one of WEB (a sprint may span projects).
   fake.jiraWork.sprints[1]!.issues.push('OPS-1', 'OPS-2', 'OPS-3', 'OPS-4', 'OPS-5', 'WEB-1');
@@ -1135,10 +1145,16 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       }
       wanted.push(key);
     }
-    return fake.jira.issues.filter(
+    // `updated >= "-15m"`: relative to the fake's now (how the pollers ask, free of time zones).
+    const since = /\bupdated\s*>=\s*"-(\d+)m"/i.exec(parsed.where);
+    const sinceMs = since ? fake.now() - Number(since[1]) * 60_000 : undefined;
+    const found = fake.jira.issues.filter(
       (i) =>
-        (wanted.length === 0 || wanted.includes(i.projectKey)) && parsed.text.every((t) => includesCI(i.summary, t)),
+        (wanted.length === 0 || wanted.includes(i.projectKey)) &&
+        parsed.text.every((t) => includesCI(i.summary, t)) &&
+        (sinceMs === undefined || Date.parse(i.updated.replace('+0000', 'Z')) >= sinceMs),
     );
+    return /ORDER BY updated ASC\s*$/i.test(jql) ? [...found].sort((a, b) => Date.parse(a.updated.replace('+0000', 'Z')) - Date.parse(b.updated.replace('+0000', 'Z'))) : found;
   }
 
   /** An issue by key (any case) or id, or answers Jira's 404 itself and returns undefined. */
@@ -1785,8 +1801,17 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
     }
     const spaceByKey = new Map(fake.confluence.spaces.map((s) => [s.key.toLowerCase(), s]));
     const wantedSpaces = parsed.container.map((k) => spaceByKey.get(k.toLowerCase())?.id ?? `unknown:${k}`);
+    // `lastmodified >= now("-15m")`: current pages whose version was made since (the fake's now).
+    const since = /\blastmodified\s*>=\s*now\("-(\d+)m"\)/i.exec(parsed.where);
+    const sinceMs = since ? fake.now() - Number(since[1]) * 60_000 : undefined;
+    const modifiedSince = (p: FakePage): boolean => {
+      if (sinceMs === undefined) return true;
+      const d = fake.confluenceContent.detail(p.id);
+      return d !== undefined && d.status === 'current' && Date.parse(d.versionCreatedAt) >= sinceMs;
+    };
     const all = fake.confluence.pages.filter(
       (p) =>
+        modifiedSince(p) &&
         (wantedSpaces.length === 0 || wantedSpaces.includes(p.spaceId)) &&
         parsed.text.every((t) => includesCI(p.title, t) || includesCI(p.excerpt, t)) &&
         parsed.title.every((t) => includesCI(p.title, t)),
@@ -2403,9 +2428,18 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
   }
   const pageRoutes = confluencePageRoutes({ fake, send, siteWiki, webui: pageWebui, homepageOf });
   fake.confluenceContent = pageRoutes.content;
+  const webhookRoutes = jiraWebhookRoutes<Ctx>(fake, {
+    send,
+    jiraError: (res, status, messages) => jiraError(res, status, messages),
+    cloudIdOf: (c) => /\/ex\/jira\/([^/]+)$/.exec(c.base)?.[1] ?? '',
+    clientSecret,
+    jiraTimestamp,
+  });
+  fake.jiraWebhooks = webhookRoutes.webhooks;
   const cloud: Mode[] = ['oauth', 'basic'];
   const routes: Route[] = [
     ...pageRoutes.routes,
+    ...webhookRoutes.routes,
     {
       method: 'GET',
       path: '/rest/api/3/myself',

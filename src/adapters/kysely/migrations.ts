@@ -218,6 +218,45 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('event_deliveries').ifExists().execute();
     },
   },
+  '0009_inbound_sync': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // Inbound changes (issue 14): the Jira dynamic webhooks registered per tenant and site,
+      // the pollers' checkpoints, and the webhook deliveries seen (retries and replays).
+      await db.schema
+        .createTable('jira_webhooks')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('cloud_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('webhook_id', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('jql', 'text', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('jira_webhooks_pk', ['tenant_id', 'cloud_id', 'webhook_id'])
+        .execute();
+      await db.schema.createIndex('jira_webhooks_webhook_idx').ifNotExists().on('jira_webhooks').columns(['webhook_id']).execute();
+      await db.schema
+        .createTable('sync_checkpoints')
+        .ifNotExists()
+        .addColumn('tenant_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('connector', 'varchar(32)', (c) => c.notNull())
+        .addColumn('checkpoint', 'varchar(32)', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('sync_checkpoints_pk', ['tenant_id', 'connector'])
+        .execute();
+      await db.schema
+        .createTable('inbound_deliveries')
+        .ifNotExists()
+        .addColumn('key', 'varchar(200)', (c) => c.primaryKey())
+        .addColumn('expires_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('inbound_deliveries_expires_idx').ifNotExists().on('inbound_deliveries').columns(['expires_at']).execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('inbound_deliveries').ifExists().execute();
+      await db.schema.dropTable('sync_checkpoints').ifExists().execute();
+      await db.schema.dropTable('jira_webhooks').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

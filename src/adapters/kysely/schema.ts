@@ -126,6 +126,32 @@ export interface WebhookEndpointsTable {
   disabled_reason: string | null;
 }
 
+/** Jira dynamic webhooks registered per tenant and site (0009_inbound_sync). */
+export interface JiraWebhooksTable {
+  tenant_id: string;
+  cloud_id: string;
+  /** bigint: a number from SQLite, a string from PostgreSQL. */
+  webhook_id: number | string;
+  expires_at: string;
+  jql: string;
+  url: string;
+}
+
+/** Where each poller got to (0009_inbound_sync). */
+export interface SyncCheckpointsTable {
+  tenant_id: string;
+  connector: string;
+  checkpoint: string;
+  /** JSON. */
+  state: string;
+}
+
+/** Webhook delivery identifiers and token hashes seen, until they expire (0009_inbound_sync). */
+export interface InboundDeliveriesTable {
+  key: string;
+  expires_at: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
@@ -137,6 +163,9 @@ export interface Database {
   events: EventsTable;
   event_deliveries: EventDeliveriesTable;
   webhook_endpoints: WebhookEndpointsTable;
+  jira_webhooks: JiraWebhooksTable;
+  sync_checkpoints: SyncCheckpointsTable;
+  inbound_deliveries: InboundDeliveriesTable;
 }
 
 export type { Generated };
