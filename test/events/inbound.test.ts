@@ -25,10 +25,11 @@ const testClock = () => {
   return { now: () => new Date(at), advance: (ms: number) => (at += ms), ms: () => at };
 };
 
+/** The tenant's Jira and Confluence events (its connection.* events, from connecting in the set-up, are another test's). */
 const eventsOf = async (svc: TestService, tenant: string): Promise<readonly StoredEvent[]> => {
   const r = await svc.service.adapters.events.list({ tenantId: tenant as TenantId, limit: 1000 })();
   if (r._tag === 'Left') throw new Error(r.left.message);
-  return r.right;
+  return r.right.filter((e) => !e.type.startsWith('connection.'));
 };
 
 const registrationsOf = async (svc: TestService, tenant: string) => {

@@ -50,6 +50,8 @@ const SERVICE_ROUTES = [
   'GET /connectors/webhook',
   'PUT /connectors/webhook',
   'DELETE /connectors/webhook',
+  // Jira's deliveries (docs/events-inbound.md): called by Atlassian, checked by their JWT.
+  'POST /webhooks/jira',
 ];
 
 const key = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
