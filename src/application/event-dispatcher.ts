@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
 import { eventBody } from '../domain/events.js';
 import type { TenantId } from '../domain/tenant.js';
@@ -44,8 +44,9 @@ const is2xx = (status: number): boolean => status >= 200 && status < 300;
 /**
  * Delivers the outbox's events as signed webhooks, at least once and in order per tenant:
  * each round takes every tenant's head (its pending event of lowest sequence) that is due,
- * groups them by endpoint URL and sends each group one at a time (one request in flight per
- * endpoint in this process), each under a row lease (never two instances at once). A 2xx
+ * groups them by endpoint URL and sends each group one at a time, each attempt under a lease
+ * of its endpoint (one request in flight per endpoint across every instance) and of its row
+ * (never one event twice at once). A 2xx
  * delivers; 410 Gone disables the endpoint (its events wait, pending, for a new URL);
  * anything else (3xx, 4xx, 5xx, timeout, no connection, a refused address) is retried with
  * exponential backoff and jitter until `budgetMs` after the first attempt, then dead.
@@ -140,12 +141,28 @@ export class EventDispatcher {
     return { routable, targetOf: (tenant) => own.get(tenant) ?? (disabled.includes(tenant) ? undefined : global) };
   }
 
-  /** Leases, sends and records one delivery; false when another dispatcher had it. */
+  /**
+   * Leases the endpoint and the delivery, sends, records; false when another dispatcher (on
+   * this or another instance) is sending to that endpoint now, or had the delivery.
+   */
   private async attempt(d: DueDelivery, target: Target): Promise<boolean> {
-    const { deliveries, endpoints, sender, clock, settings, logger } = this.ports;
+    const { deliveries } = this.ports;
+    const start = this.ports.clock.now();
+    const endpoint = createHash('sha256').update(target.url).digest('hex');
+    const until = new Date(start.getTime() + this.ports.settings.timeoutMs + LEASE_MARGIN_MS);
+    const free = await deliveries.claimEndpoint(endpoint, this.owner, start, until)();
+    if (E.isLeft(free) || !free.right) return false;
+    try {
+      return await this.attemptLeased(d, target, start, until);
+    } finally {
+      await deliveries.releaseEndpoint(endpoint, this.owner)();
+    }
+  }
+
+  private async attemptLeased(d: DueDelivery, target: Target, start: Date, until: Date): Promise<boolean> {
+    const { deliveries, endpoints, sender, clock, logger, settings } = this.ports;
     const { tenantId, eventId } = d.delivery;
-    const start = clock.now();
-    const claimed = await deliveries.claim(tenantId, eventId, this.owner, start, new Date(start.getTime() + settings.timeoutMs + LEASE_MARGIN_MS))();
+    const claimed = await deliveries.claim(tenantId, eventId, this.owner, start, until)();
     if (E.isLeft(claimed) || !claimed.right) return false;
     const answer = await sender.send({ url: target.url, secret: target.secret, id: eventId, timestamp: start, body: JSON.stringify(eventBody(d.event)) });
     const at = clock.now();

@@ -1,7 +1,8 @@
 /**
  * Two dispatchers (two instances: two pools) on one PostgreSQL database: the row lease means
- * no event is ever being sent by both at once, and every event is delivered, in order per
- * tenant, to a receiver that verifies with `standardwebhooks`.
+ * no event is ever being sent by both at once, the endpoint lease that the endpoint they share
+ * (WEBHOOK_URL, six tenants) gets one request at a time, and every event is delivered, in
+ * order per tenant, to a receiver that verifies with `standardwebhooks`.
  */
 import { randomUUID } from 'node:crypto';
 import * as E from 'fp-ts/lib/Either.js';
@@ -54,7 +55,7 @@ describe('two dispatchers on one PostgreSQL database', () => {
     });
   };
 
-  it('never sends one event from both at once, and delivers each exactly once here, in order per tenant', async () => {
+  it('never sends one event from both at once nor two requests to the shared endpoint, and delivers each exactly once here, in order per tenant', async () => {
     const outbox = new KyselyEventOutbox(one.db);
     const byTenant = new Map<string, string[]>();
     for (let t = 0; t < 6; t++) {
@@ -86,6 +87,8 @@ describe('two dispatchers on one PostgreSQL database', () => {
       for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.startedAt).toBeGreaterThanOrEqual(sorted[i - 1]!.endedAt);
     }
     for (const [t, ids] of byTenant) expect(receiver.accepted.filter((e) => e.tenant === t).map((e) => e.id)).toEqual(ids);
+    // One endpoint, one request at a time, across both instances (and both rounds of each).
+    expect(receiver.maxInFlight).toBe(1);
     // Both instances took part, and every row is delivered.
     expect(sent.get(a)).toBeGreaterThan(0);
     expect(sent.get(b)).toBeGreaterThan(0);

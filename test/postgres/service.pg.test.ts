@@ -69,7 +69,7 @@ describe('two service processes on one PostgreSQL database', () => {
       expect.arrayContaining(['connections', 'kysely_migration', 'oauth_nonces', 'service_meta']),
     );
     const names = await withClient(database.url, async (c) => (await c.query<{ name: string }>('select name from kysely_migration order by name')).rows);
-    expect(names.map((r) => r.name)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync']);
+    expect(names.map((r) => r.name)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
   });
 
   it('a sign-in started on one instance completes on the other; its replay on the first is refused (422)', async () => {

@@ -99,6 +99,30 @@ export class KyselyEventDeliveries implements EventDeliveries {
     }, unavailable);
   }
 
+  claimEndpoint(key: string, owner: string, now: Date, until: Date): TE.TaskEither<AppError, boolean> {
+    return TE.tryCatch(async () => {
+      // One statement: a new row, or the old row taken over when its lease ran out.
+      const row = await this.db
+        .insertInto('webhook_endpoint_leases')
+        .values({ endpoint_key: key, lease_owner: owner, lease_until: until.toISOString() })
+        .onConflict((oc) =>
+          oc
+            .column('endpoint_key')
+            .doUpdateSet({ lease_owner: owner, lease_until: until.toISOString() })
+            .where('webhook_endpoint_leases.lease_until', '<=', now.toISOString()),
+        )
+        .returning('endpoint_key')
+        .executeTakeFirst();
+      return row !== undefined;
+    }, unavailable);
+  }
+
+  releaseEndpoint(key: string, owner: string): TE.TaskEither<AppError, void> {
+    return TE.tryCatch(async () => {
+      await this.db.deleteFrom('webhook_endpoint_leases').where('endpoint_key', '=', key).where('lease_owner', '=', owner).execute();
+    }, unavailable);
+  }
+
   complete(tenantId: TenantId, eventId: string, owner: string, outcome: AttemptOutcome): TE.TaskEither<AppError, boolean> {
     return TE.tryCatch(async () => {
       const at = outcome.at.toISOString();

@@ -257,6 +257,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('jira_webhooks').ifExists().execute();
     },
   },
+  '0010_endpoint_leases': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // One dispatcher at a time sends to an endpoint, across instances (issue 14): a lease per
+      // endpoint URL (its SHA-256), taken for each attempt and freed after it.
+      await db.schema
+        .createTable('webhook_endpoint_leases')
+        .ifNotExists()
+        .addColumn('endpoint_key', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('lease_owner', 'varchar(128)', (c) => c.notNull())
+        .addColumn('lease_until', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      await db.schema.dropTable('webhook_endpoint_leases').ifExists().execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

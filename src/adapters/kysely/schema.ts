@@ -152,6 +152,14 @@ export interface InboundDeliveriesTable {
   expires_at: string;
 }
 
+/** One dispatcher at a time per endpoint, across instances (0010_endpoint_leases). */
+export interface WebhookEndpointLeasesTable {
+  /** SHA-256 of the endpoint URL, hex. */
+  endpoint_key: string;
+  lease_owner: string;
+  lease_until: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   service_meta: ServiceMetaTable;
@@ -166,6 +174,7 @@ export interface Database {
   jira_webhooks: JiraWebhooksTable;
   sync_checkpoints: SyncCheckpointsTable;
   inbound_deliveries: InboundDeliveriesTable;
+  webhook_endpoint_leases: WebhookEndpointLeasesTable;
 }
 
 export type { Generated };

@@ -28,6 +28,7 @@ const routes = (routable: Routable, tenantId: TenantId): boolean =>
 export class InMemoryEventOutbox implements EventOutbox, EventDeliveries {
   private rows: Row[] = [];
   private readonly top = new Map<string, number>();
+  private readonly endpointLeases = new Map<string, { owner: string; until: number }>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -101,6 +102,21 @@ export class InMemoryEventOutbox implements EventOutbox, EventDeliveries {
         .sort((a, b) => a.delivery.nextAttemptAt.getTime() - b.delivery.nextAttemptAt.getTime())
         .slice(0, input.limit);
       return due.map((r) => ({ delivery: r.delivery, event: r.event }));
+    });
+  }
+
+  claimEndpoint(key: string, owner: string, now: Date, until: Date): TE.TaskEither<AppError, boolean> {
+    return TE.fromIO(() => {
+      const held = this.endpointLeases.get(key);
+      if (held && held.until > now.getTime()) return false;
+      this.endpointLeases.set(key, { owner, until: until.getTime() });
+      return true;
+    });
+  }
+
+  releaseEndpoint(key: string, owner: string): TE.TaskEither<AppError, void> {
+    return TE.fromIO(() => {
+      if (this.endpointLeases.get(key)?.owner === owner) this.endpointLeases.delete(key);
     });
   }
 

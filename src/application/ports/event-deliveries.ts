@@ -60,6 +60,14 @@ export interface EventDeliveries {
    * one gets it; false when it is leased, or no longer pending.
    */
   claim(tenantId: TenantId, eventId: string, owner: string, now: Date, until: Date): TE.TaskEither<AppError, boolean>;
+  /**
+   * Leases an endpoint (`key`, a hash of its URL) for one attempt: of the dispatchers on every
+   * instance, one at a time sends to an endpoint (per-endpoint concurrency 1, which matters for
+   * WEBHOOK_URL, shared by every tenant). False while a lease is live, whoever holds it.
+   */
+  claimEndpoint(key: string, owner: string, now: Date, until: Date): TE.TaskEither<AppError, boolean>;
+  /** Frees an endpoint lease this owner holds. */
+  releaseEndpoint(key: string, owner: string): TE.TaskEither<AppError, void>;
   /** Writes an attempt's outcome and frees the lease; false when the lease was lost (nothing written). */
   complete(tenantId: TenantId, eventId: string, owner: string, outcome: AttemptOutcome): TE.TaskEither<AppError, boolean>;
   listDeliveries(query: DeliveryQuery): TE.TaskEither<AppError, readonly Delivery[]>;
