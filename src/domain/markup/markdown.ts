@@ -49,6 +49,7 @@ import { toMarkdown, type Handle } from 'mdast-util-to-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { Parser } from 'htmlparser2';
 import { AppError } from '../errors.js';
+import { fastMarkdown } from './markdown-writer.js';
 
 // ---------------------------------------------------------------------------
 // Limits
@@ -821,6 +822,12 @@ const NEEDS_NO_ESCAPING = /^[^\0-\x20!"#&'()*+\-.:<=>@[\\\]_`|~]+(?: [^\0-\x20!"
 const text: Handle = (node: Text, _parent, state, info) => (NEEDS_NO_ESCAPING.test(node.value) ? node.value : state.safe(node.value, info));
 
 export function writeMarkdown(tree: Root): string {
+  const fast = fastMarkdown(tree);
+  return boundOutput(fast ?? serialiseMarkdown(tree));
+}
+
+/** The same through `mdast-util-to-markdown` alone (the fallback of {@link writeMarkdown}, and what tests compare it with). */
+export function serialiseMarkdown(tree: Root): string {
   let md: string;
   try {
     md = toMarkdown(tree, {
@@ -836,7 +843,7 @@ export function writeMarkdown(tree: Root): string {
   } catch {
     md = textOf(tree);
   }
-  return boundOutput(md);
+  return md;
 }
 
 export function boundOutput(md: string): string {
