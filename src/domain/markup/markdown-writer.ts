@@ -290,7 +290,8 @@ function table(node: Table): string {
 function peek(node: PhrasingContent, scope: Scope): string {
   switch (node.type) {
     case 'text':
-      return node.value.charAt(0);
+      // The serialiser peeks by writing the text with nothing around it.
+      return (escapeText(node.value, '', '', scope) ?? bail()).charAt(0);
     case 'emphasis':
     case 'strong':
       return '*';
@@ -327,8 +328,7 @@ function phrasing(children: readonly PhrasingContent[], before: string, after: s
     let value: string;
     switch (child.type) {
       case 'text':
-        if (child.value === '' || !plainText(child.value, prev, following, scope)) bail();
-        value = child.value;
+        value = (child.value === '' ? undefined : escapeText(child.value, prev, following, scope)) ?? bail();
         break;
       case 'emphasis':
       case 'strong':
@@ -416,85 +416,102 @@ function atBreak(s: string, i: number, digits: boolean): boolean {
 const LETTER_OR_HASH = /[#A-Za-z]/;
 
 /**
- * Whether no unsafe pattern of `mdast-util-to-markdown` (with GFM) in `scope` matches any
- * character of `value` between `before` and `after`, so `safe()` would answer it unchanged.
+ * What `safe()` of `mdast-util-to-markdown` (with GFM's unsafe patterns) answers for `value`
+ * between `before` and `after` in `scope`, for the escapes it makes without conditions
+ * (`*`, `` ` ``, `~`, `[`; `]` in a label, `|` in a cell; `&` before a letter or `#`; `!` is
+ * left alone before an escaped `[`), or `undefined` when any other unsafe pattern matches
+ * (then the document is written by `mdast-util-to-markdown`).
  */
-function plainText(value: string, before: string, after: string, scope: Scope): boolean {
+function escapeText(value: string, before: string, after: string, scope: Scope): string | undefined {
   const s = before + value + after;
   const from = before.length;
   const to = from + value.length;
+  let out = '';
+  let last = from;
+  let escaped = false;
+  const escape = (i: number): void => {
+    escaped = true;
+    out += `${s.slice(last, i)}\\`;
+    last = i;
+  };
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c > 126) continue;
     const next = s[i + 1] ?? '';
     switch (c) {
+      case 42: // *
+      case 96: // `
+      case 126: // ~
+      case 91: // [
+        escape(i);
+        break;
       case 9: // tab
       case 10:
       case 13:
       case 92: // backslash: escapes and hard breaks
-      case 42: // *
-      case 95: // _
-      case 96: // `
-      case 126: // ~
-      case 91: // [
-        return false;
+      case 95: // _ (intraword underscores are left alone: not mirrored)
+        return undefined;
       case 32: {
         const p = s[i - 1];
-        if (next === '\n' || next === '\r' || p === '\n' || p === '\r') return false;
+        if (next === '\n' || next === '\r' || p === '\n' || p === '\r') return undefined;
         break;
       }
       case 33: // !
-        if (next === '[') return false;
+        // Before a `[` of the same text (escaped) it stays; before one that follows the text it is escaped.
+        if (next === '[' && i + 1 >= to) escape(i);
         break;
       case 38: // &
-        if (LETTER_OR_HASH.test(next)) return false;
+        if (LETTER_OR_HASH.test(next)) escape(i);
         break;
       case 35: // #
-        if (atBreak(s, i, false)) return false;
-        if (scope.heading && (next === '\n' || next === '\r' || i === s.length - 1)) return false;
+        if (atBreak(s, i, false)) return undefined;
+        if (scope.heading && (next === '\n' || next === '\r' || i === s.length - 1)) return undefined;
         break;
       case 40: // (
-        if (s[i - 1] === ']') return false;
+        if (s[i - 1] === ']') return undefined;
         break;
       case 41: // )
-        if (atBreak(s, i, true)) return false;
+        if (atBreak(s, i, true)) return undefined;
         break;
       case 43: // +
-        if (atBreak(s, i, false) && (next === ' ' || next === '\t' || next === '\r' || next === '\n')) return false;
+        if (atBreak(s, i, false) && (next === ' ' || next === '\t' || next === '\r' || next === '\n')) return undefined;
         break;
       case 45: // -
-        if (atBreak(s, i, false) && /^[ \t\r\n\-:|]$/.test(next)) return false;
+        if (atBreak(s, i, false) && /^[ \t\r\n\-:|]$/.test(next)) return undefined;
         break;
       case 46: // .
-        if (atBreak(s, i, true) && (next === '' || /^[ \t\r\n]$/.test(next))) return false;
-        if (!scope.label && /[Ww]{3}$/.test(s.slice(Math.max(0, i - 3), i))) return false;
+        if (atBreak(s, i, true) && (next === '' || /^[ \t\r\n]$/.test(next))) return undefined;
+        if (!scope.label && /[Ww]{3}$/.test(s.slice(Math.max(0, i - 3), i))) return undefined;
         break;
       case 60: // <
-        if (/^[!/?A-Za-z]$/.test(next)) return false;
+        if (/^[!/?A-Za-z]$/.test(next)) return undefined;
         break;
       case 61: // =
       case 62: // >
-        if (atBreak(s, i, false)) return false;
+        if (atBreak(s, i, false)) return undefined;
         break;
       case 93: // ]
-        if (scope.label) return false;
+        if (scope.label) escape(i);
         break;
       case 124: // |
-        if (scope.cell) return false;
-        if (atBreak(s, i, false) && /^[\t :-]$/.test(next)) return false;
+        if (scope.cell) {
+          escape(i);
+          break;
+        }
+        if (atBreak(s, i, false) && /^[\t :-]$/.test(next)) return undefined;
         break;
       case 58: // :
-        if (atBreak(s, i, false) && next === '-') return false;
-        if (!scope.label && /[PSps]/.test(s[i - 1] ?? '') && next === '/') return false;
+        if (atBreak(s, i, false) && next === '-') return undefined;
+        if (!scope.label && /[PSps]/.test(s[i - 1] ?? '') && next === '/') return undefined;
         break;
       case 64: // @
-        if (!scope.label && /^[+\w.-]$/.test(s[i - 1] ?? '') && /^[\w.-]$/.test(next)) return false;
+        if (!scope.label && /^[+\w.-]$/.test(s[i - 1] ?? '') && /^[\w.-]$/.test(next)) return undefined;
         break;
       default:
         break;
     }
   }
-  return true;
+  return escaped ? out + s.slice(last, to) : value;
 }
 
 function inlineCode(node: InlineCode, scope: Scope): string {
@@ -561,7 +578,6 @@ function link(node: Link, before: string, scope: Scope): string {
 
 function image(node: Image, scope: Scope): string {
   if (node.title || !node.url) bail();
-  const alt = node.alt ?? '';
-  if (alt !== '' && !plainText(alt, '![', ']', { ...scope, label: true })) bail();
+  const alt = node.alt ? (escapeText(node.alt, '![', ']', { ...scope, label: true }) ?? bail()) : '';
   return `![${alt}](${destination(node.url, scope)})`;
 }

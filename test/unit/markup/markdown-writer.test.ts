@@ -51,6 +51,9 @@ const EDGES = [
   '[a]: https://example.com\n\n[a] and [b][a] and ![c][a]',
   'line one\nline two\n\nfoo  \n',
   'www.example.com. and me@x.org, and http://a.b/ c',
+  'literal \\* and \\[x\\] and \\~ and \\` and !\\[not an image\\] and a!\\[b and &amp;c and AT&amp;T and \\!',
+  '*a \\* b* and **\\*x** and [a \\] b](u) and ![\\[alt\\]](i.png) and `` a ` b ``',
+  '| \\* | a \\| b | `|` |\n| - | - | - |\n| x\\` | ! | &amp;y |',
 ];
 
 function compare(tree: Root): 'fast' | 'fallback' {
@@ -81,8 +84,9 @@ describe('the direct Markdown writer', () => {
     expect(compare(storageToMdast(benchStorage()))).toBe('fast');
   });
 
-  it('falls back where an escape is needed', () => {
-    expect(fastMarkdown(readMarkdown('a \\* b'))).toBeUndefined();
+  it('escapes what needs no context itself, and falls back for the rest', () => {
+    expect(fastMarkdown(readMarkdown('a \\* b \\[c\\] AT&amp;T'))).toBe('a \\* b \\[c] AT\\&T\n');
+    expect(fastMarkdown(readMarkdown('a \\_ b'))).toBeUndefined();
     expect(fastMarkdown(readMarkdown('\\# not a heading'))).toBeUndefined();
   });
 });
