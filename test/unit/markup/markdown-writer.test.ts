@@ -84,6 +84,45 @@ describe('the direct Markdown writer', () => {
     expect(compare(storageToMdast(benchStorage()))).toBe('fast');
   });
 
+  it('writes what mdast-util-to-markdown writes for random ADF documents (seeded)', () => {
+    let seed = 12345;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
+    const plain = ['alpha', 'beta gamma', 'one two', 'x.', '(note)', 'a, b', 'c;', 'é', '😀 ok'];
+    const odd = ['*', '[', ']', '!', '&', 'A&B', '#', '1.', '1)', '-', '+', '|', '~', '`', '(', ')', '<a', 'x_y', 'www.x', 'e@x.io', ':', '"', '=', '>', '  ', '![', '](', ' x '];
+    const marks = (): unknown[] => {
+      const m: unknown[] = [];
+      for (const type of ['strong', 'em', 'strike', 'code']) if (rnd() < 0.15) m.push({ type });
+      if (rnd() < 0.1) m.push({ type: 'link', attrs: { href: pick(['https://x.y/a?b=1&c=2', 'u', 'https://a.b/(c)', 'http://x.y']) } });
+      return m;
+    };
+    const inline = (): unknown[] =>
+      Array.from({ length: 1 + Math.floor(rnd() * 5) }, () =>
+        rnd() < 0.08 ? { type: 'hardBreak' } : { type: 'text', text: (rnd() < 0.8 ? pick(plain) : pick(odd)) + (rnd() < 0.5 ? pick([' alpha', 'beta ', '!', '.', ')', '*', '&', '[']) : ''), marks: marks() },
+      );
+    const block = (d: number): unknown => {
+      const r = rnd();
+      if (r < 0.4 || d > 2) return { type: 'paragraph', content: inline() };
+      if (r < 0.5) return { type: 'heading', attrs: { level: 1 + Math.floor(rnd() * 6) }, content: inline() };
+      if (r < 0.65) {
+        const items = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => ({ type: 'listItem', content: Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => block(d + 1)) }));
+        return { type: pick(['bulletList', 'orderedList']), attrs: { order: pick([1, 3, 0]) }, content: items };
+      }
+      if (r < 0.72) return { type: 'taskList', content: [{ type: 'taskItem', attrs: { state: pick(['DONE', 'TODO']) }, content: inline() }] };
+      if (r < 0.8) return { type: 'blockquote', content: [block(d + 1)] };
+      if (r < 0.85) return { type: 'codeBlock', attrs: { language: pick(['js', '', 'c++']) }, content: [{ type: 'text', text: pick(['x', '```', 'a\n\nb']) }] };
+      if (r < 0.9) return { type: 'rule' };
+      const cell = () => ({ type: 'tableCell', content: [block(9)] });
+      return { type: 'table', content: [{ type: 'tableRow', content: [cell(), cell()] }, { type: 'tableRow', content: [cell(), cell()] }] };
+    };
+    let direct = 0;
+    for (let i = 0; i < 1500; i++) {
+      const doc = { type: 'doc', version: 1, content: Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => block(0)) };
+      if (compare(adfToMdast(doc)) === 'fast') direct++;
+    }
+    expect(direct).toBeGreaterThan(200);
+  });
+
   it('escapes what needs no context itself, and falls back for the rest', () => {
     expect(fastMarkdown(readMarkdown('a \\* b \\[c\\] AT&amp;T'))).toBe('a \\* b \\[c] AT\\&T\n');
     expect(fastMarkdown(readMarkdown('a \\_ b'))).toBeUndefined();
