@@ -419,7 +419,8 @@ const LETTER_OR_HASH = /[#A-Za-z]/;
  * What `safe()` of `mdast-util-to-markdown` (with GFM's unsafe patterns) answers for `value`
  * between `before` and `after` in `scope`, for the escapes it makes without conditions
  * (`*`, `` ` ``, `~`, `[`; `]` in a label, `|` in a cell; `&` before a letter or `#`; `!` is
- * left alone before an escaped `[`), or `undefined` when any other unsafe pattern matches
+ * left alone before an escaped `[`; `_` unless its run is inside a word), or `undefined`
+ * when any other unsafe pattern matches
  * (then the document is written by `mdast-util-to-markdown`).
  */
 function escapeText(value: string, before: string, after: string, scope: Scope): string | undefined {
@@ -449,8 +450,22 @@ function escapeText(value: string, before: string, after: string, scope: Scope):
       case 10:
       case 13:
       case 92: // backslash: escapes and hard breaks
-      case 95: // _ (intraword underscores are left alone: not mirrored)
         return undefined;
+      case 95: {
+        // `_`: escaped, unless the whole run is inside a word (`snake_case`), as safe() decides.
+        let runEnd = i + 1;
+        while (runEnd < to && s.charCodeAt(runEnd) === 95) runEnd++;
+        const intraword =
+          i > 0 &&
+          kind(s.charCodeAt(i - 1)) === 0 &&
+          !(i - 1 === from && /[*_]/.test(s.charAt(from - 1))) &&
+          runEnd < s.length &&
+          kind(s.charCodeAt(runEnd)) === 0 &&
+          !(runEnd === to - 1 && /[*_]/.test(s.charAt(to)));
+        if (!intraword) for (let k = i; k < runEnd; k++) escape(k);
+        i = runEnd - 1;
+        break;
+      }
       case 32: {
         const p = s[i - 1];
         if (next === '\n' || next === '\r' || p === '\n' || p === '\r') return undefined;

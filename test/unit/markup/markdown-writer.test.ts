@@ -46,7 +46,7 @@ const EDGES = [
   'text with & and &amp; and <b> and < c and 1) and 2. and # and - and + and = and >',
   '- 1. a\n- # b\n- > c',
   '```js\nconst a = `b`;\n```\n\n````\n```\n````\n\n~~~\nx\n~~~',
-  'snake_case and a_b_c and _x_ and __y__',
+  'snake_case and a_b_c and _x_ and __y__ and a__b and x_ and _y and *a_b* and **_c_** and a_*b*',
   '`` a`b `` and ` `` ` and `  ` and ` a `',
   '[a]: https://example.com\n\n[a] and [b][a] and ![c][a]',
   'line one\nline two\n\nfoo  \n',
@@ -125,7 +125,8 @@ describe('the direct Markdown writer', () => {
 
   it('escapes what needs no context itself, and falls back for the rest', () => {
     expect(fastMarkdown(readMarkdown('a \\* b \\[c\\] AT&amp;T'))).toBe('a \\* b \\[c] AT\\&T\n');
-    expect(fastMarkdown(readMarkdown('a \\_ b'))).toBeUndefined();
+    expect(fastMarkdown(readMarkdown('snake_case, a \\_ b, \\_x\\_ and x\\_'))).toBe('snake_case, a \\_ b, \\_x\\_ and x\\_\n');
+    expect(fastMarkdown(readMarkdown('a \\\\ b'))).toBeUndefined();
     expect(fastMarkdown(readMarkdown('\\# not a heading'))).toBeUndefined();
   });
 });
