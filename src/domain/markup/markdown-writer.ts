@@ -382,7 +382,12 @@ function lastCharacter(value: string): string {
 /** micromark's classification of a UTF-16 unit: 1 whitespace, 2 punctuation, 0 other. */
 function kind(code: number): 0 | 1 | 2 {
   if (Number.isNaN(code)) return 0;
-  if (code === 32 || code === 9 || code === 10 || code === 13) return 1;
+  if (code < 128) {
+    if (code === 32 || (code >= 9 && code <= 13)) return 1;
+    // ASCII punctuation and symbols: ! to /, : to @, [ to `, { to ~.
+    if ((code >= 33 && code <= 47) || (code >= 58 && code <= 64) || (code >= 91 && code <= 96) || (code >= 123 && code <= 126)) return 2;
+    return 0;
+  }
   const c = String.fromCharCode(code);
   if (/\s/.test(c)) return 1;
   if (/\p{P}|\p{S}/u.test(c)) return 2;
@@ -414,6 +419,7 @@ function atBreak(s: string, i: number, digits: boolean): boolean {
 }
 
 const LETTER_OR_HASH = /[#A-Za-z]/;
+const isW = (code: number): boolean => code === 87 || code === 119;
 
 /**
  * What `safe()` of `mdast-util-to-markdown` (with GFM's unsafe patterns) answers for `value`
@@ -423,7 +429,12 @@ const LETTER_OR_HASH = /[#A-Za-z]/;
  * when any other unsafe pattern matches
  * (then the document is written by `mdast-util-to-markdown`).
  */
+/** The characters any unsafe pattern names, but the space (which matters only next to a line ending). */
+const UNSAFE_CHARACTER = /[\t\n\r!"#&'()*+\-.:<=>@[\\\]_`|~]/;
+
 function escapeText(value: string, before: string, after: string, scope: Scope): string | undefined {
+  // Most text has none of them, and no space where a line ends: nothing to escape.
+  if (!UNSAFE_CHARACTER.test(value) && value.charCodeAt(0) !== 32 && value.charCodeAt(value.length - 1) !== 32) return value;
   const s = before + value + after;
   const from = before.length;
   const to = from + value.length;
@@ -496,7 +507,7 @@ function escapeText(value: string, before: string, after: string, scope: Scope):
         break;
       case 46: // .
         if (atBreak(s, i, true) && (next === '' || /^[ \t\r\n]$/.test(next))) return undefined;
-        if (!scope.label && /[Ww]{3}$/.test(s.slice(Math.max(0, i - 3), i))) return undefined;
+        if (!scope.label && isW(s.charCodeAt(i - 1)) && isW(s.charCodeAt(i - 2)) && isW(s.charCodeAt(i - 3))) return undefined;
         break;
       case 60: // <
         if (/^[!/?A-Za-z]$/.test(next)) return undefined;
@@ -517,7 +528,7 @@ function escapeText(value: string, before: string, after: string, scope: Scope):
         break;
       case 58: // :
         if (atBreak(s, i, false) && next === '-') return undefined;
-        if (!scope.label && /[PSps]/.test(s[i - 1] ?? '') && next === '/') return undefined;
+        if (next === '/' && !scope.label && /[PSps]/.test(s[i - 1] ?? '')) return undefined;
         break;
       case 64: // @
         if (!scope.label && /^[+\w.-]$/.test(s[i - 1] ?? '') && /^[\w.-]$/.test(next)) return undefined;
