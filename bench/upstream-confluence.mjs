@@ -1,6 +1,7 @@
 // A minimal Confluence Cloud stand-in for the `page` benchmark: one page with a storage body
 // of about 100 KB (headings, paragraphs, lists, a table, code, panels, task lists: what real
-// pages hold), its ancestors, the pages by id and its space, in the v2 API's shapes. Kept tiny
+// pages hold), its ancestors, the pages by id and its space, in the v2 API's shapes, and the
+// page with its ancestors and space as one v1 content answer (what the service reads). Kept tiny
 // so it is never the bottleneck; every answer is built once.
 import http from 'node:http';
 
@@ -32,7 +33,21 @@ export const PAGE = {
   labels: { results: [{ id: '1', name: 'runbook', prefix: 'global' }], meta: { hasMore: false, cursor: '' }, _links: {} },
   _links: { webui: '/spaces/ENG/pages/98311/Export+pipeline+handbook', base: `${SITE}/wiki` },
 };
+/** The same page as v1 content with the expansions the service asks for (body.storage, version, ancestors, space, metadata.labels). */
+export const V1_PAGE = {
+  id: '98311',
+  type: 'page',
+  status: 'current',
+  title: PAGE.title,
+  space: { id: 98305, key: 'ENG', name: 'Engineering', type: 'global', status: 'current', _expandable: {}, _links: { webui: '/spaces/ENG' } },
+  version: { by: { type: 'known', accountId: version.authorId, accountType: 'atlassian', displayName: 'Mia Krystof' }, when: version.createdAt, message: version.message, number: version.number, minorEdit: false },
+  ancestors: [{ id: '98310', type: 'page', status: 'current', title: 'Engineering home' }],
+  body: { storage: { representation: 'storage', value: storage } },
+  metadata: { labels: { results: [{ prefix: 'global', name: 'runbook', id: '1', label: 'runbook' }], start: 0, limit: 200, size: 1, _links: {} } },
+  _links: PAGE._links,
+};
 const answers = [
+  [/\/wiki\/rest\/api\/content\/98311(\?|$)/, json(V1_PAGE)],
   [/\/wiki\/api\/v2\/pages\/98311\/ancestors/, json({ results: [{ id: '98310', type: 'page' }], _links: {} })],
   [/\/wiki\/api\/v2\/pages\/98311(\?|$)/, json(PAGE)],
   [/\/wiki\/api\/v2\/pages\?/, json({ results: [{ id: '98310', status: 'current', title: 'Engineering home', spaceId: '98305', version }], _links: {} })],

@@ -151,6 +151,14 @@ export interface PageRecord {
   readonly webui: string | null;
 }
 
+/** A page with what a reader shows around it: its space and the pages above it, read in one call. */
+export interface PageInContext {
+  readonly page: PageRecord;
+  readonly space: { readonly id: string; readonly key: string };
+  /** From the top of the space down to the parent. */
+  readonly ancestors: readonly { readonly id: string; readonly title: string }[];
+}
+
 export interface SpaceRecord {
   readonly id: string;
   readonly key: string;

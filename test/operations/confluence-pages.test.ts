@@ -42,6 +42,7 @@ describe('Confluence pages (OAuth)', () => {
       'GET /pages',
       'GET /pages/{id}/ancestors',
       'GET /pages/{id}/children',
+      'GET /wiki/rest/api/content/{id}',
       'GET /wiki/rest/api/content/{id}/descendant/{type}',
       'GET /pages/{id}/footer-comments',
       'POST /footer-comments',

@@ -221,7 +221,7 @@ describe('requests and answers conform to the official Atlassian specs', () => {
     expect(proxy.exchanges.some((x) => x.path.endsWith('/rest/api/3/search') )).toBe(false);
   });
 
-  it('the Confluence page operations (v2, and v1 for descendants, label writes and uploads) send and get what the documents say, the 409 of a stale version included', async () => {
+  it('the Confluence page operations (v2, and v1 for page reads, descendants, label writes and uploads) send and get what the documents say, the 409 of a stale version included', async () => {
     const mark = fake.requests.length;
     const ok = async (p: Promise<{ status: number; text: string; body: { next_cursor?: string | null; id?: string } }>, status = 200) => {
       const res = await p;
@@ -273,6 +273,7 @@ describe('requests and answers conform to the official Atlassian specs', () => {
       'GET /footer-comments/{comment-id}',
       'GET /spaces',
       'GET /spaces/{id}',
+      'GET /wiki/rest/api/content/{id}',
       'GET /wiki/rest/api/content/{id}/descendant/{type}',
       'GET /wiki/rest/api/search',
       'POST /footer-comments',

@@ -345,6 +345,55 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
     };
   }
 
+  /** v1 `GET /content/{id}` with the expansions asked for (body.storage or body.atlas_doc_format, version, ancestors, space, metadata.labels). */
+  function v1GetContent(ctx: PageCtx): void {
+    const id = ctx.params['id'] ?? '';
+    const page = pageById(id);
+    const detail = page ? detailOf(id) : undefined;
+    if (!page || !detail || detail.status !== 'current') return v1Error(ctx.res, 404, `No content found with id: ${id}`);
+    const expand = new Set((ctx.query.get('expand') ?? '').split(',').filter((e) => e !== ''));
+    const known = ['body.storage', 'body.atlas_doc_format', 'version', 'ancestors', 'space', 'metadata.labels'];
+    const unknown = [...expand].filter((e) => !known.includes(e));
+    if (unknown.length > 0) return v1Error(ctx.res, 400, `This fake does not expand ${unknown.join(', ')}`);
+    const space = spaceOf(page);
+    const v2 = pageJson(page, detail, expand.has('body.storage') ? 'storage' : expand.has('body.atlas_doc_format') ? 'atlas_doc_format' : null, false);
+    send(ctx.res, 200, {
+      ...v1Content(page, expand.has('ancestors')),
+      ...(expand.has('space') && space
+        ? {
+            space: {
+              id: Number(space.id),
+              key: space.key,
+              name: space.name,
+              type: space.type,
+              status: 'current',
+              _expandable: { settings: '', metadata: '', operations: '', lookAndFeel: '', permissions: '', icon: '', description: '', theme: '', history: '', homepage: '' },
+              _links: { webui: `/spaces/${space.key}`, self: `${kit.siteWiki()}/rest/api/space/${space.key}` },
+            },
+          }
+        : {}),
+      ...(expand.has('version')
+        ? {
+            version: {
+              by: { type: 'known', accountId: detail.versionAuthorId, accountType: 'atlassian', displayName: 'Fake Author' },
+              when: detail.versionCreatedAt,
+              message: detail.versionMessage,
+              number: detail.version,
+              minorEdit: detail.minorEdit,
+            },
+          }
+        : {}),
+      ...(expand.has('body.storage') || expand.has('body.atlas_doc_format') ? { body: v2['body'] } : {}),
+      ...(expand.has('metadata.labels')
+        ? {
+            metadata: {
+              labels: { results: detail.labels.map((l) => ({ prefix: l.prefix, name: l.name, id: l.id, label: l.name })), start: 0, limit: 200, size: detail.labels.length, _links: {} },
+            },
+          }
+        : {}),
+    });
+  }
+
   function descendants(ctx: PageCtx): void {
     const id = ctx.params['id'] ?? '';
     const page = pageById(id);
@@ -602,6 +651,7 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
     route('DELETE', '/wiki/api/v2/pages/{id}', 'delete:page:confluence', deletePage),
     route('GET', '/wiki/api/v2/pages/{id}/children', 'read:page:confluence', children),
     route('GET', '/wiki/api/v2/pages/{id}/ancestors', 'read:content.metadata:confluence', ancestors),
+    route('GET', '/wiki/rest/api/content/{id}', 'read:content-details:confluence', v1GetContent),
     route('GET', '/wiki/rest/api/content/{id}/descendant/{type}', 'read:content-details:confluence', descendants),
     route('GET', '/wiki/api/v2/pages/{id}/footer-comments', 'read:comment:confluence', footerComments),
     route('GET', '/wiki/api/v2/footer-comments/{comment-id}', 'read:comment:confluence', footerComment),

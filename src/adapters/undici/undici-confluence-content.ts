@@ -1,14 +1,15 @@
 /**
  * Confluence Cloud pages and what hangs off them, over the v2 API (`/wiki/api/v2`), and v1
- * (`/wiki/rest/api`) only where v2 has no such call: descendants to a depth, writing labels,
- * uploading attachments. Ids reach here validated; they are still encoded into paths.
+ * (`/wiki/rest/api`) where v2 has no such call: descendants to a depth, writing labels,
+ * uploading attachments, and a page read with its space and ancestors in one call (v2 takes
+ * four: the page, its ancestor ids, their titles, the space). Ids reach here validated; they are still encoded into paths.
  * Shapes: test/fixtures/atlassian-specs (Confluence v2 and v1 documents).
  */
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import type { ConfluenceGateway, UpstreamPage } from '../../application/ports/atlassian-gateways.js';
-import type { AttachmentRecord, CommentRecord, PageLabel, PageRecord, PageSummaryRecord, SpaceRecord } from '../../domain/confluence.js';
+import type { AttachmentRecord, CommentRecord, PageInContext, PageLabel, PageRecord, PageSummaryRecord, SpaceRecord } from '../../domain/confluence.js';
 import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import type { FileDownload, FileUpload } from '../../domain/files.js';
@@ -66,6 +67,23 @@ const V1ContentJson = t.intersection([
     _links: nullable(Links),
   }),
 ]);
+/** v1 content with `body.*`, `version`, `ancestors`, `space` and `metadata.labels` expanded. */
+const V1PageJson = t.intersection([
+  t.type({ id: Id, title: t.string }),
+  t.partial({
+    type: nullable(t.string),
+    status: nullable(t.string),
+    space: nullable(t.intersection([t.type({ key: t.string }), t.partial({ id: nullable(Id) })])),
+    version: nullable(
+      t.partial({ number: t.number, when: nullable(t.string), message: nullable(t.string), minorEdit: nullable(t.boolean), by: nullable(t.partial({ accountId: nullable(t.string) })) }),
+    ),
+    ancestors: nullable(t.array(t.intersection([t.type({ id: Id }), t.partial({ title: nullable(t.string), type: nullable(t.string) })]))),
+    body: nullable(Bodies),
+    metadata: nullable(t.partial({ labels: nullable(t.partial({ results: t.array(LabelJson) })) })),
+    _links: nullable(Links),
+  }),
+]);
+type V1PageJson = t.TypeOf<typeof V1PageJson>;
 const V1Contents = t.intersection([t.type({ results: t.array(V1ContentJson) }), t.partial({ start: t.number, size: t.number, _links: nullable(Links) })]);
 const V1Labels = t.type({ results: t.array(LabelJson) });
 const CommentJson = t.intersection([
@@ -118,6 +136,31 @@ const pageRecord = (p: PageJson): PageRecord => ({
   labels: (p.labels?.results ?? []).map((l) => l.name),
   webui: p._links?.webui ?? null,
 });
+
+const pageInContext = (p: V1PageJson): PageInContext => {
+  const ancestors = (p.ancestors ?? []).map((a) => ({ id: String(a.id), title: a.title ?? '' }));
+  return {
+    page: {
+      id: String(p.id),
+      title: p.title,
+      spaceId: str(p.space?.id) ?? '',
+      status: p.status ?? 'current',
+      parentId: ancestors[ancestors.length - 1]?.id ?? null,
+      version: {
+        number: p.version?.number ?? 1,
+        authorId: p.version?.by?.accountId ?? null,
+        createdAt: p.version?.when ?? null,
+        message: p.version?.message ? p.version.message : null,
+        minorEdit: p.version?.minorEdit ?? false,
+      },
+      body: p.body?.storage?.value ?? p.body?.atlas_doc_format?.value ?? '',
+      labels: (p.metadata?.labels?.results ?? []).map((l) => l.name),
+      webui: p._links?.webui ?? null,
+    },
+    space: { id: str(p.space?.id) ?? '', key: p.space?.key ?? '' },
+    ancestors,
+  };
+};
 
 const spaceRecord = (s: t.TypeOf<typeof SpaceJson>): SpaceRecord => ({
   id: String(s.id),
@@ -178,6 +221,21 @@ export abstract class UndiciConfluenceContent
         codec: PageJson,
         what: `page ${id}`,
       }),
+    );
+  }
+
+  /** v1 `GET /content/{id}` with the expansions v2 needs four calls for (page, ancestors, their titles, space). */
+  pageInContext(ctx: AccessContext, id: string, q: { representation: 'storage' | 'atlas_doc_format' }): TE.TaskEither<AppError, PageInContext> {
+    return pipe(
+      this.api.call(ctx, {
+        method: 'GET',
+        path: `${V1}/content/${seg(id)}`,
+        searchParams: { expand: `body.${q.representation},version,ancestors,space,metadata.labels` },
+        ok: [200],
+        codec: V1PageJson,
+        what: `page ${id}`,
+      }),
+      TE.flatMap((p) => (p.type === 'page' ? TE.right(pageInContext(p)) : TE.left(AppError.notFound(`No page has the id ${id}.`)))),
     );
   }
 

@@ -64,7 +64,7 @@ export const CONFLUENCE_PAGE_SCOPES = {
   readSpace: 'read:space:confluence',
   /** v2 ancestors. */
   readMetadata: 'read:content.metadata:confluence',
-  /** v1 descendants and uploads. */
+  /** v1 content (a page read with its space and ancestors), descendants and uploads. */
   readDetails: 'read:content-details:confluence',
   readComment: 'read:comment:confluence',
   writeComment: 'write:comment:confluence',
@@ -74,7 +74,8 @@ export const CONFLUENCE_PAGE_SCOPES = {
   writeAttachment: 'write:attachment:confluence',
 } as const;
 const S = CONFLUENCE_PAGE_SCOPES;
-const READ_PAGE = [S.readPage, S.readMetadata, S.readSpace];
+/** v1 content for the page, its space and ancestors; v2 pages and spaces to find it by title. */
+const READ_PAGE = [S.readDetails, S.readPage, S.readSpace];
 
 const PAGE = {
   id: '98311',

@@ -168,49 +168,35 @@ const rendered = new RenderCache();
 const renderBody = (ctx: AccessContext, page: PageRecord, format: PageBodyFormat): string =>
   format === 'markdown' ? rendered.get(`${ctx.baseUrl} ${page.id}`, page.body, storageToMarkdown) : page.body;
 
-/** Reads the page with its space, ancestors and labels, and renders it. */
-const readPageById = (ports: Reading, ctx: AccessContext, id: string, format: PageBodyFormat, knownSpace?: { id: string; key: string }) => {
-  const { confluence } = ports;
+/** Reads the page with its space, ancestors and labels (one upstream call), and renders it. */
+const readPageById = (ports: Reading, ctx: AccessContext, id: string, format: PageBodyFormat) => {
   const filter = filterOf(ports);
   return pipe(
-    sequenceT(TE.ApplyPar)(
-      pipe(confluence.getPage(ctx, id, { representation: format === 'adf' ? 'atlas_doc_format' : 'storage' }), TE.mapLeft(asNoSuchPage(id))),
-      pipe(confluence.ancestorIds(ctx, id), TE.mapLeft(asNoSuchPage(id))),
-    ),
-    TE.flatMap(([page, ancestorIds]) =>
-      pipe(
-        sequenceT(TE.ApplyPar)(
-          knownSpace && knownSpace.id === page.spaceId
-            ? TE.right(knownSpace)
-            : TE.map((s: { id: string; key: string }) => ({ id: s.id, key: s.key }))(confluence.getSpace(ctx, page.spaceId)),
-          ancestorIds.length > 0 ? confluence.pagesById(ctx, ancestorIds) : TE.right([]),
-        ),
-        TE.flatMap(([space, ancestors]) => {
-          if (isFiltered(filter) && !allowsSpace(filter, space.key)) return TE.left(noSuchPage(id));
-          const titles = new Map(ancestors.map((a) => [a.id, a.title]));
-          const result: ConfluencePage = {
-            id: page.id,
-            title: page.title,
-            space: { id: space.id, key: space.key },
-            status: page.status,
-            version: {
-              number: page.version.number,
-              author_id: page.version.authorId,
-              created: page.version.createdAt,
-              message: page.version.message,
-              minor_edit: page.version.minorEdit,
-            },
-            parent_id: page.parentId,
-            ancestors: ancestorIds.map((a) => ({ id: a, title: titles.get(a) ?? '' })),
-            labels: page.labels,
-            url: pageLink(ctx, page.id, page.webui),
-            body_format: format,
-            body: renderBody(ctx, page, format),
-          };
-          return TE.right(result);
-        }),
-      ),
-    ),
+    ports.confluence.pageInContext(ctx, id, { representation: format === 'adf' ? 'atlas_doc_format' : 'storage' }),
+    TE.mapLeft(asNoSuchPage(id)),
+    TE.flatMap(({ page, space, ancestors }) => {
+      if (isFiltered(filter) && !allowsSpace(filter, space.key)) return TE.left(noSuchPage(id));
+      const result: ConfluencePage = {
+        id: page.id,
+        title: page.title,
+        space: { id: space.id, key: space.key },
+        status: page.status,
+        version: {
+          number: page.version.number,
+          author_id: page.version.authorId,
+          created: page.version.createdAt,
+          message: page.version.message,
+          minor_edit: page.version.minorEdit,
+        },
+        parent_id: page.parentId,
+        ancestors,
+        labels: page.labels,
+        url: pageLink(ctx, page.id, page.webui),
+        body_format: format,
+        body: renderBody(ctx, page, format),
+      };
+      return TE.right(result);
+    }),
   );
 };
 
@@ -238,7 +224,7 @@ export class FindPage {
           pipe(
             confluence.pageIdByTitle(ctx, { spaceId: space.id, title: input.title }),
             TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? AppError.notFound(`Space ${input.space_key} has no page titled exactly "${input.title}".`) : e)),
-            TE.flatMap((id) => readPageById(this.ports, ctx, id, input.format ?? 'markdown', { id: space.id, key: space.key })),
+            TE.flatMap((id) => readPageById(this.ports, ctx, id, input.format ?? 'markdown')),
           ),
         ),
       ),

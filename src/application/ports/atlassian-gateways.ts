@@ -9,7 +9,7 @@ import type { Board, Sprint, SprintState } from '../../domain/jira-agile.js';
 import type { CreateIssueType, FieldMeta } from '../../domain/jira-create-meta.js';
 import type { IssueLinkType, RemoteLink, Transition } from '../../domain/jira-issue-actions.js';
 import type { ContentHit, CreatedIssue, CreatedPage, Project, Space } from '../../domain/operations.js';
-import type { AttachmentRecord, CommentRecord as ConfluenceCommentRecord, PageLabel, PageRecord, PageSummaryRecord, SpaceRecord } from '../../domain/confluence.js';
+import type { AttachmentRecord, CommentRecord as ConfluenceCommentRecord, PageInContext, PageLabel, PageRecord, PageSummaryRecord, SpaceRecord } from '../../domain/confluence.js';
 import type { WorklogRecord } from '../../domain/jira-worklog.js';
 
 /** One page of an upstream list, with the upstream's own continuation (made opaque by the use case). */
@@ -272,6 +272,11 @@ export interface JiraGateway extends JiraIssueAssignment, JiraIssueTransitions, 
 export interface ConfluencePageReading {
   /** One page; the body in `representation` ('' when none is asked), its labels and version. */
   getPage(ctx: AccessContext, id: string, q: { readonly representation: 'storage' | 'atlas_doc_format' | 'none' }): TE.TaskEither<AppError, PageRecord>;
+  /**
+   * One page (NOT_FOUND when there is no such page, or the id is not a page's), its body in
+   * `representation`, labels and version, with its space and ancestors (titled): one call.
+   */
+  pageInContext(ctx: AccessContext, id: string, q: { readonly representation: 'storage' | 'atlas_doc_format' }): TE.TaskEither<AppError, PageInContext>;
   /** The page of a space with exactly this title (current pages only); NOT_FOUND when there is none. */
   pageIdByTitle(ctx: AccessContext, q: { readonly spaceId: string; readonly title: string }): TE.TaskEither<AppError, string>;
   /** The ids of the pages above it, from the top of the space down to its parent. */

@@ -49,6 +49,7 @@ import { toMarkdown, type Handle } from 'mdast-util-to-markdown';
 import { gfm } from 'micromark-extension-gfm';
 import { Parser } from 'htmlparser2';
 import { AppError } from '../errors.js';
+import { fastMarkdown } from './markdown-writer.js';
 
 // ---------------------------------------------------------------------------
 // Limits
@@ -112,7 +113,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 /** NUL and lone surrogates become U+FFFD; line endings are kept. */
 export function wellFormed(s: string): string {
-  return s.replaceAll('\u0000', '\uFFFD').replace(LONE_SURROGATE, '\uFFFD');
+  const t = s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s;
+  // The lookbehind pattern is slow to run over megabytes: only when there is a surrogate at all.
+  return /[\uD800-\uDFFF]/.test(t) ? t.replace(LONE_SURROGATE, '\uFFFD') : t;
 }
 
 const THEMATIC = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
@@ -125,6 +128,16 @@ const HTML_BLOCK_ENDS: ReadonlyArray<readonly [RegExp, RegExp]> = [
   [/^ {0,3}<![A-Za-z]/, />/],
   [/^ {0,3}<!\[CDATA\[/, /\]\]>/],
 ];
+
+/** Whether the line starts (after at most three spaces) with `<`: the cheap test before the HTML block patterns. */
+function startsWithTag(line: string): boolean {
+  for (let i = 0; i < 4 && i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 60) return true;
+    if (c !== 32) return false;
+  }
+  return false;
+}
 
 interface Fence {
   readonly char: string;
@@ -195,9 +208,11 @@ export function prepareMarkdown(input: string): PreparedMarkdown {
   let delimiters = 0;
 
   for (const full of lines) {
-    const eol = /\r\n|\r|\n$/.exec(full);
-    let line = eol ? full.slice(0, full.length - eol[0].length) : full;
-    const ending = eol ? eol[0] : '';
+    // The line ending (split keeps it): \r\n, \r or \n, only ever at the end.
+    const n = full.length;
+    const endLength = full.charCodeAt(n - 1) === 10 ? (full.charCodeAt(n - 2) === 13 ? 2 : 1) : full.charCodeAt(n - 1) === 13 ? 1 : 0;
+    let line = endLength > 0 ? full.slice(0, n - endLength) : full;
+    const ending = endLength > 0 ? full.slice(n - endLength) : '';
     const blank = /^[ \t]*$/.test(line);
 
     if (fence) {
@@ -238,14 +253,15 @@ export function prepareMarkdown(input: string): PreparedMarkdown {
 
     // Where a piece may start.
     const first = line[0];
+    const lineMarker = listMarkerAt(line, 0) > 0 && !THEMATIC.test(line);
     if (first !== ' ' && first !== '\t') {
-      const marker = listMarkerAt(line, 0) > 0 && !THEMATIC.test(line);
+      const marker = lineMarker;
       if (prevBlank && !marker) cuts.push({ at: offset });
       else if (marker && (prevBlank || prevListMarker)) cuts.push({ at: offset, joins: 'list' });
       else if (prevQuoteBlank && first === '>' && /^> ?[^\s>\-+*\d]/.test(line)) cuts.push({ at: offset, joins: 'quote' });
     }
     prevQuoteBlank = /^>[ \t]*$/.test(line);
-    prevListMarker = listMarkerAt(line, 0) > 0 && !THEMATIC.test(line);
+    prevListMarker = lineMarker;
     const wasBlank = prevBlank;
     prevBlank = false;
     // A definition cannot interrupt a paragraph: only one after a blank line or another definition.
@@ -263,9 +279,8 @@ export function prepareMarkdown(input: string): PreparedMarkdown {
       let j = i;
       while (j < line.length && (line[j] === ' ' || line[j] === '\t')) j++;
       const c = line[j];
-      let width = 0;
-      if (c === '>') width = 1;
-      else if (!THEMATIC.test(line.slice(j))) width = listMarkerAt(line, j);
+      let width = c === '>' ? 1 : listMarkerAt(line, j);
+      if (c !== '>' && width > 0 && THEMATIC.test(line.slice(j))) width = 0;
       if (width === 0) {
         i = j;
         break;
@@ -293,7 +308,9 @@ export function prepareMarkdown(input: string): PreparedMarkdown {
       offset += line.length + ending.length;
       continue;
     }
-    if (depth === 0 && HTML_RAW_OPEN.test(line)) {
+    if (depth === 0 && !startsWithTag(line)) {
+      // No HTML block opens here.
+    } else if (depth === 0 && HTML_RAW_OPEN.test(line)) {
       const tag = HTML_RAW_OPEN.exec(line)?.[1]?.toLowerCase() ?? 'pre';
       const end = new RegExp(`</${tag}>`, 'i');
       if (!end.test(line)) rawHtmlEnd = end;
@@ -821,6 +838,12 @@ const NEEDS_NO_ESCAPING = /^[^\0-\x20!"#&'()*+\-.:<=>@[\\\]_`|~]+(?: [^\0-\x20!"
 const text: Handle = (node: Text, _parent, state, info) => (NEEDS_NO_ESCAPING.test(node.value) ? node.value : state.safe(node.value, info));
 
 export function writeMarkdown(tree: Root): string {
+  const fast = fastMarkdown(tree);
+  return boundOutput(fast ?? serialiseMarkdown(tree));
+}
+
+/** The same through `mdast-util-to-markdown` alone (the fallback of {@link writeMarkdown}, and what tests compare it with). */
+export function serialiseMarkdown(tree: Root): string {
   let md: string;
   try {
     md = toMarkdown(tree, {
@@ -836,7 +859,7 @@ export function writeMarkdown(tree: Root): string {
   } catch {
     md = textOf(tree);
   }
-  return boundOutput(md);
+  return md;
 }
 
 export function boundOutput(md: string): string {
