@@ -39,11 +39,12 @@ function clients(getUrl: () => string) {
 }
 
 /** A raw JSON-RPC POST to /mcp, for what the SDK client would not show (status, headers, body). */
-const rawMcp = (url: string, message: unknown, headers: Record<string, string> = {}) =>
+const rawMcp = (url: string, message: unknown, headers: Record<string, string> = {}, signal?: AbortSignal) =>
   fetch(`${url}/mcp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
     body: JSON.stringify(message),
+    ...(signal ? { signal } : {}),
   });
 
 const createCall = (summary: string) => ({
@@ -273,6 +274,24 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
         expect(JSON.parse(text)).toEqual(body.result.structuredContent);
         expect((body.result.structuredContent as { items: unknown[] }).items).toHaveLength(3);
       }
+    });
+
+    it('a batch that cancels its own request still gets its answer (the cancellation has nothing to stop), and the server serves on', async () => {
+      const res = await rawMcp(
+        svc.url,
+        [
+          { jsonrpc: '2.0', id: 1, method: 'ping' },
+          { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } },
+        ],
+        { 'x-tenant-id': 'acme' },
+        AbortSignal.timeout(5_000),
+      );
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual([{ jsonrpc: '2.0', id: 1, result: {} }]);
+      const alone = await rawMcp(svc.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1 } }, { 'x-tenant-id': 'acme' }, AbortSignal.timeout(5_000));
+      expect(alone.status).toBe(202);
+      const next = await rawMcp(svc.url, listProjects, { 'x-tenant-id': 'acme' }, AbortSignal.timeout(5_000));
+      expect(okResult<{ items: unknown[] }>(((await next.json()) as { result: CallToolResult }).result).items).toHaveLength(3);
     });
 
     it('a batch answers each request in order, and a notification alone is 202 with no body', async () => {

@@ -148,7 +148,10 @@ export async function serveMcpRequest(opts: McpServerOptions, req: IncomingMessa
   if (Array.isArray(body) && body.length > MAX_BATCH) return refuse(res, 400, `A batch may hold at most ${MAX_BATCH} JSON-RPC messages.`);
   const parsed = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.safeParse(m));
   if (!parsed.every((p) => p.success)) return refuse(res, 400, 'The body must be a JSON-RPC 2.0 message (jsonrpc "2.0" with a method, or a response), or a batch of them.');
-  const messages = parsed.map((p) => p.data!);
+  // A cancellation can only name a request of its own batch here (each HTTP request has a
+  // server of its own), and the SDK never answers a cancelled request: the exchange would
+  // wait for ever. In a stateless JSON exchange there is nothing to cancel, so it is dropped.
+  const messages = parsed.map((p) => p.data!).filter((m) => !('method' in m && m.method === 'notifications/cancelled' && !('id' in m)));
   const ids = messages.flatMap((m) => ('method' in m && 'id' in m ? [m.id] : []));
   if (new Set(ids).size !== ids.length) return refuse(res, 400, 'The requests of a batch need distinct ids.');
   const initializing = messages.some((m) => 'method' in m && m.method === 'initialize');

@@ -76,7 +76,13 @@ export function createMcpServer(opts: McpServerOptions): Server {
     },
   );
   const fixed = opts.caller ?? openCaller(opts.tenantId);
-  const callerNow = (): Caller => opts.current?.().caller ?? fixed;
+  const callerNow = (): Caller => {
+    if (!opts.current) return fixed;
+    // A pooled server acts for the request it answers now, never for the one it was built for.
+    const now = opts.current().caller;
+    if (!now) throw Object.assign(new Error('No request is being answered.'), { code: ErrorCode.InternalError });
+    return now;
+  };
   const requestIdNow = (): string | undefined => (opts.current ? opts.current().requestId : opts.requestId);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list(callerNow()).map(toMcpTool) }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
