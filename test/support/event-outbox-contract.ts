@@ -107,6 +107,16 @@ export function describeEventOutboxContract(name: string, factory: () => Promise
       }
     });
 
+    it('keeps a tenant’s newest event past the retention, so its numbering never starts again', async () => {
+      await ok(sut.outbox.record([event('q1', 'quiet'), event('q2', 'quiet')]));
+      sut.setNow(new Date('2026-12-20T10:00:00.000Z'));
+      expect(await ok(sut.second.prune(new Date('2026-12-15T00:00:00.000Z')))).toBe(1);
+      const [next] = await ok(sut.outbox.record([event('q3', 'quiet')]));
+      expect(next!.sequence).toBe(3);
+      const listed = await ok(sut.outbox.list({ tenantId: 'quiet' as TenantId, afterSequence: 2, limit: 10 }));
+      expect(listed.map((e) => e.id)).toEqual(['q3']);
+    });
+
     it('prunes what was recorded before a time, and numbering goes on after the pruned ones', async () => {
       await ok(sut.outbox.record([event('old')]));
       sut.setNow(new Date('2026-12-09T10:00:00.000Z'));

@@ -142,8 +142,26 @@ export class KyselyEventOutbox implements EventOutbox {
 
   prune(before: Date): TE.TaskEither<AppError, number> {
     return TE.tryCatch(async () => {
-      await this.db.deleteFrom('event_deliveries').where('created_at', '<', before.toISOString()).execute();
-      const r = await this.db.deleteFrom('events').where('recorded_at', '<', before.toISOString()).executeTakeFirst();
+      // A tenant's newest event is kept however old: its sequence is where the numbering goes on
+      // (the next event takes the highest plus one), so a cursor is never met by a number again.
+      await this.db
+        .deleteFrom('event_deliveries')
+        .where('created_at', '<', before.toISOString())
+        .where((eb) =>
+          eb(
+            'sequence',
+            '<',
+            eb.selectFrom('events as newest').select((e) => e.fn.max('newest.sequence').as('top')).whereRef('newest.tenant_id', '=', 'event_deliveries.tenant_id'),
+          ),
+        )
+        .execute();
+      const r = await this.db
+        .deleteFrom('events')
+        .where('recorded_at', '<', before.toISOString())
+        .where((eb) =>
+          eb('sequence', '<', eb.selectFrom('events as newest').select((e) => e.fn.max('newest.sequence').as('top')).whereRef('newest.tenant_id', '=', 'events.tenant_id')),
+        )
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     }, unavailable);
   }

@@ -81,7 +81,8 @@ export class InMemoryEventOutbox implements EventOutbox, EventDeliveries {
 
   prune(before: Date): TE.TaskEither<AppError, number> {
     return TE.fromIO(() => {
-      const kept = this.rows.filter((r) => r.recordedAt >= before.getTime());
+      // A tenant's newest event is kept however old, as in the SQL outbox.
+      const kept = this.rows.filter((r) => r.recordedAt >= before.getTime() || r.event.sequence === this.top.get(r.event.tenantId));
       const removed = this.rows.length - kept.length;
       this.rows = kept;
       return removed;
