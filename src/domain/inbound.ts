@@ -38,13 +38,22 @@ export const inboundEventId = (...parts: ReadonlyArray<string | number>): string
   return `${String(parts[0])}_${digest}`;
 };
 
-/** Where a Jira connection's changes come from: its cloud id (OAuth) or its base URL (tokens). */
-export const jiraIssueEventId = (site: string, issueId: string, updatedMs: number): string => inboundEventId('jira-issue', site, issueId, updatedMs);
-export const jiraIssueDeletedEventId = (site: string, issueId: string): string => inboundEventId('jira-issue', site, issueId, 'deleted');
-export const jiraCommentEventId = (site: string, commentId: string, updatedMs: number): string => inboundEventId('jira-comment', site, commentId, updatedMs);
-export const jiraCommentDeletedEventId = (site: string, commentId: string): string => inboundEventId('jira-comment', site, commentId, 'deleted');
-export const confluencePageEventId = (site: string, pageId: string, version: number): string => inboundEventId('confluence-page', site, pageId, version);
-export const confluencePageRemovedEventId = (site: string, pageId: string, version: string): string => inboundEventId('confluence-page-removed', site, pageId, version);
+/**
+ * The ids of inbound events: the tenant (two tenants connected to one site each get their own
+ * event, with its own webhook-id, which a product de-duplicates on), where a connection's
+ * changes come from (its cloud id for OAuth, its base URL for tokens), and the change.
+ */
+export const jiraIssueEventId = (tenant: string, site: string, issueId: string, updatedMs: number): string =>
+  inboundEventId('jira-issue', tenant, site, issueId, updatedMs);
+export const jiraIssueDeletedEventId = (tenant: string, site: string, issueId: string): string => inboundEventId('jira-issue', tenant, site, issueId, 'deleted');
+export const jiraCommentEventId = (tenant: string, site: string, commentId: string, updatedMs: number): string =>
+  inboundEventId('jira-comment', tenant, site, commentId, updatedMs);
+export const jiraCommentDeletedEventId = (tenant: string, site: string, commentId: string): string =>
+  inboundEventId('jira-comment', tenant, site, commentId, 'deleted');
+export const confluencePageEventId = (tenant: string, site: string, pageId: string, version: number): string =>
+  inboundEventId('confluence-page', tenant, site, pageId, version);
+export const confluencePageRemovedEventId = (tenant: string, site: string, pageId: string, version: string): string =>
+  inboundEventId('confluence-page-removed', tenant, site, pageId, version);
 
 /** Minutes (rounded up) a relative JQL/CQL date needs to reach back from `now` to `since` less `overlapMs`. */
 export const minutesBack = (since: Date, now: Date, overlapMs: number): number => Math.max(1, Math.ceil((now.getTime() - since.getTime() + overlapMs) / 60_000));
@@ -123,12 +132,12 @@ export const eventOfJiraDelivery = (
   if (kind === 'jira:issue_created' || kind === 'jira:issue_updated' || kind === 'jira:issue_deleted') {
     if (!issue || issueId === null) return undefined;
     if (kind === 'jira:issue_deleted') {
-      return { ...base, id: jiraIssueDeletedEventId(target.site, issueId), type: 'jira.issue.deleted', data: issueData(issue, undefined) };
+      return { ...base, id: jiraIssueDeletedEventId(target.tenantId, target.site, issueId), type: 'jira.issue.deleted', data: issueData(issue, undefined) };
     }
     const fields = isObject(issue['fields']) ? issue['fields'] : {};
     const updatedMs = timestampMs(fields['updated']) ?? (kind === 'jira:issue_created' ? timestampMs(fields['created']) : undefined) ?? occurredMs;
     const type: EventType = kind === 'jira:issue_created' ? 'jira.issue.created' : 'jira.issue.updated';
-    return { ...base, id: jiraIssueEventId(target.site, issueId, updatedMs), type, data: issueData(issue, kind === 'jira:issue_updated' ? (changedFieldsOf(payload) ?? []) : undefined) };
+    return { ...base, id: jiraIssueEventId(target.tenantId, target.site, issueId, updatedMs), type, data: issueData(issue, kind === 'jira:issue_updated' ? (changedFieldsOf(payload) ?? []) : undefined) };
   }
   if (kind === 'comment_created' || kind === 'comment_updated' || kind === 'comment_deleted') {
     const comment = isObject(payload['comment']) ? payload['comment'] : undefined;
@@ -145,9 +154,9 @@ export const eventOfJiraDelivery = (
         ...(body !== undefined ? { body } : {}),
       },
     };
-    if (kind === 'comment_deleted') return { ...base, id: jiraCommentDeletedEventId(target.site, commentId), type: 'jira.comment.deleted', data };
+    if (kind === 'comment_deleted') return { ...base, id: jiraCommentDeletedEventId(target.tenantId, target.site, commentId), type: 'jira.comment.deleted', data };
     const updatedMs = timestampMs(comment['updated']) ?? timestampMs(comment['created']) ?? occurredMs;
-    return { ...base, id: jiraCommentEventId(target.site, commentId, updatedMs), type: kind === 'comment_created' ? 'jira.comment.created' : 'jira.comment.updated', data };
+    return { ...base, id: jiraCommentEventId(target.tenantId, target.site, commentId, updatedMs), type: kind === 'comment_created' ? 'jira.comment.created' : 'jira.comment.updated', data };
   }
   return undefined;
 };

@@ -36,12 +36,14 @@ describe('inbound events (domain)', () => {
     expect(minutesBack(at, at, 0)).toBe(1);
   });
 
-  it('an id names the change: the same issue and updated time is one id whatever the source; another time or a delete is another', () => {
-    const a = jiraIssueEventId('cloud-1', '10001', at.getTime());
-    expect(jiraIssueEventId('cloud-1', '10001', at.getTime())).toBe(a);
-    expect(jiraIssueEventId('cloud-1', '10001', at.getTime() + 1)).not.toBe(a);
-    expect(jiraIssueEventId('cloud-2', '10001', at.getTime())).not.toBe(a);
-    expect(jiraIssueDeletedEventId('cloud-1', '10001')).not.toBe(a);
+  it('an id names the change: the same issue and updated time is one id whatever the source; another time, site, tenant or a delete is another', () => {
+    const a = jiraIssueEventId('acme', 'cloud-1', '10001', at.getTime());
+    expect(jiraIssueEventId('acme', 'cloud-1', '10001', at.getTime())).toBe(a);
+    expect(jiraIssueEventId('acme', 'cloud-1', '10001', at.getTime() + 1)).not.toBe(a);
+    expect(jiraIssueEventId('acme', 'cloud-2', '10001', at.getTime())).not.toBe(a);
+    // Two tenants on one site: two events, two webhook-ids (a product de-duplicates on them).
+    expect(jiraIssueEventId('globex', 'cloud-1', '10001', at.getTime())).not.toBe(a);
+    expect(jiraIssueDeletedEventId('acme', 'cloud-1', '10001')).not.toBe(a);
     expect(a.length).toBeLessThanOrEqual(128);
   });
 
@@ -49,14 +51,14 @@ describe('inbound events (domain)', () => {
     const issue = { id: '10001', key: 'OPS-1', fields: { summary: 'S', status: { name: 'Done' }, project: { key: 'OPS' }, created: '2026-12-01T06:00:00.000+0000', updated: '2026-12-02T06:00:00.000+0000' } };
     const updated = eventOfJiraDelivery({ webhookEvent: 'jira:issue_updated', timestamp: at.getTime(), issue, changelog: { items: [{ field: 'status', fieldId: 'status' }, { field: 'Rank' }] } }, target, at);
     expect(updated).toEqual({
-      id: jiraIssueEventId('cloud-1', '10001', at.getTime()),
+      id: jiraIssueEventId('acme', 'cloud-1', '10001', at.getTime()),
       type: 'jira.issue.updated',
       tenantId: 'acme',
       connector: 'jira',
       occurredAt: at,
       data: { issue: { id: '10001', key: 'OPS-1', summary: 'S', status: 'Done', project: 'OPS', created: '2026-12-01T06:00:00.000Z', updated: '2026-12-02T06:00:00.000Z' }, changed_fields: ['status', 'Rank'] },
     });
-    expect(eventOfJiraDelivery({ webhookEvent: 'jira:issue_deleted', issue }, target, at)).toMatchObject({ type: 'jira.issue.deleted', id: jiraIssueDeletedEventId('cloud-1', '10001') });
+    expect(eventOfJiraDelivery({ webhookEvent: 'jira:issue_deleted', issue }, target, at)).toMatchObject({ type: 'jira.issue.deleted', id: jiraIssueDeletedEventId('acme', 'cloud-1', '10001') });
     expect(eventOfJiraDelivery({ webhookEvent: 'sprint_started', issue }, target, at)).toBeUndefined();
     expect(eventOfJiraDelivery({ webhookEvent: 'jira:issue_updated' }, target, at)).toBeUndefined();
     expect(eventOfJiraDelivery({ webhookEvent: 'comment_created', issue }, target, at)).toBeUndefined();

@@ -173,7 +173,7 @@ export class ChangePollers {
       const created = createdMs !== undefined && (createdMs === updatedMs || createdMs >= windowStart);
       return [
         {
-          id: jiraIssueEventId(site, i.id, updatedMs),
+          id: jiraIssueEventId(conn.tenantId, site, i.id, updatedMs),
           type: created ? 'jira.issue.created' : 'jira.issue.updated',
           tenantId: conn.tenantId,
           connector: 'jira',
@@ -236,7 +236,7 @@ export class ChangePollers {
         const at = timestampMs(page.versionCreatedAt) ?? now.getTime();
         events.push({
           ...base,
-          id: confluencePageEventId(site, id, page.version),
+          id: confluencePageEventId(conn.tenantId, site, id, page.version),
           type: page.version === 1 ? 'confluence.page.created' : 'confluence.page.updated',
           occurredAt: new Date(at),
           data: { page: { id, title: page.title, version: page.version, space_id: page.spaceId, status: page.status } },
@@ -251,7 +251,7 @@ export class ChangePollers {
       if (!remembered.some((p) => p[0] === id) && (page === undefined || !changed.includes(id))) continue;
       events.push({
         ...base,
-        id: confluencePageRemovedEventId(site, id, String(version ?? 'unknown')),
+        id: confluencePageRemovedEventId(conn.tenantId, site, id, String(version ?? 'unknown')),
         type: 'confluence.page.removed',
         occurredAt: now,
         data: { page: { id, title: page?.title ?? null, version, space_id: page?.spaceId ?? null, status: page?.status ?? 'purged' } },

@@ -17,6 +17,9 @@ import type { EventOutbox } from '../ports/event-outbox.js';
 import type { InboundStore, WebhookRegistration, WebhookTokenVerifier } from '../ports/inbound-sync.js';
 import type { Logger } from '../ports/logger.js';
 
+/** How long past a token's `exp` it is still remembered, for clocks of instances that disagree. */
+const REPLAY_MARGIN_MS = 5 * 60_000;
+
 /** How long a delivery identifier is remembered: Atlassian retries for well under a day. */
 export const DELIVERY_MEMORY_MS = 3 * 24 * 3_600_000;
 
@@ -63,7 +66,8 @@ export class ReceiveJiraWebhook {
         const seen = jti !== undefined ? `jti:${jti}` : `${token}\u0000${identifier ?? ''}`;
         const tokenKey = `jwt:${createHash('sha256').update(seen).digest('base64url')}`;
         return pipe(
-          this.ports.store.rememberDelivery(tokenKey, expiresAt, this.ports.clock.now()),
+          // Remembered past `exp` by a margin: an instance whose clock runs behind still takes the token then.
+          this.ports.store.rememberDelivery(tokenKey, new Date(expiresAt.getTime() + REPLAY_MARGIN_MS), this.ports.clock.now()),
           TE.flatMap((fresh) => (fresh ? TE.right({ tokenKey }) : TE.left(AppError.unauthorized('This webhook delivery was presented before (a replay).')))),
         );
       }),
@@ -109,10 +113,17 @@ export class ReceiveJiraWebhook {
           this.ports.logger.info({ event: String(payload['webhookEvent'] ?? '') }, 'jira webhook delivery for no registered site: acknowledged, nothing recorded');
           return TE.right({ outcome: 'unknown_site' });
         }
-        const events = targets.flatMap((t) => {
-          const e = eventOfJiraDelivery(payload, t, now, this.ports.markdown);
-          return e ? [e] : [];
-        });
+        let events: NewEvent[];
+        try {
+          events = targets.flatMap((t) => {
+            const e = eventOfJiraDelivery(payload, t, now, this.ports.markdown);
+            return e ? [e] : [];
+          });
+        } catch {
+          // Values no event can hold (a date out of range, ...): refused as the caller's, and
+          // forgotten by `receive`, so a corrected retry is processed.
+          return TE.left(AppError.validation('The Jira webhook delivery holds a value that cannot be read (a date out of range?).'));
+        }
         if (events.length === 0) return TE.right({ outcome: 'ignored' });
         return TE.map((stored: readonly NewEvent[]) => ({ outcome: 'recorded' as const, events: stored.length }))(this.ports.outbox.record(events));
       }),

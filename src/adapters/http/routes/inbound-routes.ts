@@ -23,6 +23,9 @@ const readBody = (req: IncomingMessage, max: number): TE.TaskEither<AppError, Bu
         resolve({ _tag: 'Left', left: tooLarge });
         return;
       }
+      const gone = (): void => resolve({ _tag: 'Left', left: AppError.validation('The webhook delivery was broken off before its body arrived.') });
+      // The client may have left while the token was checked: no 'end' or 'error' would come.
+      if (req.destroyed || req.readableAborted) return gone();
       const chunks: Buffer[] = [];
       let size = 0;
       const onData = (chunk: Buffer): void => {
@@ -38,6 +41,10 @@ const readBody = (req: IncomingMessage, max: number): TE.TaskEither<AppError, Bu
       req.on('data', onData);
       req.once('end', () => resolve({ _tag: 'Right', right: Buffer.concat(chunks) }));
       req.once('error', () => resolve({ _tag: 'Left', left: AppError.validation('The webhook delivery could not be read.') }));
+      // After 'end' this settles nothing more (a promise resolves once).
+      req.once('close', () => {
+        if (!req.complete) gone();
+      });
     });
 
 const parseJson = (raw: Buffer): TE.TaskEither<AppError, unknown> => {
