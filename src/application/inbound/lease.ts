@@ -5,8 +5,10 @@ import type { InboundStore } from '../ports/inbound-sync.js';
 /**
  * Runs `work` only where no other instance holds `key` (several instances on one PostgreSQL
  * each run the loops): the lease is a delivery key of the inbound store, remembered until
- * `holdMs` from now and forgotten after the work, unless `keepMs` says to hold it that long
- * from the start (no other instance repeats a poll round that soon). Undefined when leased elsewhere.
+ * `holdMs` from now and forgotten after the work. With `keepMs`, a second key taken at the
+ * start and left to expire `keepMs` from then keeps any instance from repeating the round that
+ * soon; both are taken by one conditional insert each, so there is no moment between a round
+ * and its gap where another instance could slip in. Undefined when leased elsewhere.
  */
 export async function underLease<A>(
   deps: { store: Pick<InboundStore, 'rememberDelivery' | 'forgetDelivery'>; clock: Clock },
@@ -16,15 +18,16 @@ export async function underLease<A>(
   keepMs = 0,
 ): Promise<A | undefined> {
   const start = deps.clock.now();
-  const got = await deps.store.rememberDelivery(`lease:${key}`, new Date(start.getTime() + Math.max(holdMs, keepMs)), start)();
+  const got = await deps.store.rememberDelivery(`lease:${key}`, new Date(start.getTime() + holdMs), start)();
   if (E.isLeft(got)) throw new Error(got.left.message);
   if (!got.right) return undefined;
   try {
+    // Taken even without `keepMs` (then expiring at once): it fails while an earlier round's gap is live.
+    const gap = await deps.store.rememberDelivery(`gap:${key}`, new Date(start.getTime() + keepMs), start)();
+    if (E.isLeft(gap)) throw new Error(gap.left.message);
+    if (!gap.right) return undefined;
     return await work();
   } finally {
-    if (keepMs < holdMs) {
-      await deps.store.forgetDelivery(`lease:${key}`)();
-      if (keepMs > 0) await deps.store.rememberDelivery(`lease:${key}`, new Date(start.getTime() + keepMs), deps.clock.now())();
-    }
+    await deps.store.forgetDelivery(`lease:${key}`)();
   }
 }
