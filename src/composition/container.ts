@@ -833,14 +833,15 @@ const WEBHOOK_RECONCILE_INTERVAL_MS = 60 * 1000;
  */
 function startInboundLoops(config: Config, useCases: UseCases, logger: Logger): () => Promise<void> {
   const stops: Array<() => Promise<void>> = [];
-  const loop = (name: string, intervalMs: number, work: () => Promise<unknown>, firstDelayMs: number): void => {
+  const loop = (name: string, intervalMs: number, work: (stopping: () => boolean) => Promise<unknown>, firstDelayMs: number): void => {
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<void> | undefined;
     let stopped = false;
+    const stopping = (): boolean => stopped;
     const schedule = (delayMs: number): void => {
       if (stopped) return;
       timer = setTimeout(() => {
-        running = work()
+        running = work(stopping)
           .then(() => undefined)
           .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, `${name} round failed`))
           .finally(() => {
@@ -858,10 +859,10 @@ function startInboundLoops(config: Config, useCases: UseCases, logger: Logger): 
     });
   };
   const webhooks = useCases.jiraWebhooks;
-  if (webhooks) loop('jira webhook reconcile', WEBHOOK_RECONCILE_INTERVAL_MS, () => webhooks.reconcileAll(), 1_000);
+  if (webhooks) loop('jira webhook reconcile', WEBHOOK_RECONCILE_INTERVAL_MS, (stopping) => webhooks.reconcileAll(stopping), 1_000);
   else if (config.oauth.clientId !== '') logger.info({}, 'PUBLIC_BASE_URL is not set: Jira webhooks are off (Atlassian could not reach this service); the pollers still read changes');
   const intervalMs = config.inbound.syncIntervalSeconds * 1000;
-  if (intervalMs > 0) loop('poll', intervalMs, () => useCases.pollers.pollAll(), intervalMs * Math.random() * 0.2 + 1_000);
+  if (intervalMs > 0) loop('poll', intervalMs, (stopping) => useCases.pollers.pollAll(stopping), intervalMs * Math.random() * 0.2 + 1_000);
   // Delivery identifiers, replay keys and leases past their expiry.
   loop('inbound delivery prune', INBOUND_PRUNE_INTERVAL_MS, () => useCases.receiveJiraWebhook.prune(), 60_000);
   return async () => {

@@ -376,6 +376,13 @@ describe('pollers, driven by the test clock', () => {
     cleanup();
   });
 
+  it('a round asked to stop (a shutdown) polls no further connection and calls Atlassian for none', async () => {
+    const mark = fake.requests.length;
+    expect(await svc.service.useCases.pollers.pollAll(() => true)).toEqual([]);
+    expect(apiRequests(fake, mark)).toEqual([]);
+    expect(await checkpointOf('globex', 'jira')).toBeUndefined();
+  });
+
   it('the first round sets a checkpoint and emits nothing', async () => {
     const outcomes = await svc.service.useCases.pollers.pollAll();
     expect(outcomes.map((o) => `${o.tenantId}/${o.connector}:${o.outcome}`).sort()).toEqual(['acme/confluence:started', 'acme/jira:started', 'globex/jira:started']);

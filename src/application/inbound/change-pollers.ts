@@ -85,8 +85,12 @@ export class ChangePollers {
     },
   ) {}
 
-  /** One round for every active connection, one after the other; answers each outcome. */
-  async pollAll(): Promise<Array<{ tenantId: TenantId; connector: ConnectorId } & RoundOutcome>> {
+  /**
+   * One round for every active connection, one after the other; answers each outcome. With
+   * `stopping`, the connections not reached when it turns true wait for the next round (a
+   * shutdown waits for one connection's round, not for all of them).
+   */
+  async pollAll(stopping: () => boolean = () => false): Promise<Array<{ tenantId: TenantId; connector: ConnectorId } & RoundOutcome>> {
     const listed = await this.ports.connections.listAll()();
     if (E.isLeft(listed)) {
       this.ports.logger.warn({ err: listed.left.message }, 'pollers could not list the connections');
@@ -94,6 +98,7 @@ export class ChangePollers {
     }
     const out: Array<{ tenantId: TenantId; connector: ConnectorId } & RoundOutcome> = [];
     for (const conn of listed.right.filter((c) => c.status === 'active')) {
+      if (stopping()) break;
       const outcome = await this.poll(conn);
       if (outcome.outcome === 'failed') {
         this.ports.logger.warn({ tenant: conn.tenantId, connector: conn.connector, code: outcome.error.code, err: outcome.error.message }, 'a poll round failed; the checkpoint stays');

@@ -68,13 +68,15 @@ export class JiraWebhookRegistrations {
   }
 
   /** Every tenant: registers, refreshes, re-registers or forgets as needed; one tenant's failure does not stop the others. */
-  async reconcileAll(): Promise<{ registered: number; refreshed: number; removed: number }> {
+  /** With `stopping`, the tenants not reached when it turns true wait for the next round (shutdown). */
+  async reconcileAll(stopping: () => boolean = () => false): Promise<{ registered: number; refreshed: number; removed: number }> {
     const totals = { registered: 0, refreshed: 0, removed: 0 };
     const connections = (await run(this.ports.connections.listAll())).filter(isWebhookConnection);
     const registrations = await run(this.ports.store.allRegistrations());
     const tenants = new Set<TenantId>([...connections.map((c) => c.tenantId), ...registrations.map((r) => r.tenantId)]);
     const now = this.ports.clock.now().getTime();
     for (const tenantId of tenants) {
+      if (stopping()) break;
       const failed = this.failures.get(tenantId);
       if (failed && failed.nextAt > now) continue;
       try {
