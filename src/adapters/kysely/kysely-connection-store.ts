@@ -180,7 +180,11 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
       const before = events === undefined ? undefined : await this.findIn(db, tenantId, connector);
       const result = await db.deleteFrom('connections').where('tenant_id', '=', tenantId).where('connector', '=', connector).executeTakeFirst();
       const deleted = Number(result.numDeletedRows) > 0;
-      if (deleted && before) await appendEvents(db, eventsFor(events, before), new Date());
+      if (deleted && before) {
+        // The delete names no time of its own: the events' (the caller's clock) is the write's.
+        const recorded = eventsFor(events, before);
+        await appendEvents(db, recorded, recorded[0]?.occurredAt ?? new Date());
+      }
       return deleted;
     });
   }
