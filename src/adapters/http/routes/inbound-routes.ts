@@ -10,42 +10,12 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ReceiveJiraWebhook } from '../../../application/inbound/receive-jira-webhook.js';
 import { AppError } from '../../../domain/errors.js';
 import { formatBytes } from '../../../domain/files.js';
+import { readCapped } from '../raw-body.js';
 import { errorResponses, json, route, type RouteSpec } from '../route-spec.js';
 
 /** Reads the body whole, up to `max` bytes (a larger one is refused with 413, the rest read and dropped). */
-const readBody = (req: IncomingMessage, max: number): TE.TaskEither<AppError, Buffer> =>
-  () =>
-    new Promise((resolve) => {
-      const tooLarge = AppError.validation(`A webhook delivery is at most ${formatBytes(max)} (BODY_LIMIT_BYTES).`, { reason: 'payload_too_large' });
-      const declared = Number(req.headers['content-length'] ?? Number.NaN);
-      if (Number.isFinite(declared) && declared > max) {
-        req.resume();
-        resolve({ _tag: 'Left', left: tooLarge });
-        return;
-      }
-      const gone = (): void => resolve({ _tag: 'Left', left: AppError.validation('The webhook delivery was broken off before its body arrived.') });
-      // The client may have left while the token was checked: no 'end' or 'error' would come.
-      if (req.destroyed || req.readableAborted) return gone();
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const onData = (chunk: Buffer): void => {
-        size += chunk.length;
-        if (size > max) {
-          req.off('data', onData);
-          req.resume();
-          resolve({ _tag: 'Left', left: tooLarge });
-          return;
-        }
-        chunks.push(chunk);
-      };
-      req.on('data', onData);
-      req.once('end', () => resolve({ _tag: 'Right', right: Buffer.concat(chunks) }));
-      req.once('error', () => resolve({ _tag: 'Left', left: AppError.validation('The webhook delivery could not be read.') }));
-      // After 'end' this settles nothing more (a promise resolves once).
-      req.once('close', () => {
-        if (!req.complete) gone();
-      });
-    });
+const readBody = (req: IncomingMessage, max: number): TE.TaskEither<AppError, Buffer> => () =>
+  readCapped(req, max, AppError.validation(`A webhook delivery is at most ${formatBytes(max)} (BODY_LIMIT_BYTES).`, { reason: 'payload_too_large' }), 'The webhook delivery');
 
 const parseJson = (raw: Buffer): TE.TaskEither<AppError, unknown> => {
   try {
