@@ -104,7 +104,8 @@ export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 const DEFAULT_HEADERS = { accept: 'application/json', 'user-agent': 'integration-backend' } as const;
 
-const codeOf = (err: unknown): string | undefined => {
+/** The first `code` along an error's chain of causes (undici wraps Node's socket errors). */
+export const codeOf = (err: unknown): string | undefined => {
   let cur: unknown = err;
   for (let i = 0; i < 4 && typeof cur === 'object' && cur !== null; i += 1) {
     const code = (cur as { code?: unknown }).code;

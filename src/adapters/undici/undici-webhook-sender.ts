@@ -11,21 +11,12 @@ import { Agent } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookAnswer, WebhookRequest, WebhookSender } from '../../application/ports/event-deliveries.js';
 import { checkWebhookUrlSyntax, resolveAllowed, type WebhookAddressRules } from './webhook-address.js';
+import { codeOf } from './http-transport.js';
 
 /** The most of an answer's body that is read (then the connection is dropped): only the status matters. */
 const ANSWER_READ_BYTES = 64 * 1024;
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
-
-const codeOf = (err: unknown): string | undefined => {
-  let cur: unknown = err;
-  for (let i = 0; i < 4 && typeof cur === 'object' && cur !== null; i += 1) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return undefined;
-};
 
 export class UndiciWebhookSender implements WebhookSender {
   private readonly agent: Agent;
