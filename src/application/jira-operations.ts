@@ -6,7 +6,7 @@ import { AppError } from '../domain/errors.js';
 import { isAdfDoc, type AdfDoc } from '../domain/markup/adf.js';
 import { convertMarkdown } from '../domain/markup/index.js';
 import type { CreatedIssue, Project } from '../domain/operations.js';
-import { renderIssue, SUMMARY_FIELDS, type JiraIssue } from '../domain/jira-issue.js';
+import { issueRenderer, SUMMARY_FIELDS, type JiraIssue } from '../domain/jira-issue.js';
 import { buildIssueSearchJql } from '../domain/query-language.js';
 import { allowsProject, NO_FILTER, restrictJql, type KeyFilter } from '../domain/scope-filter.js';
 import type { TenantId } from '../domain/tenant.js';
@@ -73,7 +73,7 @@ export class SearchIssues {
         ),
         TE.map((page) => ({
           ...page,
-          items: page.items.map((record) => renderIssue(record, { siteUrl: ctx.siteUrl, fields: selection.fields, customFields: selection.custom, format })),
+          items: page.items.map(issueRenderer({ siteUrl: ctx.siteUrl, fields: selection.fields, customFields: selection.custom, format })),
         })),
       ),
     );

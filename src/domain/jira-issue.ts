@@ -200,49 +200,58 @@ export const renderComment = (c: CommentRecord, format: RichTextFormat): JiraCom
   visibility: c.visibility,
 });
 
-/**
- * An issue record in the caller's shape: only the fields asked for (id, key and url always),
- * rich text rendered as asked.
- */
-export const renderIssue = (
-  record: IssueRecord,
-  opts: {
-    readonly siteUrl: string;
-    readonly fields: readonly IssueFieldName[];
-    readonly customFields?: readonly string[];
-    readonly format: RichTextFormat;
-    readonly comments?: { readonly items: readonly CommentRecord[]; readonly total: number };
-  },
-): JiraIssue => {
-  const wanted = new Set(opts.fields);
-  const out: Record<string, unknown> = { id: record.id, key: record.key, url: `${opts.siteUrl}/browse/${encodeURIComponent(record.key)}` };
-  const put = (name: IssueFieldName, value: unknown): void => {
-    if (wanted.has(name)) out[name] = value;
-  };
-  put('summary', record.summary ?? '');
-  put('status', record.status?.name ?? null);
-  put('status_category', record.status?.category ?? null);
-  put('issue_type', record.issueType ?? null);
-  put('priority', record.priority ?? null);
-  put('assignee', record.assignee?.displayName ?? null);
-  put('assignee_account_id', record.assignee?.accountId ?? null);
-  put('reporter', record.reporter?.displayName ?? null);
-  put('reporter_account_id', record.reporter?.accountId ?? null);
-  put('labels', record.labels ?? []);
-  put('components', record.components ?? []);
-  put('parent', record.parent ?? null);
-  put('subtasks', record.subtasks ?? []);
-  put('links', record.links ?? []);
-  put('due_date', record.dueDate ?? null);
-  put('created', record.created ?? null);
-  put('updated', record.updated ?? null);
-  put('description', renderRichText(record.description, opts.format));
-  put('attachments', record.attachments ?? []);
-  if (wanted.has('comments') && opts.comments) {
-    out['comments'] = { items: opts.comments.items.map((c) => renderComment(c, opts.format)), total: opts.comments.total };
-  }
-  if (opts.customFields && opts.customFields.length > 0) {
-    out['custom_fields'] = Object.fromEntries(opts.customFields.map((id) => [id, record.customFields?.[id] ?? null]));
-  }
-  return out as JiraIssue;
+export interface RenderOptions {
+  readonly siteUrl: string;
+  readonly fields: readonly IssueFieldName[];
+  readonly customFields?: readonly string[];
+  readonly format: RichTextFormat;
+  readonly comments?: { readonly items: readonly CommentRecord[]; readonly total: number };
+}
+
+/** Each field's value in the caller's shape, from a record. */
+const FIELD_VALUES: Readonly<Record<Exclude<IssueFieldName, 'comments' | 'custom_fields'>, (r: IssueRecord, format: RichTextFormat) => unknown>> = {
+  summary: (r) => r.summary ?? '',
+  status: (r) => r.status?.name ?? null,
+  status_category: (r) => r.status?.category ?? null,
+  issue_type: (r) => r.issueType ?? null,
+  priority: (r) => r.priority ?? null,
+  assignee: (r) => r.assignee?.displayName ?? null,
+  assignee_account_id: (r) => r.assignee?.accountId ?? null,
+  reporter: (r) => r.reporter?.displayName ?? null,
+  reporter_account_id: (r) => r.reporter?.accountId ?? null,
+  labels: (r) => r.labels ?? [],
+  components: (r) => r.components ?? [],
+  parent: (r) => r.parent ?? null,
+  subtasks: (r) => r.subtasks ?? [],
+  links: (r) => r.links ?? [],
+  due_date: (r) => r.dueDate ?? null,
+  created: (r) => r.created ?? null,
+  updated: (r) => r.updated ?? null,
+  description: (r, format) => renderRichText(r.description, format),
+  attachments: (r) => r.attachments ?? [],
 };
+
+/**
+ * A renderer of issue records in the caller's shape: only the fields asked for (id, key and
+ * url always, then the fields in the document's order), rich text rendered as asked. Made
+ * once per answer, so a search of 50 issues decides what to write once, not 50 times.
+ */
+export const issueRenderer = (opts: RenderOptions): ((record: IssueRecord) => JiraIssue) => {
+  const wanted = new Set(opts.fields);
+  const writers = (Object.keys(FIELD_VALUES) as (keyof typeof FIELD_VALUES)[])
+    .filter((name) => wanted.has(name))
+    .map((name) => [name, FIELD_VALUES[name]] as const);
+  const comments = wanted.has('comments') ? opts.comments : undefined;
+  const custom = opts.customFields && opts.customFields.length > 0 ? opts.customFields : undefined;
+  const { siteUrl, format } = opts;
+  return (record) => {
+    const out: Record<string, unknown> = { id: record.id, key: record.key, url: `${siteUrl}/browse/${encodeURIComponent(record.key)}` };
+    for (const [name, value] of writers) out[name] = value(record, format);
+    if (comments) out['comments'] = { items: comments.items.map((c) => renderComment(c, format)), total: comments.total };
+    if (custom) out['custom_fields'] = Object.fromEntries(custom.map((id) => [id, record.customFields?.[id] ?? null]));
+    return out as JiraIssue;
+  };
+};
+
+/** One issue record in the caller's shape (see issueRenderer). */
+export const renderIssue = (record: IssueRecord, opts: RenderOptions): JiraIssue => issueRenderer(opts)(record);

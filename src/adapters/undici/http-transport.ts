@@ -7,6 +7,7 @@
  * the caller's (they follow Atlassian's advice and a total budget).
  */
 import dns from 'node:dns';
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { Agent, FormData, type Dispatcher } from 'undici';
@@ -126,6 +127,33 @@ const classify = (err: unknown): TransportFailure => {
   return failure('network', code === 'ECONNREFUSED', err);
 };
 
+/**
+ * A request's deadline as undici's `signal`, which takes an EventEmitter as well as an
+ * AbortSignal. Not `AbortSignal.timeout`: that keeps its signal, undici's listener on it and
+ * so the whole request alive until it fires, which under load carried every request's
+ * objects into the old generation. Not an AbortController either: with its EventTarget
+ * listener and timer it cost more of a search request's CPU than the mapping of its 50
+ * issues (docs/performance.md). Cleared as soon as the answer is in.
+ */
+class Deadline extends EventEmitter {
+  aborted = false;
+  reason: Error | undefined;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    super();
+    this.timer = setTimeout(() => {
+      this.aborted = true;
+      this.reason = Object.assign(new Error('The deadline for the answer passed.'), { name: 'TimeoutError' });
+      this.emit('abort');
+    }, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 interface Prepared {
   readonly url: URL;
   readonly headers: Record<string, string>;
@@ -173,9 +201,9 @@ class UndiciTransport implements HttpTransport {
     return { url, headers, body };
   }
 
-  private options(method: HttpRequest['method'], prepared: Prepared, signal: AbortSignal): Dispatcher.RequestOptions {
+  private options(method: HttpRequest['method'], prepared: Prepared, signal: AbortSignal | Deadline): Dispatcher.RequestOptions {
     const { url, headers, body } = prepared;
-    return { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal };
+    return { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal: signal as AbortSignal };
   }
 
   send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse> {
@@ -185,12 +213,16 @@ class UndiciTransport implements HttpTransport {
       // undici checks headersTimeout and bodyTimeout on a coarse timer (to the second), so
       // ATLASSIAN_TIMEOUT_MS=300 used to give up after about 950 ms; this deadline is exact
       // and covers the whole answer.
-      const deadline = AbortSignal.timeout(this.timeoutMs);
+      const deadline = new Deadline(this.timeoutMs);
       // undici rejects for every request without an answer; that rejection becomes the Left here, once.
       return TE.tryCatch(
         async () => {
-          const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
-          return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+          try {
+            const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
+            return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+          } finally {
+            deadline.clear();
+          }
         },
         (err) => (deadline.aborted ? failure('timeout', false, err) : classify(err)),
       )();

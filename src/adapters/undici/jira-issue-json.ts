@@ -22,26 +22,6 @@ export const AttachmentJson = t.intersection([
   t.partial({ size: t.number, mimeType: nullable(t.string), created: nullable(t.union([t.string, t.number])), author: nullable(UserJson) }),
 ]);
 
-export const IssueFieldsJson = t.partial({
-  summary: nullable(t.string),
-  status: nullable(t.partial({ name: t.string, statusCategory: nullable(Named) })),
-  issuetype: nullable(Named),
-  priority: nullable(Named),
-  assignee: nullable(UserJson),
-  reporter: nullable(UserJson),
-  labels: nullable(t.array(t.string)),
-  components: nullable(t.array(Named)),
-  parent: nullable(LinkedJson),
-  subtasks: nullable(t.array(LinkedJson)),
-  issuelinks: nullable(t.array(LinkJson)),
-  duedate: nullable(t.string),
-  created: nullable(t.string),
-  updated: nullable(t.string),
-  description: t.unknown,
-  attachment: nullable(t.array(AttachmentJson)),
-  project: nullable(t.partial({ key: t.string })),
-});
-
 export const IssueJson = t.type({ id: t.string, key: t.string, fields: t.UnknownRecord });
 
 export const CommentJson = t.intersection([
@@ -65,48 +45,91 @@ export const userRecord = (u: t.TypeOf<typeof UserJson> | null | undefined): Use
 
 const related = (l: t.TypeOf<typeof LinkedJson>) => ({ key: l.key, summary: l.fields?.summary ?? null, status: l.fields?.status?.name ?? null });
 
-/** An issue answer read into a record: only the fields it carried are set. */
+type Raw = Readonly<Record<string, unknown>>;
+
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const textOr = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/** `{ name }` of a status, type, priority or component; null when absent or of another shape. */
+const nameOf = (v: unknown): string | null => (isObject(v) && typeof v['name'] === 'string' ? v['name'] : null);
+const userOf = (v: unknown): UserRecord | null => (UserJson.is(v) ? userRecord(v) : null);
+const listOf = <A>(v: unknown, codec: t.Type<A, unknown, unknown>): A[] => (Array.isArray(v) ? v.filter((x): x is A => codec.is(x)) : []);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * An issue answer read into a record: only the fields it carried are set, each checked on
+ * its own (a field of an unexpected shape reads as null or empty, never a crash). Written
+ * out field by field rather than as one io-ts check and a spread per field: a search maps
+ * 50 issues per request, and that was a tenth of its CPU (docs/performance.md).
+ */
 export const issueRecord = (issue: t.TypeOf<typeof IssueJson>): IssueRecord => {
   const raw = issue.fields;
-  // The type guard is the cheap check (search answers many issues); only an answer of an
-  // unexpected shape pays for decode, and a field that fails it leaves the record empty.
-  const f: t.TypeOf<typeof IssueFieldsJson> = IssueFieldsJson.is(raw) ? raw : ((d) => (d._tag === 'Right' ? d.right : {}))(IssueFieldsJson.decode(raw));
-  const has = (name: string): boolean => Object.hasOwn(raw, name);
-  const custom = Object.entries(raw).filter(([k]) => k.startsWith('customfield_'));
-  return {
-    id: issue.id,
-    key: issue.key,
-    ...(f.project?.key ? { project: f.project.key } : {}),
-    ...(has('summary') ? { summary: f.summary ?? null } : {}),
-    ...(has('status') ? { status: f.status ? { name: f.status.name ?? '', category: f.status.statusCategory?.name ?? null } : null } : {}),
-    ...(has('issuetype') ? { issueType: f.issuetype?.name ?? null } : {}),
-    ...(has('priority') ? { priority: f.priority?.name ?? null } : {}),
-    ...(has('assignee') ? { assignee: userRecord(f.assignee) } : {}),
-    ...(has('reporter') ? { reporter: userRecord(f.reporter) } : {}),
-    ...(has('labels') ? { labels: f.labels ?? [] } : {}),
-    ...(has('components') ? { components: (f.components ?? []).flatMap((c) => (c.name ? [c.name] : [])) } : {}),
-    ...(has('parent') ? { parent: f.parent ? related(f.parent) : null } : {}),
-    ...(has('subtasks') ? { subtasks: (f.subtasks ?? []).map(related) } : {}),
-    ...(has('issuelinks')
-      ? {
-          links: (f.issuelinks ?? []).flatMap((l) => {
-            const other = l.outwardIssue ?? l.inwardIssue;
-            if (!other) return [];
-            return [{ id: l.id, type: l.type.name ?? '', relation: (l.outwardIssue ? l.type.outward : l.type.inward) ?? '', issue: related(other) }];
-          }),
-        }
-      : {}),
-    ...(has('duedate') ? { dueDate: f.duedate ?? null } : {}),
-    ...(has('created') ? { created: f.created ?? null } : {}),
-    ...(has('updated') ? { updated: f.updated ?? null } : {}),
-    ...(has('description') ? { description: f.description ?? null } : {}),
-    ...(has('attachment')
-      ? {
-          attachments: (f.attachment ?? []).map(attachmentOf),
-        }
-      : {}),
-    ...(custom.length > 0 ? { customFields: Object.fromEntries(custom) } : {}),
-  };
+  const out: Mutable<IssueRecord> = { id: issue.id, key: issue.key };
+  let custom: Record<string, unknown> | undefined;
+  for (const name of Object.keys(raw)) {
+    const v = raw[name];
+    switch (name) {
+      case 'project':
+        if (isObject(v) && typeof v['key'] === 'string' && v['key'] !== '') out.project = v['key'];
+        break;
+      case 'summary':
+        out.summary = textOr(v);
+        break;
+      case 'status':
+        out.status = isObject(v) ? { name: typeof v['name'] === 'string' ? v['name'] : '', category: nameOf(v['statusCategory']) } : null;
+        break;
+      case 'issuetype':
+        out.issueType = nameOf(v);
+        break;
+      case 'priority':
+        out.priority = nameOf(v);
+        break;
+      case 'assignee':
+        out.assignee = userOf(v);
+        break;
+      case 'reporter':
+        out.reporter = userOf(v);
+        break;
+      case 'labels':
+        out.labels = Array.isArray(v) ? v.filter((l): l is string => typeof l === 'string') : [];
+        break;
+      case 'components':
+        out.components = Array.isArray(v) ? v.map(nameOf).filter((n): n is string => n !== null) : [];
+        break;
+      case 'parent':
+        out.parent = LinkedJson.is(v) ? related(v) : null;
+        break;
+      case 'subtasks':
+        out.subtasks = listOf(v, LinkedJson).map(related);
+        break;
+      case 'issuelinks':
+        out.links = listOf(v, LinkJson).flatMap((l) => {
+          const other = l.outwardIssue ?? l.inwardIssue;
+          if (!other) return [];
+          return [{ id: l.id, type: l.type.name ?? '', relation: (l.outwardIssue ? l.type.outward : l.type.inward) ?? '', issue: related(other) }];
+        });
+        break;
+      case 'duedate':
+        out.dueDate = textOr(v);
+        break;
+      case 'created':
+        out.created = textOr(v);
+        break;
+      case 'updated':
+        out.updated = textOr(v);
+        break;
+      case 'description':
+        out.description = v ?? null;
+        break;
+      case 'attachment':
+        out.attachments = listOf(v, AttachmentJson).map(attachmentOf);
+        break;
+      default:
+        if (name.startsWith('customfield_')) (custom ??= {})[name] = v;
+    }
+  }
+  if (custom) out.customFields = custom;
+  return out;
 };
 
 /** Jira's attachment JSON (in an issue's fields, or the answer to an upload). */

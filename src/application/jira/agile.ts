@@ -21,7 +21,7 @@ import type { JiraPorts } from '../jira-operations.js';
 import { boundedString, cursor, issueIdOrKey, limit, numericId, projectKey } from '../operation-inputs.js';
 import { readPage } from '../paged-read.js';
 import type { JiraAgile, JiraIssueLookup, UpstreamPage } from '../ports/atlassian-gateways.js';
-import { renderIssue, SUMMARY_FIELDS, type IssueRecord, type JiraIssue } from '../../domain/jira-issue.js';
+import { issueRenderer, SUMMARY_FIELDS, type IssueRecord, type JiraIssue } from '../../domain/jira-issue.js';
 import { jiraFieldsOf } from './fields.js';
 import { withAccess } from '../with-access.js';
 import { issueInScope, projectInScope } from './scope.js';
@@ -152,7 +152,7 @@ export class ListSprintIssues {
     return this.page(tenantId, input, (ctx, at) =>
       TE.map((page: UpstreamPage<IssueRecord>) => ({
         ...page,
-        items: page.items.map((record) => renderIssue(record, { siteUrl: ctx.siteUrl, fields: selection.fields, format: 'markdown' })),
+        items: page.items.map(issueRenderer({ siteUrl: ctx.siteUrl, fields: selection.fields, format: 'markdown' })),
       }))(this.ports.jira.sprintIssues(ctx, { sprintId: input.sprint_id, jql: jql.right, fields: jiraFieldsOf(selection), startAt: at.startAt, limit: at.limit })),
     );
   }

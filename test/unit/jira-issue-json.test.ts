@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { issueRecord } from '../../src/adapters/undici/jira-issue-json.js';
+import { issueRenderer, renderIssue, SUMMARY_FIELDS } from '../../src/domain/jira-issue.js';
+
+const SITE = 'https://acme.atlassian.net';
+
+describe("reading Jira's issue JSON into a record", () => {
+  it('sets only the fields the answer carried, each read from its own shape', () => {
+    const record = issueRecord({
+      id: '10001',
+      key: 'ENG-1',
+      fields: {
+        summary: 'Fix it',
+        status: { name: 'In Progress', statusCategory: { name: 'In Progress' } },
+        issuetype: { name: 'Bug' },
+        assignee: { displayName: 'Mia', accountId: 'acc-1' },
+        labels: ['a', 'b'],
+        components: [{ name: 'api' }, { id: '3' }],
+        project: { key: 'ENG' },
+        customfield_10010: { value: 7 },
+      },
+    });
+    expect(record).toEqual({
+      id: '10001',
+      key: 'ENG-1',
+      summary: 'Fix it',
+      status: { name: 'In Progress', category: 'In Progress' },
+      issueType: 'Bug',
+      assignee: { accountId: 'acc-1', displayName: 'Mia' },
+      labels: ['a', 'b'],
+      components: ['api'],
+      project: 'ENG',
+      customFields: { customfield_10010: { value: 7 } },
+    });
+    expect(record).not.toHaveProperty('reporter');
+    expect(record).not.toHaveProperty('description');
+  });
+
+  it('reads a field of an unexpected shape as empty and keeps the others', () => {
+    const record = issueRecord({
+      id: '1',
+      key: 'ENG-2',
+      fields: { summary: 42, status: 'Done', assignee: { accountId: 'no-name' }, labels: 'x', subtasks: [{ nokey: true }, { key: 'ENG-3' }], updated: '2026-11-20T10:15:30.000+0000' },
+    });
+    expect(record).toEqual({
+      id: '1',
+      key: 'ENG-2',
+      summary: null,
+      status: null,
+      assignee: null,
+      labels: [],
+      subtasks: [{ key: 'ENG-3', summary: null, status: null }],
+      updated: '2026-11-20T10:15:30.000+0000',
+    });
+  });
+
+  it('an own "__proto__" or inherited key is never read as a field', () => {
+    const fields = JSON.parse('{"__proto__": {"summary": "poisoned"}, "updated": null}') as Record<string, unknown>;
+    const record = issueRecord({ id: '1', key: 'ENG-4', fields });
+    expect(record).toEqual({ id: '1', key: 'ENG-4', updated: null });
+  });
+});
+
+describe('rendering records in the caller shape', () => {
+  it('one renderer for a page answers what renderIssue answers for each record, keys in the documented order', () => {
+    const records = [
+      issueRecord({ id: '1', key: 'ENG-1', fields: { summary: 'One', updated: null, assignee: null, status: { name: 'Done' }, issuetype: { name: 'Task' } } }),
+      issueRecord({ id: '2', key: 'ENG-2', fields: { summary: 'Two' } }),
+    ];
+    const opts = { siteUrl: SITE, fields: SUMMARY_FIELDS, format: 'markdown' as const };
+    const page = records.map(issueRenderer(opts));
+    expect(page).toEqual(records.map((r) => renderIssue(r, opts)));
+    expect(Object.keys(page[0]!)).toEqual(['id', 'key', 'url', 'summary', 'status', 'issue_type', 'assignee', 'updated']);
+    expect(page[1]).toEqual({ id: '2', key: 'ENG-2', url: `${SITE}/browse/ENG-2`, summary: 'Two', status: null, issue_type: null, assignee: null, updated: null });
+  });
+});
