@@ -14,12 +14,18 @@ export interface ConcurrencySettings {
 }
 
 interface Waiter {
-  readonly wake: () => void;
+  /** true: the slot of a finished call was handed over; false: the wait ran out. */
+  readonly settle: (acquired: boolean) => void;
+  /** When the wait runs out (ms since the epoch). */
+  readonly deadline: number;
 }
 
 interface Lane {
   active: number;
+  /** First come, first served; every waiter waits as long, so deadlines come in order. */
   readonly waiting: Waiter[];
+  /** One timer for the lane, set for the first waiter's deadline. */
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -49,62 +55,80 @@ export class TenantConcurrency {
   /** Runs `task` in one of the tenant's slots; without a tenant (or with no cap) at once. */
   run<A>(tenant: TenantId | undefined, what: string, task: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> {
     if (tenant === undefined || this.settings.perTenant <= 0) return task;
-    return async () => {
-      const acquired = await this.acquire(tenant);
-      if (!acquired) {
-        this.metrics.rateLimited('tenant');
-        const wait = Math.max(1, Math.ceil(this.settings.maxWaitMs / 1000));
-        return E.left(
-          AppError.rateLimited(
-            `This tenant already has ${this.settings.perTenant} calls to Atlassian in flight and its queue is full or the wait ran out (UPSTREAM_CONCURRENCY_PER_TENANT), so ${what} was not requested; retry after ${wait} s.`,
-            wait,
-            { reason: 'upstream_concurrency' },
-          ),
-        );
+    return () => {
+      const lane = this.lane(tenant);
+      // A free slot is taken at once, without a promise or a timer of its own.
+      if (lane.active < this.settings.perTenant) {
+        lane.active += 1;
+        return this.holding(tenant, task);
       }
-      try {
-        return await task();
-      } finally {
-        this.release(tenant);
-      }
+      return this.wait(tenant, lane).then((acquired) => (acquired ? this.holding(tenant, task) : E.left(this.refusal(what))));
     };
+  }
+
+  private refusal(what: string): AppError {
+    this.metrics.rateLimited('tenant');
+    const wait = Math.max(1, Math.ceil(this.settings.maxWaitMs / 1000));
+    return AppError.rateLimited(
+      `This tenant already has ${this.settings.perTenant} calls to Atlassian in flight and its queue is full or the wait ran out (UPSTREAM_CONCURRENCY_PER_TENANT), so ${what} was not requested; retry after ${wait} s.`,
+      wait,
+      { reason: 'upstream_concurrency' },
+    );
+  }
+
+  /** Runs `task` in a slot already taken, and gives the slot back however it ends. */
+  private holding<A>(tenant: TenantId, task: TE.TaskEither<AppError, A>): Promise<E.Either<AppError, A>> {
+    let running: Promise<E.Either<AppError, A>>;
+    try {
+      running = task();
+    } catch (err) {
+      this.release(tenant);
+      throw err;
+    }
+    return running.then(
+      (result) => {
+        this.release(tenant);
+        return result;
+      },
+      (err: unknown) => {
+        this.release(tenant);
+        throw err;
+      },
+    );
   }
 
   private lane(tenant: TenantId): Lane {
     let lane = this.lanes.get(tenant);
     if (!lane) {
-      lane = { active: 0, waiting: [] };
+      lane = { active: 0, waiting: [], timer: undefined };
       this.lanes.set(tenant, lane);
     }
     return lane;
   }
 
-  /** True once a slot is held; false when the queue is full or the wait ran out. */
-  private acquire(tenant: TenantId): Promise<boolean> {
-    const lane = this.lane(tenant);
-    if (lane.active < this.settings.perTenant) {
-      lane.active += 1;
-      return Promise.resolve(true);
-    }
-    if (lane.waiting.length >= this.settings.queue || this.settings.maxWaitMs <= 0) {
-      this.dropIfIdle(tenant, lane);
-      return Promise.resolve(false);
-    }
-    return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = {
-        // The releasing call hands its slot over: `active` stays as it is.
-        wake: () => {
-          clearTimeout(timer);
-          resolve(true);
-        },
-      };
-      const timer = setTimeout(() => {
-        const at = lane.waiting.indexOf(waiter);
-        if (at >= 0) lane.waiting.splice(at, 1);
-        resolve(false);
-      }, this.settings.maxWaitMs);
-      lane.waiting.push(waiter);
+  /** True once a slot is handed over; false when the queue is full or the wait ran out. */
+  private wait(tenant: TenantId, lane: Lane): Promise<boolean> {
+    if (lane.waiting.length >= this.settings.queue || this.settings.maxWaitMs <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((settle) => {
+      lane.waiting.push({ settle, deadline: Date.now() + this.settings.maxWaitMs });
+      this.arm(tenant, lane);
     });
+  }
+
+  /** Sets the lane's timer for its first waiter's deadline, unless it is set. */
+  private arm(tenant: TenantId, lane: Lane): void {
+    const first = lane.waiting[0];
+    if (lane.timer !== undefined || first === undefined) return;
+    lane.timer = setTimeout(() => this.expire(tenant, lane), Math.max(0, first.deadline - Date.now()));
+  }
+
+  /** Refuses every waiter whose wait ran out, then waits for the next one's deadline. */
+  private expire(tenant: TenantId, lane: Lane): void {
+    lane.timer = undefined;
+    const now = Date.now();
+    while (lane.waiting.length > 0 && lane.waiting[0]!.deadline <= now) lane.waiting.shift()!.settle(false);
+    this.arm(tenant, lane);
+    this.dropIfIdle(tenant, lane);
   }
 
   private release(tenant: TenantId): void {
@@ -112,7 +136,8 @@ export class TenantConcurrency {
     if (!lane) return;
     const next = lane.waiting.shift();
     if (next) {
-      next.wake();
+      // The slot is handed over: `active` stays as it is.
+      next.settle(true);
       return;
     }
     lane.active -= 1;
@@ -120,6 +145,9 @@ export class TenantConcurrency {
   }
 
   private dropIfIdle(tenant: TenantId, lane: Lane): void {
-    if (lane.active === 0 && lane.waiting.length === 0) this.lanes.delete(tenant);
+    if (lane.active > 0 || lane.waiting.length > 0) return;
+    if (lane.timer !== undefined) clearTimeout(lane.timer);
+    lane.timer = undefined;
+    this.lanes.delete(tenant);
   }
 }
