@@ -116,7 +116,10 @@ const toResult = (answer: ProxyAnswer): RouteResult => {
             exactType: true,
             body:
               answer.body instanceof Uint8Array
-                ? Buffer.from(answer.body)
+                ? // A view of the same bytes: Buffer.from(a Uint8Array) would copy them one by one.
+                  Buffer.isBuffer(answer.body)
+                  ? answer.body
+                  : Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength)
                 : answer.body instanceof Readable
                   ? answer.body
                   : Readable.from(answer.body, { objectMode: false }),
