@@ -15,9 +15,17 @@ import { checkFormat } from './jira/format.js';
 import { jiraFieldsOf } from './jira/fields.js';
 import { issueInScope, noSuchProject } from './jira/scope.js';
 import { readPage } from './paged-read.js';
-import type { JiraCreateMetadata, JiraGateway, JiraIssueCreation, JiraIssueLookup, JiraIssueSearch, JiraProjects } from './ports/atlassian-gateways.js';
+import type {
+  JiraCreateMetadata,
+  JiraGateway,
+  JiraIssueCreation,
+  JiraIssueLookup,
+  JiraIssueSearch,
+  JiraProjects,
+} from './ports/atlassian-gateways.js';
 import type { Clock } from './ports/clock.js';
 import { CreateRequirements } from './jira/create-requirements.js';
+import { cachedRichText } from './jira/rich-text.js';
 import type { AccessProvider } from './ports/access-provider.js';
 import { withAccess } from './with-access.js';
 
@@ -28,7 +36,6 @@ export interface JiraPorts<G = JiraGateway> {
   /** JIRA_PROJECTS_FILTER: the projects every operation is limited to (default: all). */
   readonly projects?: KeyFilter;
 }
-
 
 /** `jira_list_projects` / `GET /connectors/jira/projects`. */
 export class ListProjects {
@@ -41,7 +48,12 @@ export class ListProjects {
   execute(tenantId: TenantId, input: ListProjectsInput): TE.TaskEither<AppError, Page<Project>> {
     const keys = this.ports.projects?.keys;
     return this.page(tenantId, input, (ctx, at) =>
-      this.ports.jira.listProjects(ctx, { query: input.query, startAt: at.startAt, limit: at.limit, ...(keys?.length ? { keys } : {}) }),
+      this.ports.jira.listProjects(ctx, {
+        query: input.query,
+        startAt: at.startAt,
+        limit: at.limit,
+        ...(keys?.length ? { keys } : {}),
+      }),
     );
   }
 }
@@ -55,25 +67,45 @@ export class SearchIssues {
   }
 
   execute(tenantId: TenantId, input: SearchIssuesInput): TE.TaskEither<AppError, Page<JiraIssue>> {
-    const jql = input.jql ?? (input.q !== undefined ? buildIssueSearchJql({ text: input.q, project: input.project }) : undefined);
+    const jql =
+      input.jql ?? (input.q !== undefined ? buildIssueSearchJql({ text: input.q, project: input.project }) : undefined);
     if (jql === undefined) return TE.left(AppError.validation('Give q (free text) or jql.'));
-    if (input.jql !== undefined && input.q !== undefined) return TE.left(AppError.validation('Give q or jql, not both.'));
+    if (input.jql !== undefined && input.q !== undefined)
+      return TE.left(AppError.validation('Give q or jql, not both.'));
     const limited = restrictJql(this.ports.projects ?? NO_FILTER, jql);
     if (E.isLeft(limited)) return TE.left(limited.left);
     const selection = input.fields ?? { fields: SUMMARY_FIELDS, custom: [] };
     if (selection.fields.includes('comments')) {
-      return TE.left(AppError.validation('fields: comments is not available in a search; read them with jira_get_issue or jira_list_comments.'));
+      return TE.left(
+        AppError.validation(
+          'fields: comments is not available in a search; read them with jira_get_issue or jira_list_comments.',
+        ),
+      );
     }
     const format = input.format ?? 'markdown';
     return this.page(tenantId, input, (ctx, at) =>
       pipe(
         TE.fromEither(checkFormat(format, ctx)),
         TE.flatMap(() =>
-          this.ports.jira.searchIssues(ctx, { jql: limited.right, fields: jiraFieldsOf(selection), token: at.token, startAt: at.startAt, limit: at.limit }),
+          this.ports.jira.searchIssues(ctx, {
+            jql: limited.right,
+            fields: jiraFieldsOf(selection),
+            token: at.token,
+            startAt: at.startAt,
+            limit: at.limit,
+          }),
         ),
         TE.map((page) => ({
           ...page,
-          items: page.items.map(issueRenderer({ siteUrl: ctx.siteUrl, fields: selection.fields, customFields: selection.custom, format })),
+          items: page.items.map(
+            issueRenderer({
+              siteUrl: ctx.siteUrl,
+              fields: selection.fields,
+              customFields: selection.custom,
+              format,
+              richText: cachedRichText(tenantId),
+            }),
+          ),
         })),
       ),
     );
@@ -91,7 +123,11 @@ type CreateIssueDescription = AdfDoc | string | undefined;
 export class CreateIssue {
   private readonly requirements: CreateRequirements;
 
-  constructor(private readonly ports: JiraPorts<JiraIssueCreation & JiraCreateMetadata & JiraIssueLookup> & { readonly clock: Clock }) {
+  constructor(
+    private readonly ports: JiraPorts<JiraIssueCreation & JiraCreateMetadata & JiraIssueLookup> & {
+      readonly clock: Clock;
+    },
+  ) {
     this.requirements = new CreateRequirements(ports.jira, ports.clock);
   }
 
@@ -101,11 +137,20 @@ export class CreateIssue {
     }
     const adf = input.description_adf;
     if (adf !== undefined && !isAdfDoc(adf)) {
-      return TE.left(AppError.validation('description_adf must be an Atlassian Document Format doc: {"type":"doc","version":1,"content":[...]}.'));
+      return TE.left(
+        AppError.validation(
+          'description_adf must be an Atlassian Document Format doc: {"type":"doc","version":1,"content":[...]}.',
+        ),
+      );
     }
     if (input.labels?.some((l) => /\s/.test(l))) return TE.left(AppError.validation('labels must not contain spaces.'));
-    if (!allowsProject(this.ports.projects ?? NO_FILTER, input.project_key)) return TE.left(noSuchProject(input.project_key));
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) => {
+    if (!allowsProject(this.ports.projects ?? NO_FILTER, input.project_key))
+      return TE.left(noSuchProject(input.project_key));
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) => {
       const description = pipe(
         E.right<AppError, string | undefined>(input.description),
         E.flatMap((md): E.Either<AppError, CreateIssueDescription> => {
@@ -117,7 +162,9 @@ export class CreateIssue {
       );
       if (E.isLeft(description)) return TE.left(description.left);
       if (adf !== undefined && ctx.flavour === 'data_center') {
-        return TE.left(AppError.validation('description_adf needs Jira Cloud; Data Center takes description (Markdown).'));
+        return TE.left(
+          AppError.validation('description_adf needs Jira Cloud; Data Center takes description (Markdown).'),
+        );
       }
       const issue = {
         projectKey: input.project_key,
@@ -149,7 +196,9 @@ export class CreateIssue {
       return pipe(
         // A parent outside JIRA_PROJECTS_FILTER is as unknown as one that does not exist.
         input.parent !== undefined ? issueInScope(this.ports, ctx, input.parent) : TE.right(undefined),
-        TE.flatMap(() => this.requirements.check(tenantId, ctx, { project: issue.projectKey, issueType: issue.issueType, values })),
+        TE.flatMap(() =>
+          this.requirements.check(tenantId, ctx, { project: issue.projectKey, issueType: issue.issueType, values }),
+        ),
         TE.flatMap((issueType) => this.ports.jira.createIssue(ctx, { ...issue, issueType })),
       );
     });

@@ -30,7 +30,15 @@ export const JiraComment = t.readonly(
     created: nullableText('When it was written (Jira timestamp).'),
     updated: nullableText('When it last changed.'),
     visibility: annotate(
-      t.union([t.readonly(t.type({ type: annotate(t.keyof({ role: null, group: null }), { description: 'role or group.' }), value: text('The role or group name.') })), t.null]),
+      t.union([
+        t.readonly(
+          t.type({
+            type: annotate(t.keyof({ role: null, group: null }), { description: 'role or group.' }),
+            value: text('The role or group name.'),
+          }),
+        ),
+        t.null,
+      ]),
       { description: 'Who may see it, when restricted; null for everyone.' },
     ),
   }),
@@ -74,7 +82,9 @@ const ISSUE_FIELD_CODECS = {
   reporter_account_id: nullableText("The reporter's accountId (user key on Data Center)."),
   labels: list(t.string, 'The labels.'),
   components: list(t.string, 'The component names.'),
-  parent: annotate(t.union([RelatedIssue, t.null]), { description: 'The parent issue (an epic, or the parent of a subtask).' }),
+  parent: annotate(t.union([RelatedIssue, t.null]), {
+    description: 'The parent issue (an epic, or the parent of a subtask).',
+  }),
   subtasks: list(RelatedIssue, 'The subtasks.'),
   links: list(IssueLink, 'Links to other issues.'),
   due_date: nullableText('The due date, YYYY-MM-DD.'),
@@ -91,11 +101,15 @@ const ISSUE_FIELD_CODECS = {
     { description: 'The latest comments (see comments=); list them all with jira_list_comments.' },
   ),
   attachments: list(JiraAttachment, 'The attached files.'),
-  custom_fields: annotate(t.record(t.string, t.unknown), { description: 'The custom fields asked for in fields=, by id, as Jira answers them.' }),
+  custom_fields: annotate(t.record(t.string, t.unknown), {
+    description: 'The custom fields asked for in fields=, by id, as Jira answers them.',
+  }),
 };
 
 export type IssueFieldName = keyof typeof ISSUE_FIELD_CODECS;
-export const ISSUE_FIELD_NAMES = Object.keys(ISSUE_FIELD_CODECS).filter((n) => n !== 'custom_fields') as IssueFieldName[];
+export const ISSUE_FIELD_NAMES = Object.keys(ISSUE_FIELD_CODECS).filter(
+  (n) => n !== 'custom_fields',
+) as IssueFieldName[];
 
 export const JiraIssue = t.readonly(
   t.intersection([
@@ -186,15 +200,35 @@ export type RichTextFormat = 'markdown' | 'adf' | 'wiki';
 /** Jira's rich text as the caller asked: Markdown read from ADF or wiki markup, or the raw value. */
 export const renderRichText = (value: unknown, format: RichTextFormat): string | Record<string, unknown> | null => {
   if (value === null || value === undefined) return null;
-  if (format !== 'markdown') return typeof value === 'string' || (typeof value === 'object' && !Array.isArray(value)) ? (value as string | Record<string, unknown>) : null;
+  if (format !== 'markdown')
+    return typeof value === 'string' || (typeof value === 'object' && !Array.isArray(value))
+      ? (value as string | Record<string, unknown>)
+      : null;
   return typeof value === 'string' ? jiraWikiToMarkdown(value) : adfToMarkdown(value);
 };
 
-export const renderComment = (c: CommentRecord, format: RichTextFormat): JiraComment => ({
+/**
+ * How rich text is rendered: `renderRichText`, or the same through a cache of its results
+ * (the application's), told which value it is (`slot`: the description of an issue, one
+ * comment) so an unchanged value is not converted again.
+ */
+export type RichTextRenderer = (
+  value: unknown,
+  format: RichTextFormat,
+  slot: string,
+) => string | Record<string, unknown> | null;
+
+const plainRichText: RichTextRenderer = (value, format) => renderRichText(value, format);
+
+export const renderComment = (
+  c: CommentRecord,
+  format: RichTextFormat,
+  richText: RichTextRenderer = plainRichText,
+): JiraComment => ({
   id: c.id,
   author: c.author?.displayName ?? null,
   author_account_id: c.author?.accountId ?? null,
-  body: renderRichText(c.body, format),
+  body: richText(c.body, format, `comment:${c.id}`),
   created: c.created,
   updated: c.updated,
   visibility: c.visibility,
@@ -206,10 +240,17 @@ export interface RenderOptions {
   readonly customFields?: readonly string[];
   readonly format: RichTextFormat;
   readonly comments?: { readonly items: readonly CommentRecord[]; readonly total: number };
+  /** renderRichText unless given (the application passes a cached one). */
+  readonly richText?: RichTextRenderer;
 }
 
 /** Each field's value in the caller's shape, from a record. */
-const FIELD_VALUES: Readonly<Record<Exclude<IssueFieldName, 'comments' | 'custom_fields'>, (r: IssueRecord, format: RichTextFormat) => unknown>> = {
+const FIELD_VALUES: Readonly<
+  Record<
+    Exclude<IssueFieldName, 'comments' | 'custom_fields'>,
+    (r: IssueRecord, format: RichTextFormat, richText: RichTextRenderer) => unknown
+  >
+> = {
   summary: (r) => r.summary ?? '',
   status: (r) => r.status?.name ?? null,
   status_category: (r) => r.status?.category ?? null,
@@ -227,7 +268,7 @@ const FIELD_VALUES: Readonly<Record<Exclude<IssueFieldName, 'comments' | 'custom
   due_date: (r) => r.dueDate ?? null,
   created: (r) => r.created ?? null,
   updated: (r) => r.updated ?? null,
-  description: (r, format) => renderRichText(r.description, format),
+  description: (r, format, richText) => richText(r.description, format, `issue:${r.id}`),
   attachments: (r) => r.attachments ?? [],
 };
 
@@ -244,10 +285,16 @@ export const issueRenderer = (opts: RenderOptions): ((record: IssueRecord) => Ji
   const comments = wanted.has('comments') ? opts.comments : undefined;
   const custom = opts.customFields && opts.customFields.length > 0 ? opts.customFields : undefined;
   const { siteUrl, format } = opts;
+  const richText = opts.richText ?? plainRichText;
   return (record) => {
-    const out: Record<string, unknown> = { id: record.id, key: record.key, url: `${siteUrl}/browse/${encodeURIComponent(record.key)}` };
-    for (const [name, value] of writers) out[name] = value(record, format);
-    if (comments) out['comments'] = { items: comments.items.map((c) => renderComment(c, format)), total: comments.total };
+    const out: Record<string, unknown> = {
+      id: record.id,
+      key: record.key,
+      url: `${siteUrl}/browse/${encodeURIComponent(record.key)}`,
+    };
+    for (const [name, value] of writers) out[name] = value(record, format, richText);
+    if (comments)
+      out['comments'] = { items: comments.items.map((c) => renderComment(c, format, richText)), total: comments.total };
     if (custom) out['custom_fields'] = Object.fromEntries(custom.map((id) => [id, record.customFields?.[id] ?? null]));
     return out as JiraIssue;
   };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { issueRecord } from '../../src/adapters/undici/jira-issue-json.js';
-import { issueRenderer, renderIssue, SUMMARY_FIELDS } from '../../src/domain/jira-issue.js';
+import { cachedRichText } from '../../src/application/jira/rich-text.js';
+import { issueRenderer, renderIssue, renderRichText, SUMMARY_FIELDS } from '../../src/domain/jira-issue.js';
 
 const SITE = 'https://acme.atlassian.net';
 
@@ -40,7 +41,14 @@ describe("reading Jira's issue JSON into a record", () => {
     const record = issueRecord({
       id: '1',
       key: 'ENG-2',
-      fields: { summary: 42, status: 'Done', assignee: { accountId: 'no-name' }, labels: 'x', subtasks: [{ nokey: true }, { key: 'ENG-3' }], updated: '2026-11-20T10:15:30.000+0000' },
+      fields: {
+        summary: 42,
+        status: 'Done',
+        assignee: { accountId: 'no-name' },
+        labels: 'x',
+        subtasks: [{ nokey: true }, { key: 'ENG-3' }],
+        updated: '2026-11-20T10:15:30.000+0000',
+      },
     });
     expect(record).toEqual({
       id: '1',
@@ -64,13 +72,73 @@ describe("reading Jira's issue JSON into a record", () => {
 describe('rendering records in the caller shape', () => {
   it('one renderer for a page answers what renderIssue answers for each record, keys in the documented order', () => {
     const records = [
-      issueRecord({ id: '1', key: 'ENG-1', fields: { summary: 'One', updated: null, assignee: null, status: { name: 'Done' }, issuetype: { name: 'Task' } } }),
+      issueRecord({
+        id: '1',
+        key: 'ENG-1',
+        fields: {
+          summary: 'One',
+          updated: null,
+          assignee: null,
+          status: { name: 'Done' },
+          issuetype: { name: 'Task' },
+        },
+      }),
       issueRecord({ id: '2', key: 'ENG-2', fields: { summary: 'Two' } }),
     ];
     const opts = { siteUrl: SITE, fields: SUMMARY_FIELDS, format: 'markdown' as const };
     const page = records.map(issueRenderer(opts));
     expect(page).toEqual(records.map((r) => renderIssue(r, opts)));
-    expect(Object.keys(page[0]!)).toEqual(['id', 'key', 'url', 'summary', 'status', 'issue_type', 'assignee', 'updated']);
-    expect(page[1]).toEqual({ id: '2', key: 'ENG-2', url: `${SITE}/browse/ENG-2`, summary: 'Two', status: null, issue_type: null, assignee: null, updated: null });
+    expect(Object.keys(page[0]!)).toEqual([
+      'id',
+      'key',
+      'url',
+      'summary',
+      'status',
+      'issue_type',
+      'assignee',
+      'updated',
+    ]);
+    expect(page[1]).toEqual({
+      id: '2',
+      key: 'ENG-2',
+      url: `${SITE}/browse/ENG-2`,
+      summary: 'Two',
+      status: null,
+      issue_type: null,
+      assignee: null,
+      updated: null,
+    });
+  });
+});
+
+describe('rich text through the render cache', () => {
+  const doc = (text: string) => ({
+    type: 'doc',
+    version: 1,
+    content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
+  });
+
+  it('answers what renderRichText answers, and an edited value is rendered anew, never the old Markdown', () => {
+    const render = cachedRichText('tenant-a');
+    expect(render(doc('first'), 'markdown', 'issue:1')).toBe(renderRichText(doc('first'), 'markdown'));
+    expect(render(doc('first'), 'markdown', 'issue:1')).toBe('first\n');
+    expect(render(doc('second'), 'markdown', 'issue:1')).toBe('second\n');
+    expect(render('h1. Wiki', 'markdown', 'issue:1')).toBe(renderRichText('h1. Wiki', 'markdown'));
+  });
+
+  it('a wiki value that reads like an ADF document is rendered as wiki markup, not taken for the cached ADF', () => {
+    const render = cachedRichText('tenant-b');
+    const adf = doc('from adf');
+    expect(render(adf, 'markdown', 'issue:7')).toBe('from adf\n');
+    const wiki = JSON.stringify(adf);
+    expect(render(wiki, 'markdown', 'issue:7')).toBe(renderRichText(wiki, 'markdown'));
+    expect(render(wiki, 'markdown', 'issue:7')).not.toBe('from adf\n');
+  });
+
+  it('raw formats and empty values pass through untouched', () => {
+    const render = cachedRichText('tenant-c');
+    const adf = doc('raw');
+    expect(render(adf, 'adf', 'issue:1')).toBe(adf);
+    expect(render(null, 'markdown', 'issue:1')).toBeNull();
   });
 });

@@ -13,7 +13,13 @@ import * as t from 'io-ts';
 import type { AccessContext } from '../../domain/credentials.js';
 import type { Page } from '../../domain/cursor.js';
 import { AppError } from '../../domain/errors.js';
-import { SPRINT_STATES, type Board, type MovedToSprint, type Sprint, type SprintState } from '../../domain/jira-agile.js';
+import {
+  SPRINT_STATES,
+  type Board,
+  type MovedToSprint,
+  type Sprint,
+  type SprintState,
+} from '../../domain/jira-agile.js';
 import { annotate } from '../../domain/json-schema.js';
 import { allowsProject, isFiltered, NO_FILTER, restrictJql } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
@@ -34,10 +40,18 @@ const sprintStates = annotate(
   new t.Type<string, string, unknown>(
     'sprint states',
     (u): u is string => typeof u === 'string' && STATES.test(u),
-    (u, c) => (typeof u === 'string' && STATES.test(u) ? t.success(u) : t.failure(u, c, 'active, future or closed, or several of them separated by commas')),
+    (u, c) =>
+      typeof u === 'string' && STATES.test(u)
+        ? t.success(u)
+        : t.failure(u, c, 'active, future or closed, or several of them separated by commas'),
     t.identity,
   ),
-  { type: 'string', pattern: STATES.source, description: 'Only sprints in these states: active, future or closed, or several separated by commas (default: all).' },
+  {
+    type: 'string',
+    pattern: STATES.source,
+    description:
+      'Only sprints in these states: active, future or closed, or several separated by commas (default: all).',
+  },
 );
 
 export const ListBoardsInput = t.exact(
@@ -52,7 +66,9 @@ export type ListBoardsInput = t.TypeOf<typeof ListBoardsInput>;
 
 export const ListSprintsInput = t.exact(
   t.intersection([
-    t.type({ board_id: numericId('board_id', 'The board (its id, from jira_list_boards); only scrum boards have sprints.') }),
+    t.type({
+      board_id: numericId('board_id', 'The board (its id, from jira_list_boards); only scrum boards have sprints.'),
+    }),
     t.partial({ state: sprintStates, cursor, limit }),
   ]),
 );
@@ -60,7 +76,9 @@ export type ListSprintsInput = t.TypeOf<typeof ListSprintsInput>;
 
 const sprintId = numericId('sprint_id', 'The sprint (its id, from jira_list_sprints).');
 
-export const ListSprintIssuesInput = t.exact(t.intersection([t.type({ sprint_id: sprintId }), t.partial({ cursor, limit })]));
+export const ListSprintIssuesInput = t.exact(
+  t.intersection([t.type({ sprint_id: sprintId }), t.partial({ cursor, limit })]),
+);
 export type ListSprintIssuesInput = t.TypeOf<typeof ListSprintIssuesInput>;
 
 const issueList = annotate(t.array(issueIdOrKey('An issue to move (key or id).')), {
@@ -86,14 +104,26 @@ export class ListBoards {
   execute(tenantId: TenantId, input: ListBoardsInput): TE.TaskEither<AppError, Page<Board>> {
     const filter = this.ports.projects ?? NO_FILTER;
     return pipe(
-      input.project !== undefined ? TE.map(() => undefined)(projectInScope(filter, input.project)) : TE.right(undefined),
+      input.project !== undefined
+        ? TE.map(() => undefined)(projectInScope(filter, input.project))
+        : TE.right(undefined),
       TE.flatMap(() =>
         this.page(tenantId, input, (ctx, at) =>
           pipe(
-            this.ports.jira.listBoards(ctx, { project: input.project, name: input.name, startAt: at.startAt, limit: at.limit }),
+            this.ports.jira.listBoards(ctx, {
+              project: input.project,
+              name: input.name,
+              startAt: at.startAt,
+              limit: at.limit,
+            }),
             // A board of another project (or of a user) is not listed; the page may come back short.
             TE.map((page) =>
-              isFiltered(filter) ? { ...page, items: page.items.filter((b) => b.project_key !== null && allowsProject(filter, b.project_key)) } : page,
+              isFiltered(filter)
+                ? {
+                    ...page,
+                    items: page.items.filter((b) => b.project_key !== null && allowsProject(filter, b.project_key)),
+                  }
+                : page,
             ),
           ),
         ),
@@ -103,7 +133,11 @@ export class ListBoards {
 }
 
 /** NOT_FOUND for a board located outside the filter (only asked when a filter is set). */
-const boardInScope = (ports: JiraPorts<JiraAgile>, ctx: AccessContext, boardId: string): TE.TaskEither<AppError, void> => {
+const boardInScope = (
+  ports: JiraPorts<JiraAgile>,
+  ctx: AccessContext,
+  boardId: string,
+): TE.TaskEither<AppError, void> => {
   const filter = ports.projects ?? NO_FILTER;
   if (!isFiltered(filter)) return TE.right(undefined);
   return pipe(
@@ -129,7 +163,9 @@ export class ListSprints {
     return this.page(tenantId, input, (ctx, at) =>
       pipe(
         boardInScope(this.ports, ctx, input.board_id),
-        TE.flatMap(() => this.ports.jira.listSprints(ctx, { boardId: input.board_id, states, startAt: at.startAt, limit: at.limit })),
+        TE.flatMap(() =>
+          this.ports.jira.listSprints(ctx, { boardId: input.board_id, states, startAt: at.startAt, limit: at.limit }),
+        ),
       ),
     );
   }
@@ -153,7 +189,15 @@ export class ListSprintIssues {
       TE.map((page: UpstreamPage<IssueRecord>) => ({
         ...page,
         items: page.items.map(issueRenderer({ siteUrl: ctx.siteUrl, fields: selection.fields, format: 'markdown' })),
-      }))(this.ports.jira.sprintIssues(ctx, { sprintId: input.sprint_id, jql: jql.right, fields: jiraFieldsOf(selection), startAt: at.startAt, limit: at.limit })),
+      }))(
+        this.ports.jira.sprintIssues(ctx, {
+          sprintId: input.sprint_id,
+          jql: jql.right,
+          fields: jiraFieldsOf(selection),
+          startAt: at.startAt,
+          limit: at.limit,
+        }),
+      ),
     );
   }
 }
@@ -167,9 +211,17 @@ export class MoveIssuesToSprint {
       return TE.left(AppError.validation('issues names an issue twice.'));
     }
     if (input.issues.length === 0 || input.issues.length > MAX_ISSUES_PER_MOVE) {
-      return TE.left(AppError.validation(`issues must name 1 to ${MAX_ISSUES_PER_MOVE} issues (Jira moves at most ${MAX_ISSUES_PER_MOVE} per call).`));
+      return TE.left(
+        AppError.validation(
+          `issues must name 1 to ${MAX_ISSUES_PER_MOVE} issues (Jira moves at most ${MAX_ISSUES_PER_MOVE} per call).`,
+        ),
+      );
     }
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         A.traverse(TE.ApplicativeSeq)((issue: string) => issueInScope(this.ports, ctx, issue))(input.issues),
         TE.flatMap(() => this.ports.jira.moveIssuesToSprint(ctx, { sprintId: input.sprint_id, issues: input.issues })),

@@ -44,20 +44,37 @@ export const filename = annotate(
   new t.Type<string, string, unknown>(
     'a file name',
     (u): u is string => typeof u === 'string' && SAFE_FILENAME.test(u) && u.trim() !== '',
-    (u, c) => (typeof u === 'string' && SAFE_FILENAME.test(u) && u.trim() !== '' ? t.success(u) : t.failure(u, c, 'a file name of 1-255 characters without / \\ or control characters')),
+    (u, c) =>
+      typeof u === 'string' && SAFE_FILENAME.test(u) && u.trim() !== ''
+        ? t.success(u)
+        : t.failure(u, c, 'a file name of 1-255 characters without / \\ or control characters'),
     t.identity,
   ),
-  { type: 'string', minLength: 1, maxLength: 255, pattern: SAFE_FILENAME.source.replace('{1,255}', '+'), description: 'The file name Jira shows, e.g. build.log.' },
+  {
+    type: 'string',
+    minLength: 1,
+    maxLength: 255,
+    pattern: SAFE_FILENAME.source.replace('{1,255}', '+'),
+    description: 'The file name Jira shows, e.g. build.log.',
+  },
 );
 
 export const mediaType = annotate(
   new t.Type<string, string, unknown>(
     'a media type',
     (u): u is string => typeof u === 'string' && u.length <= 255 && MEDIA_TYPE.test(u),
-    (u, c) => (typeof u === 'string' && u.length <= 255 && MEDIA_TYPE.test(u) ? t.success(u) : t.failure(u, c, 'a media type such as text/plain or image/png')),
+    (u, c) =>
+      typeof u === 'string' && u.length <= 255 && MEDIA_TYPE.test(u)
+        ? t.success(u)
+        : t.failure(u, c, 'a media type such as text/plain or image/png'),
     t.identity,
   ),
-  { type: 'string', maxLength: 255, pattern: MEDIA_TYPE.source, description: 'The media type, e.g. text/plain (default: from the file name, else application/octet-stream).' },
+  {
+    type: 'string',
+    maxLength: 255,
+    pattern: MEDIA_TYPE.source,
+    description: 'The media type, e.g. text/plain (default: from the file name, else application/octet-stream).',
+  },
 );
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -68,11 +85,18 @@ export const base64 = annotate(
     (u, c) => {
       if (typeof u !== 'string') return t.failure(u, c, 'a base64 string');
       const compact = u.replace(/\s+/g, '');
-      return compact.length % 4 === 0 && BASE64.test(compact) ? t.success(compact) : t.failure(u, c, 'standard base64 (A-Z a-z 0-9 + /, padded with =)');
+      return compact.length % 4 === 0 && BASE64.test(compact)
+        ? t.success(compact)
+        : t.failure(u, c, 'standard base64 (A-Z a-z 0-9 + /, padded with =)');
     },
     t.identity,
   ),
-  { type: 'string', contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/\\s]*=?=?\\s*$', description: "The file's bytes in standard base64." },
+  {
+    type: 'string',
+    contentEncoding: 'base64',
+    pattern: '^[A-Za-z0-9+/\\s]*=?=?\\s*$',
+    description: "The file's bytes in standard base64.",
+  },
 );
 
 export const AddAttachmentInput = t.exact(
@@ -93,7 +117,9 @@ export const AttachmentContent = t.readonly(
     filename: text('The file name.'),
     media_type: text('Its media type.'),
     size: annotate(t.number, { type: 'integer', minimum: 0, description: 'Size in bytes.' }),
-    encoding: annotate(t.keyof({ text: null, base64: null }), { description: 'text: content is the file as UTF-8 text; base64: content is its bytes in base64.' }),
+    encoding: annotate(t.keyof({ text: null, base64: null }), {
+      description: 'text: content is the file as UTF-8 text; base64: content is its bytes in base64.',
+    }),
     content: text('The file: text, or base64 (see encoding).'),
   }),
   'AttachmentContent',
@@ -109,10 +135,14 @@ export const AddedAttachment = t.readonly(
 );
 export type AddedAttachment = t.TypeOf<typeof AddedAttachment>;
 
-export const DeletedAttachment = t.readonly(t.type({ deleted: text('The id of the attachment deleted.') }), 'DeletedAttachment');
+export const DeletedAttachment = t.readonly(
+  t.type({ deleted: text('The id of the attachment deleted.') }),
+  'DeletedAttachment',
+);
 export type DeletedAttachment = t.TypeOf<typeof DeletedAttachment>;
 
-const noSuchAttachment = (ref: AttachmentRef): AppError => AppError.notFound(`Jira issue ${ref.issue} has no attachment ${ref.attachment} that this connection may see.`);
+const noSuchAttachment = (ref: AttachmentRef): AppError =>
+  AppError.notFound(`Jira issue ${ref.issue} has no attachment ${ref.attachment} that this connection may see.`);
 
 /** The attachment as the issue lists it: the issue must be within the filter, and list it. */
 const attachmentOf = (ports: Ports, ctx: AccessContext, ref: AttachmentRef): TE.TaskEither<AppError, JiraAttachment> =>
@@ -126,17 +156,33 @@ const attachmentOf = (ports: Ports, ctx: AccessContext, ref: AttachmentRef): TE.
   );
 
 export const tooLarge = (what: string, size: number, limit: number, variable: string, hint = ''): AppError =>
-  AppError.validation(`${what} is ${formatBytes(size)}, more than the ${formatBytes(limit)} allowed (${variable}).${hint}`, { reason: 'payload_too_large' });
+  AppError.validation(
+    `${what} is ${formatBytes(size)}, more than the ${formatBytes(limit)} allowed (${variable}).${hint}`,
+    { reason: 'payload_too_large' },
+  );
 
 /** Downloads the attachment, refusing it before any byte moves when the issue says it is over `limit`. */
-const download = (ports: Ports, tenantId: TenantId, ref: AttachmentRef, limit: number, variable: string, hint: string): TE.TaskEither<AppError, { meta: JiraAttachment; file: FileDownload }> =>
-  withAccess(ports.refresh, tenantId, 'jira')((ctx) =>
+const download = (
+  ports: Ports,
+  tenantId: TenantId,
+  ref: AttachmentRef,
+  limit: number,
+  variable: string,
+  hint: string,
+): TE.TaskEither<AppError, { meta: JiraAttachment; file: FileDownload }> =>
+  withAccess(
+    ports.refresh,
+    tenantId,
+    'jira',
+  )((ctx) =>
     pipe(
       attachmentOf(ports, ctx, ref),
       TE.flatMap((meta) =>
         meta.size > limit
           ? TE.left(tooLarge(`Attachment ${meta.id} (${meta.filename})`, meta.size, limit, variable, hint))
-          : TE.map((file: FileDownload) => ({ meta, file }))(ports.jira.downloadAttachment(ctx, { id: meta.id, filename: meta.filename, maxBytes: limit })),
+          : TE.map((file: FileDownload) => ({ meta, file }))(
+              ports.jira.downloadAttachment(ctx, { id: meta.id, filename: meta.filename, maxBytes: limit }),
+            ),
       ),
     ),
   );
@@ -162,7 +208,8 @@ export const readAll = (file: FileDownload): TE.TaskEither<AppError, Buffer> =>
       for await (const chunk of file.content) chunks.push(chunk);
       return Buffer.concat(chunks);
     },
-    (err) => (err instanceof TransferError ? err.error : AppError.vendor('The attachment download failed.', { cause: err })),
+    (err) =>
+      err instanceof TransferError ? err.error : AppError.vendor('The attachment download failed.', { cause: err }),
   );
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -192,7 +239,9 @@ export class ReadAttachment {
             filename: meta.filename,
             media_type: media,
             size: bytes.length,
-            ...(text !== undefined ? { encoding: 'text' as const, content: text } : { encoding: 'base64' as const, content: bytes.toString('base64') }),
+            ...(text !== undefined
+              ? { encoding: 'text' as const, content: text }
+              : { encoding: 'base64' as const, content: bytes.toString('base64') }),
           };
         })(readAll(file)),
       ),
@@ -221,21 +270,31 @@ const BY_EXTENSION: Readonly<Record<string, string>> = {
 };
 
 /** A media type from the file name's extension, else application/octet-stream. */
-export const mediaTypeFor = (name: string): string => BY_EXTENSION[/\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+export const mediaTypeFor = (name: string): string =>
+  BY_EXTENSION[/\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? ''] ?? 'application/octet-stream';
 
 /** `POST /connectors/jira/issues/{issue}/attachments` (multipart): attaches one file, up to ATTACHMENT_MAX_BYTES. */
 export class AddAttachment {
   constructor(private readonly ports: Ports) {}
 
-  execute(tenantId: TenantId, input: AddAttachmentFields & { readonly file: FileUpload }): TE.TaskEither<AppError, AddedAttachment> {
+  execute(
+    tenantId: TenantId,
+    input: AddAttachmentFields & { readonly file: FileUpload },
+  ): TE.TaskEither<AppError, AddedAttachment> {
     const { file } = input;
     if (!SAFE_FILENAME.test(file.filename) || file.filename.trim() === '') {
       return TE.left(AppError.validation('The file name must be 1-255 characters without / \\ or control characters.'));
     }
     if (file.content.length > this.ports.files.maxBytes) {
-      return TE.left(tooLarge(`The file ${file.filename}`, file.content.length, this.ports.files.maxBytes, 'ATTACHMENT_MAX_BYTES'));
+      return TE.left(
+        tooLarge(`The file ${file.filename}`, file.content.length, this.ports.files.maxBytes, 'ATTACHMENT_MAX_BYTES'),
+      );
     }
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         issueInScope(this.ports, ctx, input.issue),
         TE.flatMap(() => this.ports.jira.addAttachment(ctx, { issue: input.issue, file })),
@@ -257,7 +316,13 @@ export const toolFile = (
   const content = Buffer.from(input.content_base64, 'base64');
   if (content.length > maxBytes) {
     return TE.left(
-      tooLarge(`The file ${input.filename}`, content.length, maxBytes, 'ATTACHMENT_TOOL_MAX_BYTES', ` Upload it over REST instead: POST ${restRoute} as multipart/form-data.`),
+      tooLarge(
+        `The file ${input.filename}`,
+        content.length,
+        maxBytes,
+        'ATTACHMENT_TOOL_MAX_BYTES',
+        ` Upload it over REST instead: POST ${restRoute} as multipart/form-data.`,
+      ),
     );
   }
   return TE.right({ filename: input.filename, mediaType: input.media_type ?? mediaTypeFor(input.filename), content });
@@ -284,7 +349,11 @@ export class DeleteAttachment {
   constructor(private readonly ports: Ports) {}
 
   execute(tenantId: TenantId, ref: AttachmentRef): TE.TaskEither<AppError, DeletedAttachment> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         attachmentOf(this.ports, ctx, ref),
         TE.flatMap(() => this.ports.jira.deleteAttachment(ctx, ref.attachment)),

@@ -16,6 +16,7 @@ import { boundedString, cursor, issueIdOrKey, limit, numericId } from '../operat
 import { readPage } from '../paged-read.js';
 import type { JiraCommentWriting, JiraIssueLookup, JiraIssueReading } from '../ports/atlassian-gateways.js';
 import { withAccess } from '../with-access.js';
+import { cachedRichText } from './rich-text.js';
 import { RichTextFormatCodec } from './fields.js';
 import { checkFormat } from './format.js';
 import { issueInScope } from './scope.js';
@@ -26,7 +27,9 @@ const commentId = numericId('comment id', 'The comment id (from jira_list_commen
 const Visibility = annotate(
   t.exact(
     t.type({
-      type: annotate(t.keyof({ role: null, group: null }), { description: 'Restrict to a project role or to a group.' }),
+      type: annotate(t.keyof({ role: null, group: null }), {
+        description: 'Restrict to a project role or to a group.',
+      }),
       value: boundedString('value', 1, 255, 'The role name (e.g. Developers) or the group name.'),
     }),
   ),
@@ -34,7 +37,10 @@ const Visibility = annotate(
 );
 
 const body = boundedString('body', 1, 100_000, 'The comment in Markdown (ADF on Cloud, wiki markup on Data Center).');
-const bodyAdf = annotate(t.UnknownRecord, { type: 'object', description: 'The comment as an Atlassian Document Format doc, sent unchanged (Cloud).' });
+const bodyAdf = annotate(t.UnknownRecord, {
+  type: 'object',
+  description: 'The comment as an Atlassian Document Format doc, sent unchanged (Cloud).',
+});
 
 export const ListCommentsInput = t.exact(
   t.intersection([
@@ -80,13 +86,22 @@ export const DeletedComment = t.readonly(
 export type DeletedComment = t.TypeOf<typeof DeletedComment>;
 
 /** A comment body in the site's format: Markdown converted (ADF on Cloud, wiki on Data Center), or ADF as given. */
-const bodyOf = (input: { body?: string | undefined; body_adf?: Record<string, unknown> | undefined }, ctx: AccessContext): E.Either<AppError, unknown> => {
-  if ((input.body === undefined) === (input.body_adf === undefined)) return E.left(AppError.validation('Give body (Markdown) or body_adf, exactly one.'));
+const bodyOf = (
+  input: { body?: string | undefined; body_adf?: Record<string, unknown> | undefined },
+  ctx: AccessContext,
+): E.Either<AppError, unknown> => {
+  if ((input.body === undefined) === (input.body_adf === undefined))
+    return E.left(AppError.validation('Give body (Markdown) or body_adf, exactly one.'));
   if (input.body_adf !== undefined) {
-    if (ctx.flavour === 'data_center') return E.left(AppError.validation('body_adf needs Jira Cloud; Data Center takes body (Markdown).'));
+    if (ctx.flavour === 'data_center')
+      return E.left(AppError.validation('body_adf needs Jira Cloud; Data Center takes body (Markdown).'));
     return isAdfDoc(input.body_adf)
       ? E.right(input.body_adf)
-      : E.left(AppError.validation('body_adf must be an Atlassian Document Format doc: {"type":"doc","version":1,"content":[...]}.'));
+      : E.left(
+          AppError.validation(
+            'body_adf must be an Atlassian Document Format doc: {"type":"doc","version":1,"content":[...]}.',
+          ),
+        );
   }
   return ctx.flavour === 'cloud' ? convertMarkdown(input.body ?? '', 'adf') : convertMarkdown(input.body ?? '', 'wiki');
 };
@@ -105,8 +120,17 @@ export class ListComments {
       pipe(
         TE.fromEither(checkFormat(format, ctx)),
         TE.flatMap(() => issueInScope(this.ports, ctx, input.issue)),
-        TE.flatMap(() => this.ports.jira.listComments(ctx, input.issue, { startAt: at.startAt, limit: at.limit, newestFirst: (input.order ?? 'newest') === 'newest' })),
-        TE.map((page) => ({ items: page.items.map((c) => renderComment(c, format)), next: page.next })),
+        TE.flatMap(() =>
+          this.ports.jira.listComments(ctx, input.issue, {
+            startAt: at.startAt,
+            limit: at.limit,
+            newestFirst: (input.order ?? 'newest') === 'newest',
+          }),
+        ),
+        TE.map((page) => {
+          const richText = cachedRichText(tenantId);
+          return { items: page.items.map((c) => renderComment(c, format, richText)), next: page.next };
+        }),
       ),
     );
   }
@@ -117,11 +141,17 @@ export class AddComment {
   constructor(private readonly ports: JiraPorts<JiraCommentWriting & JiraIssueLookup>) {}
 
   execute(tenantId: TenantId, input: AddCommentInput): TE.TaskEither<AppError, JiraComment> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         TE.fromEither(bodyOf(input, ctx)),
         TE.tap(() => issueInScope(this.ports, ctx, input.issue)),
-        TE.flatMap((content) => this.ports.jira.addComment(ctx, input.issue, { body: content, visibility: input.visibility ?? null })),
+        TE.flatMap((content) =>
+          this.ports.jira.addComment(ctx, input.issue, { body: content, visibility: input.visibility ?? null }),
+        ),
         TE.map((c) => renderComment(c, 'markdown')),
       ),
     );
@@ -133,11 +163,17 @@ export class EditComment {
   constructor(private readonly ports: JiraPorts<JiraCommentWriting & JiraIssueLookup>) {}
 
   execute(tenantId: TenantId, input: EditCommentInput): TE.TaskEither<AppError, JiraComment> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         TE.fromEither(bodyOf(input, ctx)),
         TE.tap(() => issueInScope(this.ports, ctx, input.issue)),
-        TE.flatMap((content) => this.ports.jira.editComment(ctx, input.issue, input.comment, { body: content, visibility: input.visibility })),
+        TE.flatMap((content) =>
+          this.ports.jira.editComment(ctx, input.issue, input.comment, { body: content, visibility: input.visibility }),
+        ),
         TE.map((c) => renderComment(c, 'markdown')),
       ),
     );
@@ -149,7 +185,11 @@ export class DeleteComment {
   constructor(private readonly ports: JiraPorts<JiraCommentWriting & JiraIssueLookup>) {}
 
   execute(tenantId: TenantId, input: DeleteCommentInput): TE.TaskEither<AppError, DeletedComment> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         issueInScope(this.ports, ctx, input.issue),
         TE.flatMap(() => this.ports.jira.deleteComment(ctx, input.issue, input.comment)),

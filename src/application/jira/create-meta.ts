@@ -23,7 +23,10 @@ export type ListIssueTypesInput = t.TypeOf<typeof ListIssueTypesInput>;
 
 export const ListCreateFieldsInput = t.exact(
   t.intersection([
-    t.type({ project, issue_type_id: numericId('issue_type_id', 'The issue type (its id, from jira_list_issue_types).') }),
+    t.type({
+      project,
+      issue_type_id: numericId('issue_type_id', 'The issue type (its id, from jira_list_issue_types).'),
+    }),
     t.partial({ cursor, limit }),
   ]),
 );
@@ -41,7 +44,9 @@ export class ListIssueTypes {
     return pipe(
       projectInScope(this.ports.projects, input.project),
       TE.flatMap(() =>
-        this.page(tenantId, input, (ctx, at) => this.ports.jira.createIssueTypes(ctx, { project: input.project, startAt: at.startAt, limit: at.limit })),
+        this.page(tenantId, input, (ctx, at) =>
+          this.ports.jira.createIssueTypes(ctx, { project: input.project, startAt: at.startAt, limit: at.limit }),
+        ),
       ),
     );
   }
@@ -60,7 +65,12 @@ export class ListCreateFields {
       projectInScope(this.ports.projects, input.project),
       TE.flatMap(() =>
         this.page(tenantId, input, (ctx, at) =>
-          this.ports.jira.createFields(ctx, { project: input.project, issueTypeId: input.issue_type_id, startAt: at.startAt, limit: at.limit }),
+          this.ports.jira.createFields(ctx, {
+            project: input.project,
+            issueTypeId: input.issue_type_id,
+            startAt: at.startAt,
+            limit: at.limit,
+          }),
         ),
       ),
     );

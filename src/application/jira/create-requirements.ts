@@ -52,19 +52,25 @@ export class ExpiringCache<V> {
   /** The cached value, or what `read` answers (cached when it succeeds). */
   through(key: string, read: () => TE.TaskEither<AppError, V>): TE.TaskEither<AppError, V> {
     const cached = this.get(key);
-    return cached !== undefined ? TE.right(cached) : TE.tap((value: V) => TE.fromIO(() => this.set(key, value)))(read());
+    return cached !== undefined
+      ? TE.right(cached)
+      : TE.tap((value: V) => TE.fromIO(() => this.set(key, value)))(read());
   }
 }
 
 /** Every item of an offset-paged list, up to MAX_PAGES pages. */
-const allPages = <A>(read: (startAt: number) => TE.TaskEither<AppError, UpstreamPage<A>>): TE.TaskEither<AppError, readonly A[]> => {
+const allPages = <A>(
+  read: (startAt: number) => TE.TaskEither<AppError, UpstreamPage<A>>,
+): TE.TaskEither<AppError, readonly A[]> => {
   const from = (startAt: number, pages: number, sofar: readonly A[]): TE.TaskEither<AppError, readonly A[]> =>
     pipe(
       read(startAt),
       TE.flatMap((page) => {
         const items = [...sofar, ...page.items];
         const next = page.next?.startAt;
-        return next !== undefined && next > startAt && pages + 1 < MAX_PAGES && page.items.length > 0 ? from(next, pages + 1, items) : TE.right(items);
+        return next !== undefined && next > startAt && pages + 1 < MAX_PAGES && page.items.length > 0
+          ? from(next, pages + 1, items)
+          : TE.right(items);
       }),
     );
   return from(0, 0, []);
@@ -80,11 +86,13 @@ const INPUT_OF: Readonly<Record<string, string>> = {
   components: 'components',
   duedate: 'due_date',
 };
-const inputOf = (fieldId: string): string | undefined => (fieldId.startsWith('customfield_') ? `fields.${fieldId}` : INPUT_OF[fieldId]);
+const inputOf = (fieldId: string): string | undefined =>
+  fieldId.startsWith('customfield_') ? `fields.${fieldId}` : INPUT_OF[fieldId];
 
 const describeField = (f: FieldMeta): string => {
   const values = (f.allowed_values ?? []).map((v) => v.name ?? v.id).filter((v): v is string => v !== null);
-  const shown = values.length > 0 ? `; allowed: ${values.slice(0, 10).join(', ')}${values.length > 10 ? ', ...' : ''}` : '';
+  const shown =
+    values.length > 0 ? `; allowed: ${values.slice(0, 10).join(', ')}${values.length > 10 ? ', ...' : ''}` : '';
   const input = inputOf(f.field_id);
   return `${f.name} (${input ?? `${f.field_id}, which jira_create_issue cannot set`}${shown})`;
 };
@@ -132,18 +140,26 @@ export class CreateRequirements {
           );
         }
         const fields = this.fields.through(`${base}\u0000${type.id}`, () =>
-          allPages((startAt) => this.jira.createFields(ctx, { project: q.project, issueTypeId: type.id, startAt, limit: PAGE })),
+          allPages((startAt) =>
+            this.jira.createFields(ctx, { project: q.project, issueTypeId: type.id, startAt, limit: PAGE }),
+          ),
         );
         return pipe(
           unlessUnavailable(fields),
           TE.flatMap((screen) => {
             if (screen === undefined) return TE.right(type.name);
-            const missing = missingRequiredFields(screen, q.values).flatMap((m) => screen.filter((f) => f.field_id === m.field_id).slice(0, 1));
+            const missing = missingRequiredFields(screen, q.values).flatMap((m) =>
+              screen.filter((f) => f.field_id === m.field_id).slice(0, 1),
+            );
             if (missing.length === 0) return TE.right(type.name);
             return TE.left(
               AppError.validation(
                 `A ${type.name} in ${q.project} needs ${missing.map(describeField).join(', ')}; nothing was created. jira_list_create_fields (issue_type_id ${type.id}) describes the fields.`,
-                { details: Object.fromEntries(missing.map((f) => [inputOf(f.field_id) ?? f.field_id, `${f.name} is required.`])) },
+                {
+                  details: Object.fromEntries(
+                    missing.map((f) => [inputOf(f.field_id) ?? f.field_id, `${f.name} is required.`]),
+                  ),
+                },
               ),
             );
           }),
@@ -155,6 +171,6 @@ export class CreateRequirements {
 
 /** The metadata, or undefined when Jira has none to give (NOT_FOUND, or a 400 for the project). */
 const unlessUnavailable = <A>(read: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A | undefined> =>
-  TE.orElse((e: AppError) => (e.code === 'NOT_FOUND' || e.code === 'VALIDATION' ? TE.right<AppError, A | undefined>(undefined) : TE.left(e)))(
-    TE.map((a: A): A | undefined => a)(read),
-  );
+  TE.orElse((e: AppError) =>
+    e.code === 'NOT_FOUND' || e.code === 'VALIDATION' ? TE.right<AppError, A | undefined>(undefined) : TE.left(e),
+  )(TE.map((a: A): A | undefined => a)(read));

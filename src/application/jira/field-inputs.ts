@@ -18,14 +18,21 @@ export const date = new t.Type<string, string, unknown>(
 );
 
 const isCustomFields = (u: unknown): u is Record<string, unknown> =>
-  typeof u === 'object' && u !== null && !Array.isArray(u) && Object.keys(u).every((k) => CUSTOM_FIELD.test(k)) && Object.keys(u).length <= 50;
+  typeof u === 'object' &&
+  u !== null &&
+  !Array.isArray(u) &&
+  Object.keys(u).every((k) => CUSTOM_FIELD.test(k)) &&
+  Object.keys(u).length <= 50;
 
 /** Custom field values by field id, sent to Jira as given. */
 export const customFields = annotate(
   new t.Type<Record<string, unknown>, Record<string, unknown>, unknown>(
     'custom field values by id',
     isCustomFields,
-    (u, c) => (isCustomFields(u) ? t.success(u) : t.failure(u, c, 'an object of at most 50 custom field ids (customfield_10010) and their values')),
+    (u, c) =>
+      isCustomFields(u)
+        ? t.success(u)
+        : t.failure(u, c, 'an object of at most 50 custom field ids (customfield_10010) and their values'),
     t.identity,
   ),
   {
@@ -44,7 +51,10 @@ export const componentNames = (description: string) =>
     new t.Type<readonly string[], readonly string[], unknown>(
       'component names',
       (u): u is readonly string[] => Array.isArray(u) && u.length <= 50 && u.every(isName),
-      (u, c) => (Array.isArray(u) && u.length <= 50 && u.every(isName) ? t.success(u as readonly string[]) : t.failure(u, c, 'a list of at most 50 component names')),
+      (u, c) =>
+        Array.isArray(u) && u.length <= 50 && u.every(isName)
+          ? t.success(u as readonly string[])
+          : t.failure(u, c, 'a list of at most 50 component names'),
       t.identity,
     ),
     { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 }, maxItems: 50, description },
@@ -58,7 +68,10 @@ export const accountId = (description: string) =>
     new t.Type<string, string, unknown>(
       'an account id',
       (u): u is string => typeof u === 'string' && ACCOUNT_ID.test(u),
-      (u, c) => (typeof u === 'string' && ACCOUNT_ID.test(u) ? t.success(u) : t.failure(u, c, 'an account id (letters, digits, . _ @ : + -)')),
+      (u, c) =>
+        typeof u === 'string' && ACCOUNT_ID.test(u)
+          ? t.success(u)
+          : t.failure(u, c, 'an account id (letters, digits, . _ @ : + -)'),
       t.identity,
     ),
     { type: 'string', pattern: ACCOUNT_ID.source, description },

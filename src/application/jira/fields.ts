@@ -14,14 +14,24 @@ const KNOWN = new Set<string>(ISSUE_FIELD_NAMES);
 
 const parse = (u: unknown): FieldSelection | string => {
   if (typeof u !== 'string' || u.length > 2000) return 'a comma-separated list of field names';
-  const names = [...new Set(u.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  const names = [
+    ...new Set(
+      u
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
   if (names.length === 0) return 'a comma-separated list of field names';
   const unknown = names.filter((n) => !KNOWN.has(n) && !CUSTOM.test(n));
   if (unknown.length > 0) {
     const shown = unknown.slice(0, 3).map((n) => (n.length > 40 ? `${n.slice(0, 40)}…` : n));
     return `a list of ${ISSUE_FIELD_NAMES.join(', ')} or customfield_<id> (unknown: ${shown.join(', ')})`;
   }
-  return { fields: names.filter((n): n is IssueFieldName => KNOWN.has(n)), custom: names.filter((n) => CUSTOM.test(n)) };
+  return {
+    fields: names.filter((n): n is IssueFieldName => KNOWN.has(n)),
+    custom: names.filter((n) => CUSTOM.test(n)),
+  };
 };
 
 /** A comma-separated list of issue field names and custom field ids, decoded to a selection. */
@@ -45,5 +55,6 @@ export const jiraFieldsOf = (selection: FieldSelection): string[] => [
 ];
 
 export const RichTextFormatCodec = annotate(t.keyof({ markdown: null, adf: null, wiki: null }), {
-  description: 'How rich text comes back: markdown (default), or the raw value: adf (Jira Cloud) or wiki (Jira Data Center).',
+  description:
+    'How rich text comes back: markdown (default), or the raw value: adf (Jira Cloud) or wiki (Jira Data Center).',
 });

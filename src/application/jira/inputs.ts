@@ -16,7 +16,14 @@ export const flag = (description: string) =>
     new t.Type<boolean, boolean, unknown>(
       'true or false',
       (u): u is boolean => typeof u === 'boolean',
-      (u, c) => (typeof u === 'boolean' ? t.success(u) : u === 'true' ? t.success(true) : u === 'false' ? t.success(false) : t.failure(u, c, 'true or false')),
+      (u, c) =>
+        typeof u === 'boolean'
+          ? t.success(u)
+          : u === 'true'
+            ? t.success(true)
+            : u === 'false'
+              ? t.success(false)
+              : t.failure(u, c, 'true or false'),
       t.identity,
     ),
     { type: 'boolean', description },
@@ -31,7 +38,10 @@ export const nullableAccountId = (description: string) =>
     new t.Type<string | null, string | null, unknown>(
       'an account id or null',
       (u): u is string | null => u === null || (typeof u === 'string' && ACCOUNT_ID.test(u)),
-      (u, c) => (u === null || (typeof u === 'string' && ACCOUNT_ID.test(u)) ? t.success(u) : t.failure(u, c, 'an account id (letters, digits, . _ @ : + -) or null')),
+      (u, c) =>
+        u === null || (typeof u === 'string' && ACCOUNT_ID.test(u))
+          ? t.success(u)
+          : t.failure(u, c, 'an account id (letters, digits, . _ @ : + -) or null'),
       t.identity,
     ),
     { type: ['string', 'null'], pattern: ACCOUNT_ID.source, description },
@@ -50,7 +60,12 @@ const isHttpUrl = (u: unknown): u is string => {
 /** An absolute http: or https: URL (no javascript:, data: or relative links on an issue). */
 export const httpUrl = (description: string) =>
   annotate(
-    new t.Type<string, string, unknown>('an http(s) URL', isHttpUrl, (u, c) => (isHttpUrl(u) ? t.success(u) : t.failure(u, c, 'an absolute http(s) URL')), t.identity),
+    new t.Type<string, string, unknown>(
+      'an http(s) URL',
+      isHttpUrl,
+      (u, c) => (isHttpUrl(u) ? t.success(u) : t.failure(u, c, 'an absolute http(s) URL')),
+      t.identity,
+    ),
     { type: 'string', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 2000, description },
   );
 
@@ -62,4 +77,3 @@ export const jiraRichText = (ctx: AccessContext, md: string | undefined): AdfDoc
   if (md === undefined || md.trim() === '') return undefined;
   return ctx.flavour === 'cloud' ? markdownToAdf(md) : markdownToJiraWiki(md);
 };
-

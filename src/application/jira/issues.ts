@@ -15,6 +15,7 @@ import type { JiraPorts } from '../jira-operations.js';
 import { boundedString, intInRange, issueIdOrKey } from '../operation-inputs.js';
 import type { JiraIssueEditing, JiraIssueLookup, JiraIssueReading } from '../ports/atlassian-gateways.js';
 import { ISSUE_FIELD_NAMES, renderIssue, type JiraIssue } from '../../domain/jira-issue.js';
+import { cachedRichText } from './rich-text.js';
 import { allowsProject, NO_FILTER } from '../../domain/scope-filter.js';
 import { customFields, date, DATE } from './field-inputs.js';
 import { issueFields, jiraFieldsOf, RichTextFormatCodec } from './fields.js';
@@ -25,7 +26,12 @@ import { issueInScope } from './scope.js';
 
 const label = boundedString('label', 1, 255, 'A label (no spaces).');
 const labelList = (description: string) =>
-  annotate(t.readonlyArray(label), { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 }, maxItems: 100, description });
+  annotate(t.readonlyArray(label), {
+    type: 'array',
+    items: { type: 'string', minLength: 1, maxLength: 255 },
+    maxItems: 100,
+    description,
+  });
 const nullable = <C extends t.Mixed>(c: C, description: string) => annotate(t.union([c, t.null]), { description });
 
 export const UpdateIssueInput = t.exact(
@@ -33,8 +39,16 @@ export const UpdateIssueInput = t.exact(
     t.type({ issue: issueIdOrKey('The issue to change: its key (e.g. ENG-42) or id.') }),
     t.partial({
       summary: boundedString('summary', 1, 255, 'A new one-line summary.'),
-      description: boundedString('description', 0, 100_000, 'A new description in Markdown (ADF on Cloud, wiki markup on Data Center).'),
-      description_adf: annotate(t.UnknownRecord, { type: 'object', description: 'A new description as an Atlassian Document Format doc, sent unchanged (Cloud).' }),
+      description: boundedString(
+        'description',
+        0,
+        100_000,
+        'A new description in Markdown (ADF on Cloud, wiki markup on Data Center).',
+      ),
+      description_adf: annotate(t.UnknownRecord, {
+        type: 'object',
+        description: 'A new description as an Atlassian Document Format doc, sent unchanged (Cloud).',
+      }),
       labels: annotate(
         t.exact(
           t.partial({
@@ -45,16 +59,28 @@ export const UpdateIssueInput = t.exact(
         ),
         { description: 'Change the labels: set them, or add and remove some.' },
       ),
-      priority: nullable(boundedString('priority', 1, 255, 'A priority name.'), 'The priority name, e.g. High; null clears it.'),
-      assignee: nullable(boundedString('assignee', 1, 128, 'An accountId.'), 'The accountId to assign to (see jira_assignable_users); null unassigns.'),
-      parent: nullable(issueIdOrKey('The parent issue key.'), "The parent issue's key (an epic, or a subtask's parent); null detaches."),
+      priority: nullable(
+        boundedString('priority', 1, 255, 'A priority name.'),
+        'The priority name, e.g. High; null clears it.',
+      ),
+      assignee: nullable(
+        boundedString('assignee', 1, 128, 'An accountId.'),
+        'The accountId to assign to (see jira_assignable_users); null unassigns.',
+      ),
+      parent: nullable(
+        issueIdOrKey('The parent issue key.'),
+        "The parent issue's key (an epic, or a subtask's parent); null detaches.",
+      ),
       components: annotate(t.readonlyArray(boundedString('component', 1, 255, 'A component name.')), {
         type: 'array',
         items: { type: 'string', minLength: 1, maxLength: 255 },
         maxItems: 50,
         description: "The project's component names; replaces them all.",
       }),
-      due_date: annotate(t.union([date, t.null]), { anyOf: [{ type: 'string', pattern: DATE.source }, { type: 'null' }], description: 'The due date, YYYY-MM-DD; null clears it.' }),
+      due_date: annotate(t.union([date, t.null]), {
+        anyOf: [{ type: 'string', pattern: DATE.source }, { type: 'null' }],
+        description: 'The due date, YYYY-MM-DD; null clears it.',
+      }),
       fields: customFields,
     }),
   ]),
@@ -69,9 +95,14 @@ const changeOf = (input: UpdateIssueInput, ctx: AccessContext): E.Either<AppErro
     return E.left(AppError.validation('Give description (Markdown) or description_adf, not both.'));
   }
   if (input.description_adf !== undefined) {
-    if (ctx.flavour === 'data_center') return E.left(AppError.validation('description_adf needs Jira Cloud; Data Center takes description (Markdown).'));
+    if (ctx.flavour === 'data_center')
+      return E.left(AppError.validation('description_adf needs Jira Cloud; Data Center takes description (Markdown).'));
     if (!isAdfDoc(input.description_adf)) {
-      return E.left(AppError.validation('description_adf must be an Atlassian Document Format doc: {"type":"doc","version":1,"content":[...]}.'));
+      return E.left(
+        AppError.validation(
+          'description_adf must be an Atlassian Document Format doc: {"type":"doc","version":1,"content":[...]}.',
+        ),
+      );
     }
   }
   const labels = input.labels;
@@ -113,12 +144,18 @@ export class UpdateIssue {
 
   execute(tenantId: TenantId, input: UpdateIssueInput): TE.TaskEither<AppError, UpdatedIssue> {
     const { jira } = this.ports;
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         TE.fromEither(changeOf(input, ctx)),
         TE.flatMap((change) => {
           const ids = fieldIdsOf(change);
-          return ids.length === 0 ? TE.left(AppError.validation('Nothing to change: give at least one field.')) : TE.right({ change, ids });
+          return ids.length === 0
+            ? TE.left(AppError.validation('Nothing to change: give at least one field.'))
+            : TE.right({ change, ids });
         }),
         TE.tap(() => issueInScope(this.ports, ctx, input.issue)),
         TE.tap(({ ids }) =>
@@ -128,14 +165,20 @@ export class UpdateIssue {
               const refused = ids.filter((id) => !editable.has(id));
               return refused.length === 0
                 ? TE.right(undefined)
-                : TE.left(AppError.validation(`The edit screen of ${input.issue} does not offer ${refused.join(', ')}; nothing was changed.`));
+                : TE.left(
+                    AppError.validation(
+                      `The edit screen of ${input.issue} does not offer ${refused.join(', ')}; nothing was changed.`,
+                    ),
+                  );
             }),
           ),
         ),
         TE.tap(({ change }) => jira.editIssue(ctx, input.issue, change)),
         TE.flatMap(({ ids }) =>
           pipe(
-            projectOfIssueKey(input.issue) !== undefined ? TE.right(input.issue) : TE.map((i: { key: string }) => i.key)(jira.identifyIssue(ctx, input.issue)),
+            projectOfIssueKey(input.issue) !== undefined
+              ? TE.right(input.issue)
+              : TE.map((i: { key: string }) => i.key)(jira.identifyIssue(ctx, input.issue)),
             TE.map((key) => ({ key, url: browseUrl(ctx, key), updated_fields: ids })),
           ),
         ),
@@ -150,9 +193,15 @@ export const GetIssueInput = t.exact(
   t.intersection([
     t.type({ issue: issueIdOrKey('The issue to read: its key (e.g. ENG-42) or id.') }),
     t.partial({
-      fields: issueFields(`The fields to answer, comma-separated (default all of ${ISSUE_FIELD_NAMES.join(', ')}); custom fields by id (customfield_10010).`),
+      fields: issueFields(
+        `The fields to answer, comma-separated (default all of ${ISSUE_FIELD_NAMES.join(', ')}); custom fields by id (customfield_10010).`,
+      ),
       format: RichTextFormatCodec,
-      comments: intInRange(0, 50, `How many of the latest comments to include (default ${DEFAULT_ISSUE_COMMENTS}, at most 50; 0 for none).`),
+      comments: intInRange(
+        0,
+        50,
+        `How many of the latest comments to include (default ${DEFAULT_ISSUE_COMMENTS}, at most 50; 0 for none).`,
+      ),
     }),
   ]),
 );
@@ -174,18 +223,35 @@ export class GetIssue {
     const keyProject = projectOfIssueKey(input.issue);
     // A key names its project: one outside the filter is not even asked for.
     if (keyProject !== undefined && !allowsProject(filter, keyProject)) return TE.left(noSuchIssue(input.issue));
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         TE.fromEither(checkFormat(format, ctx)),
         TE.flatMap(() => jira.getIssue(ctx, input.issue, jiraFieldsOf(selection))),
         // The answer names the project, so the filter costs no extra call.
         TE.flatMap((record) =>
-          record.project !== undefined && !allowsProject(filter, record.project) ? TE.left(noSuchIssue(input.issue)) : TE.right(record),
+          record.project !== undefined && !allowsProject(filter, record.project)
+            ? TE.left(noSuchIssue(input.issue))
+            : TE.right(record),
         ),
         TE.flatMap((record) =>
           pipe(
-            commentCount > 0 ? jira.listComments(ctx, record.key, { startAt: 0, limit: commentCount, newestFirst: true }) : TE.right({ items: [], total: 0, next: null }),
-            TE.map((comments) => renderIssue(record, { siteUrl: ctx.siteUrl, fields: selection.fields, customFields: selection.custom, format, comments })),
+            commentCount > 0
+              ? jira.listComments(ctx, record.key, { startAt: 0, limit: commentCount, newestFirst: true })
+              : TE.right({ items: [], total: 0, next: null }),
+            TE.map((comments) =>
+              renderIssue(record, {
+                siteUrl: ctx.siteUrl,
+                fields: selection.fields,
+                customFields: selection.custom,
+                format,
+                comments,
+                richText: cachedRichText(tenantId),
+              }),
+            ),
           ),
         ),
       ),

@@ -7,7 +7,13 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import * as t from 'io-ts';
 import type { AppError } from '../../domain/errors.js';
-import type { AddedRemoteLink, DeletedIssueLink, IssueLinkType, LinkedIssues, RemoteLink } from '../../domain/jira-issue-actions.js';
+import type {
+  AddedRemoteLink,
+  DeletedIssueLink,
+  IssueLinkType,
+  LinkedIssues,
+  RemoteLink,
+} from '../../domain/jira-issue-actions.js';
 import { isFiltered, NO_FILTER } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import type { JiraPorts } from '../jira-operations.js';
@@ -23,9 +29,18 @@ export type ListLinkTypesInput = t.TypeOf<typeof ListLinkTypesInput>;
 export const LinkIssuesInput = t.exact(
   t.intersection([
     t.type({
-      type: boundedString('type', 1, 255, 'The link type name, e.g. Blocks, Relates or Duplicate (see jira_list_link_types).'),
-      inward_issue: issueIdOrKey("The link's inward issue (key or id): it reads the type's inward phrase, e.g. is blocked by."),
-      outward_issue: issueIdOrKey("The link's outward issue (key or id): it reads the type's outward phrase, e.g. blocks."),
+      type: boundedString(
+        'type',
+        1,
+        255,
+        'The link type name, e.g. Blocks, Relates or Duplicate (see jira_list_link_types).',
+      ),
+      inward_issue: issueIdOrKey(
+        "The link's inward issue (key or id): it reads the type's inward phrase, e.g. is blocked by.",
+      ),
+      outward_issue: issueIdOrKey(
+        "The link's outward issue (key or id): it reads the type's outward phrase, e.g. blocks.",
+      ),
     }),
     // Atlassian: the comment goes on the "from (outward) issue".
     t.partial({ comment: markdown('comment', 'A comment to add to the outward issue with the link, in Markdown.') }),
@@ -33,7 +48,9 @@ export const LinkIssuesInput = t.exact(
 );
 export type LinkIssuesInput = t.TypeOf<typeof LinkIssuesInput>;
 
-export const DeleteIssueLinkInput = t.exact(t.type({ link_id: numericId('link_id', 'The issue link to delete (its id, from the issue\'s issuelinks field).') }));
+export const DeleteIssueLinkInput = t.exact(
+  t.type({ link_id: numericId('link_id', "The issue link to delete (its id, from the issue's issuelinks field).") }),
+);
 export type DeleteIssueLinkInput = t.TypeOf<typeof DeleteIssueLinkInput>;
 
 const issue = issueIdOrKey('The issue whose web links these are (key or id).');
@@ -57,8 +74,15 @@ export type AddRemoteLinkInput = t.TypeOf<typeof AddRemoteLinkInput>;
 export class ListLinkTypes {
   constructor(private readonly ports: JiraPorts<JiraIssueLinks>) {}
 
-  execute(tenantId: TenantId, _input: ListLinkTypesInput): TE.TaskEither<AppError, { items: readonly IssueLinkType[] }> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) => TE.map((items: readonly IssueLinkType[]) => ({ items }))(this.ports.jira.listLinkTypes(ctx)));
+  execute(
+    tenantId: TenantId,
+    _input: ListLinkTypesInput,
+  ): TE.TaskEither<AppError, { items: readonly IssueLinkType[] }> {
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) => TE.map((items: readonly IssueLinkType[]) => ({ items }))(this.ports.jira.listLinkTypes(ctx)));
   }
 }
 
@@ -67,7 +91,11 @@ export class LinkIssues {
   constructor(private readonly ports: JiraPorts<JiraIssueLinks & JiraIssueLookup>) {}
 
   execute(tenantId: TenantId, input: LinkIssuesInput): TE.TaskEither<AppError, LinkedIssues> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         issueInScope(this.ports, ctx, input.inward_issue),
         TE.flatMap(() => issueInScope(this.ports, ctx, input.outward_issue)),
@@ -79,7 +107,11 @@ export class LinkIssues {
             comment: jiraRichText(ctx, input.comment),
           }),
         ),
-        TE.map(() => ({ type: input.type.trim(), inward_issue: input.inward_issue, outward_issue: input.outward_issue })),
+        TE.map(() => ({
+          type: input.type.trim(),
+          inward_issue: input.inward_issue,
+          outward_issue: input.outward_issue,
+        })),
       ),
     );
   }
@@ -91,13 +123,22 @@ export class DeleteIssueLink {
 
   execute(tenantId: TenantId, input: DeleteIssueLinkInput): TE.TaskEither<AppError, DeletedIssueLink> {
     const filtered = isFiltered(this.ports.projects ?? NO_FILTER);
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         // Under a filter the link's two issues are looked up: both must be within it.
         filtered
           ? pipe(
               this.ports.jira.issueLinkEnds(ctx, input.link_id),
-              TE.flatMap((ends) => pipe(issueInScope(this.ports, ctx, ends.inward), TE.flatMap(() => issueInScope(this.ports, ctx, ends.outward)))),
+              TE.flatMap((ends) =>
+                pipe(
+                  issueInScope(this.ports, ctx, ends.inward),
+                  TE.flatMap(() => issueInScope(this.ports, ctx, ends.outward)),
+                ),
+              ),
               TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? noSuchIssueLink(input.link_id) : e)),
             )
           : TE.right(undefined),
@@ -108,14 +149,21 @@ export class DeleteIssueLink {
   }
 }
 
-const noSuchIssueLink = (id: string): AppError => ({ ...noSuchIssue(id), message: `Jira has no issue link ${id} that this connection may see.` });
+const noSuchIssueLink = (id: string): AppError => ({
+  ...noSuchIssue(id),
+  message: `Jira has no issue link ${id} that this connection may see.`,
+});
 
 /** `jira_list_remote_links`: the web links on an issue. */
 export class ListRemoteLinks {
   constructor(private readonly ports: JiraPorts<JiraIssueLinks & JiraIssueLookup>) {}
 
   execute(tenantId: TenantId, input: ListRemoteLinksInput): TE.TaskEither<AppError, { items: readonly RemoteLink[] }> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         issueInScope(this.ports, ctx, input.issue),
         TE.flatMap(() => this.ports.jira.remoteLinks(ctx, input.issue)),
@@ -130,10 +178,21 @@ export class AddRemoteLink {
   constructor(private readonly ports: JiraPorts<JiraIssueLinks & JiraIssueLookup>) {}
 
   execute(tenantId: TenantId, input: AddRemoteLinkInput): TE.TaskEither<AppError, AddedRemoteLink> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         issueInScope(this.ports, ctx, input.issue),
-        TE.flatMap(() => this.ports.jira.addRemoteLink(ctx, { issue: input.issue, url: input.url, title: input.title.trim(), summary: input.summary })),
+        TE.flatMap(() =>
+          this.ports.jira.addRemoteLink(ctx, {
+            issue: input.issue,
+            url: input.url,
+            title: input.title.trim(),
+            summary: input.summary,
+          }),
+        ),
         TE.map((id) => ({ id, issue: input.issue, url: input.url, title: input.title.trim() })),
       ),
     );

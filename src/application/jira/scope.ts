@@ -10,8 +10,10 @@ import { AppError } from '../../domain/errors.js';
 import { allowsProject, isFiltered, NO_FILTER, projectOfIssueKey, type KeyFilter } from '../../domain/scope-filter.js';
 import type { JiraGateway } from '../ports/atlassian-gateways.js';
 
-export const noSuchProject = (key: string): AppError => AppError.notFound(`Jira has no project ${key} that this connection may use.`);
-export const noSuchIssue = (idOrKey: string): AppError => AppError.notFound(`Jira has no issue ${idOrKey} that this connection may see.`);
+export const noSuchProject = (key: string): AppError =>
+  AppError.notFound(`Jira has no project ${key} that this connection may use.`);
+export const noSuchIssue = (idOrKey: string): AppError =>
+  AppError.notFound(`Jira has no issue ${idOrKey} that this connection may see.`);
 
 /** Right when the project is within the filter. */
 export const projectInScope = (filter: KeyFilter | undefined, key: string): TE.TaskEither<AppError, string> =>
@@ -30,7 +32,9 @@ export const issueInScope = (
   if (!isFiltered(filter)) return TE.right(undefined);
   const fromKey = projectOfIssueKey(idOrKey);
   return pipe(
-    fromKey !== undefined ? TE.right(fromKey) : TE.map((issue: { project: string }) => issue.project)(ports.jira.identifyIssue(ctx, idOrKey)),
+    fromKey !== undefined
+      ? TE.right(fromKey)
+      : TE.map((issue: { project: string }) => issue.project)(ports.jira.identifyIssue(ctx, idOrKey)),
     TE.flatMap((project) => (allowsProject(filter, project) ? TE.right(undefined) : TE.left(noSuchIssue(idOrKey)))),
   );
 };

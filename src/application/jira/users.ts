@@ -53,7 +53,9 @@ export class SearchUsers {
   }
 
   execute(tenantId: TenantId, input: SearchUsersInput): TE.TaskEither<AppError, Page<JiraUser>> {
-    return this.page(tenantId, input, (ctx, at) => this.ports.jira.searchUsers(ctx, { query: input.query, startAt: at.startAt, limit: at.limit }));
+    return this.page(tenantId, input, (ctx, at) =>
+      this.ports.jira.searchUsers(ctx, { query: input.query, startAt: at.startAt, limit: at.limit }),
+    );
   }
 }
 
@@ -66,12 +68,17 @@ export class AssignableUsers {
   }
 
   execute(tenantId: TenantId, input: AssignableUsersInput): TE.TaskEither<AppError, Page<JiraUser>> {
-    if ((input.project === undefined) === (input.issue === undefined)) return TE.left(AppError.validation('Give exactly one of project or issue.'));
+    if ((input.project === undefined) === (input.issue === undefined))
+      return TE.left(AppError.validation('Give exactly one of project or issue.'));
     const scope = input.project !== undefined ? { project: input.project } : { issue: input.issue! };
     return this.page(tenantId, input, (ctx, at) =>
       pipe(
-        scope.project !== undefined ? TE.map(() => undefined)(projectInScope(this.ports.projects, scope.project)) : issueInScope(this.ports, ctx, scope.issue!),
-        TE.flatMap(() => this.ports.jira.assignableUsers(ctx, { ...scope, query: input.query, startAt: at.startAt, limit: at.limit })),
+        scope.project !== undefined
+          ? TE.map(() => undefined)(projectInScope(this.ports.projects, scope.project))
+          : issueInScope(this.ports, ctx, scope.issue!),
+        TE.flatMap(() =>
+          this.ports.jira.assignableUsers(ctx, { ...scope, query: input.query, startAt: at.startAt, limit: at.limit }),
+        ),
       ),
     );
   }

@@ -9,7 +9,14 @@ import { annotate } from '../../domain/json-schema.js';
 import type { AdfDoc } from '../../domain/markup/adf.js';
 import { convertMarkdown } from '../../domain/markup/index.js';
 import type { TenantId } from '../../domain/tenant.js';
-import { DURATION_HINT, jiraTimestampOf, parseJiraDuration, renderWorklog, toJiraTimestamp, type JiraWorklog } from '../../domain/jira-worklog.js';
+import {
+  DURATION_HINT,
+  jiraTimestampOf,
+  parseJiraDuration,
+  renderWorklog,
+  toJiraTimestamp,
+  type JiraWorklog,
+} from '../../domain/jira-worklog.js';
 import type { JiraPorts } from '../jira-operations.js';
 import { boundedString, cursor, issueIdOrKey, limit } from '../operation-inputs.js';
 import { readPage } from '../paged-read.js';
@@ -53,7 +60,13 @@ const started = annotate(
     (u): u is string => typeof u === 'string' && toJiraTimestamp(u) !== undefined,
     (u, c) => {
       const jira = typeof u === 'string' && u.length <= 40 ? toJiraTimestamp(u) : undefined;
-      return jira !== undefined ? t.success(jira) : t.failure(u, c, 'an ISO 8601 date-time with its offset, e.g. 2026-12-01T10:00:00Z or 2026-12-01T10:00:00.000+0100');
+      return jira !== undefined
+        ? t.success(jira)
+        : t.failure(
+            u,
+            c,
+            'an ISO 8601 date-time with its offset, e.g. 2026-12-01T10:00:00Z or 2026-12-01T10:00:00.000+0100',
+          );
     },
     t.identity,
   ),
@@ -61,7 +74,8 @@ const started = annotate(
     type: 'string',
     maxLength: 40,
     pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}',
-    description: 'When the work started: an ISO 8601 date-time with its offset, e.g. 2026-12-01T10:00:00Z (default: now).',
+    description:
+      'When the work started: an ISO 8601 date-time with its offset, e.g. 2026-12-01T10:00:00Z (default: now).',
   },
 );
 
@@ -70,7 +84,12 @@ export const AddWorklogInput = t.exact(
     t.type({ issue: issueIdOrKey('The issue to log time on: its key (e.g. ENG-42) or id.'), time_spent: timeSpent }),
     t.partial({
       started,
-      comment: boundedString('comment', 1, 32_767, 'What was done, in Markdown (ADF on Cloud, wiki markup on Data Center).'),
+      comment: boundedString(
+        'comment',
+        1,
+        32_767,
+        'What was done, in Markdown (ADF on Cloud, wiki markup on Data Center).',
+      ),
     }),
   ]),
 );
@@ -102,7 +121,11 @@ export class AddWorklog {
   constructor(private readonly ports: JiraPorts<JiraWorklogs & JiraIssueLookup> & { readonly clock: Clock }) {}
 
   execute(tenantId: TenantId, input: AddWorklogInput): TE.TaskEither<AppError, JiraWorklog> {
-    return withAccess(this.ports.refresh, tenantId, 'jira')((ctx) =>
+    return withAccess(
+      this.ports.refresh,
+      tenantId,
+      'jira',
+    )((ctx) =>
       pipe(
         TE.fromEither<AppError, AdfDoc | string | undefined>(
           input.comment === undefined || input.comment.trim() === ''
