@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { issueRecord } from '../../src/adapters/undici/jira-issue-json.js';
 import { cachedRichText } from '../../src/application/jira/rich-text.js';
 import { issueRenderer, renderIssue, renderRichText, SUMMARY_FIELDS } from '../../src/domain/jira-issue.js';
+import type { TenantId } from '../../src/domain/tenant.js';
 
 const SITE = 'https://acme.atlassian.net';
 
@@ -119,7 +120,7 @@ describe('rich text through the render cache', () => {
   });
 
   it('answers what renderRichText answers, and an edited value is rendered anew, never the old Markdown', () => {
-    const render = cachedRichText('tenant-a');
+    const render = cachedRichText('tenant-a' as TenantId);
     expect(render(doc('first'), 'markdown', 'issue:1')).toBe(renderRichText(doc('first'), 'markdown'));
     expect(render(doc('first'), 'markdown', 'issue:1')).toBe('first\n');
     expect(render(doc('second'), 'markdown', 'issue:1')).toBe('second\n');
@@ -127,7 +128,7 @@ describe('rich text through the render cache', () => {
   });
 
   it('a wiki value that reads like an ADF document is rendered as wiki markup, not taken for the cached ADF', () => {
-    const render = cachedRichText('tenant-b');
+    const render = cachedRichText('tenant-b' as TenantId);
     const adf = doc('from adf');
     expect(render(adf, 'markdown', 'issue:7')).toBe('from adf\n');
     const wiki = JSON.stringify(adf);
@@ -136,7 +137,7 @@ describe('rich text through the render cache', () => {
   });
 
   it('raw formats and empty values pass through untouched', () => {
-    const render = cachedRichText('tenant-c');
+    const render = cachedRichText('tenant-c' as TenantId);
     const adf = doc('raw');
     expect(render(adf, 'adf', 'issue:1')).toBe(adf);
     expect(render(null, 'markdown', 'issue:1')).toBeNull();
