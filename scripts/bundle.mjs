@@ -25,24 +25,8 @@ const fpTsAsEsModules = {
   },
 };
 
-/**
- * iconv-lite's tables of legacy encodings (500 KB of source) are needed only when a request
- * body declares a charset other than UTF-8, and iconv-lite loads them lazily; bundled, they
- * were parsed at every start. They stay in node_modules and load from there when asked for.
- */
-const iconvTablesOnDemand = {
-  name: 'iconv-tables-on-demand',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/encodings$/ }, (args) => {
-      const pkg = args.importer.replace(/\/lib\/[^/]+$/, '');
-      if (!/[\\/]node_modules[\\/]iconv-lite$/.test(pkg)) return undefined;
-      return { path: `${pkg.slice(pkg.lastIndexOf('node_modules') + 'node_modules/'.length)}/encodings/index.js`, external: true };
-    });
-  },
-};
-
 await build({
-  plugins: [fpTsAsEsModules, iconvTablesOnDemand],
+  plugins: [fpTsAsEsModules],
   // koa-bodyparser, co-body and accepts each pin mime-types 2 with its own copy of mime-db
   // 1.52 (a 200 KB table); the top-level 1.54 is the same table with more types.
   alias: { 'mime-db': './node_modules/mime-db' },
