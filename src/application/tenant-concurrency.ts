@@ -16,7 +16,7 @@ export interface ConcurrencySettings {
 interface Waiter {
   /** true: the slot of a finished call was handed over; false: the wait ran out. */
   readonly settle: (acquired: boolean) => void;
-  /** When the wait runs out (ms since the epoch). */
+  /** When the wait runs out (performance.now(), a monotonic clock: a step of the wall clock changes nothing). */
   readonly deadline: number;
 }
 
@@ -82,8 +82,9 @@ export class TenantConcurrency {
     try {
       running = task();
     } catch (err) {
+      // A task that throws before it returns its promise fails like one that rejects.
       this.release(tenant);
-      throw err;
+      return Promise.reject(err);
     }
     return running.then(
       (result) => {
@@ -110,7 +111,7 @@ export class TenantConcurrency {
   private wait(tenant: TenantId, lane: Lane): Promise<boolean> {
     if (lane.waiting.length >= this.settings.queue || this.settings.maxWaitMs <= 0) return Promise.resolve(false);
     return new Promise<boolean>((settle) => {
-      lane.waiting.push({ settle, deadline: Date.now() + this.settings.maxWaitMs });
+      lane.waiting.push({ settle, deadline: performance.now() + this.settings.maxWaitMs });
       this.arm(tenant, lane);
     });
   }
@@ -119,13 +120,13 @@ export class TenantConcurrency {
   private arm(tenant: TenantId, lane: Lane): void {
     const first = lane.waiting[0];
     if (lane.timer !== undefined || first === undefined) return;
-    lane.timer = setTimeout(() => this.expire(tenant, lane), Math.max(0, first.deadline - Date.now()));
+    lane.timer = setTimeout(() => this.expire(tenant, lane), Math.max(0, first.deadline - performance.now()));
   }
 
   /** Refuses every waiter whose wait ran out, then waits for the next one's deadline. */
   private expire(tenant: TenantId, lane: Lane): void {
     lane.timer = undefined;
-    const now = Date.now();
+    const now = performance.now();
     while (lane.waiting.length > 0 && lane.waiting[0]!.deadline <= now) lane.waiting.shift()!.settle(false);
     this.arm(tenant, lane);
     this.dropIfIdle(tenant, lane);

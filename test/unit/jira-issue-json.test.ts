@@ -17,7 +17,7 @@ describe("reading Jira's issue JSON into a record", () => {
         issuetype: { name: 'Bug' },
         assignee: { displayName: 'Mia', accountId: 'acc-1' },
         labels: ['a', 'b'],
-        components: [{ name: 'api' }, { id: '3' }],
+        components: [{ name: 'api' }, { id: '3' }, { name: '' }],
         project: { key: 'ENG' },
         customfield_10010: { value: 7 },
       },

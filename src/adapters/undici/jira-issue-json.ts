@@ -94,7 +94,7 @@ export const issueRecord = (issue: t.TypeOf<typeof IssueJson>): IssueRecord => {
         out.labels = Array.isArray(v) ? v.filter((l): l is string => typeof l === 'string') : [];
         break;
       case 'components':
-        out.components = Array.isArray(v) ? v.map(nameOf).filter((n): n is string => n !== null) : [];
+        out.components = Array.isArray(v) ? v.map(nameOf).filter((n): n is string => n !== null && n !== '') : [];
         break;
       case 'parent':
         out.parent = LinkedJson.is(v) ? related(v) : null;

@@ -22,5 +22,12 @@ export const cachedRichText =
     const key = `${tenantId}\u0000${slot}`;
     if (typeof value === 'string') return rendered.get(`${key}\u0000wiki`, value, jiraWikiToMarkdown);
     if (typeof value !== 'object' || Array.isArray(value)) return renderRichText(value, format);
-    return rendered.get(`${key}\u0000adf`, JSON.stringify(value), () => adfToMarkdown(value));
+    let source: string;
+    try {
+      source = JSON.stringify(value);
+    } catch {
+      // Nested deeper than JSON.stringify's stack allows: the reader bounds its depth itself.
+      return renderRichText(value, format);
+    }
+    return rendered.get(`${key}\u0000adf`, source, () => adfToMarkdown(value));
   };
