@@ -62,7 +62,9 @@ export class TenantConcurrency {
         lane.active += 1;
         return this.holding(tenant, task);
       }
-      return this.wait(tenant, lane).then((acquired) => (acquired ? this.holding(tenant, task) : E.left(this.refusal(what))));
+      return this.wait(tenant, lane).then((acquired) =>
+        acquired ? this.holding(tenant, task) : E.left(this.refusal(what)),
+      );
     };
   }
 
