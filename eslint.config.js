@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * know any framework, driver, adapter or the DI container. It may import io-ts, fp-ts,
  * `node:` built-ins and pure parsing libraries: the unified/mdast utilities for Markdown
  * (`mdast-util-from-markdown`, `mdast-util-to-markdown`, `mdast-util-gfm`,
- * `micromark-extension-gfm`) and `htmlparser2` for Confluence storage format
+ * `micromark-extension-gfm-*`) and `htmlparser2` for Confluence storage format
  * (docs/markup.md). Everything not refused below is allowed, so adding one of those
  * needs no change here.
  */

@@ -39,7 +39,10 @@ const MARKUP_PACKAGES = [
   'mdast-util-from-markdown',
   'mdast-util-to-markdown',
   'mdast-util-gfm',
-  'micromark-extension-gfm',
+  'micromark-extension-gfm-footnote',
+  'micromark-extension-gfm-strikethrough',
+  'micromark-extension-gfm-table',
+  'micromark-extension-gfm-task-list-item',
   'htmlparser2',
 ];
 
