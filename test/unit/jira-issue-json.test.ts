@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { issueRecord } from '../../src/adapters/undici/jira-issue-json.js';
-import { cachedRichText } from '../../src/application/jira/rich-text.js';
+import { AdfRenderCache, cachedRichText } from '../../src/application/jira/rich-text.js';
 import { issueRenderer, renderIssue, renderRichText, SUMMARY_FIELDS } from '../../src/domain/jira-issue.js';
 import type { TenantId } from '../../src/domain/tenant.js';
 
@@ -141,5 +141,67 @@ describe('rich text through the render cache', () => {
     const adf = doc('raw');
     expect(render(adf, 'adf', 'issue:1')).toBe(adf);
     expect(render(null, 'markdown', 'issue:1')).toBeNull();
+  });
+
+  describe('the ADF cache', () => {
+    const counting = () => {
+      const calls: unknown[] = [];
+      return { calls, render: (adf: object) => (calls.push(adf), JSON.stringify(adf).length.toString()) };
+    };
+    const nested = (depth: number, leaf: string): object => {
+      let node: object = { type: 'text', text: leaf };
+      for (let i = 0; i < depth; i += 1) node = { type: 'paragraph', content: [node] };
+      return { type: 'doc', version: 1, content: [node] };
+    };
+
+    it('renders a value once while it is unchanged, and again after any node of it changed', () => {
+      const { calls, render } = counting();
+      const cache = new AdfRenderCache(render);
+      cache.get('t\u0000issue:1', nested(5, 'a'));
+      cache.get('t\u0000issue:1', nested(5, 'a'));
+      expect(calls).toHaveLength(1);
+      cache.get('t\u0000issue:1', nested(5, 'b'));
+      cache.get('t\u0000issue:1', { ...nested(5, 'b'), extra: true });
+      expect(calls).toHaveLength(3);
+    });
+
+    it('keeps at most its entry count, dropping the least recently read', () => {
+      const { calls, render } = counting();
+      const cache = new AdfRenderCache(render, 2);
+      cache.get('a', nested(1, 'a'));
+      cache.get('b', nested(1, 'b'));
+      cache.get('a', nested(1, 'a')); // a is now the most recent
+      cache.get('c', nested(1, 'c')); // b goes
+      expect(calls).toHaveLength(3);
+      cache.get('a', nested(1, 'a'));
+      cache.get('c', nested(1, 'c'));
+      expect(calls).toHaveLength(3);
+      cache.get('b', nested(1, 'b'));
+      expect(calls).toHaveLength(4);
+    });
+
+    it('counts a parsed document at several bytes per character of its JSON, and keeps none above a quarter of the budget', () => {
+      const { calls, render } = counting();
+      const doc = nested(1, 'x'.repeat(1000));
+      const json = JSON.stringify(doc).length;
+      // Room for a document counted at its JSON length four times over, not at three times it.
+      const cache = new AdfRenderCache(render, 100, 4 * json + 100);
+      cache.get('a', doc);
+      cache.get('a', doc);
+      expect(calls).toHaveLength(2);
+      const roomy = new AdfRenderCache(render, 100, 4 * (3 * json + 100));
+      roomy.get('a', doc);
+      roomy.get('a', doc);
+      expect(calls).toHaveLength(3);
+    });
+
+    it('a value nested deeper than it compares is rendered each time, never answered from another value', () => {
+      const { calls, render } = counting();
+      const cache = new AdfRenderCache(render);
+      cache.get('a', nested(300, 'a'));
+      expect(cache.get('a', nested(300, 'b'))).toBe(String(JSON.stringify(nested(300, 'b')).length));
+      cache.get('a', nested(300, 'b'));
+      expect(calls).toHaveLength(3);
+    });
   });
 });
