@@ -4,7 +4,7 @@
 // one command needs (the MCP SDK, the CLI's commands) loads when that command runs.
 // Native and worker-thread packages stay external.
 import fs from 'node:fs';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 // Chunk names carry content hashes: clear the last build so no stale chunk is shipped.
 fs.rmSync('dist/bundle', { recursive: true, force: true });
@@ -51,25 +51,24 @@ await build({
 });
 
 /**
- * esbuild escapes every non-ASCII character in code, but keeps the comments of bundled
- * packages as they are: a `’` or `§` in one of undici's or micromark's comments made V8 hold
- * the whole 2.9 MB main chunk as a two-byte string (5.5 MB of heap, for as long as the
- * process lives). Such a character in a comment becomes `?` (one UTF-16 unit for one, so
- * the source maps' columns stay right); a file where one is not in a comment is left alone.
+ * esbuild escapes non-ASCII characters in strings and identifiers, but keeps them in the
+ * comments of bundled packages: a `’` or `§` in one of undici's or micromark's comments made
+ * V8 hold the whole 2.9 MB main chunk as a two-byte string (5.5 MB of heap, for as long as
+ * the process lives). Each such character becomes `?` (one UTF-16 unit for one, so the
+ * source maps' columns stay right) when that changes nothing but comments: the file minified
+ * without comments must read the same before and after. Otherwise (a character in a regular
+ * expression or a raw template, which esbuild leaves as it is) the file is left alone.
  */
-const outside = (line, at) => {
-  const head = line.slice(0, at);
-  return !head.includes('//') && !/^\s*(\*|\/\*)/.test(head);
-};
+const withoutComments = async (code) => (await transform(code, { loader: 'js', format: 'esm', minify: true, legalComments: 'none', target: 'node20' })).code;
 for (const entry of fs.readdirSync('dist/bundle', { recursive: true })) {
   const file = `dist/bundle/${entry}`;
   if (!file.endsWith('.mjs')) continue;
   const text = fs.readFileSync(file, 'utf8');
   if (!/[\u0080-\uffff]/.test(text)) continue;
-  const lines = text.split('\n');
-  if (lines.some((line) => [...line.matchAll(/[\u0080-\uffff]/g)].some((m) => outside(line, m.index)))) {
+  const ascii = text.replace(/[\u0080-\uffff]/g, '?');
+  if ((await withoutComments(ascii)) !== (await withoutComments(text))) {
     console.warn(`bundle: ${file} has a non-ASCII character outside a comment; left as it is (held as a two-byte string)`);
     continue;
   }
-  fs.writeFileSync(file, text.replace(/[\u0080-\uffff]/g, '?'));
+  fs.writeFileSync(file, ascii);
 }

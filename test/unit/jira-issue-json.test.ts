@@ -165,6 +165,17 @@ describe('rich text through the render cache', () => {
       expect(calls).toHaveLength(3);
     });
 
+    it('keeps its own copy: the same object changed in place after a read is rendered anew', () => {
+      const { calls, render } = counting();
+      const cache = new AdfRenderCache(render);
+      const doc = nested(2, 'before') as { content: { content: { content: { text: string }[] }[] }[] };
+      const first = cache.get('a', doc);
+      doc.content[0]!.content[0]!.content[0]!.text = 'after, longer';
+      const second = cache.get('a', doc);
+      expect(calls).toHaveLength(2);
+      expect(second).not.toBe(first);
+    });
+
     it('keeps at most its entry count, dropping the least recently read', () => {
       const { calls, render } = counting();
       const cache = new AdfRenderCache(render, 2);

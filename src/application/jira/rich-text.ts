@@ -79,16 +79,18 @@ export class AdfRenderCache {
     }
     const rendered = this.render(source);
     if (hit) this.drop(key, hit);
-    let length: number;
+    // The entry keeps its own copy: a gateway that handed out one object twice and changed it
+    // in between must not find its changed value answered by the old Markdown.
+    let json: string;
     try {
-      length = JSON.stringify(source).length;
+      json = JSON.stringify(source);
     } catch {
       // Nested deeper than JSON.stringify's stack allows: rendered (the reader bounds its depth), not kept.
       return rendered;
     }
-    const cost = HEAP_PER_JSON_CHAR * length + rendered.length;
+    const cost = HEAP_PER_JSON_CHAR * json.length + rendered.length;
     if (cost <= this.maxBytes / 4) {
-      this.entries.set(key, { source, rendered, cost });
+      this.entries.set(key, { source: JSON.parse(json) as unknown, rendered, cost });
       this.size += cost;
       for (const [k, v] of this.entries) {
         if (this.entries.size <= this.maxEntries && this.size <= this.maxBytes) break;
