@@ -10,7 +10,7 @@ import { renderRichText, type RichTextRenderer } from '../../domain/jira-issue.j
 import { adfToMarkdown } from '../../domain/markup/adf.js';
 import { jiraWikiToMarkdown } from '../../domain/markup/jira-wiki.js';
 import type { TenantId } from '../../domain/tenant.js';
-import { RenderCache } from '../confluence/render-cache.js';
+import { RenderCache, type SourcePolicy } from '../confluence/render-cache.js';
 
 /** Wiki markup (Data Center) rendered recently: up to 4096 values and 32 M characters. */
 const renderedWiki = new RenderCache(4096);
@@ -41,13 +41,6 @@ const sameJson = (a: unknown, b: unknown, depth: number): boolean => {
   return true;
 };
 
-interface AdfEntry {
-  readonly source: unknown;
-  readonly rendered: string;
-  /** What the entry holds, in bytes of heap, roughly (see {@link HEAP_PER_JSON_CHAR}). */
-  readonly cost: number;
-}
-
 /**
  * A parsed ADF document takes about this many bytes of heap per character of its JSON text
  * (2.3 measured for the issue benchmark's description), where a string of Markdown or wiki
@@ -56,53 +49,41 @@ interface AdfEntry {
 const HEAP_PER_JSON_CHAR = 3;
 
 /**
- * ADF documents (Cloud) rendered recently, with the document each came from: up to 4096
- * values and about 32 MB (each document counted from its JSON length, measured once, on a
- * miss).
+ * ADF documents compared node by node. An entry keeps its own copy, parsed from the JSON text
+ * made on the miss to measure it: a gateway that handed out one object twice and changed it
+ * in between must not find its changed value answered by the old Markdown.
  */
-export class AdfRenderCache {
-  private readonly entries = new Map<string, AdfEntry>();
-  private size = 0;
-
-  constructor(
-    private readonly render: (adf: object) => string = adfToMarkdown,
-    private readonly maxEntries = 4096,
-    private readonly maxBytes = 32 * 1024 * 1024,
-  ) {}
-
-  get(key: string, source: object): string {
-    const hit = this.entries.get(key);
-    if (hit && sameJson(hit.source, source, 0)) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.rendered;
-    }
-    const rendered = this.render(source);
-    if (hit) this.drop(key, hit);
-    // The entry keeps its own copy: a gateway that handed out one object twice and changed it
-    // in between must not find its changed value answered by the old Markdown.
+const ADF: SourcePolicy<object> = {
+  same: (kept, source) => sameJson(kept, source, 0),
+  keep: (source, rendered) => {
     let json: string;
     try {
       json = JSON.stringify(source);
     } catch {
       // Nested deeper than JSON.stringify's stack allows: rendered (the reader bounds its depth), not kept.
-      return rendered;
+      return undefined;
     }
-    const cost = HEAP_PER_JSON_CHAR * json.length + rendered.length;
-    if (cost <= this.maxBytes / 4) {
-      this.entries.set(key, { source: JSON.parse(json) as unknown, rendered, cost });
-      this.size += cost;
-      for (const [k, v] of this.entries) {
-        if (this.entries.size <= this.maxEntries && this.size <= this.maxBytes) break;
-        this.drop(k, v);
-      }
-    }
-    return rendered;
+    return { kept: JSON.parse(json) as object, cost: HEAP_PER_JSON_CHAR * json.length + rendered.length };
+  },
+};
+
+/**
+ * ADF documents (Cloud) rendered recently, with a copy of the document each came from: up to
+ * 4096 values and about 32 MB.
+ */
+export class AdfRenderCache {
+  private readonly cache: RenderCache<object>;
+
+  constructor(
+    private readonly render: (adf: object) => string = adfToMarkdown,
+    maxEntries = 4096,
+    maxBytes = 32 * 1024 * 1024,
+  ) {
+    this.cache = new RenderCache(maxEntries, maxBytes, ADF);
   }
 
-  private drop(key: string, entry: AdfEntry): void {
-    this.entries.delete(key);
-    this.size -= entry.cost;
+  get(key: string, source: object): string {
+    return this.cache.get(key, source, this.render);
   }
 }
 
