@@ -27,6 +27,9 @@
 //      is RATE_LIMIT_SHARED (one statement per request on PostgreSQL); without, in memory.
 //  10. healthz: GET /healthz through the whole middleware stack, with its log line, vs a raw
 //      node:http server answering the same body; bar: at least 0.4 of its throughput.
+//  11. floor (only when named): bench/stack-floor.mjs, the design's stack doing the least the
+//      search, proxy and page routes need, vs the same minimal proxies, and its bundle's
+//      start-up vs the bare server: the best any service on this stack reaches here.
 //   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import { setInterval, clearInterval } from 'node:timers';
@@ -495,6 +498,95 @@ async function pageBench(tmp) {
   return { service: summary(results.service), proxy: summary(results.proxy), storageBytes: raw.body.storage.value.length, markdownBytes: page.body.length };
 }
 
+/**
+ * The stack floor (bench/stack-floor.mjs): the stack the design names doing the least each
+ * benchmarked route needs, against the same minimal proxies on the same upstreams. Its ratios
+ * are the ceiling of any service on this stack here; start-up is its bundle (built the way
+ * scripts/bundle.mjs builds the service) against the bare node:http server.
+ */
+async function floorBench(tmp) {
+  // Beside the project, so the bundle's require() of its external packages resolves.
+  const bundled = path.join(root, 'bench', `.stack-floor-${process.pid}.mjs`);
+  try {
+    return await floorRuns(tmp, bundled);
+  } finally {
+    fs.rmSync(bundled, { force: true });
+  }
+}
+
+async function floorRuns(tmp, bundled) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [path.join(here, 'stack-floor.mjs')],
+    outfile: bundled,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    // No comments, so no non-ASCII character in them: V8 keeps the source as one-byte text
+    // (scripts/bundle.mjs reaches the same for the service by other means).
+    minifyWhitespace: true,
+    external: ['better-sqlite3', 'pino'],
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  const rows = [];
+  const cases = [
+    ['search', 'upstream.mjs', 'minimal-proxy.mjs', '/connectors/jira/search?q=cache%20invalidation&limit=50', 0.75],
+    ['proxy', 'upstream.mjs', 'minimal-proxy.mjs', `/connectors/jira/proxy/rest/api/3/search/jql?jql=${encodeURIComponent('text ~ "cache invalidation" ORDER BY updated DESC')}&maxResults=50&fields=summary,status,issuetype,assignee,updated`, 0.7],
+    ['page', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311', 0.5],
+  ];
+  for (const [name, upstreamScript, baselineScript, query, bar] of cases) {
+    const upstream = start(1, process.execPath, [path.join(here, upstreamScript)], {}, { quiet: false });
+    const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+    const [floorPort, proxyPort] = [await freePort(), await freePort()];
+    const floor = start(0, process.execPath, [bundled], { PORT: String(floorPort), UPSTREAM_URL: upstreamUrl, FLOOR_DB: path.join(tmp, `floor-${name}.db`) });
+    const proxy = start(0, process.execPath, [path.join(here, baselineScript)], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
+    try {
+      await waitFor(`http://127.0.0.1:${floorPort}/healthz`);
+      await waitFor(`http://127.0.0.1:${proxyPort}${query}`);
+      const [a, b] = await Promise.all([floorPort, proxyPort].map(async (port) => (await fetch(`http://127.0.0.1:${port}${query}`, { headers: { 'x-tenant-id': 'bench' } })).text()));
+      const [fa, pb] = [JSON.parse(a), JSON.parse(b)];
+      const same =
+        name === 'page'
+          ? fa.id === pb.id && fa.title === pb.title && fa.version === pb.version.number && fa.body_chars === pb.body.storage.value.length
+          : isDeepStrictEqual(fa, pb);
+      if (!same) throw new Error(`the stack floor and the minimal proxy disagree on ${name}`);
+      const results = { floor: [], proxy: [] };
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const [who, child, port] of [
+          ['floor', floor, floorPort],
+          ['proxy', proxy, proxyPort],
+        ]) {
+          const cpu0 = cpuMs(child.pid);
+          const r = await load(`http://127.0.0.1:${port}${query}`, { 'x-tenant-id': 'bench' });
+          const cpu1 = cpuMs(child.pid);
+          results[who].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+        }
+      }
+      rows.push({ name, bar, floor: summary(results.floor), proxy: summary(results.proxy) });
+    } finally {
+      for (const c of [floor, proxy, upstream]) c.kill('SIGTERM');
+    }
+  }
+  const startup = { floor: [], bare: [] };
+  for (let i = 0; i < ROUNDS; i += 1) {
+    for (const kind of ['floor', 'bare']) {
+      const port = await freePort();
+      const t0 = performance.now();
+      const child =
+        kind === 'floor'
+          ? start(0, process.execPath, [bundled], { PORT: String(port), FLOOR_DB: path.join(tmp, `floor-startup-${i}.db`) })
+          : start(0, process.execPath, ['-e', `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(${port},'127.0.0.1')`], {});
+      await waitFor(`http://127.0.0.1:${port}/healthz`);
+      startup[kind].push(performance.now() - t0);
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  return { rows, startup: { floor: median(startup.floor), bare: median(startup.bare) } };
+}
+
 /** A document of about `bytes` characters: the CommonMark spec (a real, varied Markdown document), repeated. */
 function specDocument(text, bytes) {
   return text.repeat(Math.ceil(bytes / text.length)).slice(0, bytes);
@@ -533,7 +625,40 @@ async function markupBench() {
     }
     rows.push({ name, chars: docs.reduce((n, d) => n + d.length, 0), ours: median(r.ours), marklassian: median(r.marklassian), toMd: median(r.toMd), stringify: median(r.stringify) });
   }
-  return rows;
+  return { rows, parserFloor: await micromarkFloor(inputs[2][1][0], rounds) };
+}
+
+/**
+ * The parser's floor under the 5 MB bar: micromark alone, with the GFM syntax extensions the
+ * service loads, on the pieces readMarkdown cuts the document into, compiling to HTML (its
+ * own output, cheaper than building mdast). No conversion built on micromark can be faster.
+ */
+async function micromarkFloor(text, rounds) {
+  const { micromark } = await import('micromark');
+  const extensions = await Promise.all([
+    import('micromark-extension-gfm-footnote').then((m) => m.gfmFootnote()),
+    import('micromark-extension-gfm-strikethrough').then((m) => m.gfmStrikethrough()),
+    import('micromark-extension-gfm-table').then((m) => m.gfmTable()),
+    import('micromark-extension-gfm-task-list-item').then((m) => m.gfmTaskListItem()),
+  ]);
+  const { prepareMarkdown, CHUNK_CHARS } = await import(dist('domain/markup/markdown.js'));
+  const prepared = prepareMarkdown(text);
+  const pieces = [];
+  let start = 0;
+  for (const cut of prepared.cuts) {
+    if (cut.at - start < CHUNK_CHARS) continue;
+    pieces.push(prepared.text.slice(start, cut.at));
+    start = cut.at;
+  }
+  pieces.push(prepared.text.slice(start));
+  micromark(text.slice(0, 20_000), { extensions });
+  const times = [];
+  for (let i = 0; i < rounds; i += 1) {
+    const t0 = performance.now();
+    for (const piece of pieces) micromark(piece, { extensions });
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), pieces: pieces.length };
 }
 
 const fmt = (n, d = 2) => n.toFixed(d).padStart(9);
@@ -643,8 +768,19 @@ try {
     console.log(`throughput ratio service/proxy ${ratio.toFixed(2)}   bar: >= 0.5 -> ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`);
     if (r.service.errors + r.proxy.errors > 0) console.log(`errors: service ${r.service.errors}, proxy ${r.proxy.errors}`);
   }
+  if (only === 'floor') {
+    const r = await floorBench(tmp);
+    console.log('\n== the stack floor (bench/stack-floor.mjs) vs the minimal proxies, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    for (const row of r.rows) {
+      console.log(`-- ${row.name}`);
+      table([['stack floor', row.floor], ['minimal proxy', row.proxy]]);
+      console.log(`throughput ratio floor/proxy ${(row.floor.rps / row.proxy.rps).toFixed(2)}   (the service's bar: ${row.bar})`);
+      if (row.name === 'search') console.log(`resident memory under load, ratio floor/proxy ${(row.floor.rssMiB / row.proxy.rssMiB).toFixed(2)}   (the service's bar: 1.15)`);
+    }
+    console.log(`start-up: stack floor ${r.startup.floor.toFixed(0)} ms, bare node:http ${r.startup.bare.toFixed(0)} ms, ratio ${(r.startup.floor / r.startup.bare).toFixed(2)}   (the service's bar: 2.5)`);
+  }
   if (!only || only === 'markup') {
-    const rows = await markupBench();
+    const { rows, parserFloor } = await markupBench();
     console.log('\n== markup: Markdown -> ADF and ADF -> Markdown vs marklassian (Markdown -> ADF), medians of %s ==', process.env.BENCH_MARKUP_ROUNDS ?? 3);
     console.log(`${''.padEnd(22)}${'chars'.padStart(10)}${'md->adf'.padStart(10)}${'marklassian'.padStart(12)}${'ratio'.padStart(7)}${'adf->md'.padStart(10)}${'ratio'.padStart(7)}${'JSON copy'.padStart(10)}`);
     for (const r of rows) {
@@ -656,6 +792,7 @@ try {
     console.log('ratios: ours / marklassian on the same input (marklassian has no ADF -> Markdown: that ratio is against its Markdown -> ADF); JSON copy = JSON.parse(JSON.stringify(adf)), a floor');
     const big = rows.find((r) => r.name.startsWith('5 MB'));
     console.log(`5 MB document Markdown -> ADF ${big.ours.toFixed(0)} ms   bar: under 2000 ms -> ${big.ours < 2000 ? 'PASS' : 'FAIL'}`);
+    console.log(`parser floor: micromark alone (GFM syntax, to HTML) on the same ${parserFloor.pieces} pieces ${parserFloor.ms.toFixed(0)} ms`);
   }
 } finally {
   for (const child of children) child.kill('SIGTERM');
