@@ -540,7 +540,7 @@ async function floorRuns(tmp, bundled) {
     const upstream = start(1, process.execPath, [path.join(here, upstreamScript)], {}, { quiet: false });
     const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
     const [floorPort, proxyPort] = [await freePort(), await freePort()];
-    const floor = start(0, process.execPath, [bundled], { PORT: String(floorPort), UPSTREAM_URL: upstreamUrl, FLOOR_DB: path.join(tmp, `floor-${name}.db`) });
+    const floor = start(0, process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''), bundled], { PORT: String(floorPort), UPSTREAM_URL: upstreamUrl, FLOOR_DB: path.join(tmp, `floor-${name}.db`) });
     const proxy = start(0, process.execPath, [path.join(here, baselineScript)], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
     try {
       await waitFor(`http://127.0.0.1:${floorPort}/healthz`);
