@@ -546,6 +546,46 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     const cut = await forward();
     expect(cut._tag === 'Left' && cut.left).toMatchObject({ code: 'VENDOR_ERROR' });
   });
+
+  it('reads an error answer of undeclared length whole, and refuses it with 413 once it passes the cap', async () => {
+    handler = (_req, res) => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"errorMessages":["Issue does not exist"]}');
+    };
+    const small = await forward();
+    expect(small._tag === 'Right' && small.right.status).toBe(404);
+    expect(small._tag === 'Right' && Buffer.from(small.right.body as Uint8Array).toString()).toBe('{"errorMessages":["Issue does not exist"]}');
+    let sent = 0;
+    handler = (_req, res) => {
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      const timer = setInterval(() => {
+        res.write(Buffer.alloc(1024));
+        sent += 1024;
+      }, 1);
+      res.on('close', () => clearInterval(timer));
+    };
+    const big = await forward();
+    expect(big._tag === 'Left' && big.left).toMatchObject({ code: 'VALIDATION', reason: 'payload_too_large' });
+    // Refused as soon as it passed the 8 KB cap, not after reading on.
+    expect(sent).toBeLessThan(256 * 1024);
+  });
+
+  it('gives up on an answer whose headers do not come within ATLASSIAN_TIMEOUT_MS, as a 504', async () => {
+    const slow = createAtlassianHttp({ timeoutMs: 150 });
+    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
+    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
+    handler = () => undefined; // never answers
+    try {
+      const got = await impatient.forward(
+        { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
+        { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
+      )();
+      expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR', reason: 'upstream_timeout' });
+    } finally {
+      await slow.close?.();
+      server.closeAllConnections();
+    }
+  });
 });
 
 describe('the proxy in the metrics', () => {

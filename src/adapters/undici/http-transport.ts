@@ -233,24 +233,19 @@ class UndiciTransport implements HttpTransport {
     const prepared = this.prepare(request);
     if ('kind' in prepared) return TE.left(prepared);
     return () => {
-      const abort = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        abort.abort();
-      }, this.timeoutMs);
+      // The deadline is for the answer's headers; bodyTimeout is between two chunks, not for the whole file.
+      const deadline = new Deadline(this.timeoutMs);
       return TE.tryCatch(
         async () => {
-          // bodyTimeout is between two chunks, not for the whole file.
-          const res = await this.streaming.request(this.options(request.method, prepared, abort.signal));
-          clearTimeout(timer);
+          const res = await this.streaming.request(this.options(request.method, prepared, deadline));
+          deadline.clear();
           // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
           res.body.on('error', () => undefined);
           return { status: res.statusCode, headers: res.headers, body: res.body, discard: () => res.body.destroy() };
         },
         (err) => {
-          clearTimeout(timer);
-          return timedOut ? failure('timeout', false, err) : classify(err);
+          deadline.clear();
+          return deadline.aborted ? failure('timeout', false, err) : classify(err);
         },
       )();
     };

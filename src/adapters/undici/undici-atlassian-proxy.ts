@@ -87,23 +87,57 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
       if (res.body instanceof Readable) return E.right({ status: res.status, headers, ...countedStream(res, res.body, max, over, what) });
       return E.right({ status: res.status, headers, body: counted(res, max, over, what), discard: () => res.discard() });
     }
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    const whole = await readWhole(res.body, max);
+    if (whole.kind !== 'read') {
+      res.discard();
+      return E.left(
+        whole.kind === 'too_large'
+          ? tooLarge(`larger than ${formatBytes(max)}`)
+          : AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: whole.cause }),
+      );
+    }
+    return E.right({ status: res.status, headers, body: whole.bytes, discard: () => undefined });
+  }
+}
+
+type Whole = { readonly kind: 'read'; readonly bytes: Buffer } | { readonly kind: 'too_large' } | { readonly kind: 'broken'; readonly cause: unknown };
+
+/**
+ * A body read whole, up to `max` bytes. undici's body is a Readable: its chunks are taken as
+ * they come, with one promise for the whole answer rather than an async iterator's promise
+ * per chunk (the proxy's hot path). Any other iterable is read the plain way.
+ */
+async function readWhole(body: AsyncIterable<Uint8Array>, max: number): Promise<Whole> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (!(body instanceof Readable)) {
     try {
-      for await (const chunk of res.body) {
+      for await (const chunk of body) {
         size += chunk.length;
-        if (size > max) {
-          res.discard();
-          return E.left(tooLarge(`larger than ${formatBytes(max)}`));
-        }
+        if (size > max) return { kind: 'too_large' };
         chunks.push(chunk);
       }
-    } catch (err) {
-      res.discard();
-      return E.left(AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: err }));
+    } catch (cause) {
+      return { kind: 'broken', cause };
     }
-    return E.right({ status: res.status, headers, body: Buffer.concat(chunks), discard: () => undefined });
+    return { kind: 'read', bytes: Buffer.concat(chunks, size) };
   }
+  return new Promise((resolve) => {
+    const done = (outcome: Whole): void => {
+      body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) done({ kind: 'too_large' });
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => done({ kind: 'read', bytes: Buffer.concat(chunks, size) });
+    const onError = (cause: unknown): void => done({ kind: 'broken', cause });
+    // Destroyed without an error or an end: the answer did not arrive whole.
+    const onClose = (): void => done({ kind: 'broken', cause: new Error('the answer closed before its end') });
+    body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  });
 }
 
 /**
