@@ -44,8 +44,9 @@ import { isDeepStrictEqual } from 'node:util';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const dist = (p) => path.join(root, 'dist', 'src', p);
-// What `npm start` runs.
-const MAIN = path.join(root, 'dist', 'bundle', 'main.mjs');
+// What `npm start` runs; BENCH_MAIN=another/bundle/main.mjs measures another build (an A/B
+// of two bundles, alternated run by run).
+const MAIN = process.env.BENCH_MAIN ?? path.join(root, 'dist', 'bundle', 'main.mjs');
 const BENCH_KEY = randomBytes(32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 4000);
