@@ -9,10 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import * as TE from 'fp-ts/lib/TaskEither.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { AtlassianCaller } from '../../src/adapters/undici/atlassian-call.js';
 import { UndiciAtlassianProxy } from '../../src/adapters/undici/undici-atlassian-proxy.js';
-import { createAtlassianHttp } from '../../src/adapters/undici/http-transport.js';
+import { createAtlassianHttp, type HttpTransport } from '../../src/adapters/undici/http-transport.js';
 import { TransferError } from '../../src/domain/files.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
@@ -568,6 +570,26 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     expect(big._tag === 'Left' && big.left).toMatchObject({ code: 'VALIDATION', reason: 'payload_too_large' });
     // Refused as soon as it passed the 8 KB cap, not after reading on.
     expect(sent).toBeLessThan(256 * 1024);
+  });
+
+  it('answers 502 VENDOR_ERROR, and does not wait, when the answer to read whole is gone before it is read', async () => {
+    const gone = new Readable({ read() {} });
+    // As the transport does with undici's body: its error is heard, then the connection fails.
+    gone.on('error', () => undefined);
+    gone.destroy(new Error('socket hang up'));
+    await new Promise((r) => gone.once('close', r));
+    const transportDouble: HttpTransport = {
+      send: () => TE.left({ kind: 'network', neverSent: true }),
+      stream: () => TE.right({ status: 200, headers: { 'content-length': '12' }, body: gone, discard: () => undefined }),
+    };
+    const double = { trusted: transportDouble, pinned: transportDouble };
+    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
+    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024 });
+    const got = await viaDouble.forward(
+      { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
+      { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
+    )();
+    expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR' });
   });
 
   it('gives up on an answer whose headers do not come within ATLASSIAN_TIMEOUT_MS, as a 504', async () => {

@@ -122,6 +122,8 @@ async function readWhole(body: AsyncIterable<Uint8Array>, max: number): Promise<
     }
     return { kind: 'read', bytes: Buffer.concat(chunks, size) };
   }
+  // Gone before it was read (its connection failed while the answer waited): no event will come.
+  if (body.destroyed || body.readableEnded) return { kind: 'broken', cause: body.errored ?? new Error('the answer ended before it was read') };
   return new Promise((resolve) => {
     const done = (outcome: Whole): void => {
       body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
