@@ -572,7 +572,10 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     expect(sent).toBeLessThan(256 * 1024);
   });
 
-  it('answers 502 VENDOR_ERROR, and does not wait, when the answer to read whole is gone before it is read', async () => {
+  it.each([
+    ['read whole', { 'content-length': '12' }],
+    ['streamed', {}],
+  ])('answers 502 VENDOR_ERROR, and does not wait, when an answer to be %s is gone before it is read', async (_how, headers) => {
     const gone = new Readable({ read() {} });
     // As the transport does with undici's body: its error is heard, then the connection fails.
     gone.on('error', () => undefined);
@@ -580,7 +583,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     await new Promise((r) => gone.once('close', r));
     const transportDouble: HttpTransport = {
       send: () => TE.left({ kind: 'network', neverSent: true }),
-      stream: () => TE.right({ status: 200, headers: { 'content-length': '12' }, body: gone, discard: () => undefined }),
+      stream: () => TE.right({ status: 200, headers, body: gone, discard: () => undefined }),
     };
     const double = { trusted: transportDouble, pinned: transportDouble };
     const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };

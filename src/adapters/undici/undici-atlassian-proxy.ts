@@ -76,6 +76,11 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
       res.discard();
       return E.left(tooLarge(formatBytes(declared)));
     }
+    // Its connection failed while the answer waited its turn: no event of the body will come,
+    // so neither a stream nor a read would ever end.
+    if (res.body instanceof Readable && (res.body.destroyed || res.body.readableEnded)) {
+      return E.left(AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: res.body.errored ?? undefined }));
+    }
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined && isProxiedResponseHeader(name)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -122,7 +127,7 @@ async function readWhole(body: AsyncIterable<Uint8Array>, max: number): Promise<
     }
     return { kind: 'read', bytes: Buffer.concat(chunks, size) };
   }
-  // Gone before it was read (its connection failed while the answer waited): no event will come.
+  // Gone before it was read: no event will come (answer() checks it first too).
   if (body.destroyed || body.readableEnded) return { kind: 'broken', cause: body.errored ?? new Error('the answer ended before it was read') };
   return new Promise((resolve) => {
     const done = (outcome: Whole): void => {
