@@ -820,6 +820,8 @@ try {
     console.log(`parser floor: mdast-util-from-markdown with GFM alone on the same ${parserFloor.pieces} pieces ${parserFloor.ms.toFixed(0)} ms`);
   }
 } finally {
-  for (const child of children) child.kill('SIGTERM');
+  // Only those not signalled yet: a second SIGTERM would kill a service still stopping
+  // gracefully, before it writes the profile BENCH_SERVICE_NODE_ARGS=--cpu-prof asked for.
+  for (const child of children) if (!child.killed) child.kill('SIGTERM');
   fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -16,7 +16,7 @@ import { AtlassianCaller } from '../../src/adapters/undici/atlassian-call.js';
 import { UndiciAtlassianProxy } from '../../src/adapters/undici/undici-atlassian-proxy.js';
 import { createAtlassianHttp, type HttpTransport } from '../../src/adapters/undici/http-transport.js';
 import { TransferError } from '../../src/domain/files.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { expectStandardError, rawRequest } from '../support/http.js';
 import { connect, oauthEnv } from '../support/oauth.js';
@@ -483,7 +483,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
   let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.end();
   const transport = createAtlassianHttp({ timeoutMs: 2000 });
   const settings = { retryBudgetMs: 1000, clock: systemClock, sleep: async () => undefined };
-  const proxy = new UndiciAtlassianProxy(transport, new AtlassianCaller(transport, settings), { ...settings, maxResponseBytes: 8 * 1024 });
+  const proxy = new UndiciAtlassianProxy(transport, new AtlassianCaller(transport, settings), { ...settings, maxResponseBytes: 8 * 1024, answerTimeoutMs: 2000 });
   beforeAll(async () => {
     server = http.createServer((req, res) => handler(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -587,7 +587,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     };
     const double = { trusted: transportDouble, pinned: transportDouble };
     const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024 });
+    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024, answerTimeoutMs: 150 });
     const got = await viaDouble.forward(
       { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
       { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
@@ -595,10 +595,70 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR' });
   });
 
+  it.each([
+    ['a success that declares itself small', 200, { 'content-type': 'application/json', 'content-length': '60' }],
+    ['an error', 400, { 'content-type': 'application/json' }],
+  ])('gives up on %s read whole whose body trickles in past ATLASSIAN_TIMEOUT_MS, as a 504', async (_what, status, headers) => {
+    const slow = createAtlassianHttp({ timeoutMs: 300 });
+    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
+    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024, answerTimeoutMs: 300 });
+    // One byte every 50 ms: no gap reaches undici's bodyTimeout, and the whole takes 3 s.
+    let closed = false;
+    handler = (_req, res) => {
+      res.writeHead(status, headers);
+      let sent = 0;
+      const timer = setInterval(() => {
+        res.write('x');
+        sent += 1;
+        if (sent === 60) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, 50);
+      res.on('close', () => {
+        clearInterval(timer);
+        closed = true;
+      });
+    };
+    try {
+      const t0 = performance.now();
+      const got = await impatient.forward(
+        { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
+        { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
+      )();
+      expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR', reason: 'upstream_timeout' });
+      expect(got._tag === 'Left' && got.left.message).toContain('ATLASSIAN_TIMEOUT_MS');
+      expect(performance.now() - t0).toBeLessThan(1500);
+      // The rest of the answer is not read on: its connection is dropped.
+      await vi.waitFor(() => expect(closed).toBe(true), { timeout: 1000 });
+    } finally {
+      await slow.close?.();
+      server.closeAllConnections();
+    }
+  });
+
+  it('bounds a whole answer by ATLASSIAN_TIMEOUT_MS on the operations\' path too (send), not only each gap between chunks', async () => {
+    const slow = createAtlassianHttp({ timeoutMs: 300 });
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const timer = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(timer));
+    };
+    try {
+      const t0 = performance.now();
+      const got = await slow.trusted.send({ method: 'GET', url: `${base}/rest/api/3/x` })();
+      expect(got._tag === 'Left' && got.left.kind).toBe('timeout');
+      expect(performance.now() - t0).toBeLessThan(1500);
+    } finally {
+      await slow.close?.();
+      server.closeAllConnections();
+    }
+  });
+
   it('gives up on an answer whose headers do not come within ATLASSIAN_TIMEOUT_MS, as a 504', async () => {
     const slow = createAtlassianHttp({ timeoutMs: 150 });
     const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
+    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024, answerTimeoutMs: 150 });
     handler = () => undefined; // never answers
     try {
       const got = await impatient.forward(

@@ -210,9 +210,9 @@ class UndiciTransport implements HttpTransport {
     const prepared = this.prepare(request);
     if ('kind' in prepared) return TE.left(prepared);
     return () => {
-      // undici checks headersTimeout and bodyTimeout on a coarse timer (to the second), so
-      // ATLASSIAN_TIMEOUT_MS=300 used to give up after about 950 ms; this deadline is exact
-      // and covers the whole answer.
+      // undici's bodyTimeout bounds only the gap between two chunks, so a body trickling in
+      // would never time out, and above 1 s undici runs both its timeouts on a coarse timer
+      // (ticks of about half a second); this deadline is exact and covers the whole answer.
       const deadline = new Deadline(this.timeoutMs);
       // undici rejects for every request without an answer; that rejection becomes the Left here, once.
       return TE.tryCatch(

@@ -21,6 +21,13 @@ import { headerOf, type AtlassianHttp, type StreamedResponse } from './http-tran
 export interface ProxySettings extends CallSettings {
   /** The largest answer passed on (ATTACHMENT_MAX_BYTES): a larger one is refused or cut. */
   readonly maxResponseBytes: number;
+  /**
+   * ATLASSIAN_TIMEOUT_MS, for the body of an answer read whole (an error, or a success that
+   * declares at most 1 MiB): undici's bodyTimeout bounds only the gap between two chunks, so
+   * a body trickling in would otherwise hold the request for as long as Atlassian liked. A
+   * streamed answer (a large download) has no such bound: it may take as long as it needs.
+   */
+  readonly answerTimeoutMs: number;
 }
 
 /** Answers that declare at most this length are read whole before they are passed on. */
@@ -92,45 +99,62 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
       if (res.body instanceof Readable) return E.right({ status: res.status, headers, ...countedStream(res, res.body, max, over, what) });
       return E.right({ status: res.status, headers, body: counted(res, max, over, what), discard: () => res.discard() });
     }
-    const whole = await readWhole(res.body, max);
+    const whole = await readWhole(res.body, max, this.settings.answerTimeoutMs);
     if (whole.kind !== 'read') {
       res.discard();
       return E.left(
         whole.kind === 'too_large'
           ? tooLarge(`larger than ${formatBytes(max)}`)
-          : AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: whole.cause }),
+          : whole.kind === 'timeout'
+            ? AppError.vendor(`Atlassian did not finish its answer to ${what} within ${whole.ms} ms (ATLASSIAN_TIMEOUT_MS).`, { reason: 'upstream_timeout' })
+            : AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: whole.cause }),
       );
     }
     return E.right({ status: res.status, headers, body: whole.bytes, discard: () => undefined });
   }
 }
 
-type Whole = { readonly kind: 'read'; readonly bytes: Buffer } | { readonly kind: 'too_large' } | { readonly kind: 'broken'; readonly cause: unknown };
+type Whole =
+  | { readonly kind: 'read'; readonly bytes: Buffer }
+  | { readonly kind: 'too_large' }
+  | { readonly kind: 'timeout'; readonly ms: number }
+  | { readonly kind: 'broken'; readonly cause: unknown };
 
 /**
- * A body read whole, up to `max` bytes. undici's body is a Readable: its chunks are taken as
- * they come, with one promise for the whole answer rather than an async iterator's promise
- * per chunk (the proxy's hot path). Any other iterable is read the plain way.
+ * A body read whole, up to `max` bytes and within `ms`. undici's body is a Readable: its
+ * chunks are taken as they come, with one promise for the whole answer rather than an async
+ * iterator's promise per chunk (the proxy's hot path). Any other iterable is read the plain
+ * way. On a Left the caller discards the answer, which ends a read still waiting.
  */
-async function readWhole(body: AsyncIterable<Uint8Array>, max: number): Promise<Whole> {
+async function readWhole(body: AsyncIterable<Uint8Array>, max: number, ms: number): Promise<Whole> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (!(body instanceof Readable)) {
-    try {
-      for await (const chunk of body) {
-        size += chunk.length;
-        if (size > max) return { kind: 'too_large' };
-        chunks.push(chunk);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Whole>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout', ms }), ms)));
+    const read = async (): Promise<Whole> => {
+      try {
+        for await (const chunk of body) {
+          size += chunk.length;
+          if (size > max) return { kind: 'too_large' };
+          chunks.push(chunk);
+        }
+      } catch (cause) {
+        return { kind: 'broken', cause };
       }
-    } catch (cause) {
-      return { kind: 'broken', cause };
+      return { kind: 'read', bytes: Buffer.concat(chunks, size) };
+    };
+    try {
+      return await Promise.race([read(), late]);
+    } finally {
+      clearTimeout(timer);
     }
-    return { kind: 'read', bytes: Buffer.concat(chunks, size) };
   }
-  // Gone before it was read: no event will come (answer() checks it first too).
-  if (body.destroyed || body.readableEnded) return { kind: 'broken', cause: body.errored ?? new Error('the answer ended before it was read') };
+  // A body already gone would send no event at all: answer() refuses it before calling this.
   return new Promise((resolve) => {
+    const timer = setTimeout(() => done({ kind: 'timeout', ms }), ms);
     const done = (outcome: Whole): void => {
+      clearTimeout(timer);
       body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
       resolve(outcome);
     };
