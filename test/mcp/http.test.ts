@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { markdownToAdf } from '../../src/domain/markup/adf.js';
 import { expectErrorResponse } from '../support/http.js';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
@@ -273,6 +273,28 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
         const text = (body.result.content[0] as { text: string }).text;
         expect(JSON.parse(text)).toEqual(body.result.structuredContent);
         expect((body.result.structuredContent as { items: unknown[] }).items).toHaveLength(3);
+      }
+    });
+
+    it('writes a tool result’s structuredContent from the text the tool made, without serializing the object again', async () => {
+      // The SDK validates the result on its way out, which copies structuredContent's top
+      // level: the splice must still find the text it was made from.
+      const stringify = vi.spyOn(JSON, 'stringify');
+      try {
+        const res = await rawMcp(svc.url, { ...listProjects, id: 11 }, { 'x-tenant-id': 'acme' });
+        const raw = await res.text();
+        const body = JSON.parse(raw) as { result: CallToolResult };
+        expect((body.result.structuredContent as { items: unknown[] }).items).toHaveLength(3);
+        const text = (body.result.content[0] as { text: string }).text;
+        // The text content and structuredContent are the very same characters in the response.
+        expect(raw).toContain(`"structuredContent":${text}`);
+        const whole = stringify.mock.calls.filter(([value]) => {
+          const sc = (value as { result?: { structuredContent?: unknown } } | null)?.result?.structuredContent;
+          return typeof sc === 'object' && sc !== null;
+        });
+        expect(whole).toEqual([]);
+      } finally {
+        stringify.mockRestore();
       }
     });
 

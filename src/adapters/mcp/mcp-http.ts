@@ -4,7 +4,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { openCaller, type Caller } from '../../domain/caller.js';
 import { AppError, errorBody } from '../../domain/errors.js';
-import { createMcpServer, serializedContent, type McpServerOptions } from './mcp-server.js';
+import { createMcpServer, type KeptJson, type McpServerOptions } from './mcp-server.js';
 
 /** What the SDK's Streamable HTTP transport allows in one batch. */
 const MAX_BATCH = 100;
@@ -16,6 +16,8 @@ interface Exchange {
   /** Resolved per request: the tenant of a pooled server changes from one request to the next. */
   caller: Caller | undefined;
   requestId: string | undefined;
+  /** The JSON text of this exchange's tool results, by request id (emptied at check-in). */
+  readonly kept: Map<RequestId, KeptJson>;
 }
 
 /**
@@ -84,7 +86,7 @@ async function checkOut(opts: McpServerOptions): Promise<PooledServer> {
   const idle = byVersion.get(key);
   const reused = idle?.pop();
   if (reused) return reused;
-  const exchange: Exchange = { caller: undefined, requestId: undefined };
+  const exchange: Exchange = { caller: undefined, requestId: undefined, kept: new Map() };
   const server = createMcpServer({ ...opts, current: () => exchange });
   const transport = new ExchangeTransport();
   await server.connect(transport);
@@ -94,6 +96,7 @@ async function checkOut(opts: McpServerOptions): Promise<PooledServer> {
 function checkIn(opts: McpServerOptions, pooled: PooledServer): void {
   pooled.exchange.caller = undefined;
   pooled.exchange.requestId = undefined;
+  pooled.exchange.kept.clear();
   const byVersion = pools.get(opts.tools);
   const key = `${opts.name ?? ''}\u0000${opts.version}`;
   const idle = byVersion?.get(key) ?? [];
@@ -106,11 +109,27 @@ function checkIn(opts: McpServerOptions, pooled: PooledServer): void {
 const SPLICE = '\u0000structured-content\u0000';
 const SPLICED = JSON.stringify(SPLICE);
 
-/** A response as JSON; a tool result's structuredContent is spliced in from the text the tool already made. */
-const serialize = (answer: JSONRPCMessage): string => {
+/** The same own fields, in the same order, with the same values (not copies): their JSON is the same. */
+const sameFields = (a: unknown, b: Readonly<Record<string, unknown>>): boolean => {
+  if (typeof a !== 'object' || a === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  const theirs = Object.keys(b);
+  if (keys.length !== theirs.length) return false;
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
+    if (key !== theirs[i] || (a as Record<string, unknown>)[key] !== b[key]) return false;
+  }
+  return true;
+};
+
+/**
+ * A response as JSON; a tool result's structuredContent is spliced in from the text the tool
+ * already made, when the answer still holds the same fields the text was made from.
+ */
+const serialize = (answer: JSONRPCMessage, kept: ReadonlyMap<RequestId, KeptJson>): string => {
   const result = 'result' in answer ? (answer.result as { structuredContent?: unknown }) : undefined;
-  const structured = result?.structuredContent;
-  const known = typeof structured === 'object' && structured !== null ? serializedContent.get(structured) : undefined;
+  const mine = result && 'id' in answer && answer.id !== undefined ? kept.get(answer.id) : undefined;
+  const known = mine && sameFields(result?.structuredContent, mine.source) ? mine.json : undefined;
   if (known === undefined) return JSON.stringify(answer);
   const json = JSON.stringify({ ...answer, result: { ...result, structuredContent: SPLICE } });
   const at = json.indexOf(SPLICED);
@@ -171,7 +190,8 @@ export async function serveMcpRequest(opts: McpServerOptions, req: IncomingMessa
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(Array.isArray(body) ? `[${answers.map(serialize).join(',')}]` : serialize(answers[0]!));
+    const { kept } = pooled.exchange;
+    res.end(Array.isArray(body) ? `[${answers.map((a) => serialize(a, kept)).join(',')}]` : serialize(answers[0]!, kept));
   } finally {
     checkIn(opts, pooled);
   }

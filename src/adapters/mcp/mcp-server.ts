@@ -6,7 +6,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type RequestId, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeTool, ToolDescription } from '../../application/tools.js';
 import { openCaller, type Caller } from '../../domain/caller.js';
 import { errorBody } from '../../domain/errors.js';
@@ -25,7 +25,24 @@ export interface McpServerOptions {
    * For a server answering many requests in turn (pooled over HTTP): who is calling now and
    * the request's id, read by the handlers on every request instead of `caller`/`requestId`.
    */
-  readonly current?: () => { readonly caller: Caller | undefined; readonly requestId: string | undefined };
+  readonly current?: () => {
+    readonly caller: Caller | undefined;
+    readonly requestId: string | undefined;
+    /** Where a tool result's JSON text is left for the transport, by JSON-RPC request id (see `KeptJson`). */
+    readonly kept?: Map<RequestId, KeptJson>;
+  };
+}
+
+/**
+ * A tool result's structuredContent and the JSON text the tool already made of it, for the
+ * HTTP transport to write into the response as it is instead of serializing the object
+ * again. The SDK validates a result before sending it, which copies structuredContent's
+ * top level (its values stay the same objects), so the transport matches the answer it
+ * gets by its fields, not by identity.
+ */
+export interface KeptJson {
+  readonly source: Readonly<Record<string, unknown>>;
+  readonly json: string;
 }
 
 /** The MCP form of a tool description: the catalog's title, schemas and hints. */
@@ -54,12 +71,6 @@ let sharedValidator: AjvJsonSchemaValidator | undefined;
 const text = (value: unknown, json?: string): CallToolResult['content'] => [{ type: 'text', text: json ?? JSON.stringify(value) }];
 
 /**
- * The JSON text of a result's structuredContent, when the tool already had it: the HTTP
- * transport writes it into the response as it is instead of serializing the object again.
- */
-export const serializedContent = new WeakMap<object, string>();
-
-/**
  * Builds an MCP server bound to one tenant. A use case that fails answers a tool result
  * with `isError: true` and the standard error body (code, message, retry_after), which an
  * agent can read and act on; only an unknown tool name is a protocol error.
@@ -85,7 +96,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
   };
   const requestIdNow = (): string | undefined => (opts.current ? opts.current().requestId : opts.requestId);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list(callerNow()).map(toMcpTool) }));
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const { name, arguments: args } = request.params;
     if (!opts.tools.has(name)) {
       // A protocol error (-32602), as the MCP spec asks for unknown tools. A plain Error with a code,
@@ -100,7 +111,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
     if (E.isLeft(outcome)) return { isError: true, content: text(errorBody(outcome.left)) };
     const { result, json } = outcome.right;
     const structuredContent = result as Record<string, unknown>;
-    if (json !== undefined && typeof result === 'object' && result !== null) serializedContent.set(structuredContent, json);
+    if (json !== undefined && typeof result === 'object' && result !== null) opts.current?.().kept?.set(extra.requestId, { source: structuredContent, json });
     return { content: text(result, json), structuredContent };
   });
   return server;
