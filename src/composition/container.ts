@@ -477,7 +477,7 @@ function registerAdapters(
   provide(c, ADAPTERS.jira, (r) => overrides.jira ?? new UndiciJiraGateway(caller(r)));
   provide(c, ADAPTERS.confluence, (r) => overrides.confluence ?? new UndiciConfluenceGateway(caller(r)));
   provide(c, INBOUND_GATEWAY, (r) => new UndiciInboundGateway(caller(r)));
-  provide(c, ADAPTERS.proxy, (r) => new UndiciAtlassianProxy(r.get(ADAPTERS.http), caller(r), { ...callSettings(r), maxResponseBytes: config.attachments.maxBytes, answerTimeoutMs: config.atlassian.timeoutMs }));
+  provide(c, ADAPTERS.proxy, (r) => new UndiciAtlassianProxy(r.get(ADAPTERS.http), caller(r), { ...callSettings(r), maxResponseBytes: config.attachments.maxBytes }));
 }
 
 /** Step 2: the use cases, over the adapters. */

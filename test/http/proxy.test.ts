@@ -483,7 +483,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
   let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, r) => r.end();
   const transport = createAtlassianHttp({ timeoutMs: 2000 });
   const settings = { retryBudgetMs: 1000, clock: systemClock, sleep: async () => undefined };
-  const proxy = new UndiciAtlassianProxy(transport, new AtlassianCaller(transport, settings), { ...settings, maxResponseBytes: 8 * 1024, answerTimeoutMs: 2000 });
+  const proxy = new UndiciAtlassianProxy(transport, new AtlassianCaller(transport, settings), { ...settings, maxResponseBytes: 8 * 1024 });
   beforeAll(async () => {
     server = http.createServer((req, res) => handler(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -587,7 +587,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     };
     const double = { trusted: transportDouble, pinned: transportDouble };
     const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024, answerTimeoutMs: 150 });
+    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024 });
     const got = await viaDouble.forward(
       { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
       { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
@@ -601,7 +601,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
   ])('gives up on %s read whole whose body trickles in past ATLASSIAN_TIMEOUT_MS, as a 504', async (_what, status, headers) => {
     const slow = createAtlassianHttp({ timeoutMs: 300 });
     const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024, answerTimeoutMs: 300 });
+    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
     // One byte every 50 ms: no gap reaches undici's bodyTimeout, and the whole takes 3 s.
     let closed = false;
     handler = (_req, res) => {
@@ -637,6 +637,36 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     }
   });
 
+  it('counts the headers’ wait in the same ATLASSIAN_TIMEOUT_MS: late headers leave the body only what is left', async () => {
+    const slow = createAtlassianHttp({ timeoutMs: 600 });
+    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
+    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
+    handler = (_req, res) => {
+      let timer: NodeJS.Timeout | undefined;
+      // Headers after 450 ms, then a byte every 50 ms: a bound that started at the headers would end at about 1050 ms.
+      const late = setTimeout(() => {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        timer = setInterval(() => res.write('x'), 50);
+      }, 450);
+      res.on('close', () => {
+        clearTimeout(late);
+        clearInterval(timer);
+      });
+    };
+    try {
+      const t0 = performance.now();
+      const got = await impatient.forward(
+        { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
+        { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
+      )();
+      expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR', reason: 'upstream_timeout' });
+      expect(performance.now() - t0).toBeLessThan(900);
+    } finally {
+      await slow.close?.();
+      server.closeAllConnections();
+    }
+  });
+
   it('bounds a whole answer by ATLASSIAN_TIMEOUT_MS on the operations\' path too (send), not only each gap between chunks', async () => {
     const slow = createAtlassianHttp({ timeoutMs: 300 });
     handler = (_req, res) => {
@@ -658,7 +688,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
   it('gives up on an answer whose headers do not come within ATLASSIAN_TIMEOUT_MS, as a 504', async () => {
     const slow = createAtlassianHttp({ timeoutMs: 150 });
     const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024, answerTimeoutMs: 150 });
+    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
     handler = () => undefined; // never answers
     try {
       const got = await impatient.forward(

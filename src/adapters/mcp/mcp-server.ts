@@ -70,6 +70,13 @@ let sharedValidator: AjvJsonSchemaValidator | undefined;
 
 const text = (value: unknown, json?: string): CallToolResult['content'] => [{ type: 'text', text: json ?? JSON.stringify(value) }];
 
+/** A plain object with no `toJSON` of its own or inherited: its copy's JSON is its own JSON. */
+const isPlainData = (v: unknown): v is Record<string, unknown> => {
+  if (typeof v !== 'object' || v === null || 'toJSON' in v) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
 /**
  * Builds an MCP server bound to one tenant. A use case that fails answers a tool result
  * with `isError: true` and the standard error body (code, message, retry_after), which an
@@ -111,7 +118,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
     if (E.isLeft(outcome)) return { isError: true, content: text(errorBody(outcome.left)) };
     const { result, json } = outcome.right;
     const structuredContent = result as Record<string, unknown>;
-    if (json !== undefined && typeof result === 'object' && result !== null) opts.current?.().kept?.set(extra.requestId, { source: structuredContent, json });
+    if (json !== undefined && isPlainData(result)) opts.current?.().kept?.set(extra.requestId, { source: structuredContent, json });
     return { content: text(result, json), structuredContent };
   });
   return server;

@@ -39,6 +39,12 @@ export interface StreamedResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: AsyncIterable<Uint8Array>;
+  /**
+   * When ATLASSIAN_TIMEOUT_MS for this attempt runs out (`performance.now()` milliseconds,
+   * counted from the request's start): an answer read whole must be in by then. A streamed
+   * download is not held to it. Absent: no bound beyond undici's own.
+   */
+  readonly answerBy?: number;
   discard(): void;
 }
 
@@ -233,7 +239,9 @@ class UndiciTransport implements HttpTransport {
     const prepared = this.prepare(request);
     if ('kind' in prepared) return TE.left(prepared);
     return () => {
-      // The deadline is for the answer's headers; bodyTimeout is between two chunks, not for the whole file.
+      // The deadline is for the answer's headers; bodyTimeout is between two chunks, not for the
+      // whole file. `answerBy` carries what is left of it to whoever reads the answer whole.
+      const answerBy = performance.now() + this.timeoutMs;
       const deadline = new Deadline(this.timeoutMs);
       return TE.tryCatch(
         async () => {
@@ -241,7 +249,7 @@ class UndiciTransport implements HttpTransport {
           deadline.clear();
           // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
           res.body.on('error', () => undefined);
-          return { status: res.statusCode, headers: res.headers, body: res.body, discard: () => res.body.destroy() };
+          return { status: res.statusCode, headers: res.headers, body: res.body, answerBy, discard: () => res.body.destroy() };
         },
         (err) => {
           deadline.clear();

@@ -21,13 +21,6 @@ import { headerOf, type AtlassianHttp, type StreamedResponse } from './http-tran
 export interface ProxySettings extends CallSettings {
   /** The largest answer passed on (ATTACHMENT_MAX_BYTES): a larger one is refused or cut. */
   readonly maxResponseBytes: number;
-  /**
-   * ATLASSIAN_TIMEOUT_MS, for the body of an answer read whole (an error, or a success that
-   * declares at most 1 MiB): undici's bodyTimeout bounds only the gap between two chunks, so
-   * a body trickling in would otherwise hold the request for as long as Atlassian liked. A
-   * streamed answer (a large download) has no such bound: it may take as long as it needs.
-   */
-  readonly answerTimeoutMs: number;
 }
 
 /** Answers that declare at most this length are read whole before they are passed on. */
@@ -99,14 +92,19 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
       if (res.body instanceof Readable) return E.right({ status: res.status, headers, ...countedStream(res, res.body, max, over, what) });
       return E.right({ status: res.status, headers, body: counted(res, max, over, what), discard: () => res.discard() });
     }
-    const whole = await readWhole(res.body, max, this.settings.answerTimeoutMs);
+    // An answer read whole (an error, or a success that declares at most 1 MiB) is in by the
+    // attempt's deadline, headers and body together: undici's bodyTimeout bounds only the gap
+    // between two chunks, so a body trickling in would hold the request for as long as
+    // Atlassian liked. A streamed answer (a large download) may take as long as it needs.
+    const left = res.answerBy === undefined ? undefined : Math.max(0, res.answerBy - performance.now());
+    const whole = await readWhole(res.body, max, left);
     if (whole.kind !== 'read') {
       res.discard();
       return E.left(
         whole.kind === 'too_large'
           ? tooLarge(`larger than ${formatBytes(max)}`)
           : whole.kind === 'timeout'
-            ? AppError.vendor(`Atlassian did not finish its answer to ${what} within ${whole.ms} ms (ATLASSIAN_TIMEOUT_MS).`, { reason: 'upstream_timeout' })
+            ? AppError.vendor(`Atlassian did not finish its answer to ${what} in time (ATLASSIAN_TIMEOUT_MS).`, { reason: 'upstream_timeout' })
             : AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: whole.cause }),
       );
     }
@@ -117,27 +115,31 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
 type Whole =
   | { readonly kind: 'read'; readonly bytes: Buffer }
   | { readonly kind: 'too_large' }
-  | { readonly kind: 'timeout'; readonly ms: number }
+  | { readonly kind: 'timeout' }
   | { readonly kind: 'broken'; readonly cause: unknown };
 
 /**
- * A body read whole, up to `max` bytes and within `ms`. undici's body is a Readable: its
- * chunks are taken as they come, with one promise for the whole answer rather than an async
- * iterator's promise per chunk (the proxy's hot path). Any other iterable is read the plain
- * way. On a Left the caller discards the answer, which ends a read still waiting.
+ * A body read whole, up to `max` bytes and within `ms` (none: no bound of its own). undici's
+ * body is a Readable: its chunks are taken as they come, with one promise for the whole
+ * answer rather than an async iterator's promise per chunk (the proxy's hot path); on a Left
+ * the caller discards the answer, which ends it. Any other iterable is read the plain way,
+ * and told to stop (`return()`) when the time is up.
  */
-async function readWhole(body: AsyncIterable<Uint8Array>, max: number, ms: number): Promise<Whole> {
+async function readWhole(body: AsyncIterable<Uint8Array>, max: number, ms: number | undefined): Promise<Whole> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (!(body instanceof Readable)) {
+    const iterator = body[Symbol.asyncIterator]();
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<Whole>((resolve) => (timer = setTimeout(() => resolve({ kind: 'timeout', ms }), ms)));
+    const late = new Promise<Whole>((resolve) => {
+      if (ms !== undefined) timer = setTimeout(() => resolve({ kind: 'timeout' }), ms);
+    });
     const read = async (): Promise<Whole> => {
       try {
-        for await (const chunk of body) {
-          size += chunk.length;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          size += next.value.length;
           if (size > max) return { kind: 'too_large' };
-          chunks.push(chunk);
+          chunks.push(next.value);
         }
       } catch (cause) {
         return { kind: 'broken', cause };
@@ -145,14 +147,16 @@ async function readWhole(body: AsyncIterable<Uint8Array>, max: number, ms: numbe
       return { kind: 'read', bytes: Buffer.concat(chunks, size) };
     };
     try {
-      return await Promise.race([read(), late]);
+      const outcome = await Promise.race([read(), late]);
+      if (outcome.kind === 'timeout') void iterator.return?.().catch(() => undefined);
+      return outcome;
     } finally {
       clearTimeout(timer);
     }
   }
   // A body already gone would send no event at all: answer() refuses it before calling this.
   return new Promise((resolve) => {
-    const timer = setTimeout(() => done({ kind: 'timeout', ms }), ms);
+    const timer = ms === undefined ? undefined : setTimeout(() => done({ kind: 'timeout' }), ms);
     const done = (outcome: Whole): void => {
       clearTimeout(timer);
       body.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
