@@ -43,6 +43,9 @@ await build({
   // The licence notices of bundled packages go to a `.LEGAL.txt` beside each file, not into
   // the code V8 keeps in memory.
   legalComments: 'linked',
+  // Whitespace only (names stay, so stack traces still name their functions; the source maps
+  // give lines): 2.9 -> 2.1 MB for V8 to parse at every start, about 3 % of it (A/B, 7 starts x 3).
+  minifyWhitespace: true,
   logLevel: 'warning',
   // better-sqlite3 is a native addon; pino starts transports from files by name.
   external: ['better-sqlite3', 'pino', 'pino-pretty'],
