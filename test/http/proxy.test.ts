@@ -685,6 +685,36 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     }
   });
 
+  it.each([
+    ['too large', 0, { kind: 'VALIDATION' }],
+    ['too slow', 150, { kind: 'VENDOR_ERROR' }],
+  ])('tells an answer of another transport that it is no longer read when it is %s', async (_why, gapMs, expected) => {
+    let stopped = false;
+    async function* answer(): AsyncIterable<Uint8Array> {
+      try {
+        for (;;) {
+          if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+          yield Buffer.alloc(4096);
+        }
+      } finally {
+        stopped = true;
+      }
+    }
+    const transportDouble: HttpTransport = {
+      send: () => TE.left({ kind: 'network', neverSent: true }),
+      stream: () => TE.right({ status: 400, headers: {}, body: answer(), answerBy: performance.now() + 100, discard: () => undefined }),
+    };
+    const double = { trusted: transportDouble, pinned: transportDouble };
+    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
+    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024 });
+    const got = await viaDouble.forward(
+      { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
+      { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
+    )();
+    expect(got._tag === 'Left' && got.left.code).toBe(expected.kind);
+    await vi.waitFor(() => expect(stopped).toBe(true), { timeout: 1000 });
+  });
+
   it('gives up on an answer whose headers do not come within ATLASSIAN_TIMEOUT_MS, as a 504', async () => {
     const slow = createAtlassianHttp({ timeoutMs: 150 });
     const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };

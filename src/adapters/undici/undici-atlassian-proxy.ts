@@ -123,7 +123,7 @@ type Whole =
  * body is a Readable: its chunks are taken as they come, with one promise for the whole
  * answer rather than an async iterator's promise per chunk (the proxy's hot path); on a Left
  * the caller discards the answer, which ends it. Any other iterable is read the plain way,
- * and told to stop (`return()`) when the time is up.
+ * and told to stop (`return()`) when the time is up or it is too large.
  */
 async function readWhole(body: AsyncIterable<Uint8Array>, max: number, ms: number | undefined): Promise<Whole> {
   const chunks: Uint8Array[] = [];
@@ -148,7 +148,8 @@ async function readWhole(body: AsyncIterable<Uint8Array>, max: number, ms: numbe
     };
     try {
       const outcome = await Promise.race([read(), late]);
-      if (outcome.kind === 'timeout') void iterator.return?.().catch(() => undefined);
+      // As a for-await loop left early would: the source is told it is no longer read.
+      if (outcome.kind === 'timeout' || outcome.kind === 'too_large') void iterator.return?.()?.catch(() => undefined);
       return outcome;
     } finally {
       clearTimeout(timer);
