@@ -14,7 +14,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { systemClock } from '../../src/adapters/system/system-clock.js';
 import { AtlassianCaller } from '../../src/adapters/undici/atlassian-call.js';
 import { UndiciAtlassianProxy } from '../../src/adapters/undici/undici-atlassian-proxy.js';
-import { createAtlassianHttp, type HttpTransport } from '../../src/adapters/undici/http-transport.js';
+import { createAtlassianHttp, type AtlassianHttp, type HttpTransport } from '../../src/adapters/undici/http-transport.js';
 import { TransferError } from '../../src/domain/files.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
@@ -494,11 +494,15 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
   });
-  const forward = () =>
-    proxy.forward(
+  /** A GET of one path through `through` (the proxy with retries above, unless another is given). */
+  const forward = (through: UndiciAtlassianProxy = proxy) =>
+    through.forward(
       { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
       { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
     )();
+  /** A proxy over `http` that tries once and passes on at most 8 KB. */
+  const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
+  const proxyOnce = (http: AtlassianHttp) => new UndiciAtlassianProxy(http, new AtlassianCaller(http, once), { ...once, maxResponseBytes: 8 * 1024 });
   const drain = async (body: Uint8Array | AsyncIterable<Uint8Array>): Promise<unknown> => {
     if (body instanceof Uint8Array) return undefined;
     try {
@@ -586,12 +590,8 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
       stream: () => TE.right({ status: 200, headers, body: gone, discard: () => undefined }),
     };
     const double = { trusted: transportDouble, pinned: transportDouble };
-    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024 });
-    const got = await viaDouble.forward(
-      { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
-      { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
-    )();
+    const viaDouble = proxyOnce(double);
+    const got = await forward(viaDouble);
     expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR' });
   });
 
@@ -600,8 +600,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     ['an error', 400, { 'content-type': 'application/json' }],
   ])('gives up on %s read whole whose body trickles in past ATLASSIAN_TIMEOUT_MS, as a 504', async (_what, status, headers) => {
     const slow = createAtlassianHttp({ timeoutMs: 300 });
-    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
+    const impatient = proxyOnce(slow);
     // One byte every 50 ms: no gap reaches undici's bodyTimeout, and the whole takes 3 s.
     let closed = false;
     handler = (_req, res) => {
@@ -622,10 +621,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     };
     try {
       const t0 = performance.now();
-      const got = await impatient.forward(
-        { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
-        { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
-      )();
+      const got = await forward(impatient);
       expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR', reason: 'upstream_timeout' });
       expect(got._tag === 'Left' && got.left.message).toContain('ATLASSIAN_TIMEOUT_MS');
       expect(performance.now() - t0).toBeLessThan(1500);
@@ -639,8 +635,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
 
   it('counts the headers’ wait in the same ATLASSIAN_TIMEOUT_MS: late headers leave the body only what is left', async () => {
     const slow = createAtlassianHttp({ timeoutMs: 600 });
-    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
+    const impatient = proxyOnce(slow);
     handler = (_req, res) => {
       let timer: NodeJS.Timeout | undefined;
       // Headers after 450 ms, then a byte every 50 ms: a bound that started at the headers would end at about 1050 ms.
@@ -655,10 +650,7 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     };
     try {
       const t0 = performance.now();
-      const got = await impatient.forward(
-        { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
-        { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
-      )();
+      const got = await forward(impatient);
       expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR', reason: 'upstream_timeout' });
       expect(performance.now() - t0).toBeLessThan(900);
     } finally {
@@ -705,26 +697,18 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
       stream: () => TE.right({ status: 400, headers: {}, body: answer(), answerBy: performance.now() + 100, discard: () => undefined }),
     };
     const double = { trusted: transportDouble, pinned: transportDouble };
-    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const viaDouble = new UndiciAtlassianProxy(double, new AtlassianCaller(double, once), { ...once, maxResponseBytes: 8 * 1024 });
-    const got = await viaDouble.forward(
-      { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
-      { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
-    )();
+    const viaDouble = proxyOnce(double);
+    const got = await forward(viaDouble);
     expect(got._tag === 'Left' && got.left.code).toBe(expected.kind);
     await vi.waitFor(() => expect(stopped).toBe(true), { timeout: 1000 });
   });
 
   it('gives up on an answer whose headers do not come within ATLASSIAN_TIMEOUT_MS, as a 504', async () => {
     const slow = createAtlassianHttp({ timeoutMs: 150 });
-    const once = { retryBudgetMs: 0, clock: systemClock, sleep: async () => undefined };
-    const impatient = new UndiciAtlassianProxy(slow, new AtlassianCaller(slow, once), { ...once, maxResponseBytes: 8 * 1024 });
+    const impatient = proxyOnce(slow);
     handler = () => undefined; // never answers
     try {
-      const got = await impatient.forward(
-        { baseUrl: base, siteUrl: base, authorization: 'Bearer secret', authType: 'oauth', flavour: 'cloud', version: 1, callerSuppliedHost: false },
-        { method: 'GET', path: '/rest/api/3/x', query: '', headers: {} },
-      )();
+      const got = await forward(impatient);
       expect(got._tag === 'Left' && got.left).toMatchObject({ code: 'VENDOR_ERROR', reason: 'upstream_timeout' });
     } finally {
       await slow.close?.();
