@@ -528,44 +528,18 @@ const stopped = (child) =>
         child.kill('SIGTERM');
       });
 
-/** scripts/bundle.mjs's plugin: fp-ts and io-ts resolved to their own ES module builds. */
-const fpTsAsEsModules = {
-  name: 'fp-ts-as-es-modules',
-  setup(b) {
-    b.onResolve({ filter: /^(fp-ts|io-ts)(\/lib\/.*)?$/ }, (args) => {
-      const [pkg, rest] = args.path.startsWith('fp-ts') ? ['fp-ts', args.path.slice(5)] : ['io-ts', args.path.slice(5)];
-      const target = rest === '' ? `${pkg}/es6/index.js` : `${pkg}/es6/${rest.slice('/lib/'.length)}`;
-      return b.resolve(target, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'es6' });
-    });
-  },
-};
-
 async function floorRuns(tmp, bundled) {
-  const { build, transform } = await import('esbuild');
+  const { build } = await import('esbuild');
+  const { asciiComments, bundleOptions } = await import('../scripts/bundle-options.mjs');
+  // As scripts/bundle.mjs builds the service, from the same options; licence notices dropped.
   await build({
+    ...bundleOptions(root),
     entryPoints: [path.join(here, 'stack-floor.mjs')],
     outfile: bundled,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    // As scripts/bundle.mjs builds the service: fp-ts and io-ts as ES modules, one mime-db,
-    // not minified, licence notices out of the code, non-ASCII characters in comments
-    // replaced below (so V8 keeps the source as one-byte text).
-    plugins: [fpTsAsEsModules],
-    alias: { 'mime-db': path.join(root, 'node_modules', 'mime-db') },
     legalComments: 'none',
     external: ['better-sqlite3', 'pino'],
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
-  const text = fs.readFileSync(bundled, 'utf8');
-  if (/[\u0080-\uffff]/.test(text)) {
-    const ascii = text.replace(/[\u0080-\uffff]/g, '?');
-    const bare = async (code) => (await transform(code, { loader: 'js', format: 'esm', minify: true, legalComments: 'none', target: 'node20' })).code;
-    if ((await bare(ascii)) !== (await bare(text))) throw new Error('the stack floor bundle has a non-ASCII character outside a comment');
-    fs.writeFileSync(bundled, ascii);
-  }
+  if (!(await asciiComments(bundled))) throw new Error('the stack floor bundle has a non-ASCII character outside a comment');
   const rows = [];
   const cases = [
     ['search', 'upstream.mjs', 'minimal-proxy.mjs', '/connectors/jira/search?q=cache%20invalidation&limit=50', 0.75],
