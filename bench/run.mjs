@@ -29,7 +29,8 @@
 //      node:http server answering the same body; bar: at least 0.4 of its throughput.
 //  11. floor (only when named): bench/stack-floor.mjs, the design's stack doing the least the
 //      search, proxy and page routes need, vs the same minimal proxies, and its bundle's
-//      start-up vs the bare server: the best any service on this stack reaches here.
+//      start-up vs the bare server: the best any service on this stack reaches here. With
+//      BENCH_DATABASE_URL its connection row is read from PostgreSQL, as the service's is.
 //   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import { setInterval, clearInterval } from 'node:timers';
@@ -542,7 +543,7 @@ async function floorRuns(tmp, bundled) {
   if (!(await asciiComments(bundled))) throw new Error('the stack floor bundle has a non-ASCII character outside a comment');
   const rows = [];
   const cases = [
-    ['search', 'upstream.mjs', 'minimal-proxy.mjs', '/connectors/jira/search?q=cache%20invalidation&limit=50', 0.75],
+    ['search', 'upstream.mjs', 'minimal-proxy.mjs', '/connectors/jira/search?q=cache%20invalidation&limit=50', process.env.BENCH_DATABASE_URL ? 0.65 : 0.75],
     ['proxy', 'upstream.mjs', 'minimal-proxy.mjs', `/connectors/jira/proxy/rest/api/3/search/jql?jql=${encodeURIComponent('text ~ "cache invalidation" ORDER BY updated DESC')}&maxResults=50&fields=summary,status,issuetype,assignee,updated`, 0.7],
     ['page', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311', 0.5],
   ];
@@ -550,7 +551,13 @@ async function floorRuns(tmp, bundled) {
     const upstream = start(1, process.execPath, [path.join(here, upstreamScript)], {}, { quiet: false });
     const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
     const [floorPort, proxyPort] = [await freePort(), await freePort()];
-    const floor = start(0, process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''), bundled], { PORT: String(floorPort), UPSTREAM_URL: upstreamUrl, FLOOR_DB: path.join(tmp, `floor-${name}.db`) });
+    const floor = start(0, process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''), bundled], {
+      PORT: String(floorPort),
+      UPSTREAM_URL: upstreamUrl,
+      FLOOR_DB: path.join(tmp, `floor-${name}.db`),
+      // On PostgreSQL like the service when BENCH_DATABASE_URL is set (its own table there).
+      ...(process.env.BENCH_DATABASE_URL ? { FLOOR_DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+    });
     const proxy = start(0, process.execPath, [path.join(here, baselineScript)], { PORT: String(proxyPort), UPSTREAM_URL: upstreamUrl });
     try {
       await waitFor(`http://127.0.0.1:${floorPort}/healthz`);
@@ -785,7 +792,7 @@ try {
   }
   if (only === 'floor') {
     const r = await floorBench(tmp);
-    console.log('\n== the stack floor (bench/stack-floor.mjs) vs the minimal proxies, %d connections, %d x %d ms interleaved (medians) ==', CONCURRENCY, ROUNDS, DURATION_MS);
+    console.log('\n== the stack floor (bench/stack-floor.mjs) vs the minimal proxies, %d connections, %d x %d ms interleaved (medians), connection row on %s ==', CONCURRENCY, ROUNDS, DURATION_MS, process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite');
     for (const row of r.rows) {
       console.log(`-- ${row.name}`);
       table([['stack floor', row.floor], ['minimal proxy', row.proxy]]);

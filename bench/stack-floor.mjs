@@ -1,8 +1,8 @@
 // The stack floor (`node bench/run.mjs floor`): the least a service built on the stack the
 // design names (koa, @koa/router, koa-bodyparser, @koa/cors, tsyringe, kysely on
 // better-sqlite3, io-ts, fp-ts, pino, undici) can do for the benchmarked routes. Per request:
-// one koa middleware chain, one indexed SELECT of a connection row, one undici call upstream,
-// one pino log line. No tenant rules, credentials, error mapping, limits, tracing, metrics or
+// one koa middleware chain, one indexed SELECT of a connection row (SQLite, or PostgreSQL with
+// FLOOR_DATABASE_URL), one undici call upstream, one pino log line. No tenant rules, credentials, error mapping, limits, tracing, metrics or
 // Markdown. It answers what the minimal proxies answer, so its ratio against them is the
 // best any service on this stack could reach on this machine: the gap between the floor and
 // the bars is the stack's, the gap between the service and the floor is ours.
@@ -12,7 +12,7 @@ import Router from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 import cors from '@koa/cors';
 import { container } from 'tsyringe';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import * as t from 'io-ts';
@@ -25,12 +25,27 @@ const cloudId = '11111111-1111-4111-8111-111111111111';
 const site = 'https://acme.atlassian.net';
 const FIELDS = 'summary,status,issuetype,assignee,updated';
 
-const sqlite = new Database(process.env.FLOOR_DB ?? ':memory:');
-sqlite.exec(
-  'CREATE TABLE IF NOT EXISTS connections (tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, token TEXT NOT NULL)',
-);
-sqlite.prepare('INSERT OR REPLACE INTO connections VALUES (?, 1, ?)').run('bench', 'bench-access-token');
-const db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+// FLOOR_DATABASE_URL (postgresql://...): the same row on a PostgreSQL pool of the service's
+// size (10) instead of SQLite, for the service's PostgreSQL bar.
+const pgUrl = process.env.FLOOR_DATABASE_URL;
+const CREATE =
+  'CREATE TABLE IF NOT EXISTS floor_connections (tenant_id TEXT PRIMARY KEY, version INTEGER NOT NULL, token TEXT NOT NULL)';
+let db;
+if (pgUrl) {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: pgUrl, max: 10 });
+  pool.on('error', () => undefined);
+  await pool.query(CREATE);
+  await pool.query(
+    "INSERT INTO floor_connections VALUES ('bench', 1, 'bench-access-token') ON CONFLICT (tenant_id) DO NOTHING",
+  );
+  db = new Kysely({ dialect: new PostgresDialect({ pool }) });
+} else {
+  const sqlite = new Database(process.env.FLOOR_DB ?? ':memory:');
+  sqlite.exec(CREATE);
+  sqlite.prepare('INSERT OR REPLACE INTO floor_connections VALUES (?, 1, ?)').run('bench', 'bench-access-token');
+  db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+}
 const log = pino({ base: { service: 'stack-floor' } });
 const agent = new Agent({ keepAliveTimeout: 60_000, connections: 256 });
 container.register('db', { useValue: db });
@@ -47,7 +62,7 @@ const token = (tenant) =>
       () =>
         container
           .resolve('db')
-          .selectFrom('connections')
+          .selectFrom('floor_connections')
           .select(['version', 'token'])
           .where('tenant_id', '=', tenant)
           .executeTakeFirst(),
