@@ -516,6 +516,82 @@ async function floorBench(tmp) {
   }
 }
 
+/**
+ * The floor's own pairs, each a ratio of two of its own runs as the service's benchmarks are:
+ * mcp, the search as an MCP tools/call against the REST route on one floor process; and
+ * observability, a floor with metrics (scraped each second) and an OpenTelemetry SDK recording
+ * every span against a plain floor, on one upstream.
+ */
+async function floorPairs(tmp, bundled) {
+  const search = '/connectors/jira/search?q=cache%20invalidation&limit=50';
+  const mcpCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'jira_search_issues', arguments: { q: 'cache invalidation', limit: 50 } } });
+  const mcpHeaders = { 'x-tenant-id': 'bench', 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const rows = [];
+  const upstream = start(1, process.execPath, [path.join(here, 'upstream.mjs')], {}, { quiet: false });
+  const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
+  const floorAt = async (name, env, nodeArgs = []) => {
+    const port = await freePort();
+    const child = start(0, process.execPath, [...nodeArgs, bundled], { PORT: String(port), UPSTREAM_URL: upstreamUrl, FLOOR_DB: path.join(tmp, `floor-${name}.db`), ...env });
+    await waitFor(`http://127.0.0.1:${port}/healthz`);
+    return { child, port };
+  };
+  const measure = async (pairs) => {
+    const results = Object.fromEntries(pairs.map(([who]) => [who, []]));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [who, child, target, headers, body] of pairs) {
+        const cpu0 = cpuMs(child.pid);
+        const r = await load(target, headers, body);
+        const cpu1 = cpuMs(child.pid);
+        results[who].push({ ...r, cpuPerReq: (cpu1 - cpu0) / Math.max(1, r.requests), rss: rssMiB(child.pid) });
+      }
+    }
+    return Object.fromEntries(Object.entries(results).map(([who, rs]) => [who, summary(rs)]));
+  };
+  const started = [upstream];
+  try {
+    const withMcp = await floorAt('mcp', { FLOOR_MCP: '1' });
+    started.push(withMcp.child);
+    const rest = `http://127.0.0.1:${withMcp.port}${search}`;
+    const mcp = `http://127.0.0.1:${withMcp.port}/mcp`;
+    const restBody = await (await fetch(rest, { headers: { 'x-tenant-id': 'bench' } })).text();
+    const answer = await fetch(mcp, { method: 'POST', headers: mcpHeaders, body: mcpCall });
+    const mcpBody = await answer.json();
+    if (answer.status !== 200 || !isDeepStrictEqual(mcpBody.result?.structuredContent, JSON.parse(restBody)) || mcpBody.result.content[0].text !== restBody) {
+      throw new Error(`the floor's /mcp and its REST route disagree: ${answer.status} ${JSON.stringify(mcpBody).slice(0, 300)}`);
+    }
+    const m = await measure([
+      ['rest', withMcp.child, rest, { 'x-tenant-id': 'bench' }],
+      ['mcp', withMcp.child, mcp, mcpHeaders, mcpCall],
+    ]);
+    rows.push({ name: 'mcp', bar: 0.9, floor: m.mcp, proxy: m.rest, labels: ['floor MCP', 'floor REST'] });
+    await stopped(withMcp.child);
+
+    const metricsPort = await freePort();
+    const plain = await floorAt('plain', {});
+    started.push(plain.child);
+    // BENCH_WATCH=metrics: without the OpenTelemetry SDK (its spans are then the API's no-ops).
+    const sdk = process.env.BENCH_WATCH === 'metrics' ? [] : ['--import', path.join(here, 'otel-setup.mjs')];
+    const watched = await floorAt('watched', { FLOOR_OBSERVE: '1', METRICS_PORT: String(metricsPort) }, sdk);
+    started.push(watched.child);
+    await fetch(`http://127.0.0.1:${watched.port}${search}`, { headers: { 'x-tenant-id': 'bench' } });
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    if (scrape.status !== 200 || !(await scrape.text()).includes('floor_http_request_duration_seconds_count{route="/connectors/jira/search"')) throw new Error('the observed floor serves no request metrics');
+    const scraper = setInterval(() => void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => undefined), 1000);
+    try {
+      const o = await measure([
+        ['plain', plain.child, `http://127.0.0.1:${plain.port}${search}`, { 'x-tenant-id': 'bench' }],
+        ['watched', watched.child, `http://127.0.0.1:${watched.port}${search}`, { 'x-tenant-id': 'bench' }],
+      ]);
+      rows.push({ name: 'observability', bar: 0.95, floor: o.watched, proxy: o.plain, labels: ['floor watched', 'floor plain'] });
+    } finally {
+      clearInterval(scraper);
+    }
+  } finally {
+    await Promise.all(started.map(stopped));
+  }
+  return rows;
+}
+
 /** A child process ended: SIGTERM, then SIGKILL if it is still there after 5 s. */
 const stopped = (child) =>
   child.exitCode !== null || child.signalCode !== null
@@ -538,7 +614,9 @@ async function floorRuns(tmp, bundled) {
     entryPoints: [path.join(here, 'stack-floor.mjs')],
     outfile: bundled,
     legalComments: 'none',
-    external: ['better-sqlite3', 'pino'],
+    // Loaded only by the MCP and observed floors (FLOOR_MCP, FLOOR_OBSERVE), from node_modules,
+    // so the plain floor's start-up parses none of them.
+    external: ['better-sqlite3', 'pino', '@modelcontextprotocol/sdk', 'prom-client', '@opentelemetry/api'],
   });
   if (!(await asciiComments(bundled))) throw new Error('the stack floor bundle has a non-ASCII character outside a comment');
   const rows = [];
@@ -588,6 +666,7 @@ async function floorRuns(tmp, bundled) {
       await Promise.all([floor, proxy, upstream].map(stopped));
     }
   }
+  rows.push(...(await floorPairs(tmp, bundled)));
   const startup = { floor: [], bare: [] };
   for (let i = 0; i < ROUNDS; i += 1) {
     for (const kind of ['floor', 'bare']) {
@@ -795,8 +874,9 @@ try {
     console.log('\n== the stack floor (bench/stack-floor.mjs) vs the minimal proxies, %d connections, %d x %d ms interleaved (medians), connection row on %s ==', CONCURRENCY, ROUNDS, DURATION_MS, process.env.BENCH_DATABASE_URL ? 'PostgreSQL' : 'SQLite');
     for (const row of r.rows) {
       console.log(`-- ${row.name}`);
-      table([['stack floor', row.floor], ['minimal proxy', row.proxy]]);
-      console.log(`throughput ratio floor/proxy ${(row.floor.rps / row.proxy.rps).toFixed(2)}   (the service's bar: ${row.bar})`);
+      const [mine, theirs] = row.labels ?? ['stack floor', 'minimal proxy'];
+      table([[mine, row.floor], [theirs, row.proxy]]);
+      console.log(`throughput ratio ${mine} / ${theirs} ${(row.floor.rps / row.proxy.rps).toFixed(2)}   (the service's bar: ${row.bar})`);
       if (row.name === 'search') console.log(`resident memory under load, ratio floor/proxy ${(row.floor.rssMiB / row.proxy.rssMiB).toFixed(2)}   (the service's bar: 1.15)`);
       if (row.floor.errors + row.proxy.errors > 0) console.log(`errors: stack floor ${row.floor.errors}, minimal proxy ${row.proxy.errors}`);
     }

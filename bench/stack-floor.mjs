@@ -71,16 +71,84 @@ const token = (tenant) =>
     TE.chain((row) => (row ? TE.right(row.token) : TE.left('unknown tenant'))),
   );
 
-const call = async (ctx, url) => {
-  const got = await token(ctx.get('x-tenant-id') || 'bench')();
-  if (got._tag === 'Left') ctx.throw(404, got.left);
-  return agent.request({
-    origin: upstream,
-    path: url,
-    method: 'GET',
-    headers: { authorization: `Bearer ${got.right}`, accept: 'application/json' },
+// FLOOR_OBSERVE=1 (started with `--import bench/otel-setup.mjs`): what watching needs at the
+// least, as the service does it: a request histogram by route, method and status and an
+// upstream one on a prom-client registry served on METRICS_PORT, a server span per request
+// (W3C traceparent read), a span for the work and a client span per upstream call (its
+// traceparent sent). Loaded only then, so the plain floor's start-up carries none of it.
+const observed =
+  process.env.FLOOR_OBSERVE === '1'
+    ? await (async () => {
+        const api = await import('@opentelemetry/api');
+        const { default: client } = await import('prom-client');
+        const registry = new client.Registry();
+        client.collectDefaultMetrics({ register: registry });
+        const requests = new client.Histogram({ name: 'floor_http_request_duration_seconds', help: 'requests', labelNames: ['route', 'method', 'status'], registers: [registry] });
+        const upstreamCalls = new client.Histogram({ name: 'floor_upstream_duration_seconds', help: 'upstream calls', labelNames: ['operation', 'status'], registers: [registry] });
+        const { createServer } = await import('node:http');
+        createServer(async (_req, res) => {
+          res.setHeader('content-type', registry.contentType);
+          res.end(await registry.metrics());
+        }).listen(Number(process.env.METRICS_PORT ?? 0), '127.0.0.1');
+        return { api, tracer: api.trace.getTracer('stack-floor'), requests, upstreamCalls };
+      })()
+    : undefined;
+
+/** `work` inside a span when observed; as it is otherwise. */
+const spanned = (name, kind, work) =>
+  observed
+    ? observed.tracer.startActiveSpan(name, { kind }, async (span) => {
+        try {
+          return await work(span);
+        } finally {
+          span.end();
+        }
+      })
+    : work(undefined);
+
+const call = async (tenant, url) => {
+  const got = await token(tenant)();
+  if (got._tag === 'Left') throw Object.assign(new Error(got.left), { status: 404, expose: true });
+  const headers = { authorization: `Bearer ${got.right}`, accept: 'application/json' };
+  return spanned('GET upstream', 2, async (span) => {
+    const started = performance.now();
+    if (span) observed.api.propagation.inject(observed.api.context.active(), headers);
+    const res = await agent.request({ origin: upstream, path: url, method: 'GET', headers });
+    span?.setAttribute('http.response.status_code', res.statusCode);
+    observed?.upstreamCalls.observe({ operation: 'upstream', status: String(res.statusCode) }, (performance.now() - started) / 1000);
+    return res;
   });
 };
+
+/** The search's answer: what the service's REST route and its MCP tool both answer. */
+const search = (tenant, q, limit) =>
+  spanned('search', 0, async () => {
+    const params = new URLSearchParams({
+      jql: `text ~ ${quote(q)} ORDER BY updated DESC`,
+      maxResults: String(limit),
+      fields: FIELDS,
+    });
+    const res = await call(tenant, `/ex/jira/${cloudId}/rest/api/3/search/jql?${params}`);
+    const page = JSON.parse(await res.body.text());
+    const items = page.issues.map((i) => ({
+      id: i.id,
+      key: i.key,
+      summary: i.fields.summary ?? '',
+      status: i.fields.status?.name ?? null,
+      issue_type: i.fields.issuetype?.name ?? null,
+      assignee: i.fields.assignee?.displayName ?? null,
+      updated: i.fields.updated ?? null,
+      url: `${site}/browse/${encodeURIComponent(i.key)}`,
+    }));
+    return {
+      items,
+      next_cursor: page.isLast
+        ? null
+        : Buffer.from(JSON.stringify({ list: 'jira-search', token: page.nextPageToken })).toString('base64url'),
+    };
+  });
+
+const tenantOf = (ctx) => ctx.get('x-tenant-id') || 'bench';
 
 const router = new Router();
 router.get('/healthz', (ctx) => {
@@ -89,33 +157,10 @@ router.get('/healthz', (ctx) => {
 router.get('/connectors/jira/search', async (ctx) => {
   const query = Query.decode({ q: ctx.query.q ?? '' });
   if (query._tag === 'Left') ctx.throw(400, 'q');
-  const limit = Number(ctx.query.limit ?? 50);
-  const params = new URLSearchParams({
-    jql: `text ~ ${quote(query.right.q)} ORDER BY updated DESC`,
-    maxResults: String(limit),
-    fields: FIELDS,
-  });
-  const res = await call(ctx, `/ex/jira/${cloudId}/rest/api/3/search/jql?${params}`);
-  const page = JSON.parse(await res.body.text());
-  const items = page.issues.map((i) => ({
-    id: i.id,
-    key: i.key,
-    summary: i.fields.summary ?? '',
-    status: i.fields.status?.name ?? null,
-    issue_type: i.fields.issuetype?.name ?? null,
-    assignee: i.fields.assignee?.displayName ?? null,
-    updated: i.fields.updated ?? null,
-    url: `${site}/browse/${encodeURIComponent(i.key)}`,
-  }));
-  ctx.body = {
-    items,
-    next_cursor: page.isLast
-      ? null
-      : Buffer.from(JSON.stringify({ list: 'jira-search', token: page.nextPageToken })).toString('base64url'),
-  };
+  ctx.body = await search(tenantOf(ctx), query.right.q, Number(ctx.query.limit ?? 50));
 });
 router.get('/connectors/jira/proxy/*path', async (ctx) => {
-  const res = await call(ctx, `/ex/jira/${cloudId}${ctx.url.slice('/connectors/jira/proxy'.length)}`);
+  const res = await call(tenantOf(ctx), `/ex/jira/${cloudId}${ctx.url.slice('/connectors/jira/proxy'.length)}`);
   ctx.status = res.statusCode;
   ctx.set('x-upstream-status', String(res.statusCode));
   for (const name of ['content-type', 'content-length'])
@@ -125,7 +170,7 @@ router.get('/connectors/jira/proxy/*path', async (ctx) => {
 });
 router.get('/connectors/confluence/pages/:id', async (ctx) => {
   const res = await call(
-    ctx,
+    tenantOf(ctx),
     `/ex/confluence/${cloudId}/wiki/api/v2/pages/${encodeURIComponent(ctx.params.id)}?body-format=storage`,
   );
   // Parsed, as any service that reads the page must, and answered without its body: less than
@@ -139,23 +184,100 @@ router.get('/connectors/confluence/pages/:id', async (ctx) => {
   };
 });
 
+// FLOOR_MCP=1: the search as an MCP tools/call on POST /mcp, through the official SDK's
+// protocol layer (its JSON-RPC message check, request dispatch and the tools/call request and
+// result validation), statelessly: a pool of servers answering one request at a time each,
+// over a transport that hands a response straight back, and the tool's JSON text reused for
+// structuredContent. That is less than the SDK's own stateless transport does per request.
+const mcp =
+  process.env.FLOOR_MCP === '1'
+    ? await (async () => {
+        const { Server } = await import('@modelcontextprotocol/sdk/server/index.js');
+        const { CallToolRequestSchema, JSONRPCMessageSchema } = await import('@modelcontextprotocol/sdk/types.js');
+        const { AjvJsonSchemaValidator } = await import('@modelcontextprotocol/sdk/validation/ajv');
+        const validator = new AjvJsonSchemaValidator();
+        const idle = [];
+        const checkOut = async () => {
+          const pooled = idle.pop();
+          if (pooled) return pooled;
+          const now = { tenant: undefined, json: undefined, answer: undefined };
+          const server = new Server({ name: 'stack-floor', version: '1.0.0' }, { capabilities: { tools: {} }, jsonSchemaValidator: validator });
+          server.setRequestHandler(CallToolRequestSchema, async (request) => {
+            const args = request.params.arguments ?? {};
+            const result = await search(now.tenant, String(args.q ?? ''), Number(args.limit ?? 50));
+            now.json = JSON.stringify(result);
+            return { content: [{ type: 'text', text: now.json }], structuredContent: result };
+          });
+          const transport = {
+            start: () => Promise.resolve(),
+            close: () => Promise.resolve(),
+            send: (message) => {
+              now.answer?.(message);
+              return Promise.resolve();
+            },
+          };
+          await server.connect(transport);
+          return { transport, now };
+        };
+        return async (ctx) => {
+          const parsed = JSONRPCMessageSchema.safeParse(ctx.request.body);
+          if (!parsed.success) ctx.throw(400, 'not a JSON-RPC message');
+          const pooled = await checkOut();
+          pooled.now.tenant = tenantOf(ctx);
+          try {
+            const answer = await new Promise((resolve) => {
+              pooled.now.answer = resolve;
+              pooled.transport.onmessage(parsed.data, { requestInfo: { headers: ctx.req.headers } });
+            });
+            ctx.type = 'application/json';
+            const json = JSON.stringify({ ...answer, result: { ...answer.result, structuredContent: 0 } });
+            ctx.body = pooled.now.json === undefined ? JSON.stringify(answer) : json.replace('"structuredContent":0', () => `"structuredContent":${pooled.now.json}`);
+          } finally {
+            Object.assign(pooled.now, { tenant: undefined, json: undefined, answer: undefined });
+            idle.push(pooled);
+          }
+        };
+      })()
+    : undefined;
+if (mcp) router.post('/mcp', mcp);
+
 const app = new Koa();
 app.use(async (ctx, next) => {
   const started = performance.now();
-  try {
-    await next();
-  } finally {
-    log.info(
-      {
-        method: ctx.method,
-        path: ctx.path,
-        status: ctx.status,
-        ms: performance.now() - started,
-        request_id: ctx.get('x-request-id') || undefined,
-      },
-      'request',
-    );
-  }
+  const answer = async (span) => {
+    try {
+      await next();
+    } finally {
+      const ms = performance.now() - started;
+      if (observed) {
+        const route = ctx._matchedRoute ?? 'unmatched';
+        span.updateName(`${ctx.method} ${route}`);
+        span.setAttribute('http.response.status_code', ctx.status);
+        observed.requests.observe({ route, method: ctx.method, status: String(ctx.status) }, ms / 1000);
+      }
+      log.info(
+        {
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms,
+          request_id: ctx.get('x-request-id') || undefined,
+          trace_id: span?.spanContext().traceId,
+        },
+        'request',
+      );
+    }
+  };
+  if (!observed) return answer(undefined);
+  const { api, tracer } = observed;
+  const parent = api.propagation.extract(api.context.active(), ctx.req.headers);
+  return tracer.startActiveSpan(ctx.method, { kind: 1 }, parent, async (span) => {
+    try {
+      return await answer(span);
+    } finally {
+      span.end();
+    }
+  });
 });
 app.use(cors());
 app.use(bodyParser());
