@@ -168,19 +168,36 @@ router.get('/connectors/jira/proxy/*path', async (ctx) => {
   // Read whole, as the service does with an answer under 1 MiB: one write, not a pipe.
   ctx.body = Buffer.from(await res.body.arrayBuffer());
 });
+// The page's body as Markdown, rendered once per page version with the service's own converter
+// (dist/, loaded on first use): every later request is a cache hit, the least any service
+// answering the page in Markdown can do.
+const renderedPages = new Map();
+const markdownOf = async (page) => {
+  const key = `${page.id}\u0000${page.version?.number}`;
+  let md = renderedPages.get(key);
+  if (md === undefined) {
+    const { storageToMarkdown } = await import('../dist/src/domain/markup/confluence-storage.js');
+    md = storageToMarkdown(page.body?.storage?.value ?? '');
+    renderedPages.set(key, md);
+  }
+  return md;
+};
 router.get('/connectors/confluence/pages/:id', async (ctx) => {
   const res = await call(
     tenantOf(ctx),
     `/ex/confluence/${cloudId}/wiki/api/v2/pages/${encodeURIComponent(ctx.params.id)}?body-format=storage`,
   );
-  // Parsed, as any service that reads the page must, and answered without its body: less than
-  // any answer that carries the page, so a floor (run.mjs checks the id, title and version).
+  // Parsed, as any service that reads the page must. Without `body-format=markdown` answered
+  // without its body: less than any answer that carries the page (run.mjs checks the id, title
+  // and version). With it, the body as Markdown from the cache above.
   const page = JSON.parse(await res.body.text());
   ctx.body = {
     id: page.id,
     title: page.title,
     version: page.version?.number ?? null,
-    body_chars: page.body?.storage?.value?.length ?? 0,
+    ...(ctx.query['body-format'] === 'markdown'
+      ? { body_format: 'markdown', body: await markdownOf(page) }
+      : { body_chars: page.body?.storage?.value?.length ?? 0 }),
   };
 });
 
