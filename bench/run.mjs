@@ -523,6 +523,7 @@ async function floorBench(tmp) {
  * every span against a plain floor, on one upstream.
  */
 async function floorPairs(tmp, bundled) {
+  if (!floorCase('mcp') && !floorCase('observability')) return [];
   const search = '/connectors/jira/search?q=cache%20invalidation&limit=50';
   const mcpCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'jira_search_issues', arguments: { q: 'cache invalidation', limit: 50 } } });
   const mcpHeaders = { 'x-tenant-id': 'bench', 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
@@ -549,22 +550,25 @@ async function floorPairs(tmp, bundled) {
   };
   const started = [upstream];
   try {
-    const withMcp = await floorAt('mcp', { FLOOR_MCP: '1' });
-    started.push(withMcp.child);
-    const rest = `http://127.0.0.1:${withMcp.port}${search}`;
-    const mcp = `http://127.0.0.1:${withMcp.port}/mcp`;
-    const restBody = await (await fetch(rest, { headers: { 'x-tenant-id': 'bench' } })).text();
-    const answer = await fetch(mcp, { method: 'POST', headers: mcpHeaders, body: mcpCall });
-    const mcpBody = await answer.json();
-    if (answer.status !== 200 || !isDeepStrictEqual(mcpBody.result?.structuredContent, JSON.parse(restBody)) || mcpBody.result.content[0].text !== restBody) {
-      throw new Error(`the floor's /mcp and its REST route disagree: ${answer.status} ${JSON.stringify(mcpBody).slice(0, 300)}`);
+    if (floorCase('mcp')) {
+      const withMcp = await floorAt('mcp', { FLOOR_MCP: '1' });
+      started.push(withMcp.child);
+      const rest = `http://127.0.0.1:${withMcp.port}${search}`;
+      const mcp = `http://127.0.0.1:${withMcp.port}/mcp`;
+      const restBody = await (await fetch(rest, { headers: { 'x-tenant-id': 'bench' } })).text();
+      const answer = await fetch(mcp, { method: 'POST', headers: mcpHeaders, body: mcpCall });
+      const mcpBody = await answer.json();
+      if (answer.status !== 200 || !isDeepStrictEqual(mcpBody.result?.structuredContent, JSON.parse(restBody)) || mcpBody.result.content[0].text !== restBody) {
+        throw new Error(`the floor's /mcp and its REST route disagree: ${answer.status} ${JSON.stringify(mcpBody).slice(0, 300)}`);
+      }
+      const m = await measure([
+        ['rest', withMcp.child, rest, { 'x-tenant-id': 'bench' }],
+        ['mcp', withMcp.child, mcp, mcpHeaders, mcpCall],
+      ]);
+      rows.push({ name: 'mcp', bar: 0.9, floor: m.mcp, proxy: m.rest, labels: ['floor MCP', 'floor REST'] });
+      await stopped(withMcp.child);
     }
-    const m = await measure([
-      ['rest', withMcp.child, rest, { 'x-tenant-id': 'bench' }],
-      ['mcp', withMcp.child, mcp, mcpHeaders, mcpCall],
-    ]);
-    rows.push({ name: 'mcp', bar: 0.9, floor: m.mcp, proxy: m.rest, labels: ['floor MCP', 'floor REST'] });
-    await stopped(withMcp.child);
+    if (!floorCase('observability')) return rows;
 
     const metricsPort = await freePort();
     const plain = await floorAt('plain', {});
@@ -591,6 +595,12 @@ async function floorPairs(tmp, bundled) {
   }
   return rows;
 }
+
+/** BENCH_FLOOR_ONLY=search,proxy,page,page-markdown,mcp,observability,startup (any of them): those alone. */
+const floorCase = (name) => {
+  const only = process.env.BENCH_FLOOR_ONLY;
+  return !only || only.split(',').map((n) => n.trim()).includes(name);
+};
 
 /** A child process ended: SIGTERM, then SIGKILL if it is still there after 5 s. */
 const stopped = (child) =>
@@ -625,9 +635,9 @@ async function floorRuns(tmp, bundled) {
     ['search', 'upstream.mjs', 'minimal-proxy.mjs', '/connectors/jira/search?q=cache%20invalidation&limit=50', process.env.BENCH_DATABASE_URL ? 0.65 : 0.75],
     ['proxy', 'upstream.mjs', 'minimal-proxy.mjs', `/connectors/jira/proxy/rest/api/3/search/jql?jql=${encodeURIComponent('text ~ "cache invalidation" ORDER BY updated DESC')}&maxResults=50&fields=summary,status,issuetype,assignee,updated`, 0.7],
     ['page', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311', 0.5],
-    ['page in Markdown', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311?body-format=markdown', 0.5],
+    ['page-markdown', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311?body-format=markdown', 0.5],
   ];
-  for (const [name, upstreamScript, baselineScript, query, bar] of cases) {
+  for (const [name, upstreamScript, baselineScript, query, bar] of cases.filter(([name]) => floorCase(name))) {
     const upstream = start(1, process.execPath, [path.join(here, upstreamScript)], {}, { quiet: false });
     const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
     const [floorPort, proxyPort] = [await freePort(), await freePort()];
@@ -647,7 +657,7 @@ async function floorRuns(tmp, bundled) {
       const same =
         name === 'page'
           ? fa.id === pb.id && fa.title === pb.title && fa.version === pb.version.number && fa.body_chars === pb.body.storage.value.length
-          : name === 'page in Markdown'
+          : name === 'page-markdown'
             ? fa.id === pb.id && fa.version === pb.version.number && fa.body_format === 'markdown' && fa.body.startsWith('# Export pipeline handbook') && fa.body.length > 40_000
             : isDeepStrictEqual(fa, pb);
       if (!same) throw new Error(`the stack floor and the minimal proxy disagree on ${name}`);
@@ -672,7 +682,7 @@ async function floorRuns(tmp, bundled) {
   }
   rows.push(...(await floorPairs(tmp, bundled)));
   const startup = { floor: [], bare: [] };
-  for (let i = 0; i < ROUNDS; i += 1) {
+  for (let i = 0; i < (floorCase('startup') ? ROUNDS : 0); i += 1) {
     for (const kind of ['floor', 'bare']) {
       const port = await freePort();
       const t0 = performance.now();
@@ -884,7 +894,7 @@ try {
       if (row.name === 'search') console.log(`resident memory under load, ratio floor/proxy ${(row.floor.rssMiB / row.proxy.rssMiB).toFixed(2)}   (the service's bar: 1.15)`);
       if (row.floor.errors + row.proxy.errors > 0) console.log(`errors: stack floor ${row.floor.errors}, minimal proxy ${row.proxy.errors}`);
     }
-    console.log(`start-up: stack floor ${r.startup.floor.toFixed(0)} ms, bare node:http ${r.startup.bare.toFixed(0)} ms, ratio ${(r.startup.floor / r.startup.bare).toFixed(2)}   (the service's bar: 2.5)`);
+    if (floorCase('startup')) console.log(`start-up: stack floor ${r.startup.floor.toFixed(0)} ms, bare node:http ${r.startup.bare.toFixed(0)} ms, ratio ${(r.startup.floor / r.startup.bare).toFixed(2)}   (the service's bar: 2.5)`);
   }
   if (!only || only === 'markup') {
     const { rows, parserFloor } = await markupBench();
