@@ -596,7 +596,7 @@ async function floorPairs(tmp, bundled) {
   return rows;
 }
 
-/** BENCH_FLOOR_ONLY=search,proxy,page,page-markdown,mcp,observability,startup (any of them): those alone. */
+/** BENCH_FLOOR_ONLY=search,proxy,page,page-markdown,page-bytes,mcp,observability,startup (any of them): those alone. */
 const floorCase = (name) => {
   const only = process.env.BENCH_FLOOR_ONLY;
   return !only || only.split(',').map((n) => n.trim()).includes(name);
@@ -636,6 +636,7 @@ async function floorRuns(tmp, bundled) {
     ['proxy', 'upstream.mjs', 'minimal-proxy.mjs', `/connectors/jira/proxy/rest/api/3/search/jql?jql=${encodeURIComponent('text ~ "cache invalidation" ORDER BY updated DESC')}&maxResults=50&fields=summary,status,issuetype,assignee,updated`, 0.7],
     ['page', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311', 0.5],
     ['page-markdown', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311?body-format=markdown', 0.5],
+    ['page-bytes', 'upstream-confluence.mjs', 'minimal-page-proxy.mjs', '/connectors/confluence/pages/98311?body-format=markdown&reuse=bytes', 0.5],
   ];
   for (const [name, upstreamScript, baselineScript, query, bar] of cases.filter(([name]) => floorCase(name))) {
     const upstream = start(1, process.execPath, [path.join(here, upstreamScript)], {}, { quiet: false });
@@ -657,7 +658,7 @@ async function floorRuns(tmp, bundled) {
       const same =
         name === 'page'
           ? fa.id === pb.id && fa.title === pb.title && fa.version === pb.version.number && fa.body_chars === pb.body.storage.value.length
-          : name === 'page-markdown'
+          : name === 'page-markdown' || name === 'page-bytes'
             ? fa.id === pb.id && fa.version === pb.version.number && fa.body_format === 'markdown' && fa.body.startsWith('# Export pipeline handbook') && fa.body.length > 40_000
             : isDeepStrictEqual(fa, pb);
       if (!same) throw new Error(`the stack floor and the minimal proxy disagree on ${name}`);
