@@ -532,7 +532,7 @@ async function floorPairs(tmp, bundled) {
   const upstreamUrl = await new Promise((resolve) => upstream.stdout.once('data', (d) => resolve(JSON.parse(String(d)).url)));
   const floorAt = async (name, env, nodeArgs = []) => {
     const port = await freePort();
-    const child = start(0, process.execPath, [...nodeArgs, bundled], { PORT: String(port), UPSTREAM_URL: upstreamUrl, FLOOR_DB: path.join(tmp, `floor-${name}.db`), ...env });
+    const child = start(0, process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''), ...nodeArgs, bundled], { PORT: String(port), UPSTREAM_URL: upstreamUrl, FLOOR_DB: path.join(tmp, `floor-${name}.db`), ...env });
     await waitFor(`http://127.0.0.1:${port}/healthz`);
     return { child, port };
   };
@@ -627,7 +627,8 @@ async function floorRuns(tmp, bundled) {
     // Loaded only by the MCP and observed floors (FLOOR_MCP, FLOOR_OBSERVE), from node_modules,
     // so the plain floor's start-up parses none of them.
     // The service's Markdown converter (dist/) likewise, for the page in Markdown alone.
-    external: ['better-sqlite3', 'pino', '@modelcontextprotocol/sdk', 'prom-client', '@opentelemetry/api', '../dist/*'],
+    // pg too: the service's bundle splits it into a chunk loaded only for PostgreSQL.
+    external: ['better-sqlite3', 'pino', 'pg', '@modelcontextprotocol/sdk', 'prom-client', '@opentelemetry/api', '../dist/*'],
   });
   if (!(await asciiComments(bundled))) throw new Error('the stack floor bundle has a non-ASCII character outside a comment');
   const rows = [];

@@ -44,7 +44,14 @@ if (pgUrl) {
   const sqlite = new Database(process.env.FLOOR_DB ?? ':memory:');
   sqlite.exec(CREATE);
   sqlite.prepare('INSERT OR REPLACE INTO floor_connections VALUES (?, 1, ?)').run('bench', 'bench-access-token');
-  db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
+  // Kysely's SQLite driver prepares every statement anew; prepared statements kept by their
+  // SQL text, as the service keeps them.
+  const prepared = new Map();
+  const database = {
+    close: () => sqlite.close(),
+    prepare: (sql) => prepared.get(sql) ?? prepared.set(sql, sqlite.prepare(sql)).get(sql),
+  };
+  db = new Kysely({ dialect: new SqliteDialect({ database }) });
 }
 const log = pino({ base: { service: 'stack-floor' } });
 const agent = new Agent({ keepAliveTimeout: 60_000, connections: 256 });
@@ -56,16 +63,17 @@ const Query = t.type({ q: t.string });
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 const quote = (s) => `"${s.replace(CONTROL, ' ').replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
+// Built and compiled once, as the service's stamp query is; each request runs it with its tenant.
+const rowQuery = container
+  .resolve('db')
+  .selectFrom('floor_connections')
+  .select(['version', 'token'])
+  .where('tenant_id', '=', '')
+  .compile();
 const token = (tenant) =>
   pipe(
     TE.tryCatch(
-      () =>
-        container
-          .resolve('db')
-          .selectFrom('floor_connections')
-          .select(['version', 'token'])
-          .where('tenant_id', '=', tenant)
-          .executeTakeFirst(),
+      async () => (await container.resolve('db').executeQuery({ ...rowQuery, parameters: [tenant] })).rows[0],
       () => 'database',
     ),
     TE.chain((row) => (row ? TE.right(row.token) : TE.left('unknown tenant'))),
@@ -75,7 +83,8 @@ const token = (tenant) =>
 // least, as the service does it: a request histogram by route, method and status and an
 // upstream one on a prom-client registry served on METRICS_PORT, a server span per request
 // (W3C traceparent read), a span for the work and a client span per upstream call (its
-// traceparent sent). Loaded only then, so the plain floor's start-up carries none of it.
+// traceparent sent), each with its parent passed by hand (see `spanned`). Loaded only then,
+// so the plain floor's start-up carries none of it.
 const observed =
   process.env.FLOOR_OBSERVE === '1'
     ? await (async () => {
@@ -83,8 +92,18 @@ const observed =
         const { default: client } = await import('prom-client');
         const registry = new client.Registry();
         client.collectDefaultMetrics({ register: registry });
-        const requests = new client.Histogram({ name: 'floor_http_request_duration_seconds', help: 'requests', labelNames: ['route', 'method', 'status'], registers: [registry] });
-        const upstreamCalls = new client.Histogram({ name: 'floor_upstream_duration_seconds', help: 'upstream calls', labelNames: ['operation', 'status'], registers: [registry] });
+        const requests = new client.Histogram({
+          name: 'floor_http_request_duration_seconds',
+          help: 'requests',
+          labelNames: ['route', 'method', 'status'],
+          registers: [registry],
+        });
+        const upstreamCalls = new client.Histogram({
+          name: 'floor_upstream_duration_seconds',
+          help: 'upstream calls',
+          labelNames: ['operation', 'status'],
+          registers: [registry],
+        });
         const { createServer } = await import('node:http');
         createServer(async (_req, res) => {
           res.setHeader('content-type', registry.contentType);
@@ -94,59 +113,72 @@ const observed =
       })()
     : undefined;
 
-/** `work` inside a span when observed; as it is otherwise. */
-const spanned = (name, kind, work) =>
-  observed
-    ? observed.tracer.startActiveSpan(name, { kind }, async (span) => {
-        try {
-          return await work(span);
-        } finally {
-          span.end();
-        }
-      })
-    : work(undefined);
+/**
+ * `work(span, itsContext)` inside a span under `parent` when observed; `work()` otherwise. The
+ * parent's context is passed by hand and no span is ever made active, so the SDK's
+ * AsyncLocalStorage context manager is never entered (on Node 20 entering it turns on a hook
+ * for every promise): the least tracing with this parentage costs.
+ */
+const spanned = (name, kind, work, parent) => {
+  if (!observed) return work(undefined, undefined);
+  const span = observed.tracer.startSpan(name, { kind }, parent);
+  return work(span, observed.api.trace.setSpan(parent, span)).finally(() => span.end());
+};
 
-const call = async (tenant, url) => {
+const call = async (tenant, url, trace) => {
   const got = await token(tenant)();
   if (got._tag === 'Left') throw Object.assign(new Error(got.left), { status: 404, expose: true });
   const headers = { authorization: `Bearer ${got.right}`, accept: 'application/json' };
-  return spanned('GET upstream', 2, async (span) => {
-    const started = performance.now();
-    if (span) observed.api.propagation.inject(observed.api.context.active(), headers);
-    const res = await agent.request({ origin: upstream, path: url, method: 'GET', headers });
-    span?.setAttribute('http.response.status_code', res.statusCode);
-    observed?.upstreamCalls.observe({ operation: 'upstream', status: String(res.statusCode) }, (performance.now() - started) / 1000);
-    return res;
-  });
+  return spanned(
+    'GET upstream',
+    2,
+    async (span, here) => {
+      const started = performance.now();
+      if (span) observed.api.propagation.inject(here, headers);
+      const res = await agent.request({ origin: upstream, path: url, method: 'GET', headers });
+      span?.setAttribute('http.response.status_code', res.statusCode);
+      observed?.upstreamCalls.observe(
+        { operation: 'upstream', status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      );
+      return res;
+    },
+    trace,
+  );
 };
 
 /** The search's answer: what the service's REST route and its MCP tool both answer. */
-const search = (tenant, q, limit) =>
-  spanned('search', 0, async () => {
-    const params = new URLSearchParams({
-      jql: `text ~ ${quote(q)} ORDER BY updated DESC`,
-      maxResults: String(limit),
-      fields: FIELDS,
-    });
-    const res = await call(tenant, `/ex/jira/${cloudId}/rest/api/3/search/jql?${params}`);
-    const page = JSON.parse(await res.body.text());
-    const items = page.issues.map((i) => ({
-      id: i.id,
-      key: i.key,
-      summary: i.fields.summary ?? '',
-      status: i.fields.status?.name ?? null,
-      issue_type: i.fields.issuetype?.name ?? null,
-      assignee: i.fields.assignee?.displayName ?? null,
-      updated: i.fields.updated ?? null,
-      url: `${site}/browse/${encodeURIComponent(i.key)}`,
-    }));
-    return {
-      items,
-      next_cursor: page.isLast
-        ? null
-        : Buffer.from(JSON.stringify({ list: 'jira-search', token: page.nextPageToken })).toString('base64url'),
-    };
-  });
+const search = (tenant, q, limit, trace) =>
+  spanned(
+    'search',
+    0,
+    async (_span, here) => {
+      const params = new URLSearchParams({
+        jql: `text ~ ${quote(q)} ORDER BY updated DESC`,
+        maxResults: String(limit),
+        fields: FIELDS,
+      });
+      const res = await call(tenant, `/ex/jira/${cloudId}/rest/api/3/search/jql?${params}`, here);
+      const page = JSON.parse(await res.body.text());
+      const items = page.issues.map((i) => ({
+        id: i.id,
+        key: i.key,
+        summary: i.fields.summary ?? '',
+        status: i.fields.status?.name ?? null,
+        issue_type: i.fields.issuetype?.name ?? null,
+        assignee: i.fields.assignee?.displayName ?? null,
+        updated: i.fields.updated ?? null,
+        url: `${site}/browse/${encodeURIComponent(i.key)}`,
+      }));
+      return {
+        items,
+        next_cursor: page.isLast
+          ? null
+          : Buffer.from(JSON.stringify({ list: 'jira-search', token: page.nextPageToken })).toString('base64url'),
+      };
+    },
+    trace,
+  );
 
 const tenantOf = (ctx) => ctx.get('x-tenant-id') || 'bench';
 
@@ -157,7 +189,7 @@ router.get('/healthz', (ctx) => {
 router.get('/connectors/jira/search', async (ctx) => {
   const query = Query.decode({ q: ctx.query.q ?? '' });
   if (query._tag === 'Left') ctx.throw(400, 'q');
-  ctx.body = await search(tenantOf(ctx), query.right.q, Number(ctx.query.limit ?? 50));
+  ctx.body = await search(tenantOf(ctx), query.right.q, Number(ctx.query.limit ?? 50), ctx.state.trace);
 });
 router.get('/connectors/jira/proxy/*path', async (ctx) => {
   const res = await call(tenantOf(ctx), `/ex/jira/${cloudId}${ctx.url.slice('/connectors/jira/proxy'.length)}`);
@@ -202,7 +234,13 @@ router.get('/connectors/confluence/pages/:id', async (ctx) => {
     }
     const page = JSON.parse(bytes.toString('utf8'));
     const answer = Buffer.from(
-      JSON.stringify({ id: page.id, title: page.title, version: page.version?.number ?? null, body_format: 'markdown', body: await markdownOf(page) }),
+      JSON.stringify({
+        id: page.id,
+        title: page.title,
+        version: page.version?.number ?? null,
+        body_format: 'markdown',
+        body: await markdownOf(page),
+      }),
     );
     answeredPages.set(ctx.params.id, { bytes, answer });
     ctx.body = answer;
@@ -223,7 +261,7 @@ router.get('/connectors/confluence/pages/:id', async (ctx) => {
 });
 
 // FLOOR_MCP=1: the search as an MCP tools/call on POST /mcp, through the official SDK's
-// protocol layer (its JSON-RPC message check, request dispatch and the tools/call request and
+// protocol layer (its JSON-RPC message checks, request dispatch and the tools/call request and
 // result validation), statelessly: a pool of servers answering one request at a time each,
 // over a transport that hands a response straight back, and the tool's JSON text reused for
 // structuredContent. That is less than the SDK's own stateless transport does per request.
@@ -231,7 +269,7 @@ const mcp =
   process.env.FLOOR_MCP === '1'
     ? await (async () => {
         const { Server } = await import('@modelcontextprotocol/sdk/server/index.js');
-        const { CallToolRequestSchema, JSONRPCMessageSchema } = await import('@modelcontextprotocol/sdk/types.js');
+        const { CallToolRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
         const { AjvJsonSchemaValidator } = await import('@modelcontextprotocol/sdk/validation/ajv');
         const validator = new AjvJsonSchemaValidator();
         const idle = [];
@@ -239,7 +277,10 @@ const mcp =
           const pooled = idle.pop();
           if (pooled) return pooled;
           const now = { tenant: undefined, json: undefined, answer: undefined };
-          const server = new Server({ name: 'stack-floor', version: '1.0.0' }, { capabilities: { tools: {} }, jsonSchemaValidator: validator });
+          const server = new Server(
+            { name: 'stack-floor', version: '1.0.0' },
+            { capabilities: { tools: {} }, jsonSchemaValidator: validator },
+          );
           server.setRequestHandler(CallToolRequestSchema, async (request) => {
             const args = request.params.arguments ?? {};
             const result = await search(now.tenant, String(args.q ?? ''), Number(args.limit ?? 50));
@@ -258,18 +299,25 @@ const mcp =
           return { transport, now };
         };
         return async (ctx) => {
-          const parsed = JSONRPCMessageSchema.safeParse(ctx.request.body);
-          if (!parsed.success) ctx.throw(400, 'not a JSON-RPC message');
+          // The SDK's protocol layer checks the message with its own schemas (isJSONRPCRequest);
+          // this only keeps what it would drop unanswered (a notification, a stray response)
+          // from waiting for ever.
+          const message = ctx.request.body;
+          if (message?.jsonrpc !== '2.0' || typeof message.method !== 'string' || message.id === undefined)
+            ctx.throw(400, 'not a JSON-RPC request');
           const pooled = await checkOut();
           pooled.now.tenant = tenantOf(ctx);
           try {
             const answer = await new Promise((resolve) => {
               pooled.now.answer = resolve;
-              pooled.transport.onmessage(parsed.data, { requestInfo: { headers: ctx.req.headers } });
+              pooled.transport.onmessage(message, { requestInfo: { headers: ctx.req.headers } });
             });
             ctx.type = 'application/json';
             const json = JSON.stringify({ ...answer, result: { ...answer.result, structuredContent: 0 } });
-            ctx.body = pooled.now.json === undefined ? JSON.stringify(answer) : json.replace('"structuredContent":0', () => `"structuredContent":${pooled.now.json}`);
+            ctx.body =
+              pooled.now.json === undefined
+                ? JSON.stringify(answer)
+                : json.replace('"structuredContent":0', () => `"structuredContent":${pooled.now.json}`);
           } finally {
             Object.assign(pooled.now, { tenant: undefined, json: undefined, answer: undefined });
             idle.push(pooled);
@@ -308,14 +356,14 @@ app.use(async (ctx, next) => {
   };
   if (!observed) return answer(undefined);
   const { api, tracer } = observed;
-  const parent = api.propagation.extract(api.context.active(), ctx.req.headers);
-  return tracer.startActiveSpan(ctx.method, { kind: 1 }, parent, async (span) => {
-    try {
-      return await answer(span);
-    } finally {
-      span.end();
-    }
-  });
+  const parent = api.propagation.extract(api.ROOT_CONTEXT, ctx.req.headers);
+  const span = tracer.startSpan(ctx.method, { kind: 1 }, parent);
+  ctx.state.trace = api.trace.setSpan(parent, span);
+  try {
+    return await answer(span);
+  } finally {
+    span.end();
+  }
 });
 app.use(cors());
 app.use(bodyParser());
