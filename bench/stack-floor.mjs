@@ -79,39 +79,46 @@ const token = (tenant) =>
     TE.chain((row) => (row ? TE.right(row.token) : TE.left('unknown tenant'))),
   );
 
-// FLOOR_OBSERVE=1 (started with `--import bench/otel-setup.mjs`): what watching needs at the
+// FLOOR_OBSERVE=1 (started with `--import bench/otel-setup.mjs`; =tracing for the spans
+// alone, without prom-client): what watching needs at the
 // least, as the service does it: a request histogram by route, method and status and an
 // upstream one on a prom-client registry served on METRICS_PORT, a server span per request
 // (W3C traceparent read), a span for the work and a client span per upstream call (its
 // traceparent sent), each with its parent passed by hand (see `spanned`). Loaded only then,
 // so the plain floor's start-up carries none of it.
 const observed =
-  process.env.FLOOR_OBSERVE === '1'
+  process.env.FLOOR_OBSERVE === 'tracing'
     ? await (async () => {
         const api = await import('@opentelemetry/api');
-        const { default: client } = await import('prom-client');
-        const registry = new client.Registry();
-        client.collectDefaultMetrics({ register: registry });
-        const requests = new client.Histogram({
-          name: 'floor_http_request_duration_seconds',
-          help: 'requests',
-          labelNames: ['route', 'method', 'status'],
-          registers: [registry],
-        });
-        const upstreamCalls = new client.Histogram({
-          name: 'floor_upstream_duration_seconds',
-          help: 'upstream calls',
-          labelNames: ['operation', 'status'],
-          registers: [registry],
-        });
-        const { createServer } = await import('node:http');
-        createServer(async (_req, res) => {
-          res.setHeader('content-type', registry.contentType);
-          res.end(await registry.metrics());
-        }).listen(Number(process.env.METRICS_PORT ?? 0), '127.0.0.1');
-        return { api, tracer: api.trace.getTracer('stack-floor'), requests, upstreamCalls };
+        const none = { observe: () => undefined };
+        return { api, tracer: api.trace.getTracer('stack-floor'), requests: none, upstreamCalls: none };
       })()
-    : undefined;
+    : process.env.FLOOR_OBSERVE === '1'
+      ? await (async () => {
+          const api = await import('@opentelemetry/api');
+          const { default: client } = await import('prom-client');
+          const registry = new client.Registry();
+          client.collectDefaultMetrics({ register: registry });
+          const requests = new client.Histogram({
+            name: 'floor_http_request_duration_seconds',
+            help: 'requests',
+            labelNames: ['route', 'method', 'status'],
+            registers: [registry],
+          });
+          const upstreamCalls = new client.Histogram({
+            name: 'floor_upstream_duration_seconds',
+            help: 'upstream calls',
+            labelNames: ['operation', 'status'],
+            registers: [registry],
+          });
+          const { createServer } = await import('node:http');
+          createServer(async (_req, res) => {
+            res.setHeader('content-type', registry.contentType);
+            res.end(await registry.metrics());
+          }).listen(Number(process.env.METRICS_PORT ?? 0), '127.0.0.1');
+          return { api, tracer: api.trace.getTracer('stack-floor'), requests, upstreamCalls };
+        })()
+      : undefined;
 
 /**
  * `work(span, itsContext)` inside a span under `parent` when observed; `work()` otherwise. The
@@ -229,6 +236,7 @@ router.get('/connectors/confluence/pages/:id', async (ctx) => {
     const last = answeredPages.get(ctx.params.id);
     ctx.type = 'application/json';
     if (last && last.bytes.equals(bytes)) {
+      ctx.set('x-floor-reused', 'true');
       ctx.body = last.answer;
       return;
     }
