@@ -28,9 +28,12 @@
 //  10. healthz: GET /healthz through the whole middleware stack, with its log line, vs a raw
 //      node:http server answering the same body; bar: at least 0.4 of its throughput.
 //  11. floor (only when named): bench/stack-floor.mjs, the design's stack doing the least the
-//      search, proxy and page routes need, vs the same minimal proxies, and its bundle's
-//      start-up vs the bare server: the best any service on this stack reaches here. With
-//      BENCH_DATABASE_URL its connection row is read from PostgreSQL, as the service's is.
+//      search, proxy and page routes need (the page without a body, in Markdown, and reused by
+//      its bytes), vs the same minimal proxies; its MCP tools/call vs its REST route and its
+//      watched vs its plain search, as the service's bars pair them; and its bundle's start-up
+//      vs the bare server: the best any service on this stack reaches here. With
+//      BENCH_DATABASE_URL its connection row is read from PostgreSQL, as the service's is;
+//      BENCH_FLOOR_ONLY=search,mcp,... runs some of its cases.
 //   BENCH_SERVICE_NODE_ARGS passes node flags to the service alone (e.g. --cpu-prof).
 import { spawn } from 'node:child_process';
 import { setInterval, clearInterval } from 'node:timers';
@@ -628,10 +631,10 @@ async function floorRuns(tmp, bundled) {
     entryPoints: [path.join(here, 'stack-floor.mjs')],
     outfile: bundled,
     legalComments: 'none',
-    // Loaded only by the MCP and observed floors (FLOOR_MCP, FLOOR_OBSERVE), from node_modules,
-    // so the plain floor's start-up parses none of them.
-    // The service's Markdown converter (dist/) likewise, for the page in Markdown alone.
-    // pg too: the service's bundle splits it into a chunk loaded only for PostgreSQL.
+    // Left out of the bundle, so the plain floor's start-up parses none of them: the MCP SDK,
+    // prom-client and the OpenTelemetry API (loaded only by FLOOR_MCP and FLOOR_OBSERVE), the
+    // service's Markdown converter in dist/ (the page in Markdown alone) and pg (PostgreSQL
+    // alone, as the service's bundle splits it into a chunk of its own).
     external: ['better-sqlite3', 'pino', 'pg', '@modelcontextprotocol/sdk', 'prom-client', '@opentelemetry/api', '../dist/*'],
   });
   if (!(await asciiComments(bundled))) throw new Error('the stack floor bundle has a non-ASCII character outside a comment');

@@ -1,11 +1,13 @@
 // The stack floor (`node bench/run.mjs floor`): the least a service built on the stack the
 // design names (koa, @koa/router, koa-bodyparser, @koa/cors, tsyringe, kysely on
-// better-sqlite3, io-ts, fp-ts, pino, undici) can do for the benchmarked routes. Per request:
-// one koa middleware chain, one indexed SELECT of a connection row (SQLite, or PostgreSQL with
-// FLOOR_DATABASE_URL), one undici call upstream, one pino log line. No tenant rules, credentials, error mapping, limits, tracing, metrics or
-// Markdown. It answers what the minimal proxies answer, so its ratio against them is the
-// best any service on this stack could reach on this machine: the gap between the floor and
-// the bars is the stack's, the gap between the service and the floor is ours.
+// better-sqlite3 or PostgreSQL, io-ts, fp-ts, pino, undici; the MCP SDK, prom-client and the
+// OpenTelemetry API for the MCP and watched variants) can do for the benchmarked routes. Per
+// request: one koa middleware chain, one indexed SELECT of a connection row (SQLite, or
+// PostgreSQL with FLOOR_DATABASE_URL), one undici call upstream, one pino log line. No tenant
+// rules, credentials, error mapping, limits or budgets. It answers what the minimal proxies
+// answer, so its ratio against them is the best any service on this stack could reach on
+// this machine: the gap between the floor and the bars is the stack's, the gap between the
+// service and the floor is ours.
 import 'reflect-metadata';
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -79,13 +81,12 @@ const token = (tenant) =>
     TE.chain((row) => (row ? TE.right(row.token) : TE.left('unknown tenant'))),
   );
 
-// FLOOR_OBSERVE=1 (started with `--import bench/otel-setup.mjs`; =tracing for the spans
-// alone, without prom-client): what watching needs at the
-// least, as the service does it: a request histogram by route, method and status and an
-// upstream one on a prom-client registry served on METRICS_PORT, a server span per request
-// (W3C traceparent read), a span for the work and a client span per upstream call (its
-// traceparent sent), each with its parent passed by hand (see `spanned`). Loaded only then,
-// so the plain floor's start-up carries none of it.
+// FLOOR_OBSERVE=1 (started with `--import bench/otel-setup.mjs`; =tracing for the spans alone,
+// without prom-client): what watching needs at the least, as the service does it: a request
+// histogram by route, method and status and an upstream one on a prom-client registry served
+// on METRICS_PORT, a server span per request (W3C traceparent read), a span for the work and a
+// client span per upstream call (its traceparent sent), each with its parent passed by hand
+// (see `spanned`). Loaded only then, so the plain floor's start-up carries none of it.
 const observed =
   process.env.FLOOR_OBSERVE === 'tracing'
     ? await (async () => {
@@ -208,8 +209,8 @@ router.get('/connectors/jira/proxy/*path', async (ctx) => {
   ctx.body = Buffer.from(await res.body.arrayBuffer());
 });
 // The page's body as Markdown, rendered once per page version with the service's own converter
-// (dist/, loaded on first use): every later request is a cache hit, the least any service
-// answering the page in Markdown can do.
+// (dist/, loaded on first use): every later request is a cache hit, though its answer is still
+// encoded each time (see `reuse=bytes` below for the least of all).
 const renderedPages = new Map();
 /** By page id: Atlassian's last answer's bytes and the answer made from them (`reuse=bytes`). */
 const answeredPages = new Map();
