@@ -553,6 +553,25 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     expect(cut._tag === 'Left' && cut.left).toMatchObject({ code: 'VENDOR_ERROR' });
   });
 
+  it('reads a declared answer that comes in many chunks whole, byte for byte', async () => {
+    const big = Buffer.from(Array.from({ length: 300 * 1024 }, (_v, i) => 32 + (i % 90)));
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(big.length) });
+      let at = 0;
+      const next = (): void => {
+        if (at >= big.length) return void res.end();
+        res.write(big.subarray(at, at + 16 * 1024));
+        at += 16 * 1024;
+        setImmediate(next);
+      };
+      next();
+    };
+    const roomy = new UndiciAtlassianProxy(transport, new AtlassianCaller(transport, once), { ...once, maxResponseBytes: 1024 * 1024 });
+    const got = await forward(roomy);
+    expect(got._tag === 'Right' && got.right.body instanceof Uint8Array).toBe(true);
+    expect(got._tag === 'Right' && Buffer.compare(Buffer.from(got.right.body as Uint8Array), big)).toBe(0);
+  });
+
   it('reads an error answer of undeclared length whole, and refuses it with 413 once it passes the cap', async () => {
     handler = (_req, res) => {
       res.writeHead(404, { 'content-type': 'application/json' });
