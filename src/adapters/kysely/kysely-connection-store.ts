@@ -1,3 +1,4 @@
+import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { AuthType, Connection, ConnectionStatus, Site } from '../../domain/connection.js';
@@ -13,6 +14,7 @@ import {
   type EventsOf,
   type RefreshedCredentials,
 } from '../../application/ports/connection-store.js';
+import { directSqliteReadsOf, type DirectSqliteReads } from './database.js';
 import { appendEvents, inEventTransaction } from './kysely-event-outbox.js';
 import { pingQuery } from './migrations.js';
 import type { ConnectionsTable, Database } from './schema.js';
@@ -59,14 +61,28 @@ const draftColumns = (c: ConnectionDraft) => ({
   credentials: c.credentials,
 });
 
+type StampRow = Pick<Selectable<ConnectionsTable>, 'version' | 'updated_at' | 'expires_at' | 'status' | 'credentials'>;
+
+const stampOfRow = (row: StampRow): ConnectionStamp => ({
+  version: Number(row.version),
+  updatedAtMs: new Date(row.updated_at).getTime(),
+  expiresAtMs: row.expires_at ? new Date(row.expires_at).getTime() : null,
+  status: row.status,
+  credentials: row.credentials,
+});
+
 /** ConnectionStore on Kysely. Written against the SQL both SQLite and PostgreSQL speak. */
 export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
   /** Every Atlassian call reads its connection: that query is compiled once, with placeholders. */
   private readonly findQuery: CompiledQuery<Selectable<ConnectionsTable>>;
   /** And the stamp of its row, which the connection cache checks: compiled once too. */
-  private readonly stampQuery: CompiledQuery<Pick<Selectable<ConnectionsTable>, 'version' | 'updated_at' | 'expires_at' | 'status' | 'credentials'>>;
+  private readonly stampQuery: CompiledQuery<StampRow>;
+
+  /** On SQLite: the stamp read straight from the handle (see `stampOf`). */
+  private readonly direct: DirectSqliteReads | undefined;
 
   constructor(private readonly db: Kysely<Database>) {
+    this.direct = directSqliteReadsOf(db);
     this.findQuery = db
       .selectFrom('connections')
       .selectAll()
@@ -81,20 +97,36 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
       .compile();
   }
 
+  /**
+   * The row's stamp. On SQLite it is read on the handle itself, without Kysely's driver: a
+   * read that may run inside a transaction of Kysely's and see a write not yet committed.
+   * That cannot mislead the connection cache, which serves its row only while the stamp is
+   * the same and otherwise re-reads the row through Kysely (which waits for the transaction).
+   * A missing row is asked again through Kysely, so a delete that is rolled back never reads
+   * as "not connected".
+   */
   stampOf(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, ConnectionStamp | undefined> {
+    const { direct } = this;
+    if (direct) {
+      return () => {
+        let row: StampRow | undefined;
+        try {
+          row = direct.first(this.stampQuery.sql, [tenantId, connector]) as StampRow | undefined;
+        } catch (err) {
+          return Promise.resolve(E.left(storageError(err)));
+        }
+        return row ? Promise.resolve(E.right(stampOfRow(row))) : this.stampThroughKysely(tenantId, connector)();
+      };
+    }
+    return this.stampThroughKysely(tenantId, connector);
+  }
+
+  private stampThroughKysely(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, ConnectionStamp | undefined> {
     return TE.tryCatch(async () => {
       const query: typeof this.stampQuery = { ...this.stampQuery, parameters: [tenantId, connector] };
       const { rows } = await this.db.executeQuery(query);
       const row = rows[0];
-      return row
-        ? {
-            version: Number(row.version),
-            updatedAtMs: new Date(row.updated_at).getTime(),
-            expiresAtMs: row.expires_at ? new Date(row.expires_at).getTime() : null,
-            status: row.status,
-            credentials: row.credentials,
-          }
-        : undefined;
+      return row ? stampOfRow(row) : undefined;
     }, storageError);
   }
 
