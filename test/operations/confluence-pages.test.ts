@@ -87,6 +87,41 @@ describe('Confluence pages (OAuth)', () => {
     expect(JSON.parse(adf.body.body as string)).toMatchObject({ type: 'doc', version: 1 });
   });
 
+  it('answers a page read again unchanged with the same bytes, and one changed behind its back anew, every way', async () => {
+    const path = '/connectors/confluence/pages/1000023';
+    const rest = async () => {
+      const res = await fetch(`${svc.url}${path}`, { headers: { 'x-tenant-id': 'acme' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      const text = await res.text();
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+      return text;
+    };
+    const first = await rest();
+    mark = fake.requests.length;
+    expect(await rest()).toBe(first);
+    // Atlassian is asked every time: nothing is served on time alone.
+    expect(sent()).toHaveLength(1);
+    const page = JSON.parse(first) as { body: string; title: string };
+    expect(page.body.startsWith('# ')).toBe(true);
+    // Changed in Confluence by someone else: the next read shows it, over REST, tools/invoke and MCP.
+    fake.confluenceContent.detail('1000023')!.body = MACRO_PAGE;
+    const changed = JSON.parse(await rest()) as { body: string };
+    expect(changed.body).toContain('# Runbook');
+    expect(changed.body).toContain('Keep calm.');
+    for (const way of ['tool', 'mcp'] as const) {
+      const res = await call(way, 'confluence_get_page', { page: '1000023' });
+      expect(res.value).toEqual(changed);
+    }
+    // The raw storage of the same page is its own answer, and Markdown comes back the same after it.
+    const storage = await api.get(`${path}?format=storage`);
+    expect(storage.body).toMatchObject({ body_format: 'storage', body: MACRO_PAGE });
+    expect(JSON.parse(await rest())).toEqual(changed);
+    // Changed through the service: the read after the write has the new version and title.
+    expect((await api.patch(path, { title: 'Runbook, renamed' })).status).toBe(200);
+    expect(JSON.parse(await rest())).toMatchObject({ title: 'Runbook, renamed', version: { number: 2 }, body: changed.body });
+  });
+
   it('finds a page by space key and exact title, and says which is missing', async () => {
     const found = await expectSameEverywhere(svc.url, 'acme', 'confluence_find_page', { space_key: 'ENG', title: 'Architecture overview 4' });
     expect(found).toMatchObject({ id: '1000004', space: { key: 'ENG' }, ancestors: [{ id: '1000001' }] });

@@ -134,6 +134,18 @@ const bodyReadError = (err: unknown): AppError => {
   return AppError.validation('The request body could not be read.');
 };
 
+/**
+ * The JSON of results a use case hands out again unchanged (frozen ones: a page read again as
+ * it was), encoded the first time and sent as those bytes after: what Koa would send for the
+ * object, without the encoding.
+ */
+const encodings = new WeakMap<object, Buffer>();
+const encodedOnce = (body: object): Buffer => {
+  let bytes = encodings.get(body);
+  if (!bytes) encodings.set(body, (bytes = Buffer.from(JSON.stringify(body))));
+  return bytes;
+};
+
 function sendResult(ctx: Context, result: RouteResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
   if (result.location) ctx.set('Location', result.location);
@@ -151,6 +163,10 @@ function sendResult(ctx: Context, result: RouteResult): void {
     if (result.raw.exactType && result.raw.contentType === '') ctx.remove('Content-Type');
     else if (result.attachment !== undefined || result.raw.exactType) ctx.set('Content-Type', result.raw.contentType);
     else ctx.type = result.raw.contentType;
+  } else if (typeof result.body === 'object' && result.body !== null && Object.isFrozen(result.body)) {
+    // The type first: a Buffer body would otherwise be sent as application/octet-stream.
+    ctx.type = 'json';
+    ctx.body = encodedOnce(result.body);
   } else if (result.body !== undefined) {
     ctx.body = result.body;
   } else if (result.status !== 204 && !result.location) {

@@ -17,6 +17,7 @@ import type { TenantConcurrency } from '../../application/tenant-concurrency.js'
 import { siteKeyOf, type RateLimitSignal, type UpstreamBudget } from '../../domain/upstream-budget.js';
 import type { FileDownload } from '../../domain/files.js';
 import { formatBytes, TransferError } from '../../domain/files.js';
+import { deepFreeze } from '../../domain/deep-freeze.js';
 import {
   headerOf,
   parseJson,
@@ -61,6 +62,13 @@ export interface CallSpec<A> {
   readonly codec: t.Type<A, unknown, unknown>;
   /** What the caller asked for, for messages: "the project list". */
   readonly what: string;
+  /**
+   * Reads whose answers are large and often the same (a page's body): an answer whose text is
+   * the very text of the last success to the same request of the same tenant is that answer's
+   * decoded value again, the same (deeply frozen) object, not parsed and checked anew. The
+   * callers above it can then recognise the value and reuse what they made of it.
+   */
+  readonly reuse?: boolean;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -161,6 +169,7 @@ export class AtlassianCaller {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly metrics: ServiceMetrics;
+  private readonly answers = new ReusedAnswers();
 
   constructor(
     private readonly http: AtlassianHttp,
@@ -191,7 +200,9 @@ export class AtlassianCaller {
       ctx,
       spec.what,
       this.withRetries(spec.method === 'GET', spec.what, send, async (res) => {
-        if (spec.ok.includes(res.status)) return { settled: decodeAnswer(res, spec) };
+        if (spec.ok.includes(res.status)) {
+          return { settled: spec.reuse ? this.answers.decode(reuseKey(ctx, spec), res, spec) : decodeAnswer(res, spec) };
+        }
         return { failed: mapStatus(res, parseJson(res), spec.what, this.settings.clock.now()), res };
       }),
     );
@@ -463,6 +474,52 @@ const decodeAnswer = <A>(res: HttpResponse, spec: CallSpec<A>): E.Either<AppErro
     ? E.right(body as A)
     : E.left(AppError.vendor(`Atlassian answered ${spec.what} with an unexpected body.`));
 };
+
+/** Which request an answer kept for `reuse` answered: the tenant, the URL and its parameters. */
+const reuseKey = (ctx: AccessContext, spec: Pick<CallSpec<unknown>, 'method' | 'path' | 'searchParams'>): string =>
+  `${ctx.tenantId ?? ''}\u0000${spec.method} ${ctx.baseUrl}${spec.path}\u0000${spec.searchParams ? JSON.stringify(spec.searchParams) : ''}`;
+
+/**
+ * The successes of `reuse` calls, by request: the answer's text and its decoded value. A
+ * value is handed out again only for the very same text (compared whole), so a changed
+ * answer is simply decoded anew; nothing is served on time alone. Bounded by entries and by
+ * characters, the least recently used going first.
+ */
+export class ReusedAnswers {
+  private readonly entries = new Map<string, { readonly text: string; readonly value: unknown }>();
+  private chars = 0;
+
+  constructor(
+    private readonly maxEntries = 128,
+    private readonly maxChars = 16 * 1024 * 1024,
+  ) {}
+
+  decode<A>(key: string, res: HttpResponse, spec: CallSpec<A>): E.Either<AppError, A> {
+    const kept = this.entries.get(key);
+    if (kept && kept.text === res.body) {
+      this.entries.delete(key);
+      this.entries.set(key, kept);
+      return E.right(kept.value as A);
+    }
+    if (kept) this.drop(key, kept.text);
+    const decoded = decodeAnswer(res, spec);
+    // A value takes about as much room as its text: twice the text's length counts against the bound.
+    if (E.isRight(decoded) && res.body.length * 2 <= this.maxChars / 4) {
+      this.entries.set(key, { text: res.body, value: deepFreeze(decoded.right) });
+      this.chars += res.body.length * 2;
+      for (const [k, v] of this.entries) {
+        if (this.entries.size <= this.maxEntries && this.chars <= this.maxChars) break;
+        this.drop(k, v.text);
+      }
+    }
+    return decoded;
+  }
+
+  private drop(key: string, text: string): void {
+    this.entries.delete(key);
+    this.chars -= text.length * 2;
+  }
+}
 
 /** What an answer's headers say about the rate limits (absent headers stay absent). */
 export const rateLimitSignal = (res: Pick<HttpResponse, 'status' | 'headers'>, now: Date): RateLimitSignal => {

@@ -13,6 +13,7 @@ import type { AttachmentRecord, CommentRecord, PageInContext, PageLabel, PageRec
 import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import type { FileDownload, FileUpload } from '../../domain/files.js';
+import { deepFreeze } from '../../domain/deep-freeze.js';
 import type { AtlassianCaller } from './atlassian-call.js';
 import { nullable } from './codecs.js';
 
@@ -162,6 +163,18 @@ const pageInContext = (p: V1PageJson): PageInContext => {
   };
 };
 
+/** The mapping of each page answer the caller hands out again (`reuse`), made once and frozen so readers above can keep what they make of it too. */
+const mappedPages = new WeakMap<V1PageJson, PageInContext>();
+const keptPageInContext = (p: V1PageJson): PageInContext => {
+  if (!Object.isFrozen(p)) return pageInContext(p);
+  let mapped = mappedPages.get(p);
+  if (!mapped) {
+    mapped = deepFreeze(pageInContext(p));
+    mappedPages.set(p, mapped);
+  }
+  return mapped;
+};
+
 const spaceRecord = (s: t.TypeOf<typeof SpaceJson>): SpaceRecord => ({
   id: String(s.id),
   key: s.key,
@@ -234,8 +247,10 @@ export abstract class UndiciConfluenceContent
         ok: [200],
         codec: V1PageJson,
         what: `page ${id}`,
+        // A page read again unchanged is the same frozen answer: what it maps to is kept with it.
+        reuse: true,
       }),
-      TE.flatMap((p) => (p.type === 'page' ? TE.right(pageInContext(p)) : TE.left(AppError.notFound(`No page has the id ${id}.`)))),
+      TE.flatMap((p) => (p.type === 'page' ? TE.right(keptPageInContext(p)) : TE.left(AppError.notFound(`No page has the id ${id}.`)))),
     );
   }
 

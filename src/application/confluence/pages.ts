@@ -12,7 +12,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { sequenceT } from 'fp-ts/lib/Apply.js';
 import * as t from 'io-ts';
-import type { ConfluencePage, DeletedPage, MovedPage, PageBodyFormat, PageRecord, UpdatedPage } from '../../domain/confluence.js';
+import type { ConfluencePage, DeletedPage, MovedPage, PageBodyFormat, PageInContext, PageRecord, UpdatedPage } from '../../domain/confluence.js';
 import type { AccessContext } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import { annotate } from '../../domain/json-schema.js';
@@ -24,6 +24,7 @@ import { flag } from '../jira/inputs.js';
 import { BodyFormat, boundedString } from '../operation-inputs.js';
 import type { ConfluencePageReading, ConfluencePageWriting } from '../ports/atlassian-gateways.js';
 import { withAccess } from '../with-access.js';
+import { deepFreeze } from '../../domain/deep-freeze.js';
 import { RenderCache } from './render-cache.js';
 import {
   asNoSuchPage,
@@ -174,8 +175,32 @@ const readPageById = (ports: Reading, ctx: AccessContext, id: string, format: Pa
   return pipe(
     ports.confluence.pageInContext(ctx, id, { representation: format === 'adf' ? 'atlas_doc_format' : 'storage' }),
     TE.mapLeft(asNoSuchPage(id)),
-    TE.flatMap(({ page, space, ancestors }) => {
-      if (isFiltered(filter) && !allowsSpace(filter, space.key)) return TE.left(noSuchPage(id));
+    TE.flatMap((read) => {
+      if (isFiltered(filter) && !allowsSpace(filter, read.space.key)) return TE.left(noSuchPage(id));
+      return TE.right(pageAnswer(ctx, read, format));
+    }),
+  );
+};
+
+/**
+ * The answers made from page reads the gateway hands out again unchanged (frozen: see
+ * `PageReading.pageInContext`), by read and then by format and site: a page read again as it
+ * was is the same answer object, which the REST adapter in turn sends as the bytes it encoded
+ * the first time.
+ */
+const pageAnswers = new WeakMap<PageInContext, Map<string, ConfluencePage>>();
+
+const pageAnswer = (ctx: AccessContext, read: PageInContext, format: PageBodyFormat): ConfluencePage => {
+  if (!Object.isFrozen(read)) return answerOf(ctx, read, format);
+  let byFormat = pageAnswers.get(read);
+  if (!byFormat) pageAnswers.set(read, (byFormat = new Map()));
+  const key = `${format} ${ctx.baseUrl} ${ctx.siteUrl}`;
+  let answer = byFormat.get(key);
+  if (!answer) byFormat.set(key, (answer = deepFreeze(answerOf(ctx, read, format))));
+  return answer;
+};
+
+const answerOf = (ctx: AccessContext, { page, space, ancestors }: PageInContext, format: PageBodyFormat): ConfluencePage => {
       const result: ConfluencePage = {
         id: page.id,
         title: page.title,
@@ -195,9 +220,7 @@ const readPageById = (ports: Reading, ctx: AccessContext, id: string, format: Pa
         body_format: format,
         body: renderBody(ctx, page, format),
       };
-      return TE.right(result);
-    }),
-  );
+      return result;
 };
 
 /** `confluence_get_page`: one page by id, its body in Markdown (or raw). */
