@@ -135,8 +135,8 @@ const bodyReadError = (err: unknown): AppError => {
 };
 
 /**
- * The JSON of results a use case hands out again unchanged (frozen ones: a page read again as
- * it was), encoded the first time and sent as those bytes after: what Koa would send for the
+ * The JSON of results a use case hands out again unchanged (deeply frozen ones, see
+ * `deepFreeze`: a page read again as it was), encoded the first time and sent as those bytes after: what Koa would send for the
  * object, without the encoding.
  */
 const encodings = new WeakMap<object, Buffer>();

@@ -183,8 +183,8 @@ const readPageById = (ports: Reading, ctx: AccessContext, id: string, format: Pa
 };
 
 /**
- * The answers made from page reads the gateway hands out again unchanged (frozen: see
- * `PageReading.pageInContext`), by read and then by format and site: a page read again as it
+ * The answers made from page reads the gateway hands out again unchanged (deeply frozen: see
+ * `ReusedAnswers` in the undici adapter), by read and then by format and site: a page read again as it
  * was is the same answer object, which the REST adapter in turn sends as the bytes it encoded
  * the first time.
  */
@@ -201,26 +201,26 @@ const pageAnswer = (ctx: AccessContext, read: PageInContext, format: PageBodyFor
 };
 
 const answerOf = (ctx: AccessContext, { page, space, ancestors }: PageInContext, format: PageBodyFormat): ConfluencePage => {
-      const result: ConfluencePage = {
-        id: page.id,
-        title: page.title,
-        space: { id: space.id, key: space.key },
-        status: page.status,
-        version: {
-          number: page.version.number,
-          author_id: page.version.authorId,
-          created: page.version.createdAt,
-          message: page.version.message,
-          minor_edit: page.version.minorEdit,
-        },
-        parent_id: page.parentId,
-        ancestors,
-        labels: page.labels,
-        url: pageLink(ctx, page.id, page.webui),
-        body_format: format,
-        body: renderBody(ctx, page, format),
-      };
-      return result;
+  const result: ConfluencePage = {
+    id: page.id,
+    title: page.title,
+    space: { id: space.id, key: space.key },
+    status: page.status,
+    version: {
+      number: page.version.number,
+      author_id: page.version.authorId,
+      created: page.version.createdAt,
+      message: page.version.message,
+      minor_edit: page.version.minorEdit,
+    },
+    parent_id: page.parentId,
+    ancestors,
+    labels: page.labels,
+    url: pageLink(ctx, page.id, page.webui),
+    body_format: format,
+    body: renderBody(ctx, page, format),
+  };
+  return result;
 };
 
 /** `confluence_get_page`: one page by id, its body in Markdown (or raw). */
