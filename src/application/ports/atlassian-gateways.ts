@@ -275,6 +275,8 @@ export interface ConfluencePageReading {
   /**
    * One page (NOT_FOUND when there is no such page, or the id is not a page's), its body in
    * `representation`, labels and version, with its space and ancestors (titled): one call.
+   * A page that Atlassian answers exactly as before may come back as the same, deeply frozen
+   * value: readers never change it, and may keep what they make of a frozen one by its identity.
    */
   pageInContext(ctx: AccessContext, id: string, q: { readonly representation: 'storage' | 'atlas_doc_format' }): TE.TaskEither<AppError, PageInContext>;
   /** The page of a space with exactly this title (current pages only); NOT_FOUND when there is none. */
