@@ -103,6 +103,18 @@ describe('a page read again unchanged', () => {
     expect(again).toEqual(first);
   });
 
+  it('compares the bytes as they came: a byte order mark is dropped from the text, one changed byte of a character is a change', async () => {
+    answer = `\uFEFF${pageJson({ body: '<p>Grüße 🚀</p>' })}`;
+    const first = await read();
+    expect(first.page.body).toBe('<p>Grüße 🚀</p>');
+    expect(await read()).toBe(first);
+    // 🚀 is F0 9F 9A 80 in UTF-8, 🚁 is F0 9F 9A 81: the last byte alone differs.
+    answer = `\uFEFF${pageJson({ body: '<p>Grüße 🚁</p>' })}`;
+    const changed = await read();
+    expect(changed).not.toBe(first);
+    expect(changed.page.body).toBe('<p>Grüße 🚁</p>');
+  });
+
   it('keeps each tenant its own answer, and never keeps a body that failed its check', async () => {
     const acme = await read('acme');
     const other = await read('other');

@@ -63,10 +63,11 @@ export interface CallSpec<A> {
   /** What the caller asked for, for messages: "the project list". */
   readonly what: string;
   /**
-   * Reads whose answers are large and often the same (a page's body): an answer whose text is
-   * the very text of the last success to the same request of the same tenant is that answer's
-   * decoded value again, the same (deeply frozen) object, not parsed and checked anew. The
-   * callers above it can then recognise the value and reuse what they made of it.
+   * Reads whose answers are large and often the same (a page's body): an answer whose bytes
+   * are the very bytes of the last success to the same request of the same tenant is that
+   * answer's decoded value again, the same (deeply frozen) object, not decoded, parsed and
+   * checked anew. The callers above it can then recognise the value and reuse what they made
+   * of it.
    */
   readonly reuse?: boolean;
 }
@@ -194,6 +195,7 @@ export class AtlassianCaller {
         ...(spec.json !== undefined ? { json: spec.json } : {}),
         ...(spec.form ? { form: spec.form } : {}),
         headers: { ...spec.headers, ...traceHeaders, authorization: ctx.authorization },
+        ...(spec.reuse ? { keepBytes: true } : {}),
       }),
     );
     return this.admitted(
@@ -480,44 +482,45 @@ const reuseKey = (ctx: AccessContext, spec: Pick<CallSpec<unknown>, 'method' | '
   `${ctx.tenantId ?? ''}\u0000${spec.method} ${ctx.baseUrl}${spec.path}\u0000${spec.searchParams ? JSON.stringify(spec.searchParams) : ''}`;
 
 /**
- * The successes of `reuse` calls, by request: the answer's text and its decoded value. A
- * value is handed out again only for the very same text (compared whole), so a changed
- * answer is simply decoded anew; nothing is served on time alone. Bounded by entries and by
- * characters, the least recently used going first.
+ * The successes of `reuse` calls, by request: the answer's bytes and its decoded value. A
+ * value is handed out again only for the very same bytes (compared whole, before any
+ * decoding), so a changed answer is simply decoded anew; nothing is served on time alone.
+ * Bounded by entries and by bytes, the least recently used going first.
  */
 export class ReusedAnswers {
-  private readonly entries = new Map<string, { readonly text: string; readonly value: unknown }>();
-  private chars = 0;
+  private readonly entries = new Map<string, { readonly bytes: Buffer; readonly value: unknown }>();
+  private size = 0;
 
   constructor(
     private readonly maxEntries = 128,
-    private readonly maxChars = 16 * 1024 * 1024,
+    /** Bytes kept: each answer counts twice its length (its bytes, and about as much for its value). */
+    private readonly maxBytes = 16 * 1024 * 1024,
   ) {}
 
   decode<A>(key: string, res: HttpResponse, spec: CallSpec<A>): E.Either<AppError, A> {
+    const bytes = res.bytes ? Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength) : Buffer.from(res.body, 'utf8');
     const kept = this.entries.get(key);
-    if (kept && kept.text === res.body) {
+    if (kept && kept.bytes.equals(bytes)) {
       this.entries.delete(key);
       this.entries.set(key, kept);
       return E.right(kept.value as A);
     }
-    if (kept) this.drop(key, kept.text);
+    if (kept) this.drop(key, kept.bytes);
     const decoded = decodeAnswer(res, spec);
-    // A value takes about as much room as its text: twice the text's length counts against the bound.
-    if (E.isRight(decoded) && res.body.length * 2 <= this.maxChars / 4) {
-      this.entries.set(key, { text: res.body, value: deepFreeze(decoded.right) });
-      this.chars += res.body.length * 2;
+    if (E.isRight(decoded) && bytes.length * 2 <= this.maxBytes / 4) {
+      this.entries.set(key, { bytes, value: deepFreeze(decoded.right) });
+      this.size += bytes.length * 2;
       for (const [k, v] of this.entries) {
-        if (this.entries.size <= this.maxEntries && this.chars <= this.maxChars) break;
-        this.drop(k, v.text);
+        if (this.entries.size <= this.maxEntries && this.size <= this.maxBytes) break;
+        this.drop(k, v.bytes);
       }
     }
     return decoded;
   }
 
-  private drop(key: string, text: string): void {
+  private drop(key: string, bytes: Buffer): void {
     this.entries.delete(key);
-    this.chars -= text.length * 2;
+    this.size -= bytes.length * 2;
   }
 }
 

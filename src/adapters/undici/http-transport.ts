@@ -32,6 +32,11 @@ export interface HttpRequest {
   };
   /** A body sent as these bytes with this Content-Type (the proxy's pass-through). */
   readonly raw?: { readonly contentType: string; readonly bytes: Uint8Array };
+  /**
+   * The answer's bytes kept as `HttpResponse.bytes`, its text decoded only when `body` is
+   * read: for a caller that compares an answer with the last one before using it.
+   */
+  readonly keepBytes?: boolean;
 }
 
 /** An answer whose body is read as it arrives (downloads); `discard` drops what is left of it. */
@@ -53,6 +58,32 @@ export interface HttpResponse {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body decoded as UTF-8. */
   readonly body: string;
+  /** The body as it came, when the request asked for `keepBytes`. */
+  readonly bytes?: Uint8Array;
+}
+
+/**
+ * An answer read as bytes: its text is decoded on first use (a leading byte order mark
+ * dropped, as undici's `text()` does), so an answer compared and found unchanged is never
+ * decoded at all.
+ */
+class BytesAnswer implements HttpResponse {
+  private text: string | undefined;
+
+  constructor(
+    readonly status: number,
+    readonly headers: Readonly<Record<string, string | string[] | undefined>>,
+    readonly bytes: Buffer,
+  ) {}
+
+  get body(): string {
+    if (this.text === undefined) {
+      const b = this.bytes;
+      const bom = b.length > 2 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+      this.text = b.toString('utf8', bom ? 3 : 0);
+    }
+    return this.text;
+  }
 }
 
 /** Why a request produced no response. A value, never thrown. */
@@ -225,6 +256,10 @@ class UndiciTransport implements HttpTransport {
         async () => {
           try {
             const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
+            if (request.keepBytes) {
+              const bytes = await res.body.bytes();
+              return new BytesAnswer(res.statusCode, res.headers, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+            }
             return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
           } finally {
             deadline.clear();
