@@ -1,5 +1,5 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Connection } from '../domain/connection.js';
 import type { ConnectorId } from '../domain/connector.js';
 import type { AppError } from '../domain/errors.js';
@@ -34,26 +34,22 @@ export class ConnectionCache implements Pick<ConnectionRepository, 'find'> {
     },
   ) {}
 
+  /** One async step rather than a chain of combinators: it runs before every Atlassian call (docs/performance.md). */
   find(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, Connection | undefined> {
-    const key = `${tenantId}\u0000${connector}`;
-    return pipe(
-      this.ports.store.stampOf(tenantId, connector),
-      TE.flatMap((stamp) => {
-        if (!stamp) {
-          this.rows.delete(key);
-          return TE.right(undefined);
-        }
-        const known = this.rows.get(key);
-        if (known && matches(known, stamp)) return TE.right(known);
-        return pipe(
-          this.ports.store.find(tenantId, connector),
-          TE.map((conn) => {
-            this.remember(key, conn);
-            return conn;
-          }),
-        );
-      }),
-    );
+    return async () => {
+      const key = `${tenantId}\u0000${connector}`;
+      const stamp = await this.ports.store.stampOf(tenantId, connector)();
+      if (E.isLeft(stamp)) return stamp;
+      if (!stamp.right) {
+        this.rows.delete(key);
+        return E.right(undefined);
+      }
+      const known = this.rows.get(key);
+      if (known && matches(known, stamp.right)) return E.right(known);
+      const read = await this.ports.store.find(tenantId, connector)();
+      if (E.isRight(read)) this.remember(key, read.right);
+      return read;
+    };
   }
 
   private remember(key: string, conn: Connection | undefined): void {

@@ -1,9 +1,10 @@
+import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { accessContextOf } from '../domain/access-context.js';
 import { tokenIsFresh, type Connection } from '../domain/connection.js';
 import type { ConnectorId } from '../domain/connector.js';
-import type { AccessContext } from '../domain/credentials.js';
+import type { AccessContext, Credentials } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
 import type { TenantId } from '../domain/tenant.js';
 import type { AccessProvider } from './ports/access-provider.js';
@@ -35,14 +36,16 @@ export class StoredCredentialAccess implements AccessProvider {
     },
   ) {}
 
+  /** One async step rather than a chain of combinators: it runs before every Atlassian call (docs/performance.md). */
   access(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, AccessContext> {
-    return pipe(
-      loadUsableConnection(this.ports.connections, tenantId, connector),
-      TE.flatMap((conn) =>
-        tokenIsFresh(conn, this.ports.clock.now(), this.ports.settings.skewSeconds) ? TE.right(conn) : this.ports.refresher.refresh(conn, false),
-      ),
-      TE.flatMap((conn) => this.contextOf(conn)),
-    );
+    return async () => {
+      const loaded = await loadUsableConnection(this.ports.connections, tenantId, connector)();
+      if (E.isLeft(loaded)) return loaded;
+      const conn = tokenIsFresh(loaded.right, this.ports.clock.now(), this.ports.settings.skewSeconds)
+        ? loaded
+        : await this.ports.refresher.refresh(loaded.right, false)();
+      return E.isLeft(conn) ? conn : this.contextOf(conn.right);
+    };
   }
 
   /**
@@ -58,14 +61,11 @@ export class StoredCredentialAccess implements AccessProvider {
         }
         return conn.version !== stale.version ? TE.right(conn) : this.ports.refresher.refresh(conn, true);
       }),
-      TE.flatMap((conn) => this.contextOf(conn)),
+      TE.flatMap((conn) => TE.fromEither(this.contextOf(conn))),
     );
   }
 
-  private contextOf(conn: Connection): TE.TaskEither<AppError, AccessContext> {
-    return pipe(
-      TE.fromEither(this.ports.credentials.open(conn)),
-      TE.map((creds) => accessContextOf(conn, creds, this.ports.settings.apiBaseUrl)),
-    );
+  private contextOf(conn: Connection): E.Either<AppError, AccessContext> {
+    return E.map((creds: Credentials) => accessContextOf(conn, creds, this.ports.settings.apiBaseUrl))(this.ports.credentials.open(conn));
   }
 }

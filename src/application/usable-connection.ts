@@ -1,5 +1,5 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Connection } from '../domain/connection.js';
 import type { ConnectorId } from '../domain/connector.js';
 import { AppError } from '../domain/errors.js';
@@ -16,11 +16,11 @@ export const loadUsableConnection = (
   tenantId: TenantId,
   connector: ConnectorId,
 ): TE.TaskEither<AppError, Connection> =>
-  pipe(
-    connections.find(tenantId, connector),
-    TE.flatMap((conn) => {
-      if (!conn) return TE.left(AppError.notConnected(`The tenant has no ${connector} connection; connect it first.`));
-      if (conn.status === 'needs_reauth') return TE.left(reconnect(connector));
-      return TE.right(conn);
-    }),
-  );
+  async () => {
+    const found = await connections.find(tenantId, connector)();
+    if (E.isLeft(found)) return found;
+    const conn = found.right;
+    if (!conn) return E.left(AppError.notConnected(`The tenant has no ${connector} connection; connect it first.`));
+    if (conn.status === 'needs_reauth') return E.left(reconnect(connector));
+    return E.right(conn);
+  };

@@ -1,5 +1,5 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ConnectorId } from '../domain/connector.js';
 import type { AccessContext } from '../domain/credentials.js';
 import { AppError } from '../domain/errors.js';
@@ -13,26 +13,19 @@ import type { AccessProvider } from './ports/access-provider.js';
 export const withAccess =
   (refresh: AccessProvider, tenantId: TenantId, connector: ConnectorId) =>
   <A>(call: (ctx: AccessContext) => TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> =>
-    pipe(
-      refresh.access(tenantId, connector),
-      TE.flatMap((ctx) =>
-        pipe(
-          call(ctx),
-          TE.orElse((error) =>
-            error.reason === 'upstream_unauthorized'
-              ? pipe(
-                  refresh.afterUnauthorized(tenantId, connector, ctx),
-                  TE.flatMap(call),
-                  TE.mapLeft((again) =>
-                    again.reason === 'upstream_unauthorized'
-                      ? AppError.tokenExpired(
-                          `Atlassian still refuses the ${connector} credentials after a refresh (${again.message}); reconnect through /auth/jira/login.`,
-                        )
-                      : again,
-                  ),
-                )
-              : TE.left(error),
+  // One async step rather than a chain of combinators: it wraps every Atlassian call (docs/performance.md).
+  async () => {
+    const ctx = await refresh.access(tenantId, connector)();
+    if (E.isLeft(ctx)) return ctx;
+    const first = await call(ctx.right)();
+    if (E.isRight(first) || first.left.reason !== 'upstream_unauthorized') return first;
+    const fresh = await refresh.afterUnauthorized(tenantId, connector, ctx.right)();
+    const again = E.isLeft(fresh) ? fresh : await call(fresh.right)();
+    return E.isLeft(again) && again.left.reason === 'upstream_unauthorized'
+      ? E.left(
+          AppError.tokenExpired(
+            `Atlassian still refuses the ${connector} credentials after a refresh (${again.left.message}); reconnect through /auth/jira/login.`,
           ),
-        ),
-      ),
-    );
+        )
+      : again;
+  };

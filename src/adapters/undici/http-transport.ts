@@ -9,6 +9,7 @@
 import dns from 'node:dns';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { Agent, FormData, type Dispatcher } from 'undici';
 import { AppError } from '../../domain/errors.js';
@@ -246,27 +247,26 @@ class UndiciTransport implements HttpTransport {
   send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse> {
     const prepared = this.prepare(request);
     if ('kind' in prepared) return TE.left(prepared);
-    return () => {
+    // An async function with try/catch rather than `TE.tryCatch`, whose generator-based
+    // awaiter costs several promises more on every call.
+    return async () => {
       // undici's bodyTimeout bounds only the gap between two chunks, so a body trickling in
       // would never time out, and above 1 s undici runs both its timeouts on a coarse timer
       // (ticks of about half a second); this deadline is exact and covers the whole answer.
       const deadline = new Deadline(this.timeoutMs);
       // undici rejects for every request without an answer; that rejection becomes the Left here, once.
-      return TE.tryCatch(
-        async () => {
-          try {
-            const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
-            if (request.keepBytes) {
-              const bytes = await res.body.bytes();
-              return new BytesAnswer(res.statusCode, res.headers, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-            }
-            return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
-          } finally {
-            deadline.clear();
-          }
-        },
-        (err) => (deadline.aborted ? failure('timeout', false, err) : classify(err)),
-      )();
+      try {
+        const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
+        if (request.keepBytes) {
+          const bytes = await res.body.bytes();
+          return E.right(new BytesAnswer(res.statusCode, res.headers, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+        }
+        return E.right({ status: res.statusCode, headers: res.headers, body: await res.body.text() });
+      } catch (err) {
+        return E.left(deadline.aborted ? failure('timeout', false, err) : classify(err));
+      } finally {
+        deadline.clear();
+      }
     };
   }
 

@@ -3,7 +3,8 @@
  * OpenAPI entry), the agent tool of `GET /connectors/tools` and `tools/invoke`, and the
  * MCP tool are all derived from the declaration. Nothing else names an operation.
  */
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type * as t from 'io-ts';
 import type { Caller } from '../../domain/caller.js';
 import type { ConnectorId } from '../../domain/connector.js';
@@ -141,6 +142,14 @@ const namingScopes =
         )
       : error;
 
+/** `TE.mapLeft(name)` in one async step (each combinator is three promises and a tick, on every call). */
+const namedLeft =
+  <A>(name: (error: AppError) => AppError, task: TE.TaskEither<AppError, A>): TE.TaskEither<AppError, A> =>
+  async () => {
+    const outcome = await task();
+    return E.isLeft(outcome) ? E.left(name(outcome.left)) : outcome;
+  };
+
 /** Builds every operation's use case once from the ports. */
 export const bindOperations = (catalog: readonly Operation<unknown, unknown>[], ports: OperationPorts): BoundOperation[] =>
   catalog.map((spec) => {
@@ -149,8 +158,8 @@ export const bindOperations = (catalog: readonly Operation<unknown, unknown>[], 
     const transfer = spec.file?.run(ports) as Execute<unknown, unknown> | undefined;
     return {
       spec,
-      execute: (tenantId, input, call) => TE.mapLeft(name)(execute(tenantId, input, call)),
-      ...(transfer ? { transfer: (tenantId: TenantId, input: unknown, call?: CallContext) => TE.mapLeft(name)(transfer(tenantId, input, call)) } : {}),
+      execute: (tenantId, input, call) => namedLeft(name, execute(tenantId, input, call)),
+      ...(transfer ? { transfer: (tenantId: TenantId, input: unknown, call?: CallContext) => namedLeft(name, transfer(tenantId, input, call)) } : {}),
     };
   });
 

@@ -90,7 +90,11 @@ const idempotently = (
   answer: (result: unknown) => RouteResult,
 ): TE.TaskEither<AppError, RouteResult> => {
   const raw = headers['idempotency-key'];
-  if (!spec.writes || !idempotency || raw === undefined) return pipe(run(), TE.map(answer));
+  if (!spec.writes || !idempotency || raw === undefined) {
+    // Every read comes this way: one async step, not a `TE.map` (three promises and a tick).
+    const running = run();
+    return async () => E.map(answer)(await running());
+  }
   if (Array.isArray(raw)) return TE.left(AppError.validation('Send one Idempotency-Key header, not several.'));
   return pipe(
     TE.fromEither(parseIdempotencyKey(raw, 'The Idempotency-Key header')),
