@@ -133,6 +133,33 @@ describe('ReusedAnswers', () => {
   const spec = { method: 'GET' as const, path: '/x', ok: [200], codec: t.type({ n: t.number }), what: 'x' };
   const res = (body: string) => ({ status: 200, headers: {}, body });
 
+  it('compares an answer that came in chunks piece by piece: a longer, shorter or changed one is read anew', () => {
+    const answers = new ReusedAnswers();
+    const chunked = (...parts: string[]) => {
+      const chunks = parts.map((p) => Buffer.from(p));
+      return { status: 200, headers: {}, chunks, bytes: Buffer.concat(chunks), body: parts.join('') };
+    };
+    const first = answers.decode('a', chunked('{"n":', '1', '}'), spec);
+    // The same bytes cut elsewhere are the same answer.
+    const again = answers.decode('a', chunked('{"n"', ':1}'), spec);
+    expect(E.isRight(first) && E.isRight(again) && again.right === first.right).toBe(true);
+    const whole = answers.decode('a', chunked('{"n":1}'), spec);
+    expect(E.isRight(whole) && E.isRight(first) && whole.right === first.right).toBe(true);
+    for (const [parts, n] of [
+      [['{"n":1', '0}'], 10],
+      [['{"n":', '2}'], 2],
+      [['{"n":1', '}  '], 1],
+    ] as const) {
+      const before = answers.decode('a', chunked('{"n":1}'), spec);
+      const other = answers.decode('a', chunked(...parts), spec);
+      expect(E.isRight(other) && E.isRight(before) && other.right !== before.right && other.right.n === n).toBe(true);
+    }
+    // The kept answer is now `{"n":1}  `: its first bytes alone are another answer.
+    const spaced = answers.decode('a', chunked('{"n":1}  '), spec);
+    const shorter = answers.decode('a', chunked('{"n":1}'), spec);
+    expect(E.isRight(spaced) && E.isRight(shorter) && shorter.right !== spaced.right).toBe(true);
+  });
+
   it('hands out a value again only for the very same text, and goes by entries and size', () => {
     const answers = new ReusedAnswers(2, 400);
     const one = answers.decode('a', res('{"n":1}'), spec);

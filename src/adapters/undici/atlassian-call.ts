@@ -476,6 +476,18 @@ const decodeAnswer = <A>(res: HttpResponse, spec: CallSpec<A>): E.Either<AppErro
 const reuseKey = (ctx: AccessContext, spec: Pick<CallSpec<unknown>, 'method' | 'path' | 'searchParams'>): string =>
   `${ctx.tenantId ?? ''}\u0000${spec.method} ${ctx.baseUrl}${spec.path}\u0000${spec.searchParams ? JSON.stringify(spec.searchParams) : ''}`;
 
+/** Whether an answer's body is these very bytes: chunk by chunk as it arrived, when it came in chunks. */
+const sameBytes = (kept: Buffer, res: HttpResponse): boolean => {
+  if (!res.chunks) return kept.equals(res.bytes ?? Buffer.from(res.body, 'utf8'));
+  let at = 0;
+  for (const chunk of res.chunks) {
+    const end = at + chunk.length;
+    if (end > kept.length || kept.compare(chunk, 0, chunk.length, at, end) !== 0) return false;
+    at = end;
+  }
+  return at === kept.length;
+};
+
 /**
  * The successes of `reuse` calls, by request: the answer's bytes and its decoded value. A
  * value is handed out again only for the very same bytes (compared whole, before any
@@ -493,14 +505,14 @@ export class ReusedAnswers {
   ) {}
 
   decode<A>(key: string, res: HttpResponse, spec: CallSpec<A>): E.Either<AppError, A> {
-    const bytes = res.bytes ? Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength) : Buffer.from(res.body, 'utf8');
     const kept = this.entries.get(key);
-    if (kept && kept.bytes.equals(bytes)) {
+    if (kept && sameBytes(kept.bytes, res)) {
       this.entries.delete(key);
       this.entries.set(key, kept);
       return E.right(kept.value as A);
     }
     if (kept) this.drop(key, kept.bytes);
+    const bytes = res.bytes ? Buffer.from(res.bytes.buffer, res.bytes.byteOffset, res.bytes.byteLength) : Buffer.from(res.body, 'utf8');
     const decoded = decodeAnswer(res, spec);
     if (E.isRight(decoded) && bytes.length * 2 <= this.maxBytes / 4) {
       this.entries.set(key, { bytes, value: deepFreeze(decoded.right) });

@@ -59,23 +59,32 @@ export interface HttpResponse {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body decoded as UTF-8. */
   readonly body: string;
-  /** The body as it came, when the request asked for `keepBytes`. */
+  /** The body as it came, when the request asked for `keepBytes`: `chunks` joined. */
   readonly bytes?: Uint8Array;
+  /** The body in the pieces it arrived in (`keepBytes`): compared with a kept answer as they are, never joined for that. */
+  readonly chunks?: readonly Uint8Array[];
 }
 
 /**
- * An answer read as bytes: its text is decoded on first use (a leading byte order mark
- * dropped, as undici's `text()` does), so an answer compared and found unchanged is never
- * decoded at all.
+ * An answer read as the chunks it arrived in: joined on first use of `bytes`, its text
+ * decoded on first use of `body` (a leading byte order mark dropped, as undici's `text()`
+ * does), so an answer compared with a kept one and found unchanged is never copied into one
+ * buffer or decoded at all.
  */
-class BytesAnswer implements HttpResponse {
+class ChunkedAnswer implements HttpResponse {
+  private joined: Buffer | undefined;
   private text: string | undefined;
 
   constructor(
     readonly status: number,
     readonly headers: Readonly<Record<string, string | string[] | undefined>>,
-    readonly bytes: Buffer,
+    readonly chunks: readonly Buffer[],
   ) {}
+
+  /** The chunks joined into a buffer of their own (a chunk is a slice of a larger socket read). */
+  get bytes(): Buffer {
+    return (this.joined ??= Buffer.concat(this.chunks));
+  }
 
   get body(): string {
     if (this.text === undefined) {
@@ -86,6 +95,15 @@ class BytesAnswer implements HttpResponse {
     return this.text;
   }
 }
+
+/** The chunks of an answer's body as they arrive (undici enforces maxResponseSize on them). */
+const chunksOf = (body: Dispatcher.ResponseData['body']): Promise<Buffer[]> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (chunk: Buffer) => chunks.push(chunk));
+    body.once('end', () => resolve(chunks));
+    body.once('error', reject);
+  });
 
 /** Why a request produced no response. A value, never thrown. */
 export interface TransportFailure {
@@ -257,10 +275,7 @@ class UndiciTransport implements HttpTransport {
       // undici rejects for every request without an answer; that rejection becomes the Left here, once.
       try {
         const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
-        if (request.keepBytes) {
-          const bytes = await res.body.bytes();
-          return E.right(new BytesAnswer(res.statusCode, res.headers, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
-        }
+        if (request.keepBytes) return E.right(new ChunkedAnswer(res.statusCode, res.headers, await chunksOf(res.body)));
         return E.right({ status: res.statusCode, headers: res.headers, body: await res.body.text() });
       } catch (err) {
         return E.left(deadline.aborted ? failure('timeout', false, err) : classify(err));
