@@ -288,24 +288,22 @@ class UndiciTransport implements HttpTransport {
   stream(request: HttpRequest): TE.TaskEither<TransportFailure, StreamedResponse> {
     const prepared = this.prepare(request);
     if ('kind' in prepared) return TE.left(prepared);
-    return () => {
+    // As `send`: an async function with try/catch rather than `TE.tryCatch`.
+    return async () => {
       // The deadline is for the answer's headers; bodyTimeout is between two chunks, not for the
       // whole file. `answerBy` carries what is left of it to whoever reads the answer whole.
       const answerBy = performance.now() + this.timeoutMs;
       const deadline = new Deadline(this.timeoutMs);
-      return TE.tryCatch(
-        async () => {
-          const res = await this.streaming.request(this.options(request.method, prepared, deadline));
-          deadline.clear();
-          // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
-          res.body.on('error', () => undefined);
-          return { status: res.statusCode, headers: res.headers, body: res.body, answerBy, discard: () => res.body.destroy() };
-        },
-        (err) => {
-          deadline.clear();
-          return deadline.aborted ? failure('timeout', false, err) : classify(err);
-        },
-      )();
+      try {
+        const res = await this.streaming.request(this.options(request.method, prepared, deadline));
+        // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
+        res.body.on('error', () => undefined);
+        return E.right({ status: res.statusCode, headers: res.headers, body: res.body, answerBy, discard: () => res.body.destroy() });
+      } catch (err) {
+        return E.left(deadline.aborted ? failure('timeout', false, err) : classify(err));
+      } finally {
+        deadline.clear();
+      }
     };
   }
 }
