@@ -1,5 +1,5 @@
-import { pipe } from 'fp-ts/lib/function.js';
-import * as TE from 'fp-ts/lib/TaskEither.js';
+import * as E from 'fp-ts/lib/Either.js';
+import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { ConnectorId } from '../domain/connector.js';
 import type { AccessContext } from '../domain/credentials.js';
 import { decodeCursor, pageOf, type Page } from '../domain/cursor.js';
@@ -34,12 +34,11 @@ export const readPage =
     input: PagedInput,
     read: (ctx: AccessContext, at: PagePosition) => TE.TaskEither<AppError, UpstreamPage<A>>,
   ): TE.TaskEither<AppError, Page<A>> =>
-    pipe(
-      TE.fromEither(decodeCursor(list, input.cursor)),
-      TE.flatMap((cursor) =>
-        withAccess(access, tenantId, connector)((ctx) =>
-          read(ctx, { token: cursor?.token, startAt: cursor?.startAt ?? 0, limit: input.limit ?? DEFAULT_LIMIT }),
-        ),
-      ),
-      TE.map(pageOf(list)),
-    );
+  // One async step rather than a chain of combinators: every list and search comes this way (docs/performance.md).
+  async () => {
+    const cursor = decodeCursor(list, input.cursor);
+    if (E.isLeft(cursor)) return cursor;
+    const at = { token: cursor.right?.token, startAt: cursor.right?.startAt ?? 0, limit: input.limit ?? DEFAULT_LIMIT };
+    const page = await withAccess(access, tenantId, connector)((ctx) => read(ctx, at))();
+    return E.isLeft(page) ? page : E.right(pageOf(list)(page.right));
+  };
