@@ -230,7 +230,10 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   // Errors are answered and logged by the middleware below; Koa's default printer stays quiet.
   app.silent = true;
   // Strict: `/connectors/jira/issue-links/` is not `/connectors/jira/issue-links` (the document lists paths exactly).
+  // Every route, for the 404 and 405 answers; requests are routed by `routesFor` below.
   const router = new Router({ strict: true });
+  /** Each route, registered on a router, in the order of the route table. */
+  const registrations: { readonly group: string; readonly register: (on: Router) => void }[] = [];
   const wildcard = opts.corsOrigins.length === 0;
   const origins = new Set(opts.corsOrigins);
 
@@ -410,7 +413,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       await next();
     };
     const middleware = multipart ? [parseMultipart] : spec.body ? [parseBody] : [];
-    router[spec.method](toOpenApiKoaPath(spec.path, spec.restOfPath), authenticate, ...middleware, async (ctx: Context) => {
+    const handler = async (ctx: Context): Promise<void> => {
       const state = ctx.state as State;
       for (const [name, value] of Object.entries(spec.alwaysHeaders ?? {})) ctx.set(name, value);
       const input = readInput(ctx, state);
@@ -424,7 +427,9 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
         return;
       }
       sendResult(ctx, outcome.right);
-    });
+    };
+    const koaPath = toOpenApiKoaPath(spec.path, spec.restOfPath);
+    registrations.push({ group: routeGroup(spec.path), register: (on) => on[spec.method](koaPath, authenticate, ...middleware, handler) });
 
     /** The tenant, query and body of a request, decoded by the route's codecs. */
     function readInput(ctx: Context, state: State): E.Either<AppError, RouteInput<unknown, unknown>> {
@@ -467,6 +472,46 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       });
     }
   }
-  app.use(router.routes());
+  for (const { register } of registrations) register(router);
+  app.use(routesFor(registrations));
   return app;
 }
+
+/**
+ * The literal first segments of a route's path, at most two: `/connectors/jira` for
+ * `/connectors/jira/search`, `/connectors` for `/connectors/{connector}/connection`, `` for
+ * `/`. A route can match only a request whose path starts with its group.
+ */
+const routeGroup = (path: string): string => {
+  const [first, second] = path.split('/').slice(1);
+  if (first === undefined || first === '' || first.includes('{')) return '';
+  return second === undefined || second.includes('{') ? `/${first}` : `/${first}/${second}`;
+};
+
+/**
+ * Routes a request through a router holding only the routes that could match its path:
+ * those of its first two segments' group, of its first segment's, and of the root. One
+ * router of every route tries each pattern in turn, about 90 of them on every request
+ * (docs/performance.md); the order among the routes a router holds is the table's.
+ */
+const routesFor = (registrations: readonly { readonly group: string; readonly register: (on: Router) => void }[]): Koa.Middleware => {
+  const groups = new Set(registrations.map((r) => r.group));
+  const routed = new Map<string, Koa.Middleware>();
+  const within = (group: string): Koa.Middleware => {
+    const parent = group.indexOf('/', 1) > 0 ? group.slice(0, group.indexOf('/', 1)) : '';
+    const holds = new Set([group, parent, '']);
+    const sub = new Router({ strict: true });
+    for (const r of registrations) if (holds.has(r.group)) r.register(sub);
+    return sub.routes() as Koa.Middleware;
+  };
+  for (const group of groups) routed.set(group, within(group));
+  const root = routed.get('') ?? within('');
+  return (ctx, next) => {
+    const path = ctx.path;
+    const one = path.indexOf('/', 1);
+    const first = one < 0 ? path : path.slice(0, one);
+    const two = one < 0 ? -1 : path.indexOf('/', one + 1);
+    const firstTwo = one < 0 ? undefined : two < 0 ? path : path.slice(0, two);
+    return ((firstTwo !== undefined ? routed.get(firstTwo) : undefined) ?? routed.get(first) ?? root)(ctx, next);
+  };
+};
