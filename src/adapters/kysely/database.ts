@@ -119,7 +119,8 @@ export function connectSqlite(filename: string, options: DatabaseOptions = {}): 
   directReads.set(db, {
     first: (text, parameters) => {
       const started = observe ? performance.now() : 0;
-      const row: unknown = database.prepare(text).all(parameters)[0];
+      // `get` steps to the first row only; `all` would build an array and step on to the end.
+      const row: unknown = database.prepare(text).get(parameters);
       observe?.((performance.now() - started) / 1000);
       return row;
     },
@@ -183,7 +184,12 @@ export async function pendingMigrations(db: Kysely<Database>): Promise<string[] 
  */
 const STATEMENT_CACHE_SIZE = 200;
 
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+/** Kysely's SQLite database, handing out better-sqlite3's own statements (the direct reads use `get`). */
+interface CachedStatements extends SqliteDatabase {
+  prepare(sql: string): ReturnType<SQLite.Database['prepare']>;
+}
+
+function withStatementCache(sqlite: SQLite.Database): CachedStatements {
   const cache = new Map<string, ReturnType<SQLite.Database['prepare']>>();
   return {
     close: () => sqlite.close(),
