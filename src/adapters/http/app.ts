@@ -81,16 +81,22 @@ const traceRequest = async (ctx: Context, next: Next): Promise<void> => {
   const parent = propagation.extract(context.active(), ctx.headers);
   const span = tracer.startSpan(ctx.method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': ctx.method } }, parent);
   const spanContext = span.spanContext();
-  if (isSpanContextValid(spanContext)) (ctx.state as State).traceId = spanContext.traceId;
+  // Without an OpenTelemetry SDK the span is the API's no-op with an invalid context: no span
+  // below could take it as a parent and no traceparent would carry it, so nothing is set up.
+  if (!isSpanContextValid(spanContext)) return next();
+  (ctx.state as State).traceId = spanContext.traceId;
   try {
     await context.with(trace.setSpan(parent, span), next);
   } finally {
-    const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute;
-    const template = route?.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
-    if (template) span.updateName(`${ctx.method} ${template}`);
-    span.setAttributes({ 'http.response.status_code': status, ...(template ? { 'http.route': template } : {}) });
-    if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    // A span the SDK does not record (not sampled) keeps no name or attributes.
+    if (span.isRecording()) {
+      const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute;
+      const template = route?.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+      const status = ctx.respond === false ? ctx.res.statusCode : ctx.status;
+      if (template) span.updateName(`${ctx.method} ${template}`);
+      span.setAttributes({ 'http.response.status_code': status, ...(template ? { 'http.route': template } : {}) });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    }
     span.end();
   }
 };
@@ -158,11 +164,20 @@ function sendResult(ctx: Context, result: RouteResult): void {
       // so the client sees a cut answer rather than a complete-looking one.
       body.once('error', () => ctx.res.destroy());
     }
-    ctx.body = body;
     // A download keeps its type exactly (Koa would add a charset to text types), and so does the proxy.
-    if (result.raw.exactType && result.raw.contentType === '') ctx.remove('Content-Type');
-    else if (result.attachment !== undefined || result.raw.exactType) ctx.set('Content-Type', result.raw.contentType);
-    else ctx.type = result.raw.contentType;
+    const { contentType } = result.raw;
+    const exact = result.attachment !== undefined || result.raw.exactType;
+    if (contentType === '') {
+      ctx.body = body;
+      if (result.raw.exactType) ctx.remove('Content-Type');
+      else if (exact) ctx.set('Content-Type', '');
+      else ctx.type = '';
+    } else {
+      // The type before the body, which Koa would otherwise first type application/octet-stream.
+      if (exact) ctx.set('Content-Type', contentType);
+      else ctx.type = contentType;
+      ctx.body = body;
+    }
   } else if (typeof result.body === 'object' && result.body !== null && Object.isFrozen(result.body)) {
     // The type first: a Buffer body would otherwise be sent as application/octet-stream.
     ctx.type = 'json';

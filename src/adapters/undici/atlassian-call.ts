@@ -256,7 +256,7 @@ export class AtlassianCaller {
     send: (traceHeaders: Record<string, string>) => TE.TaskEither<TransportFailure, R>,
   ): TE.TaskEither<TransportFailure, R> {
     const { budget, clock } = this.settings;
-    const template = pathTemplate(path);
+    const template = templateFor(path);
     const operation = `${method} ${template}`;
     return async () => {
       const span = tracer.startSpan(operation, {
@@ -557,6 +557,18 @@ export const pathTemplate = (path: string): string => {
   // The API's own prefix (`/rest/api/3`, `/rest/agile/1.0`, `/wiki/api/v2`, `/wiki/rest/api`) stays as it is.
   const prefix = /^\/(?:rest\/api\/\d+|rest\/agile\/\d+(?:\.\d+)?|wiki\/api\/v\d+|wiki\/rest\/api)(?=\/|$)/.exec(bare)?.[0] ?? '';
   return prefix + templateOf(bare.slice(prefix.length));
+};
+
+/** `pathTemplate` of the paths called lately (the same few most of the time), kept up to 512 and then started afresh. */
+const templates = new Map<string, string>();
+const templateFor = (path: string): string => {
+  let template = templates.get(path);
+  if (template === undefined) {
+    template = pathTemplate(path);
+    if (templates.size >= 512) templates.clear();
+    templates.set(path, template);
+  }
+  return template;
 };
 
 const templateOf = (path: string): string =>
