@@ -34,8 +34,9 @@ export interface HttpRequest {
   /** A body sent as these bytes with this Content-Type (the proxy's pass-through). */
   readonly raw?: { readonly contentType: string; readonly bytes: Uint8Array };
   /**
-   * The answer's bytes kept as `HttpResponse.bytes`, its text decoded only when `body` is
-   * read: for a caller that compares an answer with the last one before using it.
+   * The answer kept as the chunks it arrived in (`HttpResponse.chunks`), joined only when
+   * `bytes` is read and decoded only when `body` is: for a caller that compares an answer
+   * with the last one before using it.
    */
   readonly keepBytes?: boolean;
 }
