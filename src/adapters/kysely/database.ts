@@ -166,15 +166,19 @@ export async function openDatabaseForReading(location: DatabaseLocation): Promis
  * is behind (or that another build migrated past) says so.
  */
 export async function pendingMigrations(db: Kysely<Database>): Promise<string[] | undefined> {
+  const state = await migrationState(db);
+  return state && state.expected.filter((n) => !state.done.has(n));
+}
+
+/** This build's migrations and those the database has applied; undefined without a migration history. */
+async function migrationState(db: Kysely<Database>): Promise<{ readonly expected: readonly string[]; readonly done: ReadonlySet<string> } | undefined> {
   const expected = Object.keys(await migrationProvider.getMigrations());
-  let done: Set<string>;
   try {
     const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
-    done = new Set(rows.map((r) => r.name));
+    return { expected, done: new Set(rows.map((r) => r.name)) };
   } catch {
     return undefined;
   }
-  return expected.filter((n) => !done.has(n));
 }
 
 /**
@@ -215,6 +219,13 @@ const MIGRATION_ATTEMPTS = 5;
 
 /** Applies pending migrations; answers the names of those this call applied. */
 export async function migrate(db: Kysely<Database>): Promise<string[]> {
+  // Every start comes here, and almost always the database has exactly this build's
+  // migrations: one read says so, where Kysely's migrator would create its bookkeeping tables
+  // if absent, take its lock in a transaction and compare the lists, to do nothing (about
+  // 9 ms of a 280 ms start, docs/performance.md). Any other state (none applied, some
+  // pending, one this build lacks) is the migrator's, which applies or refuses as before.
+  const state = await migrationState(db);
+  if (state && state.done.size === state.expected.length && state.expected.every((n) => state.done.has(n))) return [];
   const migrator = new Migrator({ db, provider: migrationProvider });
   const applied: string[] = [];
   for (let attempt = 1; ; attempt += 1) {

@@ -11,9 +11,10 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
-import { Agent, FormData, type Dispatcher } from 'undici';
+import type { Dispatcher, FormData } from 'undici';
 import { AppError } from '../../domain/errors.js';
 import { isPublicAddress } from '../../domain/public-address.js';
+import { LazyAgents, type Made, type UndiciModule } from './undici-module.js';
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -214,17 +215,27 @@ class Deadline extends EventEmitter {
 interface Prepared {
   readonly url: URL;
   readonly headers: Record<string, string>;
-  readonly body: string | FormData | Uint8Array | undefined;
+  readonly body: string | Uint8Array | undefined;
+  /** A multipart body, made with undici's FormData once undici is loaded. */
+  readonly form?: NonNullable<HttpRequest['form']>;
 }
+
+/** The agents of one kind of transport: buffered answers, and streamed ones (no size limit: the caller counts). */
+type TransportAgents = LazyAgents<'buffered' | 'streaming'>;
 
 class UndiciTransport implements HttpTransport {
   constructor(
-    private readonly dispatcher: Dispatcher,
-    /** For streamed answers: no response size limit (the caller counts). */
-    private readonly streaming: Dispatcher,
+    private readonly agents: TransportAgents,
     private readonly timeoutMs: number,
     private readonly pinned: boolean,
   ) {}
+
+  /** The agents once made: the first call waits for undici to load (undici-module.ts), every later one has them at once. */
+  private loaded: Made<'buffered' | 'streaming'> | undefined;
+
+  private async load(): Promise<Made<'buffered' | 'streaming'>> {
+    return (this.loaded = await this.agents.get());
+  }
 
   /** The URL, headers and body undici is asked for, or why the request cannot be sent. */
   private prepare(request: HttpRequest): Prepared | TransportFailure {
@@ -242,7 +253,7 @@ class UndiciTransport implements HttpTransport {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (this.pinned && net.isIP(host) !== 0 && !isPublicAddress(host)) return failure('refused_address', true);
     const headers: Record<string, string> = { ...DEFAULT_HEADERS, ...request.headers };
-    let body: string | FormData | Uint8Array | undefined;
+    let body: string | Uint8Array | undefined;
     if (request.raw) {
       body = request.raw.bytes;
       headers['content-type'] = request.raw.contentType;
@@ -250,16 +261,20 @@ class UndiciTransport implements HttpTransport {
       body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
     } else if (request.form) {
-      const form = new FormData();
-      for (const [name, value] of Object.entries(request.form.fields ?? {})) form.append(name, value);
-      form.append(request.form.field, new Blob([request.form.content], { type: request.form.mediaType }), request.form.filename);
-      body = form;
+      return { url, headers, body, form: request.form };
     }
     return { url, headers, body };
   }
 
-  private options(method: HttpRequest['method'], prepared: Prepared, signal: AbortSignal | Deadline): Dispatcher.RequestOptions {
-    const { url, headers, body } = prepared;
+  private options(u: UndiciModule, method: HttpRequest['method'], prepared: Prepared, signal: AbortSignal | Deadline): Dispatcher.RequestOptions {
+    const { url, headers, form } = prepared;
+    let body: string | Uint8Array | FormData | undefined = prepared.body;
+    if (form) {
+      const made = new u.FormData();
+      for (const [name, value] of Object.entries(form.fields ?? {})) made.append(name, value);
+      made.append(form.field, new Blob([form.content], { type: form.mediaType }), form.filename);
+      body = made;
+    }
     return { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal: signal as AbortSignal };
   }
 
@@ -275,7 +290,8 @@ class UndiciTransport implements HttpTransport {
       const deadline = new Deadline(this.timeoutMs);
       // undici rejects for every request without an answer; that rejection becomes the Left here, once.
       try {
-        const res = await this.dispatcher.request(this.options(request.method, prepared, deadline));
+        const { agents, undici } = this.loaded ?? (await this.load());
+        const res = await agents.buffered.request(this.options(undici, request.method, prepared, deadline));
         if (request.keepBytes) return E.right(new ChunkedAnswer(res.statusCode, res.headers, await chunksOf(res.body)));
         return E.right({ status: res.statusCode, headers: res.headers, body: await res.body.text() });
       } catch (err) {
@@ -296,7 +312,8 @@ class UndiciTransport implements HttpTransport {
       const answerBy = performance.now() + this.timeoutMs;
       const deadline = new Deadline(this.timeoutMs);
       try {
-        const res = await this.streaming.request(this.options(request.method, prepared, deadline));
+        const { agents, undici } = this.loaded ?? (await this.load());
+        const res = await agents.streaming.request(this.options(undici, request.method, prepared, deadline));
         // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
         res.body.on('error', () => undefined);
         return E.right({ status: res.statusCode, headers: res.headers, body: res.body, answerBy, discard: () => res.body.destroy() });
@@ -313,19 +330,24 @@ export function createAtlassianHttp(opts: { readonly timeoutMs: number }): Atlas
   // A runaway upstream body is refused instead of buffered: no Atlassian answer we use
   // comes near this size.
   const common = { keepAliveTimeout: 30_000, connections: 256, maxResponseSize: MAX_RESPONSE_BYTES };
-  const trusted = new Agent({ ...common, connect: { timeout: opts.timeoutMs } });
-  const pinned = new Agent({ ...common, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } });
   // Downloads stream without the buffered answers' size limit; the caller counts.
   const streaming = { keepAliveTimeout: 30_000, connections: 64 };
-  const trustedStreams = new Agent({ ...streaming, connect: { timeout: opts.timeoutMs } });
-  const pinnedStreams = new Agent({ ...streaming, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } });
+  // Made when the first call goes out (undici loads then, not at start).
+  const trusted: TransportAgents = new LazyAgents(({ Agent }) => ({
+    buffered: new Agent({ ...common, connect: { timeout: opts.timeoutMs } }),
+    streaming: new Agent({ ...streaming, connect: { timeout: opts.timeoutMs } }),
+  }));
+  const pinned: TransportAgents = new LazyAgents(({ Agent }) => ({
+    buffered: new Agent({ ...common, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } }),
+    streaming: new Agent({ ...streaming, connect: { timeout: opts.timeoutMs, lookup: publicOnlyLookup as never } }),
+  }));
   return {
-    trusted: new UndiciTransport(trusted, trustedStreams, opts.timeoutMs, false),
-    pinned: new UndiciTransport(pinned, pinnedStreams, opts.timeoutMs, true),
+    trusted: new UndiciTransport(trusted, opts.timeoutMs, false),
+    pinned: new UndiciTransport(pinned, opts.timeoutMs, true),
     // Destroyed, not closed: at close nobody waits for an answer still on its way (a request
     // cut at the end of a shutdown's grace), and close() would wait for it.
     close: async () => {
-      await Promise.all([trusted, pinned, trustedStreams, pinnedStreams].map((a) => a.destroy()));
+      await Promise.all([trusted.destroy(), pinned.destroy()]);
     },
   };
 }

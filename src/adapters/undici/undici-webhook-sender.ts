@@ -7,11 +7,11 @@
  * more than a small part of the answer is read.
  */
 import type dns from 'node:dns';
-import { Agent } from 'undici';
 import { Webhook } from 'standardwebhooks';
 import type { WebhookAnswer, WebhookRequest, WebhookSender } from '../../application/ports/event-deliveries.js';
 import { checkWebhookUrlSyntax, resolveAllowed, type WebhookAddressRules } from './webhook-address.js';
 import { codeOf } from './http-transport.js';
+import { LazyAgents } from './undici-module.js';
 
 /** The most of an answer's body that is read (then the connection is dropped): only the status matters. */
 const ANSWER_READ_BYTES = 64 * 1024;
@@ -19,7 +19,8 @@ const ANSWER_READ_BYTES = 64 * 1024;
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
 export class UndiciWebhookSender implements WebhookSender {
-  private readonly agent: Agent;
+  /** Made when the first event goes out (undici loads then, not at start). */
+  private readonly agents: LazyAgents<'webhooks'>;
 
   constructor(private readonly settings: WebhookAddressRules & { readonly timeoutMs: number }) {
     const lookup = (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
@@ -30,13 +31,15 @@ export class UndiciWebhookSender implements WebhookSender {
         return callback(null, list[0]!.address, list[0]!.family);
       });
     };
-    this.agent = new Agent({
-      keepAliveTimeout: 10_000,
-      connections: 64,
-      connect: { timeout: settings.timeoutMs, lookup: lookup as never },
-      headersTimeout: settings.timeoutMs,
-      bodyTimeout: settings.timeoutMs,
-    });
+    this.agents = new LazyAgents(({ Agent }) => ({
+      webhooks: new Agent({
+        keepAliveTimeout: 10_000,
+        connections: 64,
+        connect: { timeout: settings.timeoutMs, lookup: lookup as never },
+        headersTimeout: settings.timeoutMs,
+        bodyTimeout: settings.timeoutMs,
+      }),
+    }));
   }
 
   async send(request: WebhookRequest): Promise<WebhookAnswer> {
@@ -45,7 +48,7 @@ export class UndiciWebhookSender implements WebhookSender {
     const signature = new Webhook(request.secret).sign(request.id, request.timestamp, request.body);
     const deadline = AbortSignal.timeout(this.settings.timeoutMs);
     try {
-      const res = await this.agent.request({
+      const res = await (await this.agents.get()).agents.webhooks.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: 'POST',
@@ -71,6 +74,6 @@ export class UndiciWebhookSender implements WebhookSender {
   }
 
   async close(): Promise<void> {
-    await this.agent.destroy();
+    await this.agents.destroy();
   }
 }
