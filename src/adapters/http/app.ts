@@ -260,8 +260,15 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
   // Errors are answered and logged by the middleware below; Koa's default printer stays quiet.
   app.silent = true;
   // Strict: `/connectors/jira/issue-links/` is not `/connectors/jira/issue-links` (the document lists paths exactly).
-  // Every route, for the 404 and 405 answers; requests are routed by `routesFor` below.
-  const router = new Router({ strict: true });
+  // Every route, for the 404 and 405 answers (built on the first of them); requests are
+  // routed by `routesFor` below.
+  let everyRoute: Router | undefined;
+  const allRoutes = (): Router => {
+    if (everyRoute) return everyRoute;
+    everyRoute = new Router({ strict: true });
+    for (const { register } of registrations) register(everyRoute);
+    return everyRoute;
+  };
   /** Each route, registered on a router, in the order of the route table. */
   const registrations: { readonly group: string; readonly register: (on: Router) => void }[] = [];
   const wildcard = opts.corsOrigins.length === 0;
@@ -314,7 +321,7 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     try {
       await next();
       if (ctx.respond !== false && ctx.status === 404 && ctx.body === undefined) {
-        const match = router.match(ctx.path, ctx.method);
+        const match = allRoutes().match(ctx.path, ctx.method);
         const allowed = [...new Set(match.path.flatMap((l) => l.methods))].filter((m) => m !== 'HEAD');
         if (match.path.length > 0 && !match.route) {
           ctx.set('Allow', allowed.join(', '));
@@ -502,7 +509,6 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       });
     }
   }
-  for (const { register } of registrations) register(router);
   app.use(routesFor(registrations));
   return app;
 }
@@ -526,22 +532,28 @@ const routeGroup = (path: string): string => {
  */
 const routesFor = (registrations: readonly { readonly group: string; readonly register: (on: Router) => void }[]): Koa.Middleware => {
   const groups = new Set(registrations.map((r) => r.group));
+  groups.add('');
+  // A group's router is built when its first request comes (registering every route's
+  // pattern was about 6 ms of start-up, docs/performance.md); `routed` holds the built ones.
   const routed = new Map<string, Koa.Middleware>();
   const within = (group: string): Koa.Middleware => {
+    let built = routed.get(group);
+    if (built) return built;
     const parent = group.indexOf('/', 1) > 0 ? group.slice(0, group.indexOf('/', 1)) : '';
     const holds = new Set([group, parent, '']);
     const sub = new Router({ strict: true });
     for (const r of registrations) if (holds.has(r.group)) r.register(sub);
-    return sub.routes() as Koa.Middleware;
+    built = sub.routes() as Koa.Middleware;
+    routed.set(group, built);
+    return built;
   };
-  for (const group of groups) routed.set(group, within(group));
-  const root = routed.get('') ?? within('');
   return (ctx, next) => {
     const path = ctx.path;
     const one = path.indexOf('/', 1);
     const first = one < 0 ? path : path.slice(0, one);
     const two = one < 0 ? -1 : path.indexOf('/', one + 1);
     const firstTwo = one < 0 ? undefined : two < 0 ? path : path.slice(0, two);
-    return ((firstTwo !== undefined ? routed.get(firstTwo) : undefined) ?? routed.get(first) ?? root)(ctx, next);
+    const group = firstTwo !== undefined && groups.has(firstTwo) ? firstTwo : groups.has(first) ? first : '';
+    return within(group)(ctx, next);
   };
 };
