@@ -643,7 +643,7 @@ async function floorRuns(tmp, bundled) {
     // prom-client and the OpenTelemetry API (loaded only by FLOOR_MCP and FLOOR_OBSERVE), the
     // service's Markdown converter in dist/ (the page in Markdown alone) and pg (PostgreSQL
     // alone, as the service's bundle splits it into a chunk of its own).
-    external: ['better-sqlite3', 'pino', 'pg', '@modelcontextprotocol/sdk', 'prom-client', '@opentelemetry/api', '../dist/*'],
+    external: ['better-sqlite3', 'pg', '@modelcontextprotocol/sdk', 'prom-client', '@opentelemetry/api', '../dist/*'],
   });
   if (!(await asciiComments(bundled))) throw new Error('the stack floor bundle has a non-ASCII character outside a comment');
   const rows = [];

@@ -22,8 +22,9 @@ await build({
   // The licence notices of bundled packages go to a `.LEGAL.txt` beside each file, not into
   // the code V8 keeps in memory.
   legalComments: 'linked',
-  // better-sqlite3 is a native addon; pino starts transports from files by name.
-  external: ['better-sqlite3', 'pino', 'pino-pretty'],
+  // better-sqlite3 is a native addon; pino-pretty, a development dependency, is required
+  // only when LOG_PRETTY asks for it (pino itself is bundled: the service starts no transport).
+  external: ['better-sqlite3', 'pino-pretty'],
 });
 
 for (const entry of fs.readdirSync('dist/bundle', { recursive: true })) {

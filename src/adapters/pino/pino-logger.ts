@@ -44,12 +44,17 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-const prettyAvailable = (): boolean => {
+/**
+ * pino-pretty's stream factory when it is installed (a development dependency). It formats
+ * in this process rather than in a pino transport's worker thread: a transport is started
+ * from files by name, which would keep pino out of the bundle (about 30 files resolved and
+ * compiled at every start, docs/performance.md).
+ */
+const prettyStream = (): ((options: { colorize: boolean; singleLine: boolean }) => DestinationStream) | undefined => {
   try {
-    createRequire(import.meta.url).resolve('pino-pretty');
-    return true;
+    return createRequire(import.meta.url)('pino-pretty') as (options: { colorize: boolean; singleLine: boolean }) => DestinationStream;
   } catch {
-    return false;
+    return undefined;
   }
 };
 
@@ -65,9 +70,8 @@ export function createPinoLogger(opts: LoggerOptions): Pino {
   };
   if (opts.destination) return pino(base, opts.destination);
   // pino-pretty is a development convenience; a production install without it logs JSON.
-  if (opts.pretty && prettyAvailable()) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } } });
-  }
+  const pretty = opts.pretty ? prettyStream() : undefined;
+  if (pretty) return pino(base, pretty({ colorize: true, singleLine: true }));
   return pino(base);
 }
 
