@@ -39,11 +39,14 @@ export interface Made<K extends string> {
 export class LazyAgents<K extends string> {
   private made: Made<K> | undefined;
   private making: Promise<Made<K>> | undefined;
+  /** Destroyed: no agents are made after it, as none would be closed. */
+  private destroyed = false;
 
   constructor(private readonly make: (u: UndiciModule) => Readonly<Record<K, Undici.Agent>>) {}
 
   get(): Made<K> | Promise<Made<K>> {
     if (this.made) return this.made;
+    if (this.destroyed) return Promise.reject(new Error('the HTTP client is closed'));
     this.making ??= (async () => {
       const u = await undici();
       return (this.made ??= { agents: this.make(u), undici: u });
@@ -56,6 +59,7 @@ export class LazyAgents<K extends string> {
 
   /** Destroys the agents if any were made (waiting for one being made). */
   async destroy(): Promise<void> {
+    this.destroyed = true;
     const made = this.made ?? (this.making ? await this.making.catch(() => undefined) : undefined);
     if (made) await Promise.all(Object.values<Undici.Agent>(made.agents).map((a) => a.destroy()));
   }

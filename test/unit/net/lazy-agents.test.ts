@@ -19,13 +19,14 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe('agents made on first use', () => {
-  it('makes none when destroyed before any call', async () => {
+  it('makes none when destroyed before any call, nor after it', async () => {
     let made = 0;
     const agents = new LazyAgents(({ Agent }) => {
       made += 1;
       return { one: new Agent() };
     });
     await agents.destroy();
+    await expect(agents.get()).rejects.toThrow('closed');
     expect(made).toBe(0);
   });
 
@@ -57,9 +58,11 @@ describe('agents made on first use', () => {
     expect(after._tag).toBe('Left');
   });
 
-  it('a transport closed before any call closes at once', async () => {
+  it('a transport closed before any call sends nothing after it', async () => {
     const transports = createAtlassianHttp({ timeoutMs: 5_000 });
     expect(transports.close).toBeTypeOf('function');
     await transports.close?.();
+    const after = await transports.trusted.send({ method: 'GET', url: `${url}/x` })();
+    expect(after._tag).toBe('Left');
   });
 });
