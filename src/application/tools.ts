@@ -82,7 +82,8 @@ export interface ToolOutcome {
 export class InvokeTool {
   private readonly byName: ReadonlyMap<string, BoundOperation>;
   private readonly decoders: ReadonlyMap<string, (args: unknown) => E.Either<AppError, unknown>>;
-  private readonly listed: readonly ToolDescription[];
+  /** The tools' descriptions, made on the first listing (their JSON schemas are about 1 ms of start-up). */
+  private described: readonly ToolDescription[] | undefined;
 
   private readonly offered: ReadonlySet<string>;
 
@@ -104,7 +105,10 @@ export class InvokeTool {
     this.offered = new Set(
       ports.operations.filter((o) => enabled.size === 0 || enabled.has(o.spec.name) || enabled.has(groupOf(o.spec))).map((o) => o.spec.name),
     );
-    this.listed = ports.operations.filter((o) => this.offered.has(o.spec.name) && !(ports.readOnly && o.spec.writes)).map(describeTool);
+  }
+
+  private get listed(): readonly ToolDescription[] {
+    return (this.described ??= this.ports.operations.filter((o) => this.offered.has(o.spec.name) && !(this.ports.readOnly && o.spec.writes)).map(describeTool));
   }
 
   /** The tools offered; with a caller, only those its scopes allow (a read-only key sees the read tools). */

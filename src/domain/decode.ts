@@ -61,12 +61,20 @@ export const decodeWith =
  * matches the `additionalProperties: false` the published schemas promise.
  */
 export const decodeStrictWith = <A, O>(codec: t.Type<A, O, unknown>, subject: string) => {
-  const properties = toJsonSchema(codec)['properties'] as Record<string, unknown> | undefined;
-  // Only object codecs have a set of known keys (a union of a record and an array has none).
-  const known = properties === undefined ? undefined : new Set(Object.keys(properties));
-  const expected = known === undefined || known.size === 0 ? 'none' : [...known].join(', ');
+  // The known keys come from the codec's schema, worked out on the first decode: every
+  // route and tool builds its decoder at start, and most are never called in a process
+  // (about 3 ms of start-up, docs/performance.md).
+  let keys: { readonly known: ReadonlySet<string> | undefined; readonly expected: string } | undefined;
+  const keysOf = (): { readonly known: ReadonlySet<string> | undefined; readonly expected: string } => {
+    if (keys) return keys;
+    const properties = toJsonSchema(codec)['properties'] as Record<string, unknown> | undefined;
+    // Only object codecs have a set of known keys (a union of a record and an array has none).
+    const known = properties === undefined ? undefined : new Set(Object.keys(properties));
+    return (keys = { known, expected: known === undefined || known.size === 0 ? 'none' : [...known].join(', ') });
+  };
   const decode = decodeWith(codec, subject);
   return (input: unknown): E.Either<AppError, A> => {
+    const { known, expected } = keysOf();
     if (known !== undefined && typeof input === 'object' && input !== null && !Array.isArray(input)) {
       const unknown = Object.keys(input).filter((k) => !known.has(k));
       if (unknown.length > 0) {
