@@ -60,12 +60,18 @@ export const decodeWith =
  * silently dropped, so a caller's typo (`query` for `q`) is reported, and the behaviour
  * matches the `additionalProperties: false` the published schemas promise.
  */
+/** An object codec's top-level keys (undefined for any other codec), and how an error lists them. */
+interface KnownKeys {
+  readonly known: ReadonlySet<string> | undefined;
+  readonly expected: string;
+}
+
 export const decodeStrictWith = <A, O>(codec: t.Type<A, O, unknown>, subject: string) => {
   // The known keys come from the codec's schema, worked out on the first decode: every
   // route and tool builds its decoder at start, and most are never called in a process
   // (about 3 ms of start-up, docs/performance.md).
-  let keys: { readonly known: ReadonlySet<string> | undefined; readonly expected: string } | undefined;
-  const keysOf = (): { readonly known: ReadonlySet<string> | undefined; readonly expected: string } => {
+  let keys: KnownKeys | undefined;
+  const keysOf = (): KnownKeys => {
     if (keys) return keys;
     const properties = toJsonSchema(codec)['properties'] as Record<string, unknown> | undefined;
     // Only object codecs have a set of known keys (a union of a record and an array has none).

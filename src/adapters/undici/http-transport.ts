@@ -14,7 +14,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Dispatcher, FormData } from 'undici';
 import { AppError } from '../../domain/errors.js';
 import { isPublicAddress } from '../../domain/public-address.js';
-import { LazyAgents, type Made, type UndiciModule } from './undici-module.js';
+import { LazyAgents, type UndiciModule } from './undici-module.js';
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -230,13 +230,6 @@ class UndiciTransport implements HttpTransport {
     private readonly pinned: boolean,
   ) {}
 
-  /** The agents once made: the first call waits for undici to load (undici-module.ts), every later one has them at once. */
-  private loaded: Made<'buffered' | 'streaming'> | undefined;
-
-  private async load(): Promise<Made<'buffered' | 'streaming'>> {
-    return (this.loaded = await this.agents.get());
-  }
-
   /** The URL, headers and body undici is asked for, or why the request cannot be sent. */
   private prepare(request: HttpRequest): Prepared | TransportFailure {
     let url: URL;
@@ -290,7 +283,9 @@ class UndiciTransport implements HttpTransport {
       const deadline = new Deadline(this.timeoutMs);
       // undici rejects for every request without an answer; that rejection becomes the Left here, once.
       try {
-        const { agents, undici } = this.loaded ?? (await this.load());
+        // The first call waits for undici to load (undici-module.ts); every later one has the agents at once.
+        const made = this.agents.get();
+        const { agents, undici } = made instanceof Promise ? await made : made;
         const res = await agents.buffered.request(this.options(undici, request.method, prepared, deadline));
         if (request.keepBytes) return E.right(new ChunkedAnswer(res.statusCode, res.headers, await chunksOf(res.body)));
         return E.right({ status: res.statusCode, headers: res.headers, body: await res.body.text() });
@@ -312,7 +307,8 @@ class UndiciTransport implements HttpTransport {
       const answerBy = performance.now() + this.timeoutMs;
       const deadline = new Deadline(this.timeoutMs);
       try {
-        const { agents, undici } = this.loaded ?? (await this.load());
+        const made = this.agents.get();
+        const { agents, undici } = made instanceof Promise ? await made : made;
         const res = await agents.streaming.request(this.options(undici, request.method, prepared, deadline));
         // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
         res.body.on('error', () => undefined);
