@@ -164,13 +164,14 @@ describe('the core entry point loads no adapter library', () => {
       'tsyringe',
       'reflect-metadata',
       'kysely',
-      'better-sqlite3',
       'pino',
     ]) {
       expect(http.packages, p).toContain(p);
     }
     // undici loads when the first call to Atlassian goes out (src/adapters/undici/undici-module.ts), not with the module.
     expect(http.packages).not.toContain('undici');
+    // better-sqlite3, a native addon, loads with the first SQLite database opened (src/adapters/kysely/database.ts).
+    expect(http.packages).not.toContain('better-sqlite3');
     expect(http.exports['createService']).toBe('function');
   });
 

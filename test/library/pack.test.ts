@@ -307,7 +307,7 @@ describe('the npm package, installed into a fresh project', { timeout: 120_000 }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('packs the compiled entry points with declarations, the bundle and the docs; no sources, tests or source maps', () => {
+  it('packs the compiled entry points with declarations, the bundle and the docs; no sources, tests, source maps or code cache', () => {
     for (const entry of ENTRIES) {
       const target = PKG.exports[entry] as Record<string, string>;
       for (const file of [target['types']!, target['default']!])
@@ -318,6 +318,9 @@ describe('the npm package, installed into a fresh project', { timeout: 120_000 }
         'dist/src/entry/core.js',
         'dist/src/entry/core.d.ts',
         'dist/bundle/cli.mjs',
+        'dist/bundle/main.mjs',
+        'dist/bundle/load-service.mjs',
+        'dist/bundle/service.cjs',
         'docs/embedding.md',
         'examples/embed-search.mjs',
         'package.json',
@@ -342,6 +345,8 @@ describe('the npm package, installed into a fresh project', { timeout: 120_000 }
       [],
     );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    // The code cache fits only the Node that built it (docs/performance.md); npm start builds its own.
+    expect(files.filter((f) => f.endsWith('.cache'))).toEqual([]);
     expect(
       files.filter(
         (f) => /(^|\/)(\.build-stamp|node_modules|\.env)$/.test(f) || f.endsWith('.db') || f.endsWith('.key'),

@@ -7,6 +7,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
+import { connect, oauthEnv } from '../support/oauth.js';
 
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
@@ -68,6 +70,59 @@ describe('the bundle npm start runs', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('the bundle npm start runs, connected to Atlassian', () => {
+  // The bundle is one script in which undici and the MCP SDK load on first use: a tenant's
+  // REST call and a tool call through MCP each run those parts of it.
+  let fake: FakeAtlassian;
+  let child: ReturnType<typeof spawn>;
+  let url: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ib-start-'));
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [path.resolve('dist/bundle/main.mjs')], {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...oauthEnv(fake) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    for (let i = 0; i < 200; i += 1) {
+      try {
+        if ((await fetch(`${url}/healthz`)).status === 200) break;
+      } catch {
+        /* not yet */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await connect(url, fake, { tenant: 'bundled' })).status).toBe(302);
+  });
+
+  afterAll(async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    await fake.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('calls Jira for a tenant over REST and over MCP', async () => {
+    const rest = await fetch(`${url}/connectors/jira/projects`, { headers: { 'x-tenant-id': 'bundled' } });
+    expect(rest.status).toBe(200);
+    expect(((await rest.json()) as { items: Array<{ key: string }> }).items.map((p) => p.key)).toEqual(['ACME', 'OPS', 'WEB']);
+    const mcp = await fetch(`${url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-tenant-id': 'bundled' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'jira_get_issue', arguments: { issue: 'ACME-1' } } }),
+    });
+    expect(mcp.status).toBe(200);
+    const { result } = (await mcp.json()) as { result: { isError?: boolean; structuredContent: { key: string } } };
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent.key).toBe('ACME-1');
   });
 });
 

@@ -22,7 +22,8 @@ export default function setup(): void {
   const stamp = path.join(root, 'dist', '.build-stamp');
   const inputs = Math.max(
     newestMtime(path.join(root, 'src')),
-    ...['scripts/bundle.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => fs.statSync(path.join(root, f)).mtimeMs),
+    newestMtime(path.join(root, 'scripts')),
+    ...['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => fs.statSync(path.join(root, f)).mtimeMs),
   );
   if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs > inputs) return;
   execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type KyselyConfig, type LogEvent, type SqliteDatabase } from 'kysely';
 import { migrationProvider, pingQuery } from './migrations.js';
 import type { Database } from './schema.js';
@@ -105,10 +106,17 @@ const directReads = new WeakMap<Kysely<Database>, DirectSqliteReads>();
 /** The direct reads of a database `connectSqlite` opened; undefined for any other (PostgreSQL, read-only opens). */
 export const directSqliteReadsOf = (db: Kysely<Database>): DirectSqliteReads | undefined => directReads.get(db);
 
+/** better-sqlite3, a native addon, loaded with the first SQLite database opened: a PostgreSQL service never loads it. */
+let sqliteModule: typeof SQLite | undefined;
+const openSqlite = (filename: string, options: SQLite.Options): SQLite.Database => {
+  sqliteModule ??= createRequire(import.meta.url)('better-sqlite3') as typeof SQLite;
+  return new sqliteModule(filename, options);
+};
+
 /** A Kysely instance on a SQLite file with the service's pragmas, not yet migrated. */
 export function connectSqlite(filename: string, options: DatabaseOptions = {}): Kysely<Database> {
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
-  const sqlite = new SQLite(filename, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const sqlite = openSqlite(filename, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   if (filename !== ':memory:') sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -139,7 +147,7 @@ export async function openDatabaseForReading(location: DatabaseLocation): Promis
   if (location.dialect === 'sqlite') {
     let sqlite: SQLite.Database;
     try {
-      sqlite = new SQLite(location.filename, { readonly: true, fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
+      sqlite = openSqlite(location.filename, { readonly: true, fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
     } catch (err) {
       throw new Error(`Cannot open ${location.filename}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
