@@ -6,7 +6,7 @@
 // cache for modules (`module.enableCompileCache` is Node 22), so the bundle is a script run
 // through `vm.Script`, which takes one.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
@@ -31,13 +31,32 @@ const buildIdOf = (source) => {
 
 /**
  * Runs service.cjs and answers its exports (`serve`), with how the cache went: `used`,
- * `rejected` (V8 refused it: another Node version or other V8 flags, such as --cpu-prof; the
- * code is then compiled as without one), `other-build`, `missing`, or `off`. `writeCache()`
- * writes the cache of what has run so far.
+ * `rejected` (V8 refused it: another Node version or other V8 flags; the code is then
+ * compiled as without one), `other-build`, `missing`, or `off` (not asked for, or
+ * --enable-source-maps). `writeCache()` writes the cache of what has run so far.
  */
 export function loadService({ useCache = true } = {}) {
   // The bundle is ASCII (scripts/bundle.mjs checks): latin1 reads it without decoding UTF-8.
   const source = fs.readFileSync(SERVICE_FILE, 'latin1');
+  const module = { exports: {} };
+  const run = (wrapped) =>
+    wrapped(module.exports, createRequire(SERVICE_FILE), module, SERVICE_FILE, HERE, pathToFileURL(SERVICE_FILE).href);
+  if (process.sourceMapsEnabled) {
+    // Node 20 maps stack traces (--enable-source-maps) only for code its module loader
+    // compiled, not for a vm.Script: compiled as a module, without the cache, the service's
+    // stack traces name its sources.
+    const loader = new Module(SERVICE_FILE);
+    loader.filename = SERVICE_FILE;
+    loader._compile(`module.exports = ${source}`, SERVICE_FILE);
+    run(loader.exports);
+    return {
+      exports: module.exports,
+      cache: 'off',
+      writeCache: () => {
+        throw new Error('no code cache is written with --enable-source-maps');
+      },
+    };
+  }
   const id = buildIdOf(source);
   let cachedData;
   let cache = 'off';
@@ -59,8 +78,7 @@ export function loadService({ useCache = true } = {}) {
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   if (cachedData) cache = script.cachedDataRejected ? 'rejected' : 'used';
-  const module = { exports: {} };
-  script.runInThisContext()(module.exports, createRequire(SERVICE_FILE), module, SERVICE_FILE, HERE, pathToFileURL(SERVICE_FILE).href);
+  run(script.runInThisContext());
   return {
     exports: module.exports,
     cache,

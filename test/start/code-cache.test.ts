@@ -64,6 +64,22 @@ describe('the code cache of the bundle npm start runs', () => {
     expect(load(dir)).toEqual({ cache: 'rejected', serve: 'function' });
   });
 
+  it('is left out with --enable-source-maps, so that stack traces name the sources', () => {
+    // A vm.Script's stack traces are not mapped by Node 20; the loader compiles the bundle as a module then.
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '--input-type=module',
+        '-e',
+        `import { loadService } from './load-service.mjs'; const s = loadService(); console.log(s.cache); try { await s.exports.serve(null); } catch (e) { console.log(e.stack); }`,
+      ],
+      { cwd: BUNDLE, encoding: 'utf8' },
+    );
+    expect(out.split('\n')[0]).toBe('off');
+    expect(out).toMatch(/at loadConfig \(.*src\/composition\/config\.ts:\d+:\d+\)/);
+  });
+
   it('is not needed: without one the bundle loads and compiles as it goes', () => {
     fs.rmSync(cacheFile(), { force: true });
     expect(load(dir)).toEqual({ cache: 'missing', serve: 'function' });
