@@ -523,6 +523,7 @@ async function floorBench(tmp) {
   try {
     return await floorRuns(tmp, bundled);
   } finally {
+    if (process.env.BENCH_FLOOR_SOURCEMAP && fs.existsSync(`${bundled}.map`)) fs.renameSync(`${bundled}.map`, process.env.BENCH_FLOOR_SOURCEMAP);
     fs.rmSync(bundled, { force: true });
   }
 }
@@ -638,6 +639,8 @@ async function floorRuns(tmp, bundled) {
     ...bundleOptions(root),
     entryPoints: [path.join(here, 'stack-floor.mjs')],
     outfile: bundled,
+    // BENCH_FLOOR_SOURCEMAP=<file>: the bundle's source map kept there, for bench/profile-summary.mjs.
+    ...(process.env.BENCH_FLOOR_SOURCEMAP ? { sourcemap: 'external' } : {}),
     legalComments: 'none',
     // Left out of the bundle, so the plain floor's start-up parses none of them: the MCP SDK,
     // prom-client and the OpenTelemetry API (loaded only by FLOOR_MCP and FLOOR_OBSERVE), the
