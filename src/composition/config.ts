@@ -89,6 +89,8 @@ export type DatabaseConfig =
       readonly url: string;
       /** The same URL without its password, for messages and logs. */
       readonly display: string;
+      /** INTEGRATION_DB_PREPARED_STATEMENTS: the hottest reads as named prepared statements. */
+      readonly preparedStatements?: boolean;
     };
 
 const POSTGRES_SCHEME = /^(postgres|postgresql)(\+[a-z0-9_]+)?:\/\//i;
@@ -196,6 +198,7 @@ const spec = {
   BACKEND_CORS_ORIGINS: [csv, ''],
   NEXT_PUBLIC_BACKEND_CORS_ORIGINS: [csv, ''],
   INTEGRATION_DB_URL: [databaseUrl, 'sqlite:///./integration.db'],
+  INTEGRATION_DB_PREPARED_STATEMENTS: [bool, 'true'],
   BODY_LIMIT_BYTES: [intBetween(1024, 64 * 1024 * 1024), String(1024 * 1024)],
   APP_FRONTEND_URL: [httpUrl, 'http://localhost:3000'],
   JIRA_OAUTH_CLIENT_ID: [t.string, ''],
@@ -433,7 +436,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     logLevel: v.LOG_LEVEL,
     logPretty: env['LOG_PRETTY'] === undefined || env['LOG_PRETTY'].trim() === '' ? undefined : v.LOG_PRETTY,
     corsOrigins: cors.filter((o) => o !== '*'),
-    database: v.INTEGRATION_DB_URL,
+    database:
+      v.INTEGRATION_DB_URL.dialect === 'postgres'
+        ? { ...v.INTEGRATION_DB_URL, preparedStatements: v.INTEGRATION_DB_PREPARED_STATEMENTS }
+        : v.INTEGRATION_DB_URL,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     frontendUrl: v.APP_FRONTEND_URL,
     oauth: {

@@ -1003,14 +1003,24 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
   // prom-client is loaded only with METRICS_PORT: without it the service never parses it.
   const prometheus = config.metrics ? await import('../adapters/prometheus/prometheus-metrics.js') : undefined;
   const metrics: ServiceMetrics = prometheus ? new prometheus.PrometheusMetrics({ budget, now: () => clock.now().getTime() }) : NO_METRICS;
+  // Told once if a pooler in front of PostgreSQL loses named statements; the logger exists only once the adapters do.
+  let preparedStatementsOff = (reason: string): void => void reason;
   const database = overrides.connections
     ? undefined
-    : await openDatabase(config.database, config.metrics ? { observeQuery: (seconds) => metrics.dbQuery(seconds) } : {});
+    : await openDatabase(config.database, {
+        ...(config.metrics ? { observeQuery: (seconds: number) => metrics.dbQuery(seconds) } : {}),
+        preparedStatementsOff: (reason) => preparedStatementsOff(reason),
+      });
   const c = rootContainer.createChildContainer();
   registerAdapters(c, config, overrides, database, { metrics, budget });
   registerUseCases(c, config, overrides);
   if (withDrivers) registerDrivers(c, config);
   const adapters = resolveAll(c, ADAPTERS);
+  preparedStatementsOff = (reason) =>
+    adapters.logger.warn(
+      { reason },
+      'PostgreSQL refused a named prepared statement (a pooler in transaction mode?): the connection stamp is read as a plain statement from now on; set INTEGRATION_DB_PREPARED_STATEMENTS=false to start that way',
+    );
   const useCases = resolveAll(c, USE_CASES);
   // A key that cannot open the stored credentials stops the start, with a message saying why.
   const keyCheck = await useCases.ensureEncryptionKey.execute()();

@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, openDatabaseForReading, type OpenedDatabase } from '../../src/adapters/kysely/database.js';
+import { directPostgresReadsOf, migrate, openDatabase, openDatabaseForReading, type OpenedDatabase } from '../../src/adapters/kysely/database.js';
 import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
 import { KyselyEventOutbox } from '../../src/adapters/kysely/kysely-event-outbox.js';
 import { KyselyOAuthNonceStore } from '../../src/adapters/kysely/kysely-oauth-nonce-store.js';
@@ -20,6 +20,13 @@ const location = (url: string) => ({ dialect: 'postgres' as const, url, display:
 describeConnectionStoreContract('KyselyConnectionStore on PostgreSQL', async () => {
   const database = await fresh();
   const opened = await openDatabase(location(database.url));
+  return { store: new KyselyConnectionStore(opened.db), events: new KyselyEventOutbox(opened.db), close: () => opened.close() };
+});
+
+// The same contract with the stamp read through Kysely instead of a named prepared statement.
+describeConnectionStoreContract('KyselyConnectionStore on PostgreSQL, INTEGRATION_DB_PREPARED_STATEMENTS=false', async () => {
+  const database = await fresh();
+  const opened = await openDatabase({ ...location(database.url), preparedStatements: false });
   return { store: new KyselyConnectionStore(opened.db), events: new KyselyEventOutbox(opened.db), close: () => opened.close() };
 });
 
@@ -93,6 +100,56 @@ describe('PostgreSQL database', () => {
     await sql`delete from kysely_migration where name = '0002_oauth_nonces'`.execute(d.db);
     await expect(openDatabaseForReading(location(url))).rejects.toThrow(/needs migrations 0002_oauth_nonces/);
     expect(await publicTables()).not.toContain('oauth_nonces');
+  });
+
+  it('reads the connection stamp as one named prepared statement per connection, unless told not to', async () => {
+    const { url } = await fresh();
+    const d = await open(url);
+    const store = new KyselyConnectionStore(d.db);
+    const saved = await ok(store.save(draft(), T0));
+    const stamp = await ok(store.stampOf(A, 'jira'));
+    expect(stamp).toMatchObject({ version: saved.version, status: saved.status, credentials: saved.credentials });
+    expect(await ok(store.stampOf(A, 'jira'))).toEqual(stamp);
+    expect(await ok(store.stampOf('nobody' as typeof A, 'jira'))).toBeUndefined();
+    // pg-pool hands out the connection released last, so with nothing else running this
+    // query sees the session the stamp reads just ran on.
+    const prepared = async (db: OpenedDatabase) =>
+      (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(db.db)).rows;
+    expect(await prepared(d)).toEqual([{ name: 'ib_connection_stamp', statement: expect.stringContaining('from "connections"') }]);
+
+    const plain = await openDatabase({ ...location(url), preparedStatements: false });
+    opened.push(plain);
+    expect(directPostgresReadsOf(plain.db)).toBeUndefined();
+    const plainStore = new KyselyConnectionStore(plain.db);
+    expect(await ok(plainStore.stampOf(A, 'jira'))).toEqual(stamp);
+    expect(await prepared(plain)).toEqual([]);
+  });
+
+  it('a named statement the server lost (as behind a pooler in transaction mode) is read again as a plain one, and they stay off', async () => {
+    const { url } = await fresh();
+    const told: string[] = [];
+    const d = await openDatabase(location(url), { preparedStatementsOff: (reason) => told.push(reason) });
+    opened.push(d);
+    const store = new KyselyConnectionStore(d.db);
+    const saved = await ok(store.save(draft(), T0));
+    const stamp = await ok(store.stampOf(A, 'jira'));
+    // Dropped behind node-postgres's back on the connection that holds it (the one released last),
+    // as PgBouncer would hand the next read a server connection that never saw it.
+    await sql`deallocate ib_connection_stamp`.execute(d.db);
+    expect(await ok(store.stampOf(A, 'jira'))).toEqual(stamp);
+    expect(told).toEqual([expect.stringContaining('ib_connection_stamp')]);
+    expect(await ok(store.stampOf(A, 'jira'))).toEqual({ ...stamp, version: saved.version });
+    expect(told).toHaveLength(1);
+    expect((await sql<{ name: string }>`select name from pg_prepared_statements`.execute(d.db)).rows).toEqual([]);
+  });
+
+  it('a failing stamp read is a storage error, not a crash', async () => {
+    const { url } = await fresh();
+    const d = await open(url);
+    const store = new KyselyConnectionStore(d.db);
+    await sql`drop table connections cascade`.execute(d.db);
+    const outcome = await store.stampOf(A, 'jira')();
+    expect(outcome).toMatchObject({ _tag: 'Left', left: { code: 'INTERNAL_ERROR' } });
   });
 
   it('an unreachable server or a wrong password stops the open with a message that names the server, never the password', async () => {

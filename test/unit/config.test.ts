@@ -99,6 +99,21 @@ describe('configuration refusals', () => {
     expect(msg2).not.toMatch(/must be (uses|must)/);
   });
 
+  it('passes INTEGRATION_DB_PREPARED_STATEMENTS to a PostgreSQL database (on by default) and refuses a value that is not a boolean', () => {
+    const pgUrl = 'postgresql://app:s3cret@db.example:5432/integration';
+    const on = loadConfig({ INTEGRATION_DB_URL: pgUrl, INTEGRATION_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
+    expect(E.isRight(on) && on.right.database).toMatchObject({ dialect: 'postgres', preparedStatements: true });
+    const off = loadConfig({
+      INTEGRATION_DB_URL: pgUrl,
+      INTEGRATION_DB_PREPARED_STATEMENTS: 'false',
+      INTEGRATION_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    expect(E.isRight(off) && off.right.database).toMatchObject({ dialect: 'postgres', preparedStatements: false });
+    const sqlite = loadConfig({ INTEGRATION_DB_PREPARED_STATEMENTS: 'false' });
+    expect(E.isRight(sqlite) && sqlite.right.database).not.toHaveProperty('preparedStatements');
+    expect(leftOf(loadConfig({ INTEGRATION_DB_PREPARED_STATEMENTS: 'sometimes' }))).toContain('INTEGRATION_DB_PREPARED_STATEMENTS');
+  });
+
   it('throws from configFrom with the same message', () => {
     expect(() => configFrom({ PORT: 'abc' })).toThrow(/PORT must be an integer from 0 to 65535/);
   });

@@ -14,7 +14,7 @@ import {
   type EventsOf,
   type RefreshedCredentials,
 } from '../../application/ports/connection-store.js';
-import { directSqliteReadsOf, type DirectSqliteReads } from './database.js';
+import { directPostgresReadsOf, directSqliteReadsOf, type DirectPostgresReads, type DirectSqliteReads } from './database.js';
 import { appendEvents, inEventTransaction } from './kysely-event-outbox.js';
 import { pingQuery } from './migrations.js';
 import type { ConnectionsTable, Database } from './schema.js';
@@ -80,9 +80,12 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
 
   /** On SQLite: the stamp read straight from the handle (see `stampOf`). */
   private readonly direct: DirectSqliteReads | undefined;
+  /** On PostgreSQL: the stamp read as a named prepared statement (see `stampOf`). */
+  private readonly prepared: DirectPostgresReads | undefined;
 
   constructor(private readonly db: Kysely<Database>) {
     this.direct = directSqliteReadsOf(db);
+    this.prepared = directPostgresReadsOf(db);
     this.findQuery = db
       .selectFrom('connections')
       .selectAll()
@@ -116,6 +119,18 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
           return Promise.resolve(E.left(storageError(err)));
         }
         return row ? Promise.resolve(E.right(stampOfRow(row))) : this.stampThroughKysely(tenantId, connector)();
+      };
+    }
+    // On PostgreSQL the pool's read sees committed rows only, as Kysely's would: its answer stands.
+    const { prepared } = this;
+    if (prepared) {
+      return async () => {
+        try {
+          const row = (await prepared.first('ib_connection_stamp', this.stampQuery.sql, [tenantId, connector])) as StampRow | undefined;
+          return E.right(row ? stampOfRow(row) : undefined);
+        } catch (err) {
+          return E.left(storageError(err));
+        }
       };
     }
     return this.stampThroughKysely(tenantId, connector);
