@@ -41,13 +41,16 @@ const bad = (problem: string): E.Either<AppError, never> => E.left(AppError.vali
  * anything is looked up: it must stay below one of the connector's API prefixes and be
  * one URL path, not a way out. Refused: dot segments (`..`, `.`) plain or encoded, an
  * encoded `/`, `\` or `%` (double encoding), a backslash, `@`, an empty segment (`//`),
- * an absolute URL, and any control character or space.
+ * an absolute URL, any control character or space, and `;` plain or encoded: Tomcat (Jira
+ * and Confluence Data Center) strips a segment's path parameters before it resolves dot
+ * segments, so `..;` or `..;x` climbs out of a prefix there like `..`.
  */
 export const checkProxyPath = (connector: ConnectorId, path: string): E.Either<AppError, string> => {
   if (/^\/[a-z][a-z0-9+.-]*:\/\//i.test(path) || /^\/\//.test(path)) return bad('must not be an absolute URL; give a path such as rest/api/3/myself');
   if (path.includes('\\')) return bad('must not contain a backslash');
   if (path.includes('@')) return bad('must not contain @');
   if (/[?#]/.test(path)) return bad('must not contain ? or #');
+  if (/;|%3b/i.test(path)) return bad('must not contain ";" (a path parameter: "..;" climbs out of the prefix on Data Center\'s Tomcat)');
   if (/%(2e|2f|5c|25)/i.test(path)) return bad('must not contain an encoded ".", "/", "\\" or "%" (encoded traversal or double encoding)');
   if (/%(?![0-9a-f]{2})/i.test(path)) return bad('contains a broken percent-escape');
   if (path.split('/').some((segment) => segment === '..' || segment === '.')) return bad('must not contain "." or ".." segments');
