@@ -337,16 +337,65 @@ describe('CONFLUENCE_SPACES_FILTER=ENG', () => {
       ['confluence_list_comments', { page: '1000002' }],
       ['confluence_add_labels', { page: '1000002', labels: ['x'] }],
       ['confluence_list_attachments', { page: '1000002' }],
+      ['confluence_list_descendants', { page: '1000002' }],
+      ['confluence_list_ancestors', { page: '1000002' }],
+      ['confluence_add_comment', { page: '1000002', body: 'x' }],
+      ['confluence_list_labels', { page: '1000002' }],
+      ['confluence_remove_label', { page: '1000002', label: 'x' }],
+      ['confluence_add_attachment', { page: '1000002', filename: 'a.txt', content_base64: 'aGk=' }],
     ] as const) {
       const res = await callOneWay(svc.url, 'acme', 'tool', name, input);
       expect(res.value, name).toEqual(missing);
     }
+    // An attachment of such a page is as missing as the page (att9001 is on 1000001, in ENG: only the page's space is checked first).
+    expect((await callOneWay(svc.url, 'acme', 'tool', 'confluence_get_attachment', { page: '1000002', attachment: 'att9001' })).value).toEqual({
+      status: 'error',
+      code: 'NOT_FOUND',
+      message: 'Confluence page 1000002 has no attachment att9001 that this connection may see.',
+    });
+    expect(fake.requests.filter((r) => r.path.includes('/attachments/att9001'))).toEqual([]);
     expect(fake.requests.filter((r) => r.method !== 'GET' && r.path.includes('/wiki/'))).toEqual([]);
     expectError(await api.get('/connectors/confluence/spaces/OPS'), 404, 'NOT_FOUND');
     expectError(await api.get(`/connectors/confluence/pages${qs({ space_key: 'OPS', title: 'Incident runbook 2' })}`), 404, 'NOT_FOUND');
     expectError(await api.post('/connectors/confluence/pages/1000001/move', { parent_id: '1000002' }), 404, 'NOT_FOUND');
     // Pages of ENG work as before.
     expect((await api.get('/connectors/confluence/pages/1000001')).body).toMatchObject({ id: '1000001', space: { key: 'ENG' } });
+  });
+
+  it('replies only under a comment whose page is in the filter, following replies up to it, and refuses a comment it cannot place', async () => {
+    const content = fake.confluenceContent;
+    const comment = (id: string, pageId: string, parentCommentId: string | null, blogPostId?: string) => ({
+      id,
+      pageId,
+      parentCommentId,
+      authorId: '5b10ac8d82e05b22cc7d4ef5',
+      createdAt: '2026-11-02T09:00:00.000Z',
+      body: '<p>First</p>',
+      ...(blogPostId ? { blogPostId } : {}),
+    });
+    content.detail('1000001')!.comments.push(comment('7100', '1000001', null), comment('7101', '1000001', '7100'));
+    content.detail('1000002')!.comments.push(comment('7200', '1000002', null), comment('7201', '1000002', '7200'));
+    // A comment on a blog post: the fake answers blogPostId, no pageId.
+    content.detail('1000001')!.comments.push(comment('7300', '1000001', null, '2000001'));
+    // Replies answered without their page: it is found only through the parent comment.
+    content.repliesWithoutPageId = true;
+    try {
+      const mark = fake.requests.length;
+      for (const id of ['7200', '7201', '7300']) {
+        const res = await callOneWay(svc.url, 'acme', 'tool', 'confluence_reply_to_comment', { comment: id, body: 'x' });
+        expect(res.value, id).toEqual({ status: 'error', code: 'NOT_FOUND', message: `Confluence has no footer comment ${id} that this connection may see.` });
+      }
+      expect(apiRequests(fake, mark).filter((r) => r.method === 'POST')).toEqual([]);
+      // In ENG: a reply to a reply (answered without its page) goes through, over REST and MCP.
+      const rest = await callOneWay(svc.url, 'acme', 'rest', 'confluence_reply_to_comment', { comment: '7101', body: 'Thanks' });
+      expect(rest.status).toBe(201);
+      expect(rest.value).toMatchObject({ parent_comment_id: '7101', body: 'Thanks\n' });
+      const mcp = await callOneWay(svc.url, 'acme', 'mcp', 'confluence_reply_to_comment', { comment: '7100', body: 'Same' });
+      expect(mcp.value).toMatchObject({ parent_comment_id: '7100', body: 'Same\n' });
+      expect(apiRequests(fake, mark).filter((r) => r.method === 'POST').map((r) => (r.body as { parentCommentId?: string }).parentCommentId)).toEqual(['7101', '7100']);
+    } finally {
+      content.repliesWithoutPageId = false;
+    }
   });
 
   it('search gets the filter added to any CQL, and the space list only the filter’s spaces', async () => {

@@ -47,6 +47,8 @@ export interface FakeFooterComment {
   createdAt: string;
   /** storage */
   body: string;
+  /** A comment on a blog post instead (answered with `blogPostId`, no `pageId`; held in a page's list, listed under none). */
+  blogPostId?: string;
 }
 export interface FakePageAttachment {
   id: string;
@@ -77,6 +79,8 @@ export interface FakeConfluenceContent {
   updates: unknown[];
   /** Space descriptions (storage/view HTML) by space id. */
   descriptions: Map<string, string>;
+  /** Replies answered without `pageId` (the schema makes it optional): their page is found only through the parent comment. */
+  repliesWithoutPageId: boolean;
 }
 
 /** The granular scopes the page routes want: granted by default too. */
@@ -125,6 +129,7 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
     detail: (id) => detailOf(id),
     updates: [],
     descriptions: new Map([['98305', '<p>How we <strong>build</strong> and run things.</p>']]),
+    repliesWithoutPageId: false,
   };
   let nextId = 5_000_000;
   const newId = (): string => String((nextId += 1));
@@ -428,7 +433,7 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
       id: c.id,
       status: 'current',
       title: `Re: ${pageById(c.pageId)?.title ?? ''}`,
-      pageId: c.pageId,
+      ...(c.blogPostId ? { blogPostId: c.blogPostId } : c.parentCommentId && content.repliesWithoutPageId ? {} : { pageId: c.pageId }),
       ...(c.parentCommentId ? { parentCommentId: c.parentCommentId } : {}),
       version: { createdAt: c.createdAt, message: '', number: 1, minorEdit: false, authorId: c.authorId },
       ...(withBody ? { body: { storage: { representation: 'storage', value: c.body } } } : {}),
@@ -441,7 +446,7 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
     const found = livePage(ctx);
     if (!found) return;
     const withBody = ctx.query.get('body-format') === 'storage';
-    listAnswer(ctx, found.detail.comments.filter((c) => c.parentCommentId === null), (c) => commentJson(c, withBody));
+    listAnswer(ctx, found.detail.comments.filter((c) => c.parentCommentId === null && !c.blogPostId), (c) => commentJson(c, withBody));
   }
 
   function footerComment(ctx: PageCtx): void {

@@ -13,7 +13,7 @@ import type { Page } from '../../domain/cursor.js';
 import { AppError } from '../../domain/errors.js';
 import { annotate } from '../../domain/json-schema.js';
 import { convertMarkdown, storageToMarkdown } from '../../domain/markup/index.js';
-import { allowsSpace } from '../../domain/scope-filter.js';
+import { allowsSpace, isFiltered } from '../../domain/scope-filter.js';
 import type { TenantId } from '../../domain/tenant.js';
 import { boundedString, cursor, intInRange, limit, numericId } from '../operation-inputs.js';
 import { readPage } from '../paged-read.js';
@@ -187,6 +187,9 @@ export class AddPageComment {
   }
 }
 
+/** How far up a chain of replies the space filter looks for the comment's page. */
+const MAX_REPLY_DEPTH = 8;
+
 /** `confluence_reply_to_comment`: a reply under a footer comment, on that comment's page. */
 export class ReplyToComment {
   constructor(private readonly ports: CommentPorts) {}
@@ -196,10 +199,31 @@ export class ReplyToComment {
     if (E.isLeft(storage)) return TE.left(storage.left);
     const noSuchComment = AppError.notFound(`Confluence has no footer comment ${input.comment} that this connection may see.`);
     const { confluence } = this.ports;
+    const filtered = isFiltered(filterOf(this.ports));
+    // With a space filter, the comment's page must be found and allowed: a reply names its
+    // parent comment rather than the page, so the chain is followed up (a few levels); a
+    // comment on anything but a page (a blog post, an attachment) cannot be placed in a space
+    // here and is refused, never let through.
+    const pageOf = (ctx: AccessContext, comment: CommentRecord, depth: number): TE.TaskEither<AppError, string> => {
+      if (comment.pageId) return TE.right(comment.pageId);
+      if (!comment.parentCommentId || depth >= MAX_REPLY_DEPTH) return TE.left(noSuchComment);
+      return pipe(
+        confluence.footerComment(ctx, comment.parentCommentId),
+        TE.flatMap((up) => pageOf(ctx, up, depth + 1)),
+      );
+    };
     return withAccess(this.ports.refresh, tenantId, 'confluence')((ctx) =>
       pipe(
         confluence.footerComment(ctx, input.comment),
-        TE.tap((parent) => (parent.pageId ? TE.mapLeft(() => noSuchComment)(pageInScope(this.ports, ctx, parent.pageId)) : TE.right(undefined))),
+        TE.tap((parent) =>
+          filtered
+            ? pipe(
+                pageOf(ctx, parent, 0),
+                TE.flatMap((page) => pageInScope(this.ports, ctx, page)),
+                TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? noSuchComment : e)),
+              )
+            : TE.right(undefined),
+        ),
         TE.flatMap(() => confluence.addFooterComment(ctx, { parentCommentId: input.comment, storage: storage.right })),
         TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? noSuchComment : e)),
         TE.map(renderComment),
@@ -284,8 +308,12 @@ export class RemoveLabel {
       pipe(
         pageInScope(this.ports, ctx, input.page),
         TE.mapLeft(asNoSuchPage(input.page)),
-        TE.flatMap(() => this.ports.confluence.removeLabel(ctx, { pageId: input.page, name: input.label })),
-        TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? AppError.notFound(`Page ${input.page} has no label ${input.label}.`) : e)),
+        TE.flatMap(() =>
+          pipe(
+            this.ports.confluence.removeLabel(ctx, { pageId: input.page, name: input.label }),
+            TE.mapLeft((e) => (e.code === 'NOT_FOUND' ? AppError.notFound(`Page ${input.page} has no label ${input.label}.`) : e)),
+          ),
+        ),
         TE.map(() => ({ page_id: input.page, removed: input.label })),
       ),
     );
