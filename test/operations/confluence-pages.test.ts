@@ -70,7 +70,7 @@ describe('Confluence pages (OAuth)', () => {
       title: 'Onboarding guide 7',
       space: { id: '98305', key: 'ENG' },
       status: 'current',
-      version: { number: 1, minor_edit: false },
+      version: { number: 1, author_id: '5b10ac8d82e05b22cc7d4ef5', created: '2026-11-20T10:15:30.000Z', message: null, minor_edit: false },
       parent_id: '1000004',
       ancestors: [
         { id: '1000001', title: 'Onboarding guide 1' },
@@ -154,6 +154,8 @@ describe('Confluence pages (OAuth)', () => {
         body: { representation: 'storage', value: '<h1>New</h1><ul><li><strong>a</strong></li><li>b</li></ul>' },
         version: { number: 2, message: 'via test', minorEdit: true },
       });
+      // Read back: the version's message and minor edit are Confluence's answer, not an echo.
+      expect((await call(way, 'confluence_get_page', { page: id })).value).toMatchObject({ version: { number: 2, message: 'via test', minor_edit: true } });
     }
     // A title alone sends the stored body back untouched.
     fake.confluenceContent.detail('1000022')!.body = MACRO_PAGE;
@@ -164,6 +166,19 @@ describe('Confluence pages (OAuth)', () => {
     const storage = await api.patch('/connectors/confluence/pages/1000022', { body: MACRO_PAGE.replace('Keep calm.', 'Stay calm.'), body_format: 'storage', version: 2 });
     expect(storage.status, storage.text).toBe(200);
     expect(fake.confluenceContent.detail('1000022')!.body).toBe(MACRO_PAGE.replace('Keep calm.', 'Stay calm.'));
+    // ADF is sent as given too, as its JSON text, macros (an extension) and all.
+    const adf = JSON.stringify({
+      type: 'doc',
+      version: 1,
+      content: [
+        { type: 'extension', attrs: { extensionType: 'com.atlassian.confluence.macro.core', extensionKey: 'toc', parameters: { macroParams: { maxLevel: { value: '2' } } } } },
+        { type: 'paragraph', content: [{ type: 'text', text: 'As given' }] },
+      ],
+    });
+    mark = fake.requests.length;
+    const adfRes = await call('tool', 'confluence_update_page', { page: '1000022', body: adf, body_format: 'atlas_doc_format' });
+    expect(adfRes.ok, JSON.stringify(adfRes.value)).toBe(true);
+    expect(sent().filter((r) => r.method === 'PUT').map((r) => r.body)).toMatchObject([{ body: { representation: 'atlas_doc_format', value: adf }, version: { number: 4 } }]);
     expectError(await api.patch('/connectors/confluence/pages/1000022', {}), 400, 'VALIDATION');
     expectError(await api.patch('/connectors/confluence/pages/1000022', { body: '{not json', body_format: 'atlas_doc_format' }), 400, 'VALIDATION');
   });
@@ -193,20 +208,27 @@ describe('Confluence pages (OAuth)', () => {
       ['1000027', 'confluence_append_to_page', { page: '1000027', markdown: 'mine' }],
     ] as const) {
       const detail = fake.confluenceContent.detail(id)!;
-      // Someone else saves version 2 while our write is on its way: the fake sees our PUT at version 2 too.
-      fake.inject({ kind: 'status', path: `/wiki/api/v2/pages/${id}`, method: 'PUT', status: 409, body: { errors: [{ status: 409, code: 'CONFLICT', title: 'Version must be incremented on update. Current version is: 2', detail: null }] } });
-      const bodyBefore = detail.body;
       detail.version = 1;
+      // Our PUT (at version 2) is held on its way while someone else saves version 2.
+      fake.inject({ kind: 'delay', path: `/wiki/api/v2/pages/${id}`, method: 'PUT', ms: 400, times: 1 });
       mark = fake.requests.length;
-      const res = await api.send(name === 'confluence_update_page' ? 'PATCH' : 'POST', name === 'confluence_update_page' ? `/connectors/confluence/pages/${id}` : `/connectors/confluence/pages/${id}/append`, {
+      const pending = api.send(name === 'confluence_update_page' ? 'PATCH' : 'POST', name === 'confluence_update_page' ? `/connectors/confluence/pages/${id}` : `/connectors/confluence/pages/${id}/append`, {
         ...input,
         page: undefined,
       });
-      // The other writer's version, as Confluence would answer after its save.
+      const deadline = Date.now() + 5000;
+      while (!sent().some((r) => r.method === 'PUT') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(sent().some((r) => r.method === 'PUT')).toBe(true);
+      detail.version = 2;
+      detail.body = '<p>theirs</p>';
+      const res = await pending;
+      // The other writer's version, as Confluence answers after its save; their change stands.
       const body = expectError(res, 409, 'CONFLICT');
-      expect(body.details).toEqual({ current_version: '1' });
+      expect(body.details).toEqual({ current_version: '2' });
+      expect(body.message).toContain('version 2');
       expect(sent().filter((r) => r.method === 'PUT')).toHaveLength(1);
-      expect(detail.body).toBe(bodyBefore);
+      expect(detail.body).toBe('<p>theirs</p>');
+      expect(detail.version).toBe(2);
     }
   });
 
@@ -250,6 +272,8 @@ describe('Confluence pages (OAuth)', () => {
     expect(res.value).toMatchObject({ id: '1000010', parent_id: '1000001', version: 2 });
     expect(fake.confluenceContent.detail('1000010')!.parentId).toBe('1000001');
     expect((await call('tool', 'confluence_move_page', { page: '1000010', parent_id: '1000004' })).value).toMatchObject({ parent_id: '1000004', version: 3 });
+    expect((await call('mcp', 'confluence_move_page', { page: '1000010', parent_id: '1000001' })).value).toMatchObject({ parent_id: '1000001', version: 4 });
+    expect(fake.confluenceContent.detail('1000010')!.parentId).toBe('1000001');
     expect(expectError(await api.post('/connectors/confluence/pages/1000010/move', { parent_id: '1000002' }), 400, 'VALIDATION').message).toMatch(/another space/);
     expect(expectError(await api.post('/connectors/confluence/pages/1000001/move', { parent_id: '1000007' }), 400, 'VALIDATION').message).toMatch(/own descendant/);
     expectError(await api.post('/connectors/confluence/pages/1000001/move', { parent_id: '1000001' }), 400, 'VALIDATION');
@@ -278,6 +302,11 @@ describe('Confluence pages (OAuth)', () => {
     const page2 = await api.get(`/connectors/confluence/pages/1000002/comments${qs({ limit: 1, cursor: listed.next_cursor })}`);
     expect(page2.body.items.map((c: { body: string }) => c.body)).toEqual(['Second\n']);
     expectError(await api.post('/connectors/confluence/comments/424242/replies', { body: 'x' }), 404, 'NOT_FOUND');
+    expect((await call('tool', 'confluence_add_comment', { page: '1000002', body: 'Third' })).value).toMatchObject({ page_id: '1000002', parent_comment_id: null, body: 'Third\n' });
+    const rest = await call('rest', 'confluence_reply_to_comment', { comment: added.value.id, body: 'And again' });
+    expect(rest.status).toBe(201);
+    expect(rest.value).toMatchObject({ parent_comment_id: added.value.id, body: 'And again\n' });
+    expect((await call('mcp', 'confluence_reply_to_comment', { comment: added.value.id, body: 'Once more' })).value).toMatchObject({ parent_comment_id: added.value.id, body: 'Once more\n' });
   });
 
   it('lists, adds (v1) and removes (v1) labels', async () => {
@@ -289,6 +318,11 @@ describe('Confluence pages (OAuth)', () => {
     expect(removed.status, removed.text).toBe(204);
     expect(fake.confluenceContent.detail('1000005')!.labels.map((l) => l.name)).toEqual(['runbook']);
     expect((await call('mcp', 'confluence_remove_label', { page: '1000005', label: 'ops' })).value).toMatchObject({ code: 'NOT_FOUND', message: 'Page 1000005 has no label ops.' });
+    // The other ways: add over MCP and REST, remove as a tool.
+    expect((await call('mcp', 'confluence_add_labels', { page: '1000005', labels: ['ops'] })).value).toEqual({ page_id: '1000005', labels: ['runbook', 'ops'] });
+    expect((await call('rest', 'confluence_add_labels', { page: '1000005', labels: ['later'] })).value).toEqual({ page_id: '1000005', labels: ['runbook', 'ops', 'later'] });
+    expect((await call('tool', 'confluence_remove_label', { page: '1000005', label: 'later' })).value).toEqual({ page_id: '1000005', removed: 'later' });
+    expect(fake.confluenceContent.detail('1000005')!.labels.map((l) => l.name)).toEqual(['runbook', 'ops']);
     expectError(await api.post('/connectors/confluence/pages/1000005/labels', { labels: ['two words'] }), 400, 'VALIDATION');
   });
 
@@ -301,9 +335,13 @@ describe('Confluence pages (OAuth)', () => {
   it('search takes a type and a space, quoted into the CQL, with q or with the caller’s CQL', async () => {
     await api.get(`/connectors/confluence/search${qs({ q: 'guide', space: 'ENG', type: 'page' })}`);
     await api.get(`/connectors/confluence/search${qs({ cql: 'title ~ "guide" ORDER BY created', space: 'E"NG', type: 'blogpost' })}`);
+    await api.get(`/connectors/confluence/search${qs({ q: 'guide', type: 'comment' })}`);
+    await api.get(`/connectors/confluence/search${qs({ q: 'guide', space: 'OPS', type: 'attachment' })}`);
     expect(apiRequests(fake, mark).map((r) => r.query.get('cql'))).toEqual([
       'text ~ "guide" AND space = "ENG" AND type = "page"',
       'space = "E\\"NG" AND (type = "blogpost" AND (title ~ "guide")) ORDER BY created',
+      'text ~ "guide" AND type = "comment"',
+      'text ~ "guide" AND space = "OPS" AND type = "attachment"',
     ]);
     expectError(await api.get(`/connectors/confluence/search${qs({ q: 'x', type: 'folder' })}`), 400, 'VALIDATION');
   });
