@@ -391,6 +391,35 @@ describe('PROXY_ENABLED=false and TOOLS_READ_ONLY=true', () => {
   });
 });
 
+describe('the proxy ignores JIRA_PROJECTS_FILTER and CONFLUENCE_SPACES_FILTER (docs/proxy.md)', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake, { JIRA_PROJECTS_FILTER: 'WEB', CONFLUENCE_SPACES_FILTER: 'ENG' }) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  it('an issue of OPS and a page of OPS: hidden from the operations, reached through the proxy', async () => {
+    // The operations answer as if they did not exist.
+    expect(expectRefusal(await call(`${svc.url}/connectors/jira/issues/OPS-1`), 404, 'NOT_FOUND').message).toBe('Jira has no issue OPS-1 that this connection may see.');
+    expect(expectRefusal(await call(`${svc.url}/connectors/confluence/pages/1000002`), 404, 'NOT_FOUND').message).toBe('Confluence has no page 1000002 that this connection may see.');
+    // The proxy, for trusted server-side callers, passes the same reads on.
+    const mark = fake.requests.length;
+    const issue = await call(`${svc.url}/connectors/jira/proxy/rest/api/3/issue/OPS-1`);
+    expect(issue.status, issue.text).toBe(200);
+    expect(issue.body).toMatchObject({ key: 'OPS-1' });
+    const page = await call(`${svc.url}/connectors/confluence/proxy/wiki/api/v2/pages/1000002`);
+    expect(page.status, page.text).toBe(200);
+    expect(page.body).toMatchObject({ id: '1000002', spaceId: '98306' });
+    expect(apiRequests(fake, mark).map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+});
+
 describe('the proxy on token connections', () => {
   let fake: FakeAtlassian;
   let svc: TestService;

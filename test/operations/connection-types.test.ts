@@ -283,6 +283,11 @@ describe('token connections to non-public hosts are refused', () => {
     ['PAT, search', 'dc', 'GET', '/connectors/jira/search?q=x', undefined],
     ['PAT, create', 'dc', 'POST', '/connectors/jira/create', { project_key: 'OPS', summary: 'x' }],
     ['API token, loopback IP literal', 'ip', 'GET', '/connectors/jira/projects', undefined],
+    // The proxy goes through the same pinned client: a caller's path never reaches a private address.
+    ['API token, Jira proxy', 'tok', 'GET', '/connectors/jira/proxy/rest/api/3/myself', undefined],
+    ['API token, Confluence proxy', 'tok', 'GET', '/connectors/confluence/proxy/wiki/api/v2/spaces', undefined],
+    ['PAT, proxy POST', 'dc', 'POST', '/connectors/jira/proxy/rest/api/2/issue', { fields: { summary: 'x' } }],
+    ['API token, loopback IP literal, proxy', 'ip', 'GET', '/connectors/jira/proxy/rest/api/3/myself', undefined],
   ])('%s: 400 VALIDATION, nothing reaches the fake, no retries', async (_name, tenant, method, path, body) => {
     const mark = fake.requests.length;
     delays.length = 0;
