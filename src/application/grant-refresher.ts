@@ -33,6 +33,9 @@ export interface RefreshSettings {
   readonly pollMs?: number;
 }
 
+/** The lease without `leaseMs`: the default token-call timeout (10 s, ATLASSIAN_TIMEOUT_MS) plus the composition root's 3 s margin. */
+const DEFAULT_LEASE_MS = 13_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -98,7 +101,7 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
 
   private coordinate(seen: Connection, grantId: string, force: boolean): TE.TaskEither<AppError, Connection> {
     const { connections, lease, clock, settings } = this.ports;
-    const leaseMs = settings.leaseMs ?? 30_000;
+    const leaseMs = settings.leaseMs ?? DEFAULT_LEASE_MS;
     const waitMs = settings.waitMs ?? leaseMs + 5_000;
     const pollMs = settings.pollMs ?? 50;
     return async () => {
@@ -166,6 +169,12 @@ export class GrantRefresher implements GrantRefresh, GrantRotation {
                   )
                 : pipe(
                     release(),
+                    TE.tap(() =>
+                      TE.fromIO(() =>
+                        // A refresh ahead of expiry fails no request (they keep the token they have): this line is where it shows.
+                        logger.warn({ tenant: conn.tenantId, connector: conn.connector, code: error.code, err: error.message }, 'refreshing the Atlassian token failed; the next call due for one tries again'),
+                      ),
+                    ),
                     TE.flatMap(() => this.recordRefreshFailed(conn, error)),
                     TE.map(() => error),
                   ),

@@ -14,6 +14,12 @@ import type { CredentialOpener } from './ports/credential-opener.js';
 import type { GrantRefresh } from './ports/grant-refresh.js';
 import { loadUsableConnection } from './usable-connection.js';
 
+/**
+ * A token with less than this left counts as expired: the call waits for the new one rather
+ * than set out with a token that may lapse on its way (Atlassian would answer 401).
+ */
+const EXPIRED_WITHIN_SECONDS = 5;
+
 export interface AccessSettings {
   /** Refresh a token that expires within this many seconds. */
   readonly skewSeconds: number;
@@ -36,14 +42,26 @@ export class StoredCredentialAccess implements AccessProvider {
     },
   ) {}
 
-  /** One async step rather than a chain of combinators: it runs before every Atlassian call (docs/performance.md). */
+  /**
+   * One async step rather than a chain of combinators: it runs before every Atlassian call
+   * (docs/performance.md). A token within the skew that has not expired yet is used as it is
+   * while its refresh runs beside the call (one per grant: the refresher shares it), so no
+   * caller with a working token waits for a token call or fails with it; only a caller whose
+   * token has expired waits for the new one.
+   */
   access(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, AccessContext> {
     return async () => {
       const loaded = await loadUsableConnection(this.ports.connections, tenantId, connector)();
       if (E.isLeft(loaded)) return loaded;
-      const conn = tokenIsFresh(loaded.right, this.ports.clock.now(), this.ports.settings.skewSeconds)
-        ? loaded
-        : await this.ports.refresher.refresh(loaded.right, false)();
+      const now = this.ports.clock.now();
+      if (tokenIsFresh(loaded.right, now, this.ports.settings.skewSeconds)) return this.contextOf(loaded.right);
+      const refreshing = this.ports.refresher.refresh(loaded.right, false)();
+      if (tokenIsFresh(loaded.right, now, EXPIRED_WITHIN_SECONDS)) {
+        // Its outcome is the refresher's to log, count and record; this call goes on with the token it has.
+        refreshing.catch(() => undefined);
+        return this.contextOf(loaded.right);
+      }
+      const conn = await refreshing;
       return E.isLeft(conn) ? conn : this.contextOf(conn.right);
     };
   }

@@ -323,30 +323,55 @@ describe('the proxy and Atlassian’s rate limits', () => {
   });
 });
 
-describe('the proxy refreshes an expiring token before forwarding', () => {
+describe('the proxy and a token due for a refresh', () => {
   let fake: FakeAtlassian;
   let svc: TestService;
+  let shortLived: FakeAtlassian;
+  let svcShort: TestService;
   beforeAll(async () => {
-    // Tokens live 60 s and the skew is 300 s: every use needs a refresh first.
+    // Tokens live 60 s and the skew is 300 s: every use is due for a refresh.
     fake = await startFakeAtlassian({ accessTokenTtlSeconds: 60 });
     svc = await startTestService({ env: oauthEnv(fake) });
     expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    // Tokens of 2 s: with under 5 s left a token counts as expired, and the call waits for the new one.
+    shortLived = await startFakeAtlassian({ accessTokenTtlSeconds: 2 });
+    svcShort = await startTestService({ env: oauthEnv(shortLived) });
+    expect((await connect(svcShort.url, shortLived, { tenant: 'acme' })).status).toBe(302);
   });
   afterAll(async () => {
     await svc.close();
     await fake.close();
+    await svcShort.close();
+    await shortLived.close();
   });
 
-  it('refreshes first, then sends the request once with the new token', async () => {
+  it('a token that still works is sent at once, its refresh beside the call; the next call carries the new one', async () => {
     const refreshes = fake.tokenGrants.refresh;
     const mark = fake.requests.length;
+    const stored = fake.requests.filter((r) => r.path === '/oauth/token').at(-1)!.response!.body as { access_token: string };
     const res = await call(`${svc.url}/connectors/jira/proxy/rest/api/3/myself`);
     expect(res.status, res.text).toBe(200);
+    const forwarded = fake.requests.slice(mark).find((r) => r.path.endsWith('/rest/api/3/myself'))!;
+    expect(forwarded.headers.authorization).toBe(`Bearer ${stored.access_token}`);
+    for (let i = 0; i < 200 && fake.tokenGrants.refresh === refreshes; i += 1) await new Promise((r) => setTimeout(r, 10));
     expect(fake.tokenGrants.refresh).toBe(refreshes + 1);
-    const paths = fake.requests.slice(mark).map((r) => r.path);
+    const rotated = fake.requests.slice(mark).find((r) => r.path === '/oauth/token')!.response!.body as { access_token: string };
+    await new Promise((r) => setTimeout(r, 100));
+    const next = fake.requests.length;
+    expect((await call(`${svc.url}/connectors/jira/proxy/rest/api/3/myself`)).status).toBe(200);
+    expect(fake.requests.slice(next).find((r) => r.path.endsWith('/rest/api/3/myself'))!.headers.authorization).toBe(`Bearer ${rotated.access_token}`);
+  });
+
+  it('an expired token: refreshes first, then sends the request once with the new token', async () => {
+    const refreshes = shortLived.tokenGrants.refresh;
+    const mark = shortLived.requests.length;
+    const res = await call(`${svcShort.url}/connectors/jira/proxy/rest/api/3/myself`);
+    expect(res.status, res.text).toBe(200);
+    expect(shortLived.tokenGrants.refresh).toBe(refreshes + 1);
+    const paths = shortLived.requests.slice(mark).map((r) => r.path);
     expect(paths).toEqual(['/oauth/token', `/ex/jira/${CLOUD_ID}/rest/api/3/myself`]);
-    const token = (fake.requests[mark]!.response!.body as { access_token: string }).access_token;
-    expect(fake.requests[mark + 1]!.headers.authorization).toBe(`Bearer ${token}`);
+    const token = (shortLived.requests[mark]!.response!.body as { access_token: string }).access_token;
+    expect(shortLived.requests[mark + 1]!.headers.authorization).toBe(`Bearer ${token}`);
   });
 });
 

@@ -96,8 +96,8 @@ describe('the connection cache across two processes on one SQLite file', () => {
     expect(await projectsBearer(one!)).toBe(before); // cached
     expect(await projectsBearer(two!)).toBe(before);
 
-    // Expiring within the skew: `two` refreshes; `one` cached the row before.
-    expect(sql("UPDATE connections SET expires_at = ? WHERE tenant_id = 'cc'", new Date(Date.now() + 30_000).toISOString())).toBe(2);
+    // Expired: `two` refreshes before its call; `one` cached the row before.
+    expect(sql("UPDATE connections SET expires_at = ? WHERE tenant_id = 'cc'", new Date(Date.now() - 1000).toISOString())).toBe(2);
     const refreshes = fake.tokenGrants.refresh;
     const renewed = await projectsBearer(two!);
     expect(fake.tokenGrants.refresh - refreshes).toBe(1);

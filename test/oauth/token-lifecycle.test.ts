@@ -33,6 +33,13 @@ const accessOrThrow = async (svc: TestService, t: string, connector: 'jira' | 'c
   return r.right;
 };
 
+/** Polls until `cond` holds (or fails the test after 5 s). */
+const until = async (cond: () => boolean | Promise<boolean>): Promise<void> => {
+  for (const started = Date.now(); !(await cond()); await sleep(10)) {
+    if (Date.now() - started > 5000) throw new Error('condition not met within 5 s');
+  }
+};
+
 describe('refresh ahead of expiry (access tokens live 60 s, skew 300 s)', () => {
   let fake: FakeAtlassian;
   let svc: TestService;
@@ -50,21 +57,22 @@ describe('refresh ahead of expiry (access tokens live 60 s, skew 300 s)', () => 
     await fake.close();
   });
 
-  it('refreshes an expiring token before handing it out, and stores the rotated pair first', async () => {
+  it('hands a token within the skew out as it is while its refresh runs beside the call, then the rotated pair, stored first', async () => {
     expect((await connect(svc.url, fake, { tenant: 'skew' })).status).toBe(302);
     const before = await connectionOf(svc.url, 'skew', 'jira');
     const issuedBefore = rec.issued.length;
     const refreshes = fake.tokenGrants.refresh;
     await sleep(5); // so the refresh time differs from the connect time
 
-    const ctx = await accessOrThrow(svc, 'skew');
+    // 60 s left of a 300 s skew: still good, so it is used, and the refresh starts beside it.
+    const first = await accessOrThrow(svc, 'skew');
+    expect((await myself(first)).status).toBe(200);
+    await until(() => fake.tokenGrants.refresh === refreshes + 1 && rec.issued.length === issuedBefore + 1);
+    await until(async () => (await connectionOf(svc.url, 'skew', 'jira')).refreshed_at !== before.refreshed_at);
     expect(fake.tokenGrants.refresh).toBe(refreshes + 1);
-    expect(rec.issued).toHaveLength(issuedBefore + 1);
     const rotated = rec.issued[issuedBefore]!;
-    expect(ctx.authorization).toBe(`Bearer ${rotated.accessToken}`);
-    expect(ctx.baseUrl).toBe(`${fake.url}/ex/jira/${fake.sites[0]!.id}`);
 
-    // When access() returns, the row already holds the new pair (sealed) and the new times.
+    // The row holds the new pair (sealed) and the new times.
     const store = svc.service.adapters.connections;
     const cipher = svc.service.adapters.cipher;
     const row = await store.find(tenant('skew'), 'jira')();
@@ -79,14 +87,23 @@ describe('refresh ahead of expiry (access tokens live 60 s, skew 300 s)', () => 
     // Both connections of the grant moved together.
     expect((await connectionOf(svc.url, 'skew', 'confluence')).refreshed_at).toBe(after.refreshed_at);
 
-    // The refreshed token works at Atlassian.
+    // The next caller gets the rotated token, and it works at Atlassian. (60 s left of it is
+    // again within the skew: another refresh starts beside that call; let it finish.)
+    const ctx = await accessOrThrow(svc, 'skew');
+    expect(ctx.authorization).toBe(`Bearer ${rotated.accessToken}`);
+    expect(ctx.authorization).not.toBe(first.authorization);
+    expect(ctx.baseUrl).toBe(`${fake.url}/ex/jira/${fake.sites[0]!.id}`);
     expect((await myself(ctx)).status).toBe(200);
+    await until(() => fake.tokenGrants.refresh === refreshes + 2);
+    await until(async () => (await connectionOf(svc.url, 'skew', 'jira')).refreshed_at !== after.refreshed_at);
   });
 
   it('200 concurrent access() calls in one process make exactly one refresh', async () => {
     expect((await connect(svc.url, fake, { tenant: 'flight' })).status).toBe(302);
     const refreshes = fake.tokenGrants.refresh;
     const results = await Promise.all(Array.from({ length: 200 }, () => refresherOf(svc).access(tenant('flight'), 'jira')()));
+    await until(() => fake.tokenGrants.refresh - refreshes >= 1);
+    await sleep(100);
     expect(fake.tokenGrants.refresh - refreshes).toBe(1);
     expect(results.every(E.isRight)).toBe(true);
     const tokens = new Set(results.map((r) => (E.isRight(r) ? r.right.authorization : '')));

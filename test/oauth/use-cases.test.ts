@@ -37,6 +37,8 @@ class MemoryAtlassian implements AtlassianAuthorization {
   private readonly liveRefresh = new Set<string>();
   readonly liveAccess = new Set<string>();
   revoked = false;
+  /** A refresh that fails as Atlassian's 5xx would (a transient VENDOR_ERROR). */
+  failing = false;
   ttlSeconds = 60;
 
   issueCode(redirectUri: string, challenge: string | null = null, scopes = ALL_SCOPES): string {
@@ -70,6 +72,7 @@ class MemoryAtlassian implements AtlassianAuthorization {
     return async () => {
       this.refreshCalls.push(refreshToken);
       await new Promise((r) => setTimeout(r, 20));
+      if (this.failing) return E.left(AppError.vendor('Atlassian answered the token call with 503.'));
       if (this.revoked || !this.liveRefresh.delete(refreshToken)) return E.left(AppError.tokenExpired('invalid_grant'));
       return E.right(this.mint(ALL_SCOPES));
     };
@@ -211,9 +214,16 @@ describe('OAuth use cases built with new', () => {
     expect(atlassian.exchanges).toHaveLength(1);
   });
 
-  it('200 concurrent access() calls -> one refresh, one rotated token for all', async () => {
+  /** Moves the clock past the tenant's stored token's expiry. */
+  const expire = async (t: string) => {
+    const row = right(await connections.find(tenant(t), 'jira')())!;
+    now = row.expiresAt!.getTime() + 1000;
+  };
+
+  it('200 concurrent access() calls with an expired token -> they wait for one refresh, one rotated token for all', async () => {
     const uc = build();
     right((await connectTenant(uc, 't3')).outcome);
+    await expire('t3');
     const results = await Promise.all(Array.from({ length: 200 }, () => uc.refresh.access(tenant('t3'), 'jira')()));
     expect(atlassian.refreshCalls).toHaveLength(1);
     const auths = new Set(results.map((r) => right(r).authorization));
@@ -242,9 +252,42 @@ describe('OAuth use cases built with new', () => {
     expect(atlassian.refreshCalls).toHaveLength(2);
   });
 
+  it('a token within the skew that has not expired: handed out at once while one refresh runs beside the calls, and a failed refresh fails none of them', async () => {
+    const uc = build();
+    right((await connectTenant(uc, 't6')).outcome);
+    const row = right(await connections.find(tenant('t6'), 'jira')())!;
+    const current = `Bearer ${JSON.parse(right(cipher.decrypt(row.credentials!))).access_token}`;
+    // 60 s left, skew 300 s: due for a refresh, still good. The refresh fails as a 503 would.
+    atlassian.failing = true;
+    const results = await Promise.all(Array.from({ length: 50 }, () => uc.refresh.access(tenant('t6'), 'jira')()));
+    expect(results.map((r) => right(r).authorization)).toEqual(Array(50).fill(current));
+    // Answered without waiting for it: one refresh for all of them, on its way or done.
+    const settled = async (calls: number) => {
+      for (let i = 0; i < 100 && atlassian.refreshCalls.length < calls; i += 1) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 60));
+    };
+    await settled(1);
+    expect(atlassian.refreshCalls).toHaveLength(1);
+    expect(right(await connections.find(tenant('t6'), 'jira')())!.status).toBe('active');
+    // Working again: the next caller starts a refresh that succeeds, and later callers get the new token.
+    atlassian.failing = false;
+    expect(right(await uc.refresh.access(tenant('t6'), 'jira')()).authorization).toBe(current);
+    await settled(2);
+    expect(atlassian.refreshCalls).toHaveLength(2);
+    const renewed = right(await uc.refresh.access(tenant('t6'), 'jira')()).authorization;
+    expect(renewed).not.toBe(current);
+    expect(atlassian.refreshCalls).toHaveLength(2);
+    // An expired token, though, waits: and a failing refresh fails it.
+    atlassian.failing = true;
+    await expire('t6');
+    const late = await uc.refresh.access(tenant('t6'), 'jira')();
+    expect(E.isLeft(late) && late.left.code).toBe('VENDOR_ERROR');
+  });
+
   it('invalid_grant -> TOKEN_EXPIRED, both rows needs_reauth, one attempt only', async () => {
     const uc = build();
     right((await connectTenant(uc, 't5')).outcome);
+    await expire('t5');
     atlassian.revoked = true;
     const results = await Promise.all(Array.from({ length: 20 }, () => uc.refresh.access(tenant('t5'), 'jira')()));
     for (const r of results) expect(E.isLeft(r) && r.left.code).toBe('TOKEN_EXPIRED');
