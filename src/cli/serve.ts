@@ -14,15 +14,22 @@ export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
     const log = service.adapters.pino;
     const { url } = await service.listen();
     log.info({ url }, 'integration-backend listening');
-    const shutdown = (signal: string): void => {
+    let stopping = false;
+    const shutdown = (signal: 'SIGINT' | 'SIGTERM'): void => {
+      if (stopping) {
+        // A second signal, of either kind, during the grace period: stop now, as a signal would.
+        log.warn({ signal }, 'second signal during shutdown: exiting now');
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      }
+      stopping = true;
       log.info({ signal, grace_seconds: config.right.shutdownGraceSeconds }, 'shutting down: finishing requests in flight');
       void service
         .shutdown()
         .then(() => log.info({}, 'stopped'))
         .finally(() => process.exit(0));
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
   } catch (err) {
     process.stderr.write(`integration-backend: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

@@ -130,37 +130,95 @@ describe('SIGTERM', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('lets slow requests in flight complete, then exits 0', async () => {
+  /** The service as `npm start` runs it (from source), connected as `tenant`, with three slow project reads in flight. */
+  const startWithSlowCalls = async (tenant: string, graceSeconds: string, delayMs: number) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,
       env: {
         PATH: process.env['PATH'] ?? '',
         HOME: process.env['HOME'] ?? '',
-        ...oauthEnv(fake, { INTEGRATION_DB_URL: `sqlite:///${path.join(dir, 'term.db')}` }),
+        ...oauthEnv(fake, { INTEGRATION_DB_URL: `sqlite:///${path.join(dir, `${tenant}.db`)}` }),
         HOST: '127.0.0.1',
         PORT: '0',
-        SHUTDOWN_GRACE_SECONDS: '20',
+        SHUTDOWN_GRACE_SECONDS: graceSeconds,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
     child.stderr!.on('data', (c: Buffer) => output.push(c.toString('utf8')));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = await waitForListening(child, { timeoutMs: 30_000, log: () => output.join(''), onLine: (l) => output.push(l) });
+    expect((await connect(url, fake, { tenant })).status).toBe(302);
+    fake.inject({ kind: 'delay', path: '/rest/api/3/project/search', ms: delayMs, times: 3 });
+    const seen = fake.requests.length;
+    const inFlight = [projects(url, tenant), projects(url, tenant), projects(url, tenant)].map((p) =>
+      p.then(
+        (answer) => answer,
+        (err: unknown) => ({ status: 0, body: String(err) }),
+      ),
+    );
+    // Signals go once all three are at Atlassian.
+    for (let i = 0; i < 200 && fake.requests.slice(seen).filter((r) => r.path.endsWith('/project/search')).length < 3; i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return { child, output, exited, inFlight, url };
+  };
+
+  it('lets slow requests in flight complete, answers /readyz 503 meanwhile, then closes and exits 0', async () => {
+    const { child, output, exited, inFlight, url } = await startWithSlowCalls('term', '20', 1_500);
     try {
-      const url = await waitForListening(child, { timeoutMs: 30_000, log: () => output.join(''), onLine: (l) => output.push(l) });
-      expect((await connect(url, fake, { tenant: 'term' })).status).toBe(302);
-      fake.inject({ kind: 'delay', path: '/rest/api/3/project/search', ms: 1_500, times: 3 });
-      const seen = fake.requests.length;
-      const inFlight = [projects(url, 'term'), projects(url, 'term'), projects(url, 'term')];
-      // SIGTERM once all three are at Atlassian.
-      for (let i = 0; i < 200 && fake.requests.slice(seen).filter((r) => r.path.endsWith('/project/search')).length < 3; i += 1) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // One more slow call, on a connection that carries a readiness probe after it.
+      fake.inject({ kind: 'delay', path: '/rest/api/3/project/search', ms: 1_500, times: 1 });
+      const one = new Client(url, { pipelining: 2 });
+      const onClient = one.request({ path: '/connectors/jira/projects', method: 'GET', headers: { 'x-tenant-id': 'term' } });
+      await new Promise((r) => setTimeout(r, 300));
       child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 100));
+      const probed = one.request({ path: '/readyz', method: 'GET' });
+      const first = await onClient;
+      expect(first.statusCode).toBe(200);
+      await first.body.text();
+      const probe = await probed;
+      expect(probe.statusCode).toBe(503);
+      expect(await probe.body.json()).toMatchObject({ status: 'not_ready', shutting_down: true });
+      await one.close();
       const answers = await Promise.all(inFlight);
       expect(answers.map((a) => a.status), answers.map((a) => a.body).join('\n')).toEqual([200, 200, 200]);
       expect(await exited).toBe(0);
-      expect(output.join('')).toContain('shutting down: finishing requests in flight');
+      const log = output.join('');
+      expect(log).toContain('shutting down: finishing requests in flight');
+      expect(log.indexOf('"stopped"')).toBeGreaterThan(log.indexOf('shutting down'));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('SHUTDOWN_GRACE_SECONDS=1: requests still at Atlassian after a second are cut, and it exits 0 then', async () => {
+    const { child, exited, inFlight } = await startWithSlowCalls('grace', '1', 8_000);
+    try {
+      const signalled = Date.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const took = Date.now() - signalled;
+      expect(took).toBeGreaterThanOrEqual(900);
+      expect(took).toBeLessThan(6_000);
+      const answers = await Promise.all(inFlight);
+      expect(answers.map((a) => a.status === 200)).toEqual([false, false, false]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('a second signal of either kind during the grace period ends the process at once', async () => {
+    const { child, output, exited } = await startWithSlowCalls('twice', '20', 8_000);
+    try {
+      child.kill('SIGTERM');
+      for (let i = 0; i < 100 && !output.join('').includes('shutting down'); i += 1) await new Promise((r) => setTimeout(r, 20));
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(Date.now() - signalled).toBeLessThan(3_000);
+      expect(output.join('')).toContain('second signal during shutdown: exiting now');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
