@@ -146,4 +146,39 @@ describe('metrics on METRICS_PORT', () => {
     // No tenant, token or cloud id is ever a label.
     expect(text).not.toMatch(/acme|Bearer|cloud-/);
   });
+
+  it('counts failed and refused refreshes, and times the wait for another instance’s lease', async () => {
+    const rotate = () =>
+      fetch(`${svc.url}/connectors/jira/connection`, {
+        method: 'PATCH',
+        headers: { 'x-tenant-id': 'acme', 'content-type': 'application/json' },
+        body: JSON.stringify({ rotate: true }),
+      });
+    const before = await scrape();
+    const count = (text: string, name: string, labels: Record<string, string> = {}) => sample(text, name, labels) ?? 0;
+    // Atlassian's token endpoint fails for a while: a transient failure.
+    fake.inject({ kind: 'status', path: '/oauth/token', method: 'POST', status: 503, times: 5 });
+    expect((await rotate()).status).toBeGreaterThanOrEqual(500);
+    fake.clearFaults();
+    // Another instance holds the grant's lease for 300 ms: this rotation waits it out, then refreshes.
+    const store = svc.service.adapters.connections;
+    const found = await store.find('acme' as never, 'jira')();
+    if (found._tag === 'Left' || !found.right?.grantId) throw new Error('no connection row');
+    const now = new Date();
+    const held = await store.tryAcquireRefreshLease('acme' as never, found.right.grantId, 'another-instance', now, new Date(now.getTime() + 300))();
+    expect(held).toEqual({ _tag: 'Right', right: true });
+    const waited = await rotate();
+    expect(waited.status, await waited.text()).toBeLessThan(300);
+    // The grant is revoked at Atlassian: the refresh is refused, the tenant must reconnect.
+    fake.revokeAll();
+    expect((await rotate()).status).toBe(401);
+    const after = await scrape();
+    const name = 'integration_backend_token_refreshes_total';
+    expect(count(after, name, { outcome: 'failed' }) - count(before, name, { outcome: 'failed' })).toBe(1);
+    expect(count(after, name, { outcome: 'needs_reauth' }) - count(before, name, { outcome: 'needs_reauth' })).toBe(1);
+    expect(count(after, name, { outcome: 'rotated' }) - count(before, name, { outcome: 'rotated' })).toBe(1);
+    const waits = 'integration_backend_refresh_lease_wait_seconds';
+    expect(count(after, `${waits}_count`) - count(before, `${waits}_count`)).toBe(1);
+    expect(count(after, `${waits}_sum`) - count(before, `${waits}_sum`)).toBeGreaterThanOrEqual(0.15);
+  });
 });
