@@ -279,13 +279,13 @@ describe('errors of the HTTP adapter, on a test route table', () => {
     expect((await fetch(`${url}/limited`)).status).toBe(429);
   });
 
-  it('answers a gzip body that does not decompress with 400, the standard body and the request id', async () => {
-    const reqId = 'req-bad-gzip-1';
+  it.each(['gzip', 'deflate', 'GZip'])('answers a %s body that does not decompress with 400, the standard body and the request id', async (encoding) => {
+    const reqId = `req-bad-${encoding}-1`;
     const res = await rawRequest(url, {
       method: 'POST',
       path: '/items',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-request-id': reqId },
-      body: Buffer.from('this is not gzip at all'),
+      headers: { 'content-type': 'application/json', 'content-encoding': encoding, 'x-request-id': reqId },
+      body: Buffer.from('this is not compressed at all'),
     });
     expect(res.headers['x-request-id']).toBe(reqId);
     const body = expectStandardError({ status: res.status, contentType: res.headers['content-type'], text: res.text }, 400, 'VALIDATION');
@@ -344,16 +344,29 @@ describe('errors of the HTTP adapter, on a test route table', () => {
     await expectErrorResponse(res, 405, 'VALIDATION');
   });
 
-  it('answers an unsupported body encoding with 400', async () => {
+  it('takes a content coding in any case (they are case-insensitive)', async () => {
+    const { gzipSync } = await import('node:zlib');
     const res = await rawRequest(url, {
       method: 'POST',
       path: '/items',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'br-nope' },
+      headers: { 'content-type': 'application/json', 'content-encoding': ' GZip' },
+      body: gzipSync(Buffer.from('{"name":"zipped"}')),
+    });
+    expect(res.status, res.text).toBe(201);
+  });
+
+  it('answers an unsupported body encoding with 400, the standard body naming it, the request id and its log line', async () => {
+    const reqId = 'req-bad-encoding-1';
+    const res = await rawRequest(url, {
+      method: 'POST',
+      path: '/items',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'br-nope', 'x-request-id': reqId },
       body: '{"name":"x"}',
     });
-    expect(res.status).toBe(400);
-    expect(res.headers['content-type']).toMatch(/^application\/json/);
-    expect(Object.keys(JSON.parse(res.text) as object).sort()).toEqual(['code', 'message', 'status']);
+    expect(res.headers['x-request-id']).toBe(reqId);
+    const body = expectStandardError({ status: res.status, contentType: res.headers['content-type'], text: res.text }, 400, 'VALIDATION');
+    expect(body.message).toBe('The request body\'s Content-Encoding "br-nope" is not one this service takes: gzip, deflate, br or identity.');
+    expect(requestLogLine(lines, reqId)).toMatchObject({ status: 400, route: '/items' });
   });
 });
 

@@ -119,6 +119,9 @@ const clientAborted = (ctx: Context): boolean => ctx.req.destroyed && !ctx.req.c
  * body that does not decompress. Whatever is thrown anywhere else is ours and answers 500;
  * nothing thrown is ever taken for an AppError (those travel as Lefts).
  */
+/** The content codings a JSON body may come in (what the body parser's inflation decodes). */
+const BODY_CODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
+
 const bodyReadError = (err: unknown): AppError => {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; type?: unknown; code?: unknown };
   if (e.status === 413 || e.type === 'entity.too.large') {
@@ -385,6 +388,15 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
     },
   });
   const parseBody = async (ctx: Context, next: Next): Promise<void> => {
+    // Content codings are case-insensitive (RFC 9110 8.4.1); the body parser compares them as written.
+    const coding = ctx.req.headers['content-encoding'];
+    if (coding !== undefined) {
+      const normal = coding.trim().toLowerCase();
+      if (!BODY_CODINGS.has(normal)) {
+        return fail(ctx, AppError.validation(`The request body's Content-Encoding ${JSON.stringify(coding.slice(0, 40))} is not one this service takes: gzip, deflate, br or identity.`));
+      }
+      ctx.req.headers['content-encoding'] = normal;
+    }
     try {
       await bodyParserMiddleware(ctx, async () => undefined);
     } catch (err) {
