@@ -456,12 +456,16 @@ function registerAdapters(
     ADAPTERS.authorization,
     (r) =>
       overrides.authorization ??
-      new UndiciAtlassianAuthorization(r.get(ADAPTERS.http), {
-        authBaseUrl: config.atlassian.authBaseUrl,
-        apiBaseUrl: config.atlassian.apiBaseUrl,
-        clientId: config.oauth.clientId,
-        clientSecret: config.oauth.clientSecret,
-      }),
+      new UndiciAtlassianAuthorization(
+        r.get(ADAPTERS.http),
+        {
+          authBaseUrl: config.atlassian.authBaseUrl,
+          apiBaseUrl: config.atlassian.apiBaseUrl,
+          clientId: config.oauth.clientId,
+          clientSecret: config.oauth.clientSecret,
+        },
+        r.get(ADAPTERS.metrics),
+      ),
   );
   provide(c, ADAPTERS.siteUrlGuard, () => overrides.siteUrlGuard ?? new DnsSiteUrlGuard({ allowedHosts: config.atlassian.allowedHosts }));
   const callSettings = (r: Resolver) => ({

@@ -177,6 +177,11 @@ describe('metrics on METRICS_PORT', () => {
     expect(count(after, name, { outcome: 'failed' }) - count(before, name, { outcome: 'failed' })).toBe(1);
     expect(count(after, name, { outcome: 'needs_reauth' }) - count(before, name, { outcome: 'needs_reauth' })).toBe(1);
     expect(count(after, name, { outcome: 'rotated' }) - count(before, name, { outcome: 'rotated' })).toBe(1);
+    // The OAuth calls are timed with the rest of Atlassian's.
+    const calls = 'integration_backend_atlassian_request_duration_seconds_count';
+    expect(count(after, calls, { operation: 'POST /oauth/token', status: '503' })).toBeGreaterThanOrEqual(1);
+    expect(count(after, calls, { operation: 'POST /oauth/token', status: '200' })).toBeGreaterThanOrEqual(2);
+    expect(count(after, calls, { operation: 'GET /oauth/token/accessible-resources', status: '200' })).toBeGreaterThanOrEqual(1);
     const waits = 'integration_backend_refresh_lease_wait_seconds';
     expect(count(after, `${waits}_count`) - count(before, `${waits}_count`)).toBe(1);
     expect(count(after, `${waits}_sum`) - count(before, `${waits}_sum`)).toBeGreaterThanOrEqual(0.15);

@@ -92,6 +92,25 @@ describe('traces', () => {
     expect(call?.spanContext().traceId).toBe(server!.spanContext().traceId);
   });
 
+  it('traces the OAuth token call too: a rotation nests POST /oauth/token under its request, traceparent sent', async () => {
+    const mark = fake.requests.length;
+    const res = await fetch(`${svc.url}/connectors/jira/connection`, {
+      method: 'PATCH',
+      headers: { 'x-tenant-id': 'acme', 'content-type': 'application/json', traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` },
+      body: JSON.stringify({ rotate: true }),
+    });
+    expect(res.status, await res.text()).toBeLessThan(300);
+    const spans = exporter.getFinishedSpans();
+    const token = spans.find((s) => s.name === 'POST /oauth/token');
+    expect(token).toBeDefined();
+    expect(token!.spanContext().traceId).toBe(TRACE_ID);
+    expect(token!.attributes['http.response.status_code']).toBe(200);
+    const sent = fake.requests.slice(mark).find((r) => r.path === '/oauth/token');
+    expect(sent?.headers['traceparent']).toBe(`00-${TRACE_ID}-${token!.spanContext().spanId}-01`);
+    // Never the tenant's secrets in a span.
+    expect(JSON.stringify(spans.map((s) => s.attributes))).not.toMatch(/refresh_token|Bearer|secret/i);
+  });
+
   it('traces an MCP tool call the same way', async () => {
     const res = await fetch(`${svc.url}/mcp`, {
       method: 'POST',

@@ -77,6 +77,40 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
 /** Spans of the calls to Atlassian (no-ops until the host registers an OpenTelemetry SDK). */
 const tracer = trace.getTracer('integration-backend/atlassian');
 
+/**
+ * One call to Atlassian, watched: a client span (its W3C `traceparent` handed to `send` for
+ * the request's headers), its duration and status for the metrics under the path's template,
+ * and a 429 counted as Atlassian's. The operations' and the proxy's attempts come through
+ * `AtlassianCaller.observed`; the OAuth calls (the token endpoint, the accessible resources)
+ * straight through here.
+ */
+export const observeUpstreamCall = <R extends Pick<HttpResponse, 'status'>>(
+  metrics: ServiceMetrics,
+  method: string,
+  path: string,
+  send: (traceHeaders: Record<string, string>) => TE.TaskEither<TransportFailure, R>,
+): TE.TaskEither<TransportFailure, R> => {
+  const template = templateFor(path);
+  const operation = `${method} ${template}`;
+  return async () => {
+    const span = tracer.startSpan(operation, {
+      kind: SpanKind.CLIENT,
+      attributes: { 'http.request.method': method, 'url.template': template },
+    });
+    const traceHeaders: Record<string, string> = {};
+    propagation.inject(trace.setSpan(context.active(), span), traceHeaders);
+    const started = performance.now();
+    const outcome = await send(traceHeaders)();
+    const status = E.isRight(outcome) ? outcome.right.status : 0;
+    if (status > 0) span.setAttribute('http.response.status_code', status);
+    if (status === 0 || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: status === 0 ? 'no answer' : `HTTP ${status}` });
+    span.end();
+    metrics.upstreamCall({ operation, status, seconds: (performance.now() - started) / 1000 });
+    if (status === 429) metrics.rateLimited('atlassian');
+    return outcome;
+  };
+};
+
 const ErrorBodies = t.partial({
   errorMessages: t.array(t.string),
   errors: t.union([
@@ -256,24 +290,10 @@ export class AtlassianCaller {
     send: (traceHeaders: Record<string, string>) => TE.TaskEither<TransportFailure, R>,
   ): TE.TaskEither<TransportFailure, R> {
     const { budget, clock } = this.settings;
-    const template = templateFor(path);
-    const operation = `${method} ${template}`;
+    const timed = observeUpstreamCall(this.metrics, method, path, send);
     return async () => {
-      const span = tracer.startSpan(operation, {
-        kind: SpanKind.CLIENT,
-        attributes: { 'http.request.method': method, 'url.template': template },
-      });
-      const traceHeaders: Record<string, string> = {};
-      propagation.inject(trace.setSpan(context.active(), span), traceHeaders);
-      const started = performance.now();
       const sentAt = clock.now().getTime();
-      const outcome = await send(traceHeaders)();
-      const status = E.isRight(outcome) ? outcome.right.status : 0;
-      if (status > 0) span.setAttribute('http.response.status_code', status);
-      if (status === 0 || status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, message: status === 0 ? 'no answer' : `HTTP ${status}` });
-      span.end();
-      this.metrics.upstreamCall({ operation, status, seconds: (performance.now() - started) / 1000 });
-      if (status === 429) this.metrics.rateLimited('atlassian');
+      const outcome = await timed();
       if (budget && E.isRight(outcome)) {
         const { site, shared } = siteKeyOf(ctx.baseUrl);
         const now = clock.now();

@@ -6,6 +6,8 @@ import type { Site } from '../../domain/connection.js';
 import type { TokenSet } from '../../domain/credentials.js';
 import { AppError } from '../../domain/errors.js';
 import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../../application/ports/atlassian-authorization.js';
+import { NO_METRICS, type ServiceMetrics } from '../../application/ports/metrics.js';
+import { observeUpstreamCall } from './atlassian-call.js';
 import { headerOf, parseJson, transportError, type AtlassianHttp, type TransportFailure } from './http-transport.js';
 
 const TokenResponse = t.intersection([
@@ -40,6 +42,8 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
   constructor(
     private readonly http: AtlassianHttp,
     private readonly settings: { authBaseUrl: string; apiBaseUrl: string; clientId: string; clientSecret: string },
+    /** Where each call is timed and counted (upstream histogram, Atlassian's 429s), as the operations' calls are. */
+    private readonly metrics: ServiceMetrics = NO_METRICS,
   ) {}
 
   exchangeCode(input: { code: string; redirectUri: string; codeVerifier: string | null }): TE.TaskEither<AppError, TokenSet> {
@@ -70,11 +74,15 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
 
   accessibleResources(accessToken: string): TE.TaskEither<AppError, readonly Site[]> {
     return pipe(
-      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the accessible resources'))(this.http.trusted.send({
+      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the accessible resources'))(
+        observeUpstreamCall(this.metrics, 'GET', '/oauth/token/accessible-resources', (traceHeaders) =>
+          this.http.trusted.send({
             method: 'GET',
             url: `${this.settings.apiBaseUrl}/oauth/token/accessible-resources`,
-            headers: { authorization: `Bearer ${accessToken}` },
-          })),
+            headers: { ...traceHeaders, authorization: `Bearer ${accessToken}` },
+          }),
+        ),
+      ),
       TE.flatMap((res) => {
         if (res.status !== 200) {
           return TE.left(AppError.vendor(`Atlassian answered ${res.status} when listing accessible sites.`));
@@ -104,7 +112,11 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
           ? '/rest/api/3/myself'
           : '/rest/api/2/myself';
     return pipe(
-      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the token check'))(this.http.pinned.send({ method: 'GET', url: `${input.baseUrl}${path}`, headers: { authorization: input.authorization } })),
+      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the token check'))(
+        observeUpstreamCall(this.metrics, 'GET', path.split('?')[0]!, (traceHeaders) =>
+          this.http.pinned.send({ method: 'GET', url: `${input.baseUrl}${path}`, headers: { ...traceHeaders, authorization: input.authorization } }),
+        ),
+      ),
       TE.flatMap((res) => {
         if (res.status === 401 || res.status === 403) {
           return TE.left(AppError.validation('Atlassian rejected the token for this base_url; nothing was saved.'));
@@ -133,7 +145,11 @@ export class UndiciAtlassianAuthorization implements AtlassianAuthorization, Atl
 
   private token(body: Record<string, string>, refused: () => AppError): TE.TaskEither<AppError, TokenSet> {
     return pipe(
-      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the token request'))(this.http.trusted.send({ method: 'POST', url: `${this.settings.authBaseUrl}/oauth/token`, json: body })),
+      TE.mapLeft((failure: TransportFailure) => transportError(failure, 'the token request'))(
+        observeUpstreamCall(this.metrics, 'POST', '/oauth/token', (traceHeaders) =>
+          this.http.trusted.send({ method: 'POST', url: `${this.settings.authBaseUrl}/oauth/token`, json: body, headers: traceHeaders }),
+        ),
+      ),
       TE.flatMap((res) => {
         const json = parseJson(res);
         if (res.status === 200) {
