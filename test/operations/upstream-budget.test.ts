@@ -72,6 +72,34 @@ describe('the upstream budget', () => {
     expect((await health()).upstream).toMatchObject({ sites_in_penalty: 0 });
   });
 
+  it('a 429 without Retry-After holds the site until its X-RateLimit-Reset', async () => {
+    const reset = new Date(clock.now().getTime() + 45_000).toISOString();
+    fake.inject({ kind: 'status', path: ISSUE, method: 'POST', status: 429, headers: { 'x-ratelimit-reset': reset, 'ratelimit-reason': 'jira-quota-tenant-based' } });
+    expectError(await api.post('/connectors/jira/create', { project_key: 'ACME', summary: 'x' }), 429, 'RATE_LIMITED');
+    const mark = fake.requests.length;
+    const held = expectError(await api.get('/connectors/jira/projects'), 429, 'RATE_LIMITED');
+    // The reset, 45 s away, not the default window (60 s).
+    expect(held.retry_after).toBeGreaterThan(40);
+    expect(held.retry_after).toBeLessThanOrEqual(45);
+    expect(apiRequests(fake, mark)).toHaveLength(0);
+    slept += 46_000;
+    expect((await api.get('/connectors/jira/projects')).status).toBe(200);
+  });
+
+  it('X-RateLimit-NearLimit: false clears the near-limit state at once', async () => {
+    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+    const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
+    fake.inject({ kind: 'status', path: MYSELF, status: 200, body: normal, times: 1, headers: { 'x-ratelimit-nearlimit': 'true', 'ratelimit-reason': 'jira-quota-tenant-based' } });
+    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+    expect((await health()).upstream).toMatchObject({ sites_near_limit: 1 });
+    fake.inject({ kind: 'status', path: MYSELF, status: 200, body: normal, times: 1, headers: { 'x-ratelimit-nearlimit': 'false' } });
+    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+    expect((await health()).upstream).toMatchObject({ sites_near_limit: 0 });
+    delays.length = 0;
+    for (let i = 0; i < 3; i++) expect((await api.get('/connectors/jira/projects')).status).toBe(200);
+    expect(delays).toEqual([]);
+  });
+
   it("a 429 on the app's global quota holds back the other product too", async () => {
     fake.inject({
       kind: 'status',
