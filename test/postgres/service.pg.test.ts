@@ -7,7 +7,7 @@
  * with exit 1, touching nothing and never printing the password.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AesGcmCipher } from '../../src/adapters/crypto/aes-gcm-cipher.js';
 import { DEFAULT_CLIENT_SECRET, startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
 import { expectErrorResponse } from '../support/http.js';
@@ -278,4 +278,39 @@ describe('refusing to start on PostgreSQL', () => {
       await server.close();
     }
   });
+});
+
+describe('/readyz on PostgreSQL', () => {
+  it('answers 503 (database not reachable) while the server refuses the service, /healthz still 200, and 200 again once it takes it back', async () => {
+    const database = await fresh();
+    const name = new URL(database.url).pathname.slice(1);
+    const server = inject('postgresUrl');
+    const instance = await startInstance({ INTEGRATION_DB_URL: database.url, INTEGRATION_ENCRYPTION_KEY: ENCRYPTION_KEY });
+    const ready = async () => {
+      const res = await fetch(`${instance.url}/readyz`);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    try {
+      expect(await ready()).toMatchObject({ status: 200, body: { status: 'ready', database: { reachable: true } } });
+      // The database takes no connection, and the service's are ended, as a failover or an outage would.
+      await withClient(server, async (c) => {
+        await c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      });
+      const down = await ready();
+      expect(down).toMatchObject({ status: 503, body: { status: 'not_ready', database: { reachable: false }, shutting_down: false } });
+      expect(JSON.stringify(down.body)).not.toMatch(/password|postgresql:\/\//);
+      expect((await fetch(`${instance.url}/healthz`)).status).toBe(200);
+      await withClient(server, (c) => c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`));
+      let back = await ready();
+      for (let i = 0; i < 50 && back.status !== 200; i += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+        back = await ready();
+      }
+      expect(back).toMatchObject({ status: 200, body: { status: 'ready', database: { reachable: true } } });
+    } finally {
+      await stopInstance(instance);
+      await withClient(server, (c) => c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`));
+    }
+  }, 60_000);
 });
