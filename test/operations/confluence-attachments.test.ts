@@ -125,3 +125,39 @@ describe('Confluence attachments (OAuth)', () => {
     expect(apiRequests(fake, mark).filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 });
+
+describe('Confluence attachments over REST under ATTACHMENT_MAX_BYTES=64 KB', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake, { ATTACHMENT_MAX_BYTES: String(64 * 1024) }) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+    fake.confluenceContent.detail('1000001')!.attachments.push({
+      id: 'att9100',
+      title: 'large.bin',
+      mediaType: 'application/octet-stream',
+      createdAt: '2026-11-22T09:00:00.000Z',
+      comment: '',
+      content: randomBytes(100 * 1024),
+    });
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  it('refuses a file over the cap with 413 naming it, both ways, before any of its bytes move', async () => {
+    const mark = fake.requests.length;
+    const down = await client(svc.url, 'acme').get('/connectors/confluence/pages/1000001/attachments/att9100');
+    expectError(down, 413, 'VALIDATION');
+    expect(down.body.message).toBe('Attachment att9100 (large.bin) is 100 KB, more than the 64 KB allowed (ATTACHMENT_MAX_BYTES).');
+    const form = new FormData();
+    form.append('file', new Blob([randomBytes(65 * 1024)], { type: 'application/octet-stream' }), 'big.bin');
+    const up = await fetch(`${svc.url}/connectors/confluence/pages/1000001/attachments`, { method: 'POST', headers: { 'x-tenant-id': 'acme' }, body: form });
+    expect(up.status).toBe(413);
+    expect(await up.json()).toMatchObject({ code: 'VALIDATION', message: 'The file is larger than the 64 KB allowed (ATTACHMENT_MAX_BYTES).' });
+    // Only the attachment's metadata was read: no download, no upload.
+    expect(apiRequests(fake, mark).map((r) => `${r.method} ${inner(r.path)}`)).toEqual(['GET /wiki/api/v2/attachments/att9100']);
+  });
+});
