@@ -13,7 +13,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/domain/errors.js';
 import { checkResponse } from '../support/api-contract.js';
-import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
+import { startFakeAtlassian, type FakeAtlassian, type Fault } from '../support/fake-atlassian.js';
 import { connect, oauthEnv } from '../support/oauth.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -182,7 +182,8 @@ describe('the API under fuzzing', () => {
   let operations: Operation[];
   beforeAll(async () => {
     fake = await startFakeAtlassian();
-    svc = await startTestService({ env: oauthEnv(fake, { ENABLE_JIRA_PAT: 'true' }) });
+    // Retries wait no real time, so the failing-upstream runs stay quick.
+    svc = await startTestService({ env: oauthEnv(fake, { ENABLE_JIRA_PAT: 'true' }), overrides: { retrySleep: async () => undefined } });
     expect((await connect(svc.url, fake, { tenant: 'fz' })).status).toBe(302);
     const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Json>> };
     operations = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -210,37 +211,43 @@ describe('the API under fuzzing', () => {
     await fake.close();
   });
 
+  /** Sends one fuzzed request and checks its answer: documented for its route, errors in the standard body. Its status. */
+  const exercise = async (req: Request): Promise<{ status: number; where: string }> => {
+    // undici's request sends what fetch would refuse to (a body on a GET, any path bytes).
+    const url = `${svc.url}${req.path}${req.query}`;
+    const answer = await request(url, {
+      method: req.op.method.toUpperCase() as 'GET',
+      headers: req.headers,
+      ...(req.body !== undefined ? { body: req.body } : {}),
+    });
+    const body = await answer.body.text();
+    const res = { status: answer.statusCode, headers: { get: (name: string) => headerOf(answer.headers, name) } };
+    const where = `${req.op.method.toUpperCase()} ${req.path}${req.query.slice(0, 200)} -> ${res.status} ${body.slice(0, 300)}`;
+    // Documented for its route (throws a ContractViolation otherwise).
+    // The URL as sent: undici resolves dot segments the way new URL() does.
+    checkResponse({ method: req.op.method, url }, { status: res.status, header: res.headers.get, body });
+    if (res.status >= 400) {
+      expect(res.headers.get('x-request-id'), where).toBeTruthy();
+      const error = JSON.parse(body) as Json;
+      expect(error['status'], where).toBe('error');
+      expect(ERROR_CODES, where).toContain(error['code']);
+      expect(typeof error['message'] === 'string' && error['message'] !== '', where).toBe(true);
+      expect(body, where).not.toMatch(/at .+\.(ts|js):\d+|Bearer [A-Za-z0-9]/);
+    }
+    return { status: res.status, where };
+  };
+
   it('answers every request with a documented status below 500, and every error in the standard body', async () => {
     const seen = new Map<string, Set<number>>();
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...operations).chain((op) => requestFor(op)),
         async (req) => {
-          // undici's request sends what fetch would refuse to (a body on a GET, any path bytes).
-          const url = `${svc.url}${req.path}${req.query}`;
-          const answer = await request(url, {
-            method: req.op.method.toUpperCase() as 'GET',
-            headers: req.headers,
-            ...(req.body !== undefined ? { body: req.body } : {}),
-          });
-          const body = await answer.body.text();
-          const res = { status: answer.statusCode, headers: { get: (name: string) => headerOf(answer.headers, name) } };
-          const where = `${req.op.method.toUpperCase()} ${req.path}${req.query.slice(0, 200)} -> ${res.status} ${body.slice(0, 300)}`;
-          // Documented for its route (throws a ContractViolation otherwise).
-          // The URL as sent: undici resolves dot segments the way new URL() does.
-          checkResponse({ method: req.op.method, url }, { status: res.status, header: res.headers.get, body });
-          expect(res.status, where).toBeLessThan(500);
-          if (res.status >= 400) {
-            expect(res.headers.get('x-request-id'), where).toBeTruthy();
-            const error = JSON.parse(body) as Json;
-            expect(error['status'], where).toBe('error');
-            expect(ERROR_CODES, where).toContain(error['code']);
-            expect(typeof error['message'] === 'string' && error['message'] !== '', where).toBe(true);
-            expect(body, where).not.toMatch(/at .+\.(ts|js):\d+|Bearer [A-Za-z0-9]/);
-          }
+          const { status, where } = await exercise(req);
+          expect(status, where).toBeLessThan(500);
           const key = `${req.op.method} ${req.op.path}`;
           if (!seen.has(key)) seen.set(key, new Set());
-          seen.get(key)!.add(res.status);
+          seen.get(key)!.add(status);
         },
       ),
       { seed: 20261201, numRuns: Number(process.env['FUZZ_RUNS'] ?? 1500), interruptAfterTimeLimit: 120_000, markInterruptAsFailure: false },
@@ -253,4 +260,35 @@ describe('the API under fuzzing', () => {
     // No prototype was polluted by a body.
     expect(({} as Json)['polluted']).toBeUndefined();
   }, 180_000);
+
+  it('when Atlassian fails (5xx, a 429, garbage, a cut connection), still answers documented statuses in the standard body, never a 500 of ours', async () => {
+    const failures: Fault[] = [
+      { kind: 'status', path: '', status: 500 },
+      { kind: 'status', path: '', status: 503 },
+      { kind: 'status', path: '', status: 429, headers: { 'retry-after': '0' } },
+      { kind: 'malformed', path: '', body: '<html>upstream proxy error</html>', contentType: 'text/html' },
+      { kind: 'malformed', path: '', body: '{"issues": 7, "values": "x", "results": null}' },
+      { kind: 'malformed', path: '', body: '{"truncated": ' },
+      { kind: 'reset', path: '' },
+    ];
+    const statuses = new Set<number>();
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...operations).chain((op) => requestFor(op)), fc.constantFrom(...failures), async (req, failure) => {
+          fake.clearFaults();
+          // Every product API call fails this way (the OAuth endpoints answer as usual).
+          for (const path of ['/rest/', '/wiki/']) fake.inject({ ...failure, path, times: 1_000_000 } as Fault);
+          const { status, where } = await exercise(req);
+          expect(status, where).not.toBe(500);
+          statuses.add(status);
+        }),
+        { seed: 20261207, numRuns: Number(process.env['FUZZ_FAILING_RUNS'] ?? 400), interruptAfterTimeLimit: 60_000, markInterruptAsFailure: false },
+      );
+    } finally {
+      fake.clearFaults();
+    }
+    // The failures reached the service: it answered Atlassian's trouble as its own 502 or 429.
+    expect([...statuses].some((s) => s === 502)).toBe(true);
+    expect([...statuses].some((s) => s === 429)).toBe(true);
+  }, 120_000);
 });
