@@ -9,6 +9,8 @@ import { configFrom } from '../../src/composition/config.js';
 import { AppError } from '../../src/domain/errors.js';
 import { expectErrorResponse, expectStandardError, parseLogLines, rawRequest, requestLogLine } from '../support/http.js';
 import { captureLog, startTestService, type TestService } from '../support/service.js';
+import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
+import { connect, oauthEnv } from '../support/oauth.js';
 
 const STACK_FRAME = /\n\s+at |\bat .+:\d+:\d+/;
 
@@ -401,5 +403,53 @@ describe('requests Node refuses before Koa sees them', () => {
     } finally {
       await svc.close();
     }
+  });
+});
+
+describe('a client that leaves mid-upload, on the service itself', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake) });
+    expect((await connect(svc.url, fake, { tenant: 'acme' })).status).toBe(302);
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  /** Sends the head and part of a body, then goes away. */
+  const leaveMidBody = (head: string, part: string): Promise<void> => {
+    const { port, hostname } = new URL(svc.url);
+    return new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`${head}\r\n\r\n${part}`, () => setTimeout(() => socket.destroy(), 100));
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+  };
+
+  it.each([
+    [
+      'a multipart attachment upload',
+      '/connectors/jira/issues/ACME-1/attachments',
+      'Content-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: 100000',
+      '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\nsome bytes',
+    ],
+    ['a proxied JSON body', '/connectors/jira/proxy/rest/api/3/issue', 'Content-Type: application/json\r\nContent-Length: 5000', '{"fields":{"summary":"half'],
+  ])('%s: logged as aborted (499), no error line, nothing sent to Atlassian', async (_what, path, headers, part) => {
+    const reqId = `req-left-${path.length}`;
+    const mark = fake.requests.length;
+    await leaveMidBody(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Tenant-Id: acme\r\nX-Request-Id: ${reqId}\r\n${headers}`, part);
+    for (let i = 0; i < 100 && !parseLogLines(svc.logLines).some((l) => l['req_id'] === reqId && l['msg'] === 'request'); i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(requestLogLine(svc.logLines, reqId)).toMatchObject({ status: 499, aborted: true });
+    expect(parseLogLines(svc.logLines).filter((l) => l['req_id'] === reqId && l['level'] === 'error')).toEqual([]);
+    expect(fake.requests.slice(mark).filter((r) => r.method === 'POST')).toEqual([]);
+    // And it goes on serving.
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
   });
 });

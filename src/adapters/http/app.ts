@@ -343,6 +343,8 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       }
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // However a handler noticed (the proxy's body read answers a refusal nobody receives): a client gone mid-request left it.
+      if (!state.aborted && clientAborted(ctx)) state.aborted = true;
       const route = (ctx as Context & { _matchedRoute?: string })._matchedRoute ?? null;
       // 499: nginx's "client closed request", so an abandoned upload is not counted as a 4xx or 5xx we sent.
       const status = state.aborted ? 499 : ctx.respond === false ? ctx.res.statusCode : ctx.status;
