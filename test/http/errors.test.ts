@@ -432,6 +432,35 @@ describe('a client that leaves mid-upload, on the service itself', () => {
   };
 
   it.each([
+    ['a file part whose name is empty', 'Content-Disposition: form-data; name=""; filename="a.bin"', 'The file must be in a part named file, not one without a name.'],
+    ['a file part without a name', 'Content-Disposition: form-data; filename="a.bin"', 'The file must be in a part named file, not one without a name.'],
+    ['a field without a name', 'Content-Disposition: form-data; name=""', 'A part of the multipart body has no name.'],
+  ])('refuses %s with 400 naming the problem, and keeps serving', async (_what, disposition, message) => {
+    const type = disposition.includes('filename') ? '\r\nContent-Type: application/octet-stream' : '';
+    const body = `--XyZ\r\n${disposition}${type}\r\n\r\nsome bytes\r\n--XyZ--\r\n`;
+    const res = await fetch(`${svc.url}/connectors/jira/issues/ACME-1/attachments`, {
+      method: 'POST',
+      headers: { 'x-tenant-id': 'acme', 'content-type': 'multipart/form-data; boundary=XyZ' },
+      body,
+    });
+    const error = await expectErrorResponse(res, 400, 'VALIDATION');
+    expect(error.message).toBe(message);
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+  });
+
+  it('refuses a wrongly named file part in a form cut short, naming the part, and keeps serving', async () => {
+    const body = '--XyZ\r\nContent-Disposition: form-data; name="upload"; filename="a.bin"\r\nContent-Type: application/octet-stream\r\n\r\nsome bytes and no end';
+    const res = await fetch(`${svc.url}/connectors/jira/issues/ACME-1/attachments`, {
+      method: 'POST',
+      headers: { 'x-tenant-id': 'acme', 'content-type': 'multipart/form-data; boundary=XyZ' },
+      body,
+    });
+    expect((await expectErrorResponse(res, 400, 'VALIDATION')).message).toBe('The file must be in a part named file, not "upload".');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+  });
+
+  it.each([
     [
       'a multipart attachment upload',
       '/connectors/jira/issues/ACME-1/attachments',

@@ -139,8 +139,26 @@ const requestFor = (op: Operation): fc.Arbitrary<Request> => {
     )
     .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}`));
   const takesBody = ['post', 'put', 'patch'].includes(op.method);
-  const body: fc.Arbitrary<{ body: string | Buffer | undefined; contentType: string | undefined; encoding: string | undefined }> = takesBody
+  type Body = { body: string | Buffer | undefined; contentType: string | undefined; encoding: string | undefined };
+  const multipartBodies: fc.Arbitrary<Body> = fc
+    .tuple(
+      fc.constantFrom('file', 'files', 'upload', ''),
+      fc.oneof(text, fc.constantFrom('a.txt', '../../etc/passwd', 'x'.repeat(300), 'é.bin', '')),
+      fc.uint8Array({ maxLength: 64 }),
+      fc.constantFrom('whole', 'truncated', 'no closing boundary', 'no boundary parameter', 'other boundary'),
+    )
+    .map(([field, filename, bytes, shape]) => {
+      const head = `--FzB\r\nContent-Disposition: form-data; name="${field}"; filename="${filename.replace(/["\r\n]/g, '')}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+      const whole = Buffer.concat([Buffer.from(head), Buffer.from(bytes), Buffer.from('\r\n--FzB--\r\n')]);
+      const body =
+        shape === 'truncated' ? whole.subarray(0, Math.max(1, Math.floor(whole.length / 2))) : shape === 'no closing boundary' ? Buffer.concat([Buffer.from(head), Buffer.from(bytes)]) : whole;
+      const contentType = shape === 'no boundary parameter' ? 'multipart/form-data' : shape === 'other boundary' ? 'multipart/form-data; boundary=Other' : 'multipart/form-data; boundary=FzB';
+      return { body, contentType, encoding: undefined };
+    });
+  const body: fc.Arbitrary<Body> = takesBody
     ? fc.oneof(
+        // Multipart routes (uploads) get multipart bodies, well and badly formed, besides everything below.
+        ...(op.multipart ? [{ weight: 4, arbitrary: multipartBodies }] : []),
         // The example with one field replaced by anything.
         fc.tuple(op.bodyFields.length > 0 ? fc.constantFrom(...op.bodyFields) : fc.constant('x'), value).map(([field, v]) => ({
           body: JSON.stringify({ ...op.bodyExample, [field]: v }),

@@ -1082,6 +1082,7 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
       const chunks: Buffer[] = [];
       pending.push(
         new Promise((resolve) => {
+          stream.on('error', () => resolve());
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('end', () => {
             if (name === 'file') {
@@ -1093,9 +1094,15 @@ export async function startFakeAtlassian(opts: FakeAtlassianOptions = {}): Promi
         }),
       );
     });
-    parser.on('error', () => jiraError(ctx.res, 400, ['The multipart request could not be read.']));
+    // A malformed form is answered once, with 400; the parts' streams fail with it and settle.
+    let malformed = false;
+    parser.on('error', () => {
+      malformed = true;
+      jiraError(ctx.res, 400, ['The multipart request could not be read.']);
+    });
     parser.on('close', () => {
       void Promise.all(pending).then(() => {
+        if (malformed) return;
         if (added.length === 0) return jiraError(ctx.res, 400, ['No file was attached; send it in a part named file.']);
         issue.attachments = [...(issue.attachments ?? []), ...added];
         send(ctx.res, 200, added.map((a) => attachmentJson(a, ctx, api)));

@@ -575,6 +575,7 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
       const chunks: Buffer[] = [];
       pending.push(
         new Promise((resolve) => {
+          stream.on('error', () => resolve());
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('end', () => {
             files.push({ name, filename: info.filename ?? 'file', mimeType: info.mimeType || 'application/octet-stream', content: Buffer.concat(chunks) });
@@ -583,9 +584,15 @@ export function confluencePageRoutes(kit: PageKit): { routes: PageRoute[]; conte
         }),
       );
     });
-    parser.on('error', () => v1Error(ctx.res, 400, 'The multipart request could not be read'));
+    // A malformed form is answered once, with 400; the parts' streams fail with it and settle.
+    let malformed = false;
+    parser.on('error', () => {
+      malformed = true;
+      v1Error(ctx.res, 400, 'The multipart request could not be read');
+    });
     parser.on('close', () => {
       void Promise.all(pending).then(() => {
+        if (malformed) return;
         const file = files.find((f) => f.name === 'file');
         if (!file) return v1Error(ctx.res, 400, 'No file was attached; send it in a part named file');
         if (fields['minorEdit'] !== 'true' && fields['minorEdit'] !== 'false') return v1Error(ctx.res, 400, 'minorEdit is required');

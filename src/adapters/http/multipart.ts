@@ -66,10 +66,15 @@ export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Pr
       finish(E.right({ fields, file }));
     };
 
-    parser.on('file', (name, stream, info) => {
+    // busboy hands a part without a name (`Content-Disposition: form-data; name=""`, or none) over as undefined, whatever its types say.
+    const nameOf = (name: string | undefined): string => (typeof name === 'string' ? name : '');
+    parser.on('file', (rawName, stream, info) => {
+      const name = nameOf(rawName);
       if (name !== limits.fileField) {
+        // Drained, and its failure heard: a form cut inside this part fails the stream too (the parser's 'error' answers).
+        stream.on('error', () => undefined);
         stream.resume();
-        return fail(invalid(`The file must be in a part named ${limits.fileField}, not ${JSON.stringify(name.slice(0, 64))}.`));
+        return fail(invalid(`The file must be in a part named ${limits.fileField}, not ${name === '' ? 'one without a name' : JSON.stringify(name.slice(0, 64))}.`));
       }
       pending += 1;
       const chunks: Buffer[] = [];
@@ -95,7 +100,9 @@ export function readMultipart(req: IncomingMessage, limits: MultipartLimits): Pr
         maybeDone();
       });
     });
-    parser.on('field', (name, value, info) => {
+    parser.on('field', (rawName, value, info) => {
+      const name = nameOf(rawName);
+      if (name === '') return fail(invalid('A part of the multipart body has no name.'));
       if (name === limits.fileField) return fail(invalid(`The part ${limits.fileField} must be a file (with a filename in its Content-Disposition).`));
       if (info.valueTruncated) return fail(invalid(`The field ${JSON.stringify(name.slice(0, 64))} is longer than ${formatBytes(limits.maxFieldBytes)}.`));
       if (info.nameTruncated || Object.hasOwn(fields, name)) return fail(invalid(`The field ${JSON.stringify(name.slice(0, 64))} is given twice or its name is too long.`));
