@@ -112,6 +112,9 @@ const toOpenApiKoaPath = (p: string, restOfPath?: string): string =>
 /** True when the client went away before its request was read (raw-body's "request aborted"). */
 const clientAborted = (ctx: Context): boolean => ctx.req.destroyed && !ctx.req.complete;
 
+/** The content codings a JSON body may come in (what the body parser's inflation decodes). */
+const BODY_CODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
+
 /**
  * What went wrong while reading a request body, in the caller's terms. Only errors thrown by
  * the body parser (co-body over raw-body and inflation) come here, so they are the caller's
@@ -119,9 +122,6 @@ const clientAborted = (ctx: Context): boolean => ctx.req.destroyed && !ctx.req.c
  * body that does not decompress. Whatever is thrown anywhere else is ours and answers 500;
  * nothing thrown is ever taken for an AppError (those travel as Lefts).
  */
-/** The content codings a JSON body may come in (what the body parser's inflation decodes). */
-const BODY_CODINGS = new Set(['gzip', 'deflate', 'br', 'identity']);
-
 const bodyReadError = (err: unknown): AppError => {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { status?: unknown; type?: unknown; code?: unknown };
   if (e.status === 413 || e.type === 'entity.too.large') {
