@@ -73,6 +73,8 @@ export interface BudgetSnapshot {
   readonly sites_tracked: number;
   readonly sites_near_limit: number;
   readonly sites_in_penalty: number;
+  /** The smallest `X-RateLimit-Remaining` any tracked site reported last; null when none did. */
+  readonly lowest_remaining: number | null;
 }
 
 const GLOBAL_REASON = /global/i;
@@ -179,9 +181,11 @@ export class UpstreamBudget {
     this.sweep(now);
     let near = 0;
     let penalty = 0;
+    let lowest: number | null = null;
     for (const s of this.sites.values()) {
       if (s.nearUntil > now) near++;
       if (s.penaltyUntil > now) penalty++;
+      if (s.remaining !== undefined && (lowest === null || s.remaining < lowest)) lowest = s.remaining;
     }
     return {
       app: {
@@ -191,6 +195,7 @@ export class UpstreamBudget {
       sites_tracked: this.sites.size,
       sites_near_limit: near,
       sites_in_penalty: penalty,
+      lowest_remaining: lowest,
     };
   }
 

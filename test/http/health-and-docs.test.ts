@@ -65,7 +65,7 @@ describe('health endpoints', () => {
         { id: 'confluence', oauth_configured: false },
       ],
       time: '2025-01-02T03:04:47.400Z',
-      upstream: { app: { near_limit: false, penalty_until: null }, sites_tracked: 0, sites_near_limit: 0, sites_in_penalty: 0 },
+      upstream: { app: { near_limit: false, penalty_until: null }, sites_tracked: 0, sites_near_limit: 0, sites_in_penalty: 0, lowest_remaining: null },
     });
     expect(PKG.name).toBe('integration-backend');
   });

@@ -108,7 +108,7 @@ describe('metrics on METRICS_PORT', () => {
       path: '/rest/api/3/issue',
       method: 'POST',
       status: 429,
-      headers: { 'retry-after': '1' },
+      headers: { 'retry-after': '1', 'x-ratelimit-remaining': '0' },
     });
     expectError(await api.post('/connectors/jira/create', { project_key: 'ACME', summary: 'x' }), 429, 'RATE_LIMITED');
     // The site is in its penalty window now: the next call is held back by the service.
@@ -129,6 +129,7 @@ describe('metrics on METRICS_PORT', () => {
     expect(sample(text, 'integration_backend_rate_limited_total', { origin: 'atlassian' })).toBe(1);
     expect(sample(text, 'integration_backend_rate_limited_total', { origin: 'service' })).toBe(1);
     expect(sample(text, 'integration_backend_upstream_sites_in_penalty')).toBe(1);
+    expect(sample(text, 'integration_backend_upstream_lowest_remaining')).toBe(0);
   });
 
   it('counts token refreshes by outcome, database queries, and the process', async () => {

@@ -131,7 +131,7 @@ describe('the upstream budget', () => {
       },
     });
     expect((await api.get('/connectors/jira/myself')).status).toBe(200);
-    expect((await health()).upstream).toMatchObject({ sites_near_limit: 1 });
+    expect((await health()).upstream).toMatchObject({ sites_near_limit: 1, lowest_remaining: 2 });
     delays.length = 0;
     for (let i = 0; i < 3; i++) expect((await api.get('/connectors/jira/projects')).status).toBe(200);
     // The first goes at once; each next one waits for its slot (real time moves a little between them).

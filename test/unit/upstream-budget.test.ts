@@ -92,12 +92,16 @@ describe('UpstreamBudget', () => {
   it('the snapshot counts sites and never names them', () => {
     const b = new UpstreamBudget();
     b.observe('jira:secret-cloud-id', true, { status: 429, retryAfterSeconds: 5 }, T);
+    expect(b.snapshot(T).lowest_remaining).toBeNull();
+    b.observe('jira:other-cloud', true, { status: 200, remaining: 40 }, T);
+    b.observe('confluence:third-cloud', true, { status: 200, remaining: 7 }, T);
     const snap = b.snapshot(T);
     expect(snap).toEqual({
       app: { near_limit: false, penalty_until: null },
-      sites_tracked: 1,
+      sites_tracked: 3,
       sites_near_limit: 0,
       sites_in_penalty: 1,
+      lowest_remaining: 7,
     });
     expect(JSON.stringify(snap)).not.toContain('secret');
   });

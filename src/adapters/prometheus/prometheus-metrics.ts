@@ -85,6 +85,16 @@ export class PrometheusMetrics implements ServiceMetrics {
         'Sites Atlassian says are near their rate limit (their calls are spaced out).',
         (s) => s.sites_near_limit,
       );
+      new Gauge({
+        name: `${PREFIX}upstream_lowest_remaining`,
+        help: "The smallest X-RateLimit-Remaining any site reported in its last answer with one (no sample while none did).",
+        registers,
+        collect() {
+          const lowest = budget.snapshot(now()).lowest_remaining;
+          if (lowest === null) this.reset();
+          else this.set(lowest);
+        },
+      });
       gauge(
         'upstream_sites_in_penalty',
         'Sites in a rate-limit penalty window (their calls are answered 429 without calling).',

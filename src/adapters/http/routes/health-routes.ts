@@ -37,7 +37,7 @@ const HEALTH_SCHEMA = {
     upstream: {
       type: 'object',
       description: "What Atlassian's rate-limit headers said lately (counts only: which sites, that is tenants, is not shown).",
-      required: ['app', 'sites_tracked', 'sites_near_limit', 'sites_in_penalty'],
+      required: ['app', 'sites_tracked', 'sites_near_limit', 'sites_in_penalty', 'lowest_remaining'],
       properties: {
         app: {
           type: 'object',
@@ -55,6 +55,10 @@ const HEALTH_SCHEMA = {
         sites_tracked: { type: 'integer', minimum: 0, description: 'Sites whose rate-limit headers were seen in the last two hours.' },
         sites_near_limit: { type: 'integer', minimum: 0, description: 'Sites whose calls are spaced out because Atlassian said they are near the limit.' },
         sites_in_penalty: { type: 'integer', minimum: 0, description: 'Sites whose calls are answered 429 by this service until their penalty ends.' },
+        lowest_remaining: {
+          type: ['number', 'null'],
+          description: 'The smallest X-RateLimit-Remaining any of those sites reported in its last answer that had one; null when none did.',
+        },
       },
       additionalProperties: false,
     },
