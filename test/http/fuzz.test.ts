@@ -1,11 +1,15 @@
 /**
  * The service's own OpenAPI document drives a fuzzer (fast-check, a fixed seed, a bounded
- * number of runs): every operation gets random and boundary values in its path, query and
- * body, wrong types and content types, broken encodings, duplicate keys, `__proto__`, huge
- * numbers and invalid UTF-8, for a connected tenant, an unconnected one and a malformed one.
- * Nothing is injected at the fake Atlassian, so no answer may be a 5xx; every error must be
- * the standard body with a request id; and every status must be documented for its route
- * (the contract check of test/support/api-contract.ts throws from fetch otherwise).
+ * number of runs): every operation gets random and boundary values in its path, query,
+ * headers (its documented ones, a request id, a trace context, an Accept) and body, wrong
+ * types and content types, broken encodings, duplicate keys, `__proto__`, huge numbers and
+ * invalid UTF-8, for a connected tenant, an unconnected one and a malformed one. The
+ * connection's own writes (PATCH, DELETE) act on tenants of their own, reconnected when a
+ * write forgot them. Nothing is injected at the fake Atlassian, so no answer may be a 5xx;
+ * every error must be the standard body with a request id; and every status must be
+ * documented for its route (the contract check of test/support/api-contract.ts throws
+ * otherwise). `/mcp` gets JSON-RPC messages and batches of every kind; a second property
+ * repeats the first with Atlassian failing.
  */
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -23,11 +27,16 @@ interface Parameter {
   readonly name: string;
   readonly in: string;
   readonly example?: unknown;
+  readonly schema?: { readonly enum?: readonly unknown[] };
 }
 interface Operation {
   readonly method: string;
   readonly path: string;
   readonly parameters: readonly Parameter[];
+  /** Documented header parameters other than X-Tenant-Id (Idempotency-Key, a webhook's delivery id). */
+  readonly headerParams: readonly Parameter[];
+  /** Changes or forgets the tenant's connection: fuzzed on tenants of its own, so the others keep theirs. */
+  readonly writesConnection: boolean;
   readonly bodyExample: Json | undefined;
   readonly bodyFields: readonly string[];
   readonly multipart: boolean;
@@ -95,6 +104,27 @@ const rawBodies = (example: Json | undefined): string[] => {
   ];
 };
 
+/** A header value undici will send: visible ASCII, spaces and tabs only (anything else is the client's error, not ours). */
+const headerText = fc.oneof(
+  fc.constantFrom('', ' ', 'x'.repeat(8000), '__proto__', '../..', '%ff', '1', '-1', '1e309', 'null', '{}', '\t'),
+  fc.string({ maxLength: 60 }).map((v) => v.replace(/[^\x20-\x7e\t]/g, '')),
+);
+
+/** Headers every route may get, besides its documented ones: a caller's request id, a trace context, an Accept. */
+const commonHeaders: fc.Arbitrary<Record<string, string>> = fc.record(
+  {
+    'x-request-id': fc.oneof(headerText, fc.constantFrom('req-1', 'a'.repeat(300))),
+    traceparent: fc.oneof(
+      fc.constant('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'),
+      fc.constant('00-00000000000000000000000000000000-0000000000000000-01'),
+      fc.constant('ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'),
+      headerText,
+    ),
+    accept: fc.constantFrom('application/json', 'text/html', '*/*', '', 'application/xml;q=0.1', 'text/event-stream'),
+  },
+  { requiredKeys: [] },
+);
+
 const headerOf = (headers: Record<string, string | string[] | undefined>, name: string): string | null => {
   const v = headers[name];
   return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
@@ -121,7 +151,8 @@ interface Request {
 const requestFor = (op: Operation): fc.Arbitrary<Request> => {
   const pathValue = (p: Parameter) =>
     fc.oneof(
-      { weight: 3, arbitrary: fc.constant(enc(String(p.example ?? 'x'))) },
+      // The example, or one of the values an enum allows.
+      { weight: 3, arbitrary: fc.constantFrom(...(p.example !== undefined ? [p.example] : (p.schema?.enum ?? ['x']))).map((v) => enc(String(v))) },
       { weight: 2, arbitrary: text.map(enc) },
       // Unencoded: broken percent-escapes and traversal reach the router as they are.
       { weight: 1, arbitrary: fc.constantFrom('%ff', '%', '..', '%2e%2e', 'a%2Fb', '%00', '%E0%A4%A') },
@@ -132,12 +163,14 @@ const requestFor = (op: Operation): fc.Arbitrary<Request> => {
     let i = 0;
     return op.path.replace(/\{[^}]+\}/g, () => values[i++] ?? 'x');
   });
-  const query = fc
+  const queries = fc
     .array(
       fc.tuple(fc.oneof(queryNames.length > 0 ? fc.constantFrom(...queryNames) : fc.constant('q'), fc.constantFrom('projct', '__proto__', 'limit', 'cursor', '')), fc.oneof(text, fc.integer().map(String))),
       { maxLength: 4 },
     )
     .map((pairs) => (pairs.length === 0 ? '' : `?${pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}`));
+  // Often none at all, so the requests that are otherwise right get past the query check.
+  const query = fc.oneof({ weight: 1, arbitrary: fc.constant('') }, { weight: 2, arbitrary: queries });
   const takesBody = ['post', 'put', 'patch'].includes(op.method);
   type Body = { body: string | Buffer | undefined; contentType: string | undefined; encoding: string | undefined };
   const multipartBodies: fc.Arbitrary<Body> = fc
@@ -179,14 +212,23 @@ const requestFor = (op: Operation): fc.Arbitrary<Request> => {
         fc.constant({ body: undefined, contentType: undefined, encoding: undefined }),
       )
     : fc.oneof({ weight: 5, arbitrary: fc.constant({ body: undefined, contentType: undefined, encoding: undefined }) }, { weight: 1, arbitrary: fc.constant({ body: '{"unexpected":true}', contentType: 'application/json', encoding: undefined }) });
-  const tenant = fc.constantFrom<string | undefined>('fz', 'fz', 'nobody', undefined, 'bad tenant!', 'x'.repeat(200));
-  return fc.record({ path, query, body, tenant }).map(({ path: p, query: q, body: b, tenant: tn }) => ({
+  // A connection write acts on tenants of its own: connected (fzw, reconnected when it was
+  // forgotten) and unconnected (nobodyw), so fz stays connected and nobody unconnected.
+  const [connected, unconnected] = op.writesConnection ? ['fzw', 'nobodyw'] : ['fz', 'nobody'];
+  const tenant = fc.constantFrom<string | undefined>(connected, connected, unconnected, undefined, 'bad tenant!', 'x'.repeat(200));
+  const documentedHeaders = fc.record(
+    Object.fromEntries(op.headerParams.map((p) => [p.name.toLowerCase(), fc.oneof({ weight: 2, arbitrary: fc.constant(String(p.example ?? 'key-1')) }, headerText)])),
+    { requiredKeys: [] },
+  );
+  return fc.record({ path, query, body, tenant, extra: commonHeaders, documented: documentedHeaders }).map(({ path: p, query: q, body: b, tenant: tn, extra, documented }) => ({
     op,
     tenant: tn,
     path: p,
     query: q,
     body: b.body,
     headers: {
+      ...extra,
+      ...(documented as Record<string, string>),
       ...(tn !== undefined ? { 'x-tenant-id': tn } : {}),
       ...(b.contentType ? { 'content-type': b.contentType } : {}),
       ...(b.encoding ? { 'content-encoding': b.encoding } : {}),
@@ -202,12 +244,12 @@ describe('the API under fuzzing', () => {
     fake = await startFakeAtlassian();
     // Retries wait no real time, so the failing-upstream runs stay quick.
     svc = await startTestService({ env: oauthEnv(fake, { ENABLE_JIRA_PAT: 'true' }), overrides: { retrySleep: async () => undefined } });
-    expect((await connect(svc.url, fake, { tenant: 'fz' })).status).toBe(302);
+    for (const tenant of ['fz', 'fzw']) expect((await connect(svc.url, fake, { tenant })).status).toBe(302);
     const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Json>> };
     operations = Object.entries(doc.paths).flatMap(([path, item]) =>
       Object.entries(item)
-        // Not the MCP endpoint (its own protocol has its own tests) and not disconnecting the fuzzed tenant.
-        .filter(([method]) => path !== '/mcp' && !(path === '/connectors/{connector}/connection' && method !== 'get'))
+        // Not the MCP endpoint: its JSON-RPC bodies get a property of their own below.
+        .filter(() => path !== '/mcp')
         .map(([method, op]) => {
           const content = ((op['requestBody'] as Json | undefined)?.['content'] ?? {}) as Record<string, Json>;
           const json = content['application/json'];
@@ -216,6 +258,8 @@ describe('the API under fuzzing', () => {
             method,
             path,
             parameters: ((op['parameters'] ?? []) as Parameter[]).filter((p) => p.in !== 'header'),
+            headerParams: ((op['parameters'] ?? []) as Parameter[]).filter((p) => p.in === 'header' && p.name.toLowerCase() !== 'x-tenant-id'),
+            writesConnection: path === '/connectors/{connector}/connection' && method !== 'get',
             bodyExample: json?.['example'] as Json | undefined,
             bodyFields: Object.keys((schema['properties'] ?? {}) as Json),
             multipart: 'multipart/form-data' in content,
@@ -223,7 +267,17 @@ describe('the API under fuzzing', () => {
         }),
     );
     expect(operations.length).toBeGreaterThan(40);
+    // The documented headers and the connection writes are among what is fuzzed.
+    expect(operations.filter((op) => op.headerParams.length > 0).length).toBeGreaterThan(10);
+    expect(operations.filter((op) => op.writesConnection).map((op) => op.method).sort()).toEqual(['delete', 'patch']);
   });
+
+  /** fzw, the tenant connection writes act on, connected again when a write forgot or broke its connection. */
+  const reconnectIfGone = async (req: Request): Promise<void> => {
+    if (!req.op.writesConnection || req.tenant !== 'fzw') return;
+    const view = (await (await fetch(`${svc.url}/connectors/jira/connection`, { headers: { 'x-tenant-id': 'fzw' } })).json()) as Json;
+    if (view['connected'] !== true) expect((await connect(svc.url, fake, { tenant: 'fzw' })).status).toBe(302);
+  };
   afterAll(async () => {
     await svc.close();
     await fake.close();
@@ -261,6 +315,7 @@ describe('the API under fuzzing', () => {
       fc.asyncProperty(
         fc.constantFrom(...operations).chain((op) => requestFor(op)),
         async (req) => {
+          await reconnectIfGone(req);
           const { status, where } = await exercise(req);
           expect(status, where).toBeLessThan(500);
           const key = `${req.op.method} ${req.op.path}`;
@@ -275,9 +330,128 @@ describe('the API under fuzzing', () => {
     const statuses = new Set([...seen.values()].flatMap((s) => [...s]));
     expect([...statuses].some((s) => s < 300)).toBe(true);
     expect([...statuses].some((s) => s >= 400)).toBe(true);
+    // A connection was forgotten and reconnected along the way (a write reached its target).
+    expect([...(seen.get('delete /connectors/{connector}/connection') ?? [])]).toContain(204);
     // No prototype was polluted by a body.
     expect(({} as Json)['polluted']).toBeUndefined();
   }, 180_000);
+
+  it('/mcp: any JSON-RPC message, batch or header answers a documented status, a well-formed JSON-RPC answer or the standard body, never an internal error', async () => {
+    const listed = await request(`${svc.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-tenant-id': 'fz' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    const tools = ((await listed.body.json()) as { result: { tools: Array<{ name: string; inputSchema: { properties?: Json; required?: string[] } }> } }).result.tools;
+    expect(tools.length).toBeGreaterThan(40);
+    const needingNothing = tools.filter((tool) => (tool.inputSchema.required ?? []).length === 0).map((tool) => tool.name);
+    expect(needingNothing).toContain('jira_list_projects');
+    // A tool's arguments: some of its own fields with any value, or anything at all.
+    const toolCall = fc.oneof(
+      // A call that is right as it is (a tool that needs no arguments), to reach the tools' own answers.
+      { weight: 2, arbitrary: fc.constantFrom(...needingNothing).map((name) => ({ name, inputSchema: { properties: {} } })) },
+      { weight: 4, arbitrary: fc.constantFrom(...tools) },
+      { weight: 1, arbitrary: fc.constantFrom(...NASTY.slice(0, 12)).map((name) => ({ name, inputSchema: { properties: {} } })) },
+    ).chain((tool) => {
+      const fields = Object.keys(tool.inputSchema.properties ?? {});
+      const args = fc.oneof(
+        { weight: 4, arbitrary: fields.length > 0 ? fc.dictionary(fc.constantFrom(...fields), fc.oneof(text, value), { maxKeys: fields.length }) : fc.constant({}) },
+        // Plausible values, and none (right for the tools that need none).
+        { weight: 2, arbitrary: fields.length > 0 ? fc.dictionary(fc.constantFrom(...fields), fc.constantFrom('OPS-1', 'OPS', 'ENG', '10001', 10, true, 'hello'), { maxKeys: 3 }) : fc.constant({}) },
+        { weight: 2, arbitrary: fc.constant({}) },
+        { weight: 1, arbitrary: value },
+      );
+      return fc.record({ name: fc.oneof({ weight: 9, arbitrary: fc.constant<unknown>(tool.name) }, { weight: 1, arbitrary: value }), arguments: args }, { requiredKeys: ['name'] });
+    });
+    const id = fc.oneof(fc.integer(), fc.string({ maxLength: 6 }), fc.constant(null), fc.double(), fc.constant({ nested: 1 }));
+    const message: fc.Arbitrary<unknown> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ jsonrpc: fc.constant('2.0'), id, method: fc.constant('tools/call'), params: toolCall }) },
+      { weight: 1, arbitrary: fc.record({ jsonrpc: fc.constant('2.0'), id, method: fc.constantFrom('tools/list', 'ping', 'resources/list', 'prompts/list', 'logging/setLevel', 'completion/complete', 'no/such', '') }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          jsonrpc: fc.constant('2.0'),
+          id,
+          method: fc.constant('initialize'),
+          params: fc.oneof(fc.constant({ protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'fuzz', version: '1' } }), value),
+        }),
+      },
+      // Notifications, responses to requests the server never sent, and messages that are not JSON-RPC 2.0.
+      { weight: 1, arbitrary: fc.record({ jsonrpc: fc.constant('2.0'), method: fc.constantFrom('notifications/initialized', 'notifications/cancelled', 'notifications/x'), params: value }) },
+      { weight: 1, arbitrary: fc.record({ jsonrpc: fc.constant('2.0'), id, result: value }) },
+      { weight: 1, arbitrary: fc.record({ jsonrpc: fc.constantFrom('1.0', 2, ''), id, method: fc.constant('tools/list') }) },
+      { weight: 1, arbitrary: value },
+    );
+    const body = fc.oneof(
+      { weight: 6, arbitrary: message.map((m) => JSON.stringify(m)) },
+      { weight: 2, arbitrary: fc.array(message, { minLength: 1, maxLength: 4 }).map((m) => JSON.stringify(m)) },
+      { weight: 1, arbitrary: fc.constantFrom('[]', JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'ping' })))) },
+      { weight: 1, arbitrary: fc.constantFrom(...rawBodies({ jsonrpc: '2.0', id: 1, method: 'tools/list' })) },
+    );
+    const headers = fc.record(
+      {
+        accept: fc.oneof({ weight: 6, arbitrary: fc.constant('application/json, text/event-stream') }, { weight: 1, arbitrary: fc.constantFrom('application/json', 'text/event-stream', '*/*', '') }),
+        'content-type': fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=utf-8', 'APPLICATION/JSON') }),
+        'mcp-protocol-version': fc.constantFrom(undefined, undefined, '2025-06-18', '2025-03-26', '1999-01-01', 'x'.repeat(300)),
+        origin: fc.oneof({ weight: 8, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('http://evil.example', 'null') }),
+        'x-tenant-id': fc.constantFrom(undefined, 'fz', 'fz', 'fz', 'nobody', 'bad tenant!'),
+      },
+    ).map((hs) => Object.fromEntries(Object.entries(hs).filter(([, v]) => v !== undefined)) as Record<string, string>);
+    const statuses = new Set<number>();
+    const toolOutcomes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(body, headers, async (sent, hs) => {
+        const url = `${svc.url}/mcp`;
+        const answer = await request(url, { method: 'POST', headers: hs, body: sent, headersTimeout: 15_000, bodyTimeout: 15_000 });
+        const text = await answer.body.text();
+        const where = `POST /mcp ${JSON.stringify(hs)} ${sent.slice(0, 300)} -> ${answer.statusCode} ${text.slice(0, 300)}`;
+        checkResponse({ method: 'post', url }, { status: answer.statusCode, header: (name) => headerOf(answer.headers, name), body: text });
+        expect(answer.statusCode, where).toBeLessThan(500);
+        statuses.add(answer.statusCode);
+        expect(text, where).not.toMatch(/at .+\.(ts|js):\d+|Bearer [A-Za-z0-9]/);
+        if (answer.statusCode >= 400) {
+          const error = JSON.parse(text) as Json;
+          expect(error['status'], where).toBe('error');
+          expect(ERROR_CODES, where).toContain(error['code']);
+          return;
+        }
+        // One answer per request (a message with a method and an id), in order; none for the rest.
+        const messages = (Array.isArray(JSON.parse(sent)) ? JSON.parse(sent) : [JSON.parse(sent)]) as Json[];
+        const asked = messages.filter((m) => typeof m['method'] === 'string' && 'id' in m && m['method'] !== 'notifications/cancelled').map((m) => m['id']);
+        if (answer.statusCode === 202) {
+          expect(asked, where).toEqual([]);
+          return;
+        }
+        const parsed = JSON.parse(text) as Json | Json[];
+        const answers = Array.isArray(parsed) ? parsed : [parsed];
+        expect(answers.map((a) => a['id']), where).toEqual(asked);
+        for (const a of answers) {
+          expect(a['jsonrpc'], where).toBe('2.0');
+          expect('result' in a !== 'error' in a, where).toBe(true);
+          const error = a['error'] as { code: unknown; message: unknown } | undefined;
+          if (error) {
+            expect(Number.isInteger(error.code) && typeof error.message === 'string', where).toBe(true);
+            // -32603 is the JSON-RPC internal error: a handler that threw.
+            expect(error.code, where).not.toBe(-32603);
+            toolOutcomes.add(`rpc ${String(error.code)}`);
+            continue;
+          }
+          const result = a['result'] as { isError?: boolean; content?: Array<{ text: string }> };
+          if (result.isError) {
+            const failure = JSON.parse(result.content?.[0]?.text ?? '') as Json;
+            expect(failure['status'], where).toBe('error');
+            expect(ERROR_CODES.filter((c) => c !== 'INTERNAL_ERROR'), where).toContain(failure['code']);
+            toolOutcomes.add(String(failure['code']));
+          } else if (result.content) toolOutcomes.add('tool ok');
+        }
+      }),
+      { seed: 20261208, numRuns: Number(process.env['FUZZ_MCP_RUNS'] ?? 800), interruptAfterTimeLimit: 60_000, markInterruptAsFailure: false },
+    );
+    // Tools ran, refused bad arguments, and the protocol refused what is not MCP.
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(400);
+    expect([...toolOutcomes]).toEqual(expect.arrayContaining(['tool ok', 'VALIDATION', 'NOT_CONNECTED', 'rpc -32602']));
+  }, 90_000);
 
   it('when Atlassian fails (5xx, a 429, garbage, a cut connection), still answers documented statuses in the standard body, never a 500 of ours', async () => {
     const failures: Fault[] = [
@@ -294,6 +468,7 @@ describe('the API under fuzzing', () => {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...operations).chain((op) => requestFor(op)), fc.constantFrom(...failures), async (req, failure) => {
           fake.clearFaults();
+          await reconnectIfGone(req);
           // Every product API call fails this way (the OAuth endpoints answer as usual).
           for (const path of ['/rest/', '/wiki/']) fake.inject({ ...failure, path, times: 1_000_000 } as Fault);
           const { status, where } = await exercise(req);

@@ -411,6 +411,25 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
     });
   });
 
+  it('requests whose params are not what MCP defines get -32602 naming the field; the rest of the batch is answered', async () => {
+    const mark = fake.requests.length;
+    const res = await rawMcp(svc.url, [
+      { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'jira_list_projects', arguments: [] } },
+      { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { cursor: 5 } },
+      { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { arguments: {} } },
+      { jsonrpc: '2.0', id: 4, method: 'ping' },
+    ], { 'x-tenant-id': 'acme' });
+    expect(res.status).toBe(200);
+    const answers = (await res.json()) as Array<{ id: number; result?: unknown; error?: { code: number; message: string } }>;
+    expect(answers.map((a) => a.id)).toEqual([1, 2, 3, 4]);
+    expect(answers[0]!.error).toEqual({ code: -32602, message: expect.stringMatching(/^Invalid tools\/call request: params\.arguments: .*record/) });
+    expect(answers[1]!.error).toEqual({ code: -32602, message: expect.stringMatching(/^Invalid tools\/list request: params\.cursor: /) });
+    expect(answers[2]!.error).toEqual({ code: -32602, message: expect.stringMatching(/^Invalid tools\/call request: params\.name: /) });
+    expect(answers[3]).toEqual({ jsonrpc: '2.0', id: 4, result: {} });
+    // Nothing reached Atlassian.
+    expect(fake.requests.length).toBe(mark);
+  });
+
   it.each(['GET', 'DELETE'])('%s /mcp answers 405 with the standard error body (no SSE stream, no sessions)', async (method) => {
     const res = await fetch(`${svc.url}/mcp`, { method, headers: { accept: 'text/event-stream', 'x-tenant-id': 'acme' } });
     expect(res.status).toBe(405);

@@ -254,6 +254,16 @@ describe('MCP over stdio (integration-backend mcp --tenant <id>)', () => {
     expect(apiRequests(fake, mark)).toEqual([]);
   });
 
+  it('a request whose params are not what MCP defines gets -32602 Invalid params naming the field, not an internal error', async () => {
+    const { client } = await stdioClient('acme');
+    // The SDK client sends what it is given; the server's protocol layer would have answered -32603.
+    const call = client.callTool({ name: 'jira_list_projects', arguments: ['ten'] as unknown as Record<string, unknown> });
+    await expect(call).rejects.toMatchObject({ code: -32602, message: expect.stringMatching(/Invalid tools\/call request: params\.arguments: .*record/) });
+    expect(apiRequests(fake, mark)).toEqual([]);
+    // The server goes on answering.
+    expect((await client.listTools()).tools.length).toBeGreaterThan(40);
+  });
+
   it('with TOOLS_READ_ONLY=true it lists the four read tools and refuses jira_create_issue with FORBIDDEN', async () => {
     const before = fake.jira.createdIssues.length;
     const { client } = await stdioClient('acme', { TOOLS_READ_ONLY: 'true' });

@@ -6,7 +6,18 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult, type RequestId, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  InitializeRequestSchema,
+  ListToolsRequestSchema,
+  PingRequestSchema,
+  type CallToolResult,
+  type JSONRPCMessage,
+  type RequestId,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { InvokeTool, ToolDescription } from '../../application/tools.js';
 import { openCaller, type Caller } from '../../domain/caller.js';
 import { errorBody } from '../../domain/errors.js';
@@ -77,6 +88,45 @@ const isPlainData = (v: unknown): v is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
+interface RequestSchema {
+  safeParse(value: unknown): { success: true } | { success: false; error: { issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }> } };
+}
+
+/** The requests this server answers, each with the SDK's schema of it. */
+const REQUEST_SCHEMAS: ReadonlyMap<string, RequestSchema> = new Map<string, RequestSchema>([
+  ['initialize', InitializeRequestSchema],
+  ['ping', PingRequestSchema],
+  ['tools/list', ListToolsRequestSchema],
+  ['tools/call', CallToolRequestSchema],
+]);
+
+/**
+ * The answer to a request its method's schema refuses (`arguments` an array, `params` a
+ * number, no tool `name`): -32602 Invalid params, naming the fields. The SDK's protocol
+ * layer parses a request before its handler runs and answers a refusal as -32603 Internal
+ * error with the validator's raw dump, which blames the server for a fault of the client.
+ */
+export function invalidParamsAnswer(message: JSONRPCMessage): JSONRPCMessage | undefined {
+  if (!('method' in message) || !('id' in message) || message.id === undefined) return undefined;
+  const parsed = REQUEST_SCHEMAS.get(message.method)?.safeParse(message);
+  if (parsed === undefined || parsed.success) return undefined;
+  const problems = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.map(String).join('.') || 'the request'}: ${issue.message}`)
+    .join('; ');
+  return { jsonrpc: '2.0', id: message.id, error: { code: ErrorCode.InvalidParams, message: `Invalid ${message.method} request: ${problems}.` } };
+}
+
+/** Answers what `invalidParamsAnswer` refuses on this transport, before the server sees it. */
+const refuseInvalidParams = (transport: Transport): void => {
+  const receive = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    const refusal = invalidParamsAnswer(message);
+    if (refusal) void transport.send(refusal);
+    else receive?.(message, extra);
+  };
+};
+
 /**
  * Builds an MCP server bound to one tenant. A use case that fails answers a tool result
  * with `isError: true` and the standard error body (code, message, retry_after), which an
@@ -93,6 +143,12 @@ export function createMcpServer(opts: McpServerOptions): Server {
         'Jira and Confluence for one tenant. Tool errors come back as results with isError and a JSON body {status, code, message, retry_after?}; on RATE_LIMITED wait retry_after seconds, on NOT_CONNECTED or TOKEN_EXPIRED ask the user to connect Atlassian.',
     },
   );
+  // Every transport it connects to (stdio, the HTTP exchange) refuses invalid params as the spec says.
+  const connect = server.connect.bind(server);
+  server.connect = async (transport) => {
+    await connect(transport);
+    refuseInvalidParams(transport);
+  };
   const fixed = opts.caller ?? openCaller(opts.tenantId);
   const callerNow = (): Caller => {
     if (!opts.current) return fixed;
