@@ -2,7 +2,9 @@
  * The upstream budget end to end: the fake Atlassian sends the rate-limit headers Atlassian
  * documents (Retry-After, RateLimit-Reason, X-RateLimit-NearLimit, X-RateLimit-Remaining), and
  * the service holds calls back or spaces them out itself. The service's waits are recorded
- * through `retrySleep` and spent on its clock instead of slept.
+ * through `retrySleep` and spent on its clock instead of slept. Two tenants on two sites show
+ * that one site's penalty or near-limit state never slows the other tenant, while the app's
+ * global quota slows both.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAtlassian, type FakeAtlassian } from '../support/fake-atlassian.js';
@@ -114,6 +116,71 @@ describe('the upstream budget', () => {
     expect(held.message).toMatch(/OAuth app/);
     expect(apiRequests(fake, mark)).toHaveLength(0);
     expect((await health()).upstream).toMatchObject({ app: { near_limit: false, penalty_until: expect.any(String) } });
+  });
+
+  describe('two tenants on two sites', () => {
+    const ACME_SITE = '11111111-1111-4111-8111-111111111111';
+    const BETA_SITE = '22222222-2222-4222-8222-222222222222';
+    let beta: Client;
+    beforeAll(async () => {
+      // Tenant beta connects the same OAuth app, then makes the beta site its active one.
+      expect((await connect(svc.url, fake, { tenant: 'beta' })).status).toBe(302);
+      beta = client(svc.url, 'beta');
+      expect((await beta.patch('/connectors/jira/connection', { cloud_id: BETA_SITE })).status).toBe(200);
+    });
+    const sentTo = (site: string, mark: number) => apiRequests(fake, mark).filter((r) => r.path.startsWith(`/ex/jira/${site}/`));
+
+    it("a site in a penalty window holds back its own tenant's calls only: the other tenant's site is called at once", async () => {
+      fake.inject({ kind: 'status', path: `/ex/jira/${ACME_SITE}${ISSUE}`, method: 'POST', status: 429, headers: { 'retry-after': '30', 'ratelimit-reason': 'jira-quota-tenant-based' } });
+      expectError(await api.post('/connectors/jira/create', { project_key: 'ACME', summary: 'x' }), 429, 'RATE_LIMITED');
+      const mark = fake.requests.length;
+      expectError(await api.get('/connectors/jira/projects'), 429, 'RATE_LIMITED');
+      for (let i = 0; i < 3; i++) expect((await beta.get('/connectors/jira/projects')).status).toBe(200);
+      expect(sentTo(ACME_SITE, mark)).toHaveLength(0);
+      expect(sentTo(BETA_SITE, mark)).toHaveLength(3);
+      expect(delays).toEqual([]);
+      expect((await health()).upstream).toMatchObject({ sites_in_penalty: 1 });
+    });
+
+    it("a site near its limit spaces out its own tenant's calls only: the other tenant's calls wait for nothing", async () => {
+      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+      const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
+      fake.inject({
+        kind: 'status',
+        path: `/ex/jira/${ACME_SITE}${MYSELF}`,
+        status: 200,
+        body: normal,
+        headers: { 'x-ratelimit-nearlimit': 'true', 'x-ratelimit-remaining': '3', 'ratelimit-reason': 'jira-quota-tenant-based' },
+      });
+      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+      expect((await health()).upstream).toMatchObject({ sites_near_limit: 1, lowest_remaining: 3 });
+      delays.length = 0;
+      const mark = fake.requests.length;
+      for (let i = 0; i < 3; i++) expect((await beta.get('/connectors/jira/projects')).status).toBe(200);
+      expect(sentTo(BETA_SITE, mark)).toHaveLength(3);
+      expect(delays).toEqual([]);
+      // The near site itself is slowed: each call after the first waits for its slot.
+      for (let i = 0; i < 3; i++) expect((await api.get('/connectors/jira/projects')).status).toBe(200);
+      expect(delays).toHaveLength(2);
+    });
+
+    it("the app's global quota near its limit (seen on one site) spaces out the other tenant's calls too", async () => {
+      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+      const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
+      fake.inject({
+        kind: 'status',
+        path: `/ex/jira/${ACME_SITE}${MYSELF}`,
+        status: 200,
+        body: normal,
+        times: 1,
+        headers: { 'x-ratelimit-nearlimit': 'true', 'ratelimit-reason': 'jira-quota-global-based' },
+      });
+      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+      expect((await health()).upstream).toMatchObject({ app: { near_limit: true } });
+      delays.length = 0;
+      for (let i = 0; i < 3; i++) expect((await beta.get('/connectors/jira/projects')).status).toBe(200);
+      expect(delays.length).toBeGreaterThanOrEqual(2);
+    });
   });
 
   it('near the limit, calls to the site are spaced out instead of sent at once', async () => {
