@@ -15,7 +15,11 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as E from 'fp-ts/lib/Either.js';
+import type { NewApiKey } from '../../src/application/api-keys.js';
+import type { Scope } from '../../src/domain/caller.js';
 import { ERROR_CODES } from '../../src/domain/errors.js';
+import type { TenantId } from '../../src/domain/tenant.js';
 import { checkResponse } from '../support/api-contract.js';
 import { startFakeAtlassian, type FakeAtlassian, type Fault } from '../support/fake-atlassian.js';
 import { connect, oauthEnv } from '../support/oauth.js';
@@ -40,6 +44,8 @@ interface Operation {
   readonly bodyExample: Json | undefined;
   readonly bodyFields: readonly string[];
   readonly multipart: boolean;
+  /** Open to every caller when callers authenticate (its security is the empty requirement). */
+  readonly public: boolean;
 }
 
 /** Values that have broken parsers before. */
@@ -236,6 +242,56 @@ const requestFor = (op: Operation): fc.Arbitrary<Request> => {
   }));
 };
 
+/** Every operation of the service's OpenAPI document but /mcp, with what the fuzzer needs of it. */
+const operationsOf = (doc: { paths: Record<string, Record<string, Json>> }): Operation[] =>
+  Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      // Not the MCP endpoint: its JSON-RPC bodies get a property of their own.
+      .filter(() => path !== '/mcp')
+      .map(([method, op]) => {
+        const content = ((op['requestBody'] as Json | undefined)?.['content'] ?? {}) as Record<string, Json>;
+        const json = content['application/json'];
+        const schema = (json?.['schema'] ?? {}) as Json;
+        return {
+          method,
+          path,
+          parameters: ((op['parameters'] ?? []) as Parameter[]).filter((p) => p.in !== 'header'),
+          headerParams: ((op['parameters'] ?? []) as Parameter[]).filter((p) => p.in === 'header' && p.name.toLowerCase() !== 'x-tenant-id'),
+          writesConnection: path === '/connectors/{connector}/connection' && method !== 'get',
+          bodyExample: json?.['example'] as Json | undefined,
+          bodyFields: Object.keys((schema['properties'] ?? {}) as Json),
+          multipart: 'multipart/form-data' in content,
+          public: JSON.stringify(op['security']) === '[{}]',
+        };
+      }),
+  );
+
+/** Sends one fuzzed request and checks its answer: documented for its route, errors in the standard body. Its status. */
+const exercise = async (base: string, req: Request): Promise<{ status: number; where: string }> => {
+  // undici's request sends what fetch would refuse to (a body on a GET, any path bytes).
+  const url = `${base}${req.path}${req.query}`;
+  const answer = await request(url, {
+    method: req.op.method.toUpperCase() as 'GET',
+    headers: req.headers,
+    ...(req.body !== undefined ? { body: req.body } : {}),
+  });
+  const body = await answer.body.text();
+  const res = { status: answer.statusCode, headers: { get: (name: string) => headerOf(answer.headers, name) } };
+  const where = `${req.op.method.toUpperCase()} ${req.path}${req.query.slice(0, 200)} -> ${res.status} ${body.slice(0, 300)}`;
+  // Documented for its route (throws a ContractViolation otherwise).
+  // The URL as sent: undici resolves dot segments the way new URL() does.
+  checkResponse({ method: req.op.method, url }, { status: res.status, header: res.headers.get, body });
+  if (res.status >= 400) {
+    expect(res.headers.get('x-request-id'), where).toBeTruthy();
+    const error = JSON.parse(body) as Json;
+    expect(error['status'], where).toBe('error');
+    expect(ERROR_CODES, where).toContain(error['code']);
+    expect(typeof error['message'] === 'string' && error['message'] !== '', where).toBe(true);
+    expect(body, where).not.toMatch(/at .+\.(ts|js):\d+|Bearer [A-Za-z0-9]/);
+  }
+  return { status: res.status, where };
+};
+
 describe('the API under fuzzing', () => {
   let fake: FakeAtlassian;
   let svc: TestService;
@@ -246,26 +302,7 @@ describe('the API under fuzzing', () => {
     svc = await startTestService({ env: oauthEnv(fake, { ENABLE_JIRA_PAT: 'true' }), overrides: { retrySleep: async () => undefined } });
     for (const tenant of ['fz', 'fzw']) expect((await connect(svc.url, fake, { tenant })).status).toBe(302);
     const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Json>> };
-    operations = Object.entries(doc.paths).flatMap(([path, item]) =>
-      Object.entries(item)
-        // Not the MCP endpoint: its JSON-RPC bodies get a property of their own below.
-        .filter(() => path !== '/mcp')
-        .map(([method, op]) => {
-          const content = ((op['requestBody'] as Json | undefined)?.['content'] ?? {}) as Record<string, Json>;
-          const json = content['application/json'];
-          const schema = (json?.['schema'] ?? {}) as Json;
-          return {
-            method,
-            path,
-            parameters: ((op['parameters'] ?? []) as Parameter[]).filter((p) => p.in !== 'header'),
-            headerParams: ((op['parameters'] ?? []) as Parameter[]).filter((p) => p.in === 'header' && p.name.toLowerCase() !== 'x-tenant-id'),
-            writesConnection: path === '/connectors/{connector}/connection' && method !== 'get',
-            bodyExample: json?.['example'] as Json | undefined,
-            bodyFields: Object.keys((schema['properties'] ?? {}) as Json),
-            multipart: 'multipart/form-data' in content,
-          };
-        }),
-    );
+    operations = operationsOf(doc);
     expect(operations.length).toBeGreaterThan(40);
     // The documented headers and the connection writes are among what is fuzzed.
     expect(operations.filter((op) => op.headerParams.length > 0).length).toBeGreaterThan(10);
@@ -283,32 +320,6 @@ describe('the API under fuzzing', () => {
     await fake.close();
   });
 
-  /** Sends one fuzzed request and checks its answer: documented for its route, errors in the standard body. Its status. */
-  const exercise = async (req: Request): Promise<{ status: number; where: string }> => {
-    // undici's request sends what fetch would refuse to (a body on a GET, any path bytes).
-    const url = `${svc.url}${req.path}${req.query}`;
-    const answer = await request(url, {
-      method: req.op.method.toUpperCase() as 'GET',
-      headers: req.headers,
-      ...(req.body !== undefined ? { body: req.body } : {}),
-    });
-    const body = await answer.body.text();
-    const res = { status: answer.statusCode, headers: { get: (name: string) => headerOf(answer.headers, name) } };
-    const where = `${req.op.method.toUpperCase()} ${req.path}${req.query.slice(0, 200)} -> ${res.status} ${body.slice(0, 300)}`;
-    // Documented for its route (throws a ContractViolation otherwise).
-    // The URL as sent: undici resolves dot segments the way new URL() does.
-    checkResponse({ method: req.op.method, url }, { status: res.status, header: res.headers.get, body });
-    if (res.status >= 400) {
-      expect(res.headers.get('x-request-id'), where).toBeTruthy();
-      const error = JSON.parse(body) as Json;
-      expect(error['status'], where).toBe('error');
-      expect(ERROR_CODES, where).toContain(error['code']);
-      expect(typeof error['message'] === 'string' && error['message'] !== '', where).toBe(true);
-      expect(body, where).not.toMatch(/at .+\.(ts|js):\d+|Bearer [A-Za-z0-9]/);
-    }
-    return { status: res.status, where };
-  };
-
   it('answers every request with a documented status below 500, and every error in the standard body', async () => {
     const seen = new Map<string, Set<number>>();
     await fc.assert(
@@ -316,7 +327,7 @@ describe('the API under fuzzing', () => {
         fc.constantFrom(...operations).chain((op) => requestFor(op)),
         async (req) => {
           await reconnectIfGone(req);
-          const { status, where } = await exercise(req);
+          const { status, where } = await exercise(svc.url, req);
           expect(status, where).toBeLessThan(500);
           const key = `${req.op.method} ${req.op.path}`;
           if (!seen.has(key)) seen.set(key, new Set());
@@ -471,7 +482,7 @@ describe('the API under fuzzing', () => {
           await reconnectIfGone(req);
           // Every product API call fails this way (the OAuth endpoints answer as usual).
           for (const path of ['/rest/', '/wiki/']) fake.inject({ ...failure, path, times: 1_000_000 } as Fault);
-          const { status, where } = await exercise(req);
+          const { status, where } = await exercise(svc.url, req);
           expect(status, where).not.toBe(500);
           statuses.add(status);
         }),
@@ -484,4 +495,92 @@ describe('the API under fuzzing', () => {
     expect([...statuses].some((s) => s === 502)).toBe(true);
     expect([...statuses].some((s) => s === 429)).toBe(true);
   }, 120_000);
+});
+
+describe('the API under fuzzing with AUTH_MODE=api_key: any credential, any X-Tenant-Id', () => {
+  let fake: FakeAtlassian;
+  let svc: TestService;
+  let operations: Operation[];
+  /** The keys of each tenant by scope set, and the ones no request should get past authentication with. */
+  const keys: Record<string, Record<'read' | 'write' | 'admin', string>> = {};
+  let operatorKey = '';
+  let revokedKey = '';
+  beforeAll(async () => {
+    fake = await startFakeAtlassian();
+    svc = await startTestService({ env: oauthEnv(fake, { AUTH_MODE: 'api_key', ENABLE_JIRA_PAT: 'true' }), overrides: { retrySleep: async () => undefined } });
+    const issue = async (input: NewApiKey): Promise<{ key: string; id: string }> => {
+      const r = await svc.service.useCases.apiKeys.create(input)();
+      if (E.isLeft(r)) throw new Error(r.left.message);
+      return { key: r.right.key, id: r.right.view.id };
+    };
+    for (const tenant of ['fz', 'fzw', 'nobody', 'nobodyw']) {
+      const of = async (scopes: Scope[]) => (await issue({ tenantId: tenant as TenantId, scopes })).key;
+      keys[tenant] = { read: await of(['read']), write: await of(['read', 'write']), admin: await of(['read', 'write', 'admin']) };
+    }
+    operatorKey = (await issue({ operator: true, scopes: ['admin'], name: 'ops' })).key;
+    const revoked = await issue({ tenantId: 'fz' as TenantId, scopes: ['read', 'write', 'admin'] });
+    revokedKey = revoked.key;
+    const gone = await svc.service.useCases.apiKeys.revoke(revoked.id)();
+    if (E.isLeft(gone)) throw new Error(gone.left.message);
+    for (const tenant of ['fz', 'fzw']) expect((await connect(svc.url, fake, { headers: { authorization: `Bearer ${keys[tenant]!.admin}` } })).status).toBe(302);
+    operations = operationsOf((await (await fetch(`${svc.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Json>> });
+    expect(operations.length).toBeGreaterThan(40);
+  });
+  afterAll(async () => {
+    await svc.close();
+    await fake.close();
+  });
+
+  /** The request as fuzzed, with an Authorization header: the named tenant's key of some scope, or a credential that is wrong. */
+  const withCredential = (req: Request, choice: 'own' | 'own, no tenant header' | 'none' | 'garbage' | 'basic' | 'operator' | 'revoked' | 'another tenant', scope: 'read' | 'write' | 'admin'): Request => {
+    const own = req.tenant !== undefined ? keys[req.tenant]?.[scope] : undefined;
+    const { 'x-tenant-id': named, ...rest } = req.headers;
+    const authorization: Record<'own' | 'own, no tenant header' | 'none' | 'garbage' | 'basic' | 'operator' | 'revoked' | 'another tenant', string | undefined> = {
+      own: own ? `Bearer ${own}` : `Bearer ${keys['fz']!.admin}`,
+      'own, no tenant header': own ? `Bearer ${own}` : undefined,
+      none: undefined,
+      garbage: `Bearer ibk_${'x'.repeat(40)}`,
+      basic: 'Basic Zm9vOmJhcg==',
+      operator: `Bearer ${operatorKey}`,
+      revoked: `Bearer ${revokedKey}`,
+      'another tenant': `Bearer ${keys[req.tenant === 'nobody' ? 'fz' : 'nobody']!.admin}`,
+    };
+    const header = authorization[choice];
+    return {
+      ...req,
+      headers: {
+        ...rest,
+        ...(choice !== 'own, no tenant header' && named !== undefined ? { 'x-tenant-id': named } : {}),
+        ...(header !== undefined ? { authorization: header } : {}),
+      },
+    };
+  };
+
+  it('answers every request with a documented status below 500 (401 and 403 among them), and every error in the standard body', async () => {
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...operations).chain((op) => requestFor(op)),
+        fc.constantFrom('own', 'own', 'own', 'own, no tenant header', 'own, no tenant header', 'none', 'garbage', 'basic', 'operator', 'revoked', 'another tenant' as const),
+        fc.constantFrom('read' as const, 'write' as const, 'admin' as const),
+        async (fuzzed, choice, scope) => {
+          const req = withCredential(fuzzed, choice, scope);
+          if (req.op.writesConnection && req.tenant === 'fzw') {
+            const auth = { authorization: `Bearer ${keys['fzw']!.admin}` };
+            const view = (await (await fetch(`${svc.url}/connectors/jira/connection`, { headers: auth })).json()) as Json;
+            if (view['connected'] !== true) expect((await connect(svc.url, fake, { headers: auth })).status).toBe(302);
+          }
+          const { status, where } = await exercise(svc.url, req);
+          expect(status, where).toBeLessThan(500);
+          if (['none', 'garbage', 'basic', 'revoked'].includes(choice) && !req.op.public && status !== 404 && status !== 405) {
+            // Past the public routes, no wrong credential gets further than 401 (a bad tenant header can be refused first).
+            expect([400, 401, 413], where).toContain(status);
+          }
+          statuses.add(status);
+        },
+      ),
+      { seed: 20261209, numRuns: Number(process.env['FUZZ_AUTH_RUNS'] ?? 1000), interruptAfterTimeLimit: 90_000, markInterruptAsFailure: false },
+    );
+    expect([...statuses]).toEqual(expect.arrayContaining([200, 400, 401, 403]));
+  }, 150_000);
 });

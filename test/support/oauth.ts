@@ -26,10 +26,11 @@ export interface LoginResult {
   readonly state: string;
 }
 
-export async function login(serviceUrl: string, opts: { tenant?: string; returnUrl?: string } = {}): Promise<LoginResult> {
+/** `headers`: more request headers for the login, e.g. a caller's Authorization under AUTH_MODE=api_key or jwt. */
+export async function login(serviceUrl: string, opts: { tenant?: string; returnUrl?: string; headers?: Record<string, string> } = {}): Promise<LoginResult> {
   const url = new URL('/auth/jira/login', serviceUrl);
   if (opts.returnUrl) url.searchParams.set('return_url', opts.returnUrl);
-  const res = await fetch(url, { headers: opts.tenant ? { 'x-tenant-id': opts.tenant } : {} });
+  const res = await fetch(url, { headers: { ...(opts.tenant ? { 'x-tenant-id': opts.tenant } : {}), ...opts.headers } });
   if (res.status !== 200) throw new Error(`login answered ${res.status}: ${await res.text()}`);
   const body = (await res.json()) as { url: string };
   const authorizeUrl = new URL(body.url);
@@ -40,7 +41,7 @@ export async function login(serviceUrl: string, opts: { tenant?: string; returnU
 export async function connect(
   serviceUrl: string,
   fake: FakeAtlassian,
-  opts: { tenant?: string; returnUrl?: string; scopes?: string[] } = {},
+  opts: { tenant?: string; returnUrl?: string; scopes?: string[]; headers?: Record<string, string> } = {},
 ): Promise<Response> {
   const started = await login(serviceUrl, opts);
   const code = fake.issueAuthorizationCode(opts.scopes ? { scopes: opts.scopes } : {});
