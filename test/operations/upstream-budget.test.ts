@@ -46,6 +46,17 @@ describe('the upstream budget', () => {
 
   const health = async () => (await (await fetch(`${svc.url}/`)).json()) as { upstream: Record<string, unknown> };
 
+  /**
+   * Acme's /myself answered as usual but with these rate-limit headers (on `path`, any site's
+   * /myself by default), then called: how Atlassian says a site or the app is near its limit.
+   */
+  const myselfAnswersWith = async (headers: Record<string, string>, opts: { path?: string; times?: number } = {}): Promise<void> => {
+    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+    const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
+    fake.inject({ kind: 'status', path: opts.path ?? MYSELF, status: 200, body: normal, ...(opts.times !== undefined ? { times: opts.times } : {}), headers });
+    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+  };
+
   it("after Atlassian's 429, calls to the site are answered 429 by the service, without calling, until the window ends", async () => {
     fake.inject({
       kind: 'status',
@@ -143,16 +154,10 @@ describe('the upstream budget', () => {
     });
 
     it("a site near its limit spaces out its own tenant's calls only: the other tenant's calls wait for nothing", async () => {
-      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
-      const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
-      fake.inject({
-        kind: 'status',
-        path: `/ex/jira/${ACME_SITE}${MYSELF}`,
-        status: 200,
-        body: normal,
-        headers: { 'x-ratelimit-nearlimit': 'true', 'x-ratelimit-remaining': '3', 'ratelimit-reason': 'jira-quota-tenant-based' },
-      });
-      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+      await myselfAnswersWith(
+        { 'x-ratelimit-nearlimit': 'true', 'x-ratelimit-remaining': '3', 'ratelimit-reason': 'jira-quota-tenant-based' },
+        { path: `/ex/jira/${ACME_SITE}${MYSELF}` },
+      );
       expect((await health()).upstream).toMatchObject({ sites_near_limit: 1, lowest_remaining: 3 });
       delays.length = 0;
       const mark = fake.requests.length;
@@ -165,17 +170,7 @@ describe('the upstream budget', () => {
     });
 
     it("the app's global quota near its limit (seen on one site) spaces out the other tenant's calls too", async () => {
-      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
-      const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
-      fake.inject({
-        kind: 'status',
-        path: `/ex/jira/${ACME_SITE}${MYSELF}`,
-        status: 200,
-        body: normal,
-        times: 1,
-        headers: { 'x-ratelimit-nearlimit': 'true', 'ratelimit-reason': 'jira-quota-global-based' },
-      });
-      expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+      await myselfAnswersWith({ 'x-ratelimit-nearlimit': 'true', 'ratelimit-reason': 'jira-quota-global-based' }, { path: `/ex/jira/${ACME_SITE}${MYSELF}`, times: 1 });
       expect((await health()).upstream).toMatchObject({ app: { near_limit: true } });
       delays.length = 0;
       for (let i = 0; i < 3; i++) expect((await beta.get('/connectors/jira/projects')).status).toBe(200);
@@ -184,20 +179,7 @@ describe('the upstream budget', () => {
   });
 
   it('near the limit, calls to the site are spaced out instead of sent at once', async () => {
-    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
-    const normal = fake.requests.filter((r) => r.path.endsWith(MYSELF)).at(-1)?.response?.body;
-    fake.inject({
-      kind: 'status',
-      path: MYSELF,
-      status: 200,
-      body: normal,
-      headers: {
-        'x-ratelimit-nearlimit': 'true',
-        'x-ratelimit-remaining': '2',
-        'ratelimit-reason': 'jira-quota-tenant-based',
-      },
-    });
-    expect((await api.get('/connectors/jira/myself')).status).toBe(200);
+    await myselfAnswersWith({ 'x-ratelimit-nearlimit': 'true', 'x-ratelimit-remaining': '2', 'ratelimit-reason': 'jira-quota-tenant-based' });
     expect((await health()).upstream).toMatchObject({ sites_near_limit: 1, lowest_remaining: 2 });
     delays.length = 0;
     for (let i = 0; i < 3; i++) expect((await api.get('/connectors/jira/projects')).status).toBe(200);
