@@ -133,6 +133,34 @@ const spanned = (name, kind, work, parent) => {
   return work(span, observed.api.trace.setSpan(parent, span)).finally(() => span.end());
 };
 
+/**
+ * One answer read whole on undici's dispatcher, as the service reads its answers
+ * (src/adapters/undici/http-transport.ts): no body stream, the chunks joined once.
+ */
+const requestWhole = (options) =>
+  new Promise((resolve, reject) => {
+    let statusCode = 0;
+    let headers = {};
+    const chunks = [];
+    agent.dispatch(options, {
+      onRequestStart() {},
+      onResponseStart(_c, status, h) {
+        statusCode = status;
+        headers = h;
+      },
+      onResponseData(_c, chunk) {
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        resolve({ statusCode, headers, body: { bytes, text: () => bytes.toString('utf8') } });
+      },
+      onResponseError(_c, err) {
+        reject(err);
+      },
+    });
+  });
+
 const call = async (tenant, url, trace) => {
   const got = await token(tenant)();
   if (got._tag === 'Left') throw Object.assign(new Error(got.left), { status: 404, expose: true });
@@ -143,7 +171,7 @@ const call = async (tenant, url, trace) => {
     async (span, here) => {
       const started = performance.now();
       if (span) observed.api.propagation.inject(here, headers);
-      const res = await agent.request({ origin: upstream, path: url, method: 'GET', headers });
+      const res = await requestWhole({ origin: upstream, path: url, method: 'GET', headers });
       span?.setAttribute('http.response.status_code', res.statusCode);
       observed?.upstreamCalls.observe(
         { operation: 'upstream', status: String(res.statusCode) },
@@ -167,7 +195,7 @@ const search = (tenant, q, limit, trace) =>
         fields: FIELDS,
       });
       const res = await call(tenant, `/ex/jira/${cloudId}/rest/api/3/search/jql?${params}`, here);
-      const page = JSON.parse(await res.body.text());
+      const page = JSON.parse(res.body.text());
       const items = page.issues.map((i) => ({
         id: i.id,
         key: i.key,
@@ -206,7 +234,7 @@ router.get('/connectors/jira/proxy/*path', async (ctx) => {
   for (const name of ['content-type', 'content-length'])
     if (res.headers[name] !== undefined) ctx.set(name, String(res.headers[name]));
   // Read whole, as the service does with an answer under 1 MiB: one write, not a pipe.
-  ctx.body = Buffer.from(await res.body.arrayBuffer());
+  ctx.body = res.body.bytes;
 });
 // The page's body as Markdown, rendered once per page version with the service's own converter
 // (dist/, loaded on first use): every later request is a cache hit, though its answer is still
@@ -233,7 +261,7 @@ router.get('/connectors/confluence/pages/:id', async (ctx) => {
   // page, and the answer made from it then sent again, nothing parsed or encoded: the least a
   // service can do for a page read again unchanged.
   if (ctx.query.reuse === 'bytes') {
-    const bytes = Buffer.from(await res.body.arrayBuffer());
+    const bytes = res.body.bytes;
     const last = answeredPages.get(ctx.params.id);
     ctx.type = 'application/json';
     if (last && last.bytes.equals(bytes)) {
@@ -258,7 +286,7 @@ router.get('/connectors/confluence/pages/:id', async (ctx) => {
   // Parsed, as any service that reads the page must otherwise. Without `body-format=markdown`
   // answered without its body: less than any answer that carries the page (run.mjs checks the
   // id, title and version). With it, the body as Markdown from the cache above.
-  const page = JSON.parse(await res.body.text());
+  const page = JSON.parse(res.body.text());
   ctx.body = {
     id: page.id,
     title: page.title,

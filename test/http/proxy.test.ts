@@ -736,6 +736,24 @@ describe('UndiciAtlassianProxy against a server that misbehaves mid-answer', () 
     }
   });
 
+  it('reads an answer whole on the operations\' path (send) from chunks that split a character, its byte order mark dropped', async () => {
+    const text = JSON.stringify({ summary: 'Grüße 🚀'.repeat(2000) });
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    // 🚀 is four bytes: cut inside the first one so that no chunk ends on a character's boundary.
+    const cut = bytes.indexOf(Buffer.from('🚀')) + 2;
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 20);
+    };
+    const got = await transport.trusted.send({ method: 'GET', url: `${base}/rest/api/3/x` })();
+    expect(got._tag === 'Right' && got.right.status).toBe(200);
+    expect(got._tag === 'Right' && got.right.body).toBe(text);
+    handler = (_req, res) => res.writeHead(204).end();
+    const none = await transport.trusted.send({ method: 'GET', url: `${base}/rest/api/3/x` })();
+    expect(none._tag === 'Right' && [none.right.status, none.right.body]).toEqual([204, '']);
+  });
+
   it('bounds a whole answer by ATLASSIAN_TIMEOUT_MS on the operations\' path too (send), not only each gap between chunks', async () => {
     const slow = createAtlassianHttp({ timeoutMs: 300 });
     handler = (_req, res) => {

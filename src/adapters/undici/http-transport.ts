@@ -9,6 +9,7 @@
 import dns from 'node:dns';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import { Readable } from 'node:stream';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import type { Dispatcher, FormData } from 'undici';
@@ -40,7 +41,21 @@ export interface HttpRequest {
    * with the last one before using it.
    */
   readonly keepBytes?: boolean;
+  /**
+   * For `stream`: an answer that declares a Content-Length of at most this many bytes is read
+   * whole by the transport, within the request's deadline, and comes back as `whole` (its
+   * `body` then empty). Any other answer streams as usual.
+   */
+  readonly wholeBelowBytes?: number;
 }
+
+/** A streamed request's answer read whole in the transport (`HttpRequest.wholeBelowBytes`), or why it was not. */
+export type WholeAnswer =
+  | { readonly kind: 'read'; readonly bytes: Buffer }
+  /** The request's deadline passed while the body came in. */
+  | { readonly kind: 'timeout' }
+  /** The connection failed part-way through the body. */
+  | { readonly kind: 'broken'; readonly cause: unknown };
 
 /** An answer whose body is read as it arrives (downloads); `discard` drops what is left of it. */
 export interface StreamedResponse {
@@ -53,6 +68,8 @@ export interface StreamedResponse {
    * download is not held to it. Absent: no bound beyond undici's own.
    */
   readonly answerBy?: number;
+  /** The body read whole, when the request asked for it and the answer was small enough (`wholeBelowBytes`). */
+  readonly whole?: WholeAnswer;
   discard(): void;
 }
 
@@ -89,22 +106,119 @@ class ChunkedAnswer implements HttpResponse {
   }
 
   get body(): string {
-    if (this.text === undefined) {
-      const b = this.bytes;
-      const bom = b.length > 2 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
-      this.text = b.toString('utf8', bom ? 3 : 0);
-    }
-    return this.text;
+    return (this.text ??= utf8Text(this.bytes));
   }
 }
 
-/** The chunks of an answer's body as they arrive (undici enforces maxResponseSize on them). */
-const chunksOf = (body: Dispatcher.ResponseData['body']): Promise<Buffer[]> =>
+/** UTF-8 text, a leading byte order mark dropped (as undici's `text()` does). */
+const utf8Text = (b: Buffer): string => b.toString('utf8', b.length > 2 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0);
+
+/**
+ * One answer read whole on undici's dispatcher: its status, headers and body chunks as the
+ * parser hands them over (undici enforces maxResponseSize on them). Not `request()`, whose
+ * body is a Node Readable stream with its own buffering and events on every answer, read
+ * back into one string by `text()`: on the search path that stream was about 5 % of a
+ * request's CPU (docs/performance.md). The deadline aborts the request, before it is written
+ * (then at once when it is) or while its answer comes in.
+ */
+const dispatchWhole = (
+  agent: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  deadline: Deadline,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; chunks: Buffer[] }> =>
   new Promise((resolve, reject) => {
+    let status = 0;
+    let headers: Record<string, string | string[] | undefined> = {};
     const chunks: Buffer[] = [];
-    body.on('data', (chunk: Buffer) => chunks.push(chunk));
-    body.once('end', () => resolve(chunks));
-    body.once('error', reject);
+    agent.dispatch(options, {
+      onRequestStart(controller) {
+        const abort = () => controller.abort(deadline.reason ?? new Error('The deadline for the answer passed.'));
+        if (deadline.aborted) abort();
+        else deadline.onExpiry = abort;
+      },
+      onResponseStart(_controller, statusCode, responseHeaders) {
+        status = statusCode;
+        headers = responseHeaders as Record<string, string | string[] | undefined>;
+      },
+      onResponseData(_controller, chunk) {
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        resolve({ status, headers, chunks });
+      },
+      onResponseError(_controller, err) {
+        reject(err);
+      },
+    });
+  });
+
+/** The body of an answer read whole in the transport: nothing is left to read. */
+const NO_BODY: AsyncIterable<Uint8Array> = {
+  [Symbol.asyncIterator]: () => ({ next: () => Promise.resolve({ done: true as const, value: undefined }) }),
+};
+
+/**
+ * A streamed answer on undici's dispatcher (`HttpRequest.wholeBelowBytes`). An answer that
+ * declares at most `wholeBelow` bytes is read whole here, with no stream at all, and settles
+ * when its last byte is in (or the deadline passes, or the connection breaks: `whole` says
+ * which); any other settles with its headers and a Readable its chunks are pushed into,
+ * undici paused while the reader is behind, the request aborted if the reader drops it
+ * before its end. A failure before the headers rejects.
+ */
+const dispatchStream = (agent: Dispatcher, options: Dispatcher.DispatchOptions, deadline: Deadline, wholeBelow: number, answerBy: number): Promise<StreamedResponse> =>
+  new Promise((resolve, reject) => {
+    let mode: 'headers' | 'whole' | 'streaming' = 'headers';
+    let status = 0;
+    let headers: Record<string, string | string[] | undefined> = {};
+    const chunks: Buffer[] = [];
+    let readable: Readable | undefined;
+    let complete = false;
+    const settleWhole = (whole: WholeAnswer): void => resolve({ status, headers, body: NO_BODY, answerBy, whole, discard: () => undefined });
+    agent.dispatch(options, {
+      onRequestStart(controller) {
+        const abort = () => controller.abort(deadline.reason ?? new Error('The deadline for the answer passed.'));
+        if (deadline.aborted) abort();
+        else deadline.onExpiry = abort;
+      },
+      onResponseStart(controller, statusCode, responseHeaders) {
+        status = statusCode;
+        headers = responseHeaders as Record<string, string | string[] | undefined>;
+        const length = headers['content-length'];
+        const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : Number.NaN;
+        if (declared <= wholeBelow) {
+          mode = 'whole';
+          return;
+        }
+        mode = 'streaming';
+        const body = new Readable({
+          read: () => controller.resume(),
+          destroy: (err, done) => {
+            // Dropped before its end: the rest is not wanted, and the connection cannot be reused.
+            if (!complete) controller.abort(err ?? new Error('The answer was dropped before its end.'));
+            done(err);
+          },
+        });
+        // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
+        body.on('error', () => undefined);
+        readable = body;
+        resolve({ status, headers, body, answerBy, discard: () => body.destroy() });
+      },
+      onResponseData(controller, chunk) {
+        if (mode === 'whole') chunks.push(chunk);
+        else if (readable && !readable.push(chunk)) controller.pause();
+      },
+      onResponseEnd() {
+        complete = true;
+        if (mode === 'whole') settleWhole({ kind: 'read', bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+        else readable?.push(null);
+      },
+      onResponseError(_controller, err) {
+        complete = true;
+        if (mode === 'headers') reject(err);
+        else if (mode === 'whole') settleWhole(deadline.aborted ? { kind: 'timeout' } : { kind: 'broken', cause: err });
+        else readable?.destroy(err);
+      },
+    });
   });
 
 /** Why a request produced no response. A value, never thrown. */
@@ -196,6 +310,8 @@ const classify = (err: unknown): TransportFailure => {
 class Deadline extends EventEmitter {
   aborted = false;
   reason: Error | undefined;
+  /** Called when the deadline passes (a dispatched request's abort; `signal` users listen to 'abort'). */
+  onExpiry: (() => void) | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(ms: number) {
@@ -203,6 +319,7 @@ class Deadline extends EventEmitter {
     this.timer = setTimeout(() => {
       this.aborted = true;
       this.reason = Object.assign(new Error('The deadline for the answer passed.'), { name: 'TimeoutError' });
+      this.onExpiry?.();
       this.emit('abort');
     }, ms);
   }
@@ -259,7 +376,7 @@ class UndiciTransport implements HttpTransport {
     return { url, headers, body };
   }
 
-  private options(u: UndiciModule, method: HttpRequest['method'], prepared: Prepared, signal: AbortSignal | Deadline): Dispatcher.RequestOptions {
+  private options(u: UndiciModule, method: HttpRequest['method'], prepared: Prepared): Dispatcher.DispatchOptions {
     const { url, headers, form } = prepared;
     let body: string | Uint8Array | FormData | undefined = prepared.body;
     if (form) {
@@ -268,7 +385,7 @@ class UndiciTransport implements HttpTransport {
       made.append(form.field, new Blob([form.content], { type: form.mediaType }), form.filename);
       body = made;
     }
-    return { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs, signal: signal as AbortSignal };
+    return { origin: url.origin, path: `${url.pathname}${url.search}`, method, headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs };
   }
 
   send(request: HttpRequest): TE.TaskEither<TransportFailure, HttpResponse> {
@@ -286,9 +403,11 @@ class UndiciTransport implements HttpTransport {
         // The first call waits for undici to load (undici-module.ts); every later one has the agents at once.
         const made = this.agents.get();
         const { agents, undici } = made instanceof Promise ? await made : made;
-        const res = await agents.buffered.request(this.options(undici, request.method, prepared, deadline));
-        if (request.keepBytes) return E.right(new ChunkedAnswer(res.statusCode, res.headers, await chunksOf(res.body)));
-        return E.right({ status: res.statusCode, headers: res.headers, body: await res.body.text() });
+        const res = await dispatchWhole(agents.buffered, this.options(undici, request.method, prepared), deadline);
+        if (request.keepBytes) return E.right(new ChunkedAnswer(res.status, res.headers, res.chunks));
+        const { chunks } = res;
+        const body = chunks.length === 0 ? '' : utf8Text(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+        return E.right({ status: res.status, headers: res.headers, body });
       } catch (err) {
         return E.left(deadline.aborted ? failure('timeout', false, err) : classify(err));
       } finally {
@@ -309,7 +428,9 @@ class UndiciTransport implements HttpTransport {
       try {
         const made = this.agents.get();
         const { agents, undici } = made instanceof Promise ? await made : made;
-        const res = await agents.streaming.request(this.options(undici, request.method, prepared, deadline));
+        const options = this.options(undici, request.method, prepared);
+        if (request.wholeBelowBytes !== undefined) return E.right(await dispatchStream(agents.streaming, options, deadline, request.wholeBelowBytes, answerBy));
+        const res = await agents.streaming.request({ ...options, signal: deadline as unknown as AbortSignal });
         // Dropping the rest aborts the body, which then reports the abort: nobody needs to hear it.
         res.body.on('error', () => undefined);
         return E.right({ status: res.statusCode, headers: res.headers, body: res.body, answerBy, discard: () => res.body.destroy() });

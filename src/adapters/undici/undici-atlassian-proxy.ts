@@ -16,7 +16,7 @@ import { formatBytes, TransferError } from '../../domain/files.js';
 import { isProxiedResponseHeader, proxyPrefixOf, type ProxyAnswer, type ProxyRequest } from '../../domain/proxy.js';
 import { RETRYABLE_STATUSES } from '../../domain/retry-policy.js';
 import type { AtlassianCaller, CallSettings } from './atlassian-call.js';
-import { headerOf, type AtlassianHttp, type StreamedResponse } from './http-transport.js';
+import { headerOf, type AtlassianHttp, type StreamedResponse, type WholeAnswer } from './http-transport.js';
 
 export interface ProxySettings extends CallSettings {
   /** The largest answer passed on (ATTACHMENT_MAX_BYTES): a larger one is refused or cut. */
@@ -51,6 +51,8 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
           authorization: ctx.authorization,
         },
         ...(request.body ? { raw: request.body } : {}),
+        // What `answer` reads whole anyway, read by the transport without a stream (the proxy's hot path).
+        wholeBelowBytes: Math.min(BUFFERED_BELOW_BYTES, this.settings.maxResponseBytes),
       }),
     );
     const what = `${request.method} ${request.path}`;
@@ -76,14 +78,12 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
       res.discard();
       return E.left(tooLarge(formatBytes(declared)));
     }
+    const headers = proxiedHeaders(res);
+    if (res.whole) return wholeAnswer(res.status, headers, res.whole, what);
     // Its connection failed while the answer waited its turn: no event of the body will come,
     // so neither a stream nor a read would ever end.
     if (res.body instanceof Readable && (res.body.destroyed || res.body.readableEnded)) {
       return E.left(AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: res.body.errored ?? undefined }));
-    }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(res.headers)) {
-      if (value !== undefined && isProxiedResponseHeader(name)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
     // A success streams, unless it says it is small: one write of a buffer costs less than
     // a stream per answer, and an error is read whole anyway.
@@ -98,25 +98,33 @@ export class UndiciAtlassianProxy implements AtlassianProxy {
     // Atlassian liked. A streamed answer (a large download) may take as long as it needs.
     const left = res.answerBy === undefined ? undefined : Math.max(0, res.answerBy - performance.now());
     const whole = await readWhole(res.body, max, left);
-    if (whole.kind !== 'read') {
-      res.discard();
-      return E.left(
-        whole.kind === 'too_large'
-          ? tooLarge(`larger than ${formatBytes(max)}`)
-          : whole.kind === 'timeout'
-            ? AppError.vendor(`Atlassian did not finish its answer to ${what} in time (ATLASSIAN_TIMEOUT_MS).`, { reason: 'upstream_timeout' })
-            : AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: whole.cause }),
-      );
-    }
-    return E.right({ status: res.status, headers, body: whole.bytes, discard: () => undefined });
+    if (whole.kind !== 'read') res.discard();
+    return whole.kind === 'too_large' ? E.left(tooLarge(`larger than ${formatBytes(max)}`)) : wholeAnswer(res.status, headers, whole, what);
   }
 }
 
-type Whole =
-  | { readonly kind: 'read'; readonly bytes: Buffer }
-  | { readonly kind: 'too_large' }
-  | { readonly kind: 'timeout' }
-  | { readonly kind: 'broken'; readonly cause: unknown };
+/** The answer's headers a caller gets (`isProxiedResponseHeader`), names in lower case, repeated ones joined. */
+const proxiedHeaders = (res: StreamedResponse): Record<string, string> => {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined && isProxiedResponseHeader(name)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+};
+
+/** An answer read whole, passed on; or why it could not be read whole. */
+const wholeAnswer = (status: number, headers: Record<string, string>, whole: WholeAnswer, what: string): E.Either<AppError, ProxyAnswer> => {
+  switch (whole.kind) {
+    case 'read':
+      return E.right({ status, headers, body: whole.bytes, discard: () => undefined });
+    case 'timeout':
+      return E.left(AppError.vendor(`Atlassian did not finish its answer to ${what} in time (ATLASSIAN_TIMEOUT_MS).`, { reason: 'upstream_timeout' }));
+    case 'broken':
+      return E.left(AppError.vendor(`Atlassian broke off its answer to ${what}.`, { cause: whole.cause }));
+  }
+};
+
+type Whole = WholeAnswer | { readonly kind: 'too_large' };
 
 /**
  * A body read whole, up to `max` bytes and within `ms` (none: no bound of its own). undici's
