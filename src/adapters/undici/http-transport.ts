@@ -117,7 +117,7 @@ const utf8Text = (b: Buffer): string => b.toString('utf8', b.length > 2 && b[0] 
  * One answer read whole on undici's dispatcher: its status, headers and body chunks as the
  * parser hands them over (undici enforces maxResponseSize on them). Not `request()`, whose
  * body is a Node Readable stream with its own buffering and events on every answer, read
- * back into one string by `text()`: on the search path that stream was about 5 % of a
+ * back into one string by `text()`: on the search path that stream was about a tenth of a
  * request's CPU (docs/performance.md). The deadline aborts the request, before it is written
  * (then at once when it is) or while its answer comes in.
  */
