@@ -532,10 +532,12 @@ describe('the API under fuzzing with AUTH_MODE=api_key: any credential, any X-Te
   });
 
   /** The request as fuzzed, with an Authorization header: the named tenant's key of some scope, or a credential that is wrong. */
-  const withCredential = (req: Request, choice: 'own' | 'own, no tenant header' | 'none' | 'garbage' | 'basic' | 'operator' | 'revoked' | 'another tenant', scope: 'read' | 'write' | 'admin'): Request => {
+  /** Which credential a fuzzed request carries. */
+  type CredentialChoice = 'own' | 'own, no tenant header' | 'none' | 'garbage' | 'basic' | 'operator' | 'revoked' | 'another tenant';
+  const withCredential = (req: Request, choice: CredentialChoice, scope: 'read' | 'write' | 'admin'): Request => {
     const own = req.tenant !== undefined ? keys[req.tenant]?.[scope] : undefined;
     const { 'x-tenant-id': named, ...rest } = req.headers;
-    const authorization: Record<'own' | 'own, no tenant header' | 'none' | 'garbage' | 'basic' | 'operator' | 'revoked' | 'another tenant', string | undefined> = {
+    const authorization: Record<CredentialChoice, string | undefined> = {
       own: own ? `Bearer ${own}` : `Bearer ${keys['fz']!.admin}`,
       'own, no tenant header': own ? `Bearer ${own}` : undefined,
       none: undefined,
