@@ -72,7 +72,7 @@ describe('Service.shutdown', () => {
       const client = new Client(svc.url, { pipelining: 2 });
       const onClient = client.request({ path: '/connectors/jira/projects', method: 'GET', headers: { 'x-tenant-id': 'drain' } });
       await new Promise((r) => setTimeout(r, 200));
-      const started = Date.now();
+      const started = performance.now();
       const stopped = svc.service.shutdown(10_000);
 
       const probed = client.request({ path: '/readyz', method: 'GET' });
@@ -89,7 +89,7 @@ describe('Service.shutdown', () => {
 
       expect((await Promise.all(inFlight)).map((r) => r.status)).toEqual([200, 200, 200]);
       await stopped;
-      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(performance.now() - started).toBeLessThan(5_000);
       await client.close();
     } finally {
       fake.clearFaults();
@@ -107,9 +107,9 @@ describe('Service.shutdown', () => {
         () => 'cut',
       );
       await new Promise((r) => setTimeout(r, 200));
-      const started = Date.now();
+      const started = performance.now();
       await svc.service.shutdown(300);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(performance.now() - started).toBeLessThan(2_000);
       expect(await slow).toBe('cut');
     } finally {
       fake.clearFaults();
@@ -196,10 +196,10 @@ describe('SIGTERM', () => {
   it('SHUTDOWN_GRACE_SECONDS=1: requests still at Atlassian after a second are cut, and it exits 0 then', async () => {
     const { child, exited, inFlight } = await startWithSlowCalls('grace', '1', 8_000);
     try {
-      const signalled = Date.now();
+      const signalled = performance.now();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      const took = Date.now() - signalled;
+      const took = performance.now() - signalled;
       expect(took).toBeGreaterThanOrEqual(900);
       expect(took).toBeLessThan(6_000);
       const answers = await Promise.all(inFlight);
@@ -214,10 +214,10 @@ describe('SIGTERM', () => {
     try {
       child.kill('SIGTERM');
       for (let i = 0; i < 100 && !output.join('').includes('shutting down'); i += 1) await new Promise((r) => setTimeout(r, 20));
-      const signalled = Date.now();
+      const signalled = performance.now();
       child.kill('SIGINT');
       expect(await exited).toBe(130);
-      expect(Date.now() - signalled).toBeLessThan(3_000);
+      expect(performance.now() - signalled).toBeLessThan(3_000);
       expect(output.join('')).toContain('second signal during shutdown: exiting now');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

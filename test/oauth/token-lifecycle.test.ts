@@ -35,8 +35,8 @@ const accessOrThrow = async (svc: TestService, t: string, connector: 'jira' | 'c
 
 /** Polls until `cond` holds (or fails the test after 5 s). */
 const until = async (cond: () => boolean | Promise<boolean>): Promise<void> => {
-  for (const started = Date.now(); !(await cond()); await sleep(10)) {
-    if (Date.now() - started > 5000) throw new Error('condition not met within 5 s');
+  for (const started = performance.now(); !(await cond()); await sleep(10)) {
+    if (performance.now() - started > 5000) throw new Error('condition not met within 5 s');
   }
 };
 

@@ -67,10 +67,10 @@ describe('UPSTREAM_CONCURRENCY_PER_TENANT', () => {
     expect(arrived(fake, tokens.get('busy')!, mark)).toBe(3);
     expect(svc.service.adapters.concurrency.inFlight('busy' as TenantId)).toBe(3);
     // The quiet tenant is not behind the busy one's queue.
-    const started = Date.now();
+    const started = performance.now();
     const quiet = await client(svc.url, 'quiet').get('/connectors/jira/projects');
     expect(quiet.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(1_200);
+    expect(performance.now() - started).toBeLessThan(1_200);
     const answers = await Promise.all(pending);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200, 200]);
     expect(arrived(fake, tokens.get('busy')!, mark)).toBe(7);

@@ -235,10 +235,10 @@ describe('upstream timeout', () => {
   it('a 1000 ms delay with ATLASSIAN_TIMEOUT_MS=300 -> 504 VENDOR_ERROR, not retried', async () => {
     const mark = fake.requests.length;
     fake.inject({ kind: 'delay', path: PROJECTS, ms: 1000, times: 4 });
-    const started = Date.now();
+    const started = performance.now();
     const res = await api.get('/connectors/jira/projects');
     expectError(res, 504, 'VENDOR_ERROR');
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(apiRequests(fake, mark)).toHaveLength(1);
     expect(delays).toEqual([]);
     fake.clearFaults();
