@@ -110,6 +110,9 @@ class ChunkedAnswer implements HttpResponse {
   }
 }
 
+/** An answer's headers as undici parses them: names in lower case, a repeated one as a list. */
+type AnswerHeaders = Record<string, string | string[] | undefined>;
+
 /** UTF-8 text, a leading byte order mark dropped (as undici's `text()` does). */
 const utf8Text = (b: Buffer): string => b.toString('utf8', b.length > 2 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0);
 
@@ -125,20 +128,18 @@ const dispatchWhole = (
   agent: Dispatcher,
   options: Dispatcher.DispatchOptions,
   deadline: Deadline,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; chunks: Buffer[] }> =>
+): Promise<{ status: number; headers: AnswerHeaders; chunks: Buffer[] }> =>
   new Promise((resolve, reject) => {
     let status = 0;
-    let headers: Record<string, string | string[] | undefined> = {};
+    let headers: AnswerHeaders = {};
     const chunks: Buffer[] = [];
     agent.dispatch(options, {
       onRequestStart(controller) {
-        const abort = () => controller.abort(deadline.reason ?? new Error('The deadline for the answer passed.'));
-        if (deadline.aborted) abort();
-        else deadline.onExpiry = abort;
+        deadline.aborts(controller);
       },
       onResponseStart(_controller, statusCode, responseHeaders) {
         status = statusCode;
-        headers = responseHeaders as Record<string, string | string[] | undefined>;
+        headers = responseHeaders as AnswerHeaders;
       },
       onResponseData(_controller, chunk) {
         chunks.push(chunk);
@@ -169,20 +170,18 @@ const dispatchStream = (agent: Dispatcher, options: Dispatcher.DispatchOptions, 
   new Promise((resolve, reject) => {
     let mode: 'headers' | 'whole' | 'streaming' = 'headers';
     let status = 0;
-    let headers: Record<string, string | string[] | undefined> = {};
+    let headers: AnswerHeaders = {};
     const chunks: Buffer[] = [];
     let readable: Readable | undefined;
     let complete = false;
     const settleWhole = (whole: WholeAnswer): void => resolve({ status, headers, body: NO_BODY, answerBy, whole, discard: () => undefined });
     agent.dispatch(options, {
       onRequestStart(controller) {
-        const abort = () => controller.abort(deadline.reason ?? new Error('The deadline for the answer passed.'));
-        if (deadline.aborted) abort();
-        else deadline.onExpiry = abort;
+        deadline.aborts(controller);
       },
       onResponseStart(controller, statusCode, responseHeaders) {
         status = statusCode;
-        headers = responseHeaders as Record<string, string | string[] | undefined>;
+        headers = responseHeaders as AnswerHeaders;
         const length = headers['content-length'];
         const declared = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : Number.NaN;
         if (declared <= wholeBelow) {
@@ -322,6 +321,13 @@ class Deadline extends EventEmitter {
       this.onExpiry?.();
       this.emit('abort');
     }, ms);
+  }
+
+  /** Aborts a dispatched request when the deadline passes, or at once if it already has. */
+  aborts(controller: Dispatcher.DispatchController): void {
+    const abort = () => controller.abort(this.reason ?? new Error('The deadline for the answer passed.'));
+    if (this.aborted) abort();
+    else this.onExpiry = abort;
   }
 
   clear(): void {
