@@ -471,7 +471,7 @@ async function mcpBench(tmp) {
     for (const [name, target, headers, body] of [
       ['rest', rest, { 'x-tenant-id': 'bench' }, undefined],
       ['mcp', mcp, mcpHeaders, call],
-    ]) {
+    ].filter(([name]) => !process.env.BENCH_MCP_SIDE || name === process.env.BENCH_MCP_SIDE)) {
       const cpu0 = cpuMs(service.pid);
       const r = await load(target, headers, body);
       const cpu1 = cpuMs(service.pid);
