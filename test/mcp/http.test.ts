@@ -335,6 +335,65 @@ describe('MCP over Streamable HTTP (POST /mcp)', () => {
       expect(await note.text()).toBe('');
     });
 
+    it('a result asked for again is the same bytes with the right Content-Length, and a changed result is answered afresh', async () => {
+      const project = fake.jira.projects[0]!;
+      const name = project.name;
+      /** The raw answer, checked to be exactly the JSON of what it holds, its length counted in UTF-8 bytes. */
+      const call = async (id: number): Promise<{ raw: string; body: { id: number; result: CallToolResult } }> => {
+        const res = await rawMcp(svc.url, { ...listProjects, id }, { 'x-tenant-id': 'acme' });
+        expect(res.status).toBe(200);
+        const raw = await res.text();
+        expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(raw, 'utf8'));
+        const body = JSON.parse(raw) as { id: number; result: CallToolResult };
+        expect(raw).toBe(JSON.stringify(body));
+        expect(JSON.parse((body.result.content[0] as { text: string }).text)).toEqual(body.result.structuredContent);
+        return { raw, body };
+      };
+      const names = (body: { result: CallToolResult }) => (body.result.structuredContent as { items: Array<{ name: string }> }).items.map((p) => p.name);
+      try {
+        // Characters outside ASCII, and ones JSON escapes in the text content: its bytes are not its characters.
+        project.name = 'Ångström "ops" \\ 🚀\u2028 team';
+        const first = await call(21);
+        const again = await call(22);
+        expect(names(first.body)).toContain(project.name);
+        expect(again.raw).toBe(first.raw.replace('"id":21', '"id":22'));
+        project.name = 'Ångström ops, renamed';
+        const changed = await call(23);
+        expect(names(changed.body)).toContain('Ångström ops, renamed');
+        expect(changed.raw).not.toContain('🚀');
+      } finally {
+        project.name = name;
+      }
+    });
+
+    it('a plain tools/call and one the SDK reads (with _meta) get the same answer, an unknown tool the same -32602', async () => {
+      const withMeta = { ...listProjects, params: { ...listProjects.params, _meta: { progressToken: 'p-1' } } };
+      const [plain, read] = await Promise.all(
+        [listProjects, withMeta].map(async (m) => (await (await rawMcp(svc.url, m, { 'x-tenant-id': 'acme' })).json()) as { id: number; result: CallToolResult }),
+      );
+      expect(read).toEqual(plain);
+      expect(okResult<{ items: unknown[] }>(plain!.result).items).toHaveLength(3);
+      const unknown = { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'jira_nö_such_tool', arguments: {} } };
+      const unknownWithMeta = { ...unknown, params: { ...unknown.params, _meta: { progressToken: 2 } } };
+      const errors = await Promise.all(
+        [unknown, unknownWithMeta].map(async (m) => {
+          const res = await rawMcp(svc.url, m, { 'x-tenant-id': 'acme' });
+          const raw = await res.text();
+          expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(raw, 'utf8'));
+          return JSON.parse(raw) as { error: { code: number; message: string } };
+        }),
+      );
+      expect(errors[0]).toEqual(errors[1]);
+      expect(errors[0]).toMatchObject({ jsonrpc: '2.0', id: 5, error: { code: ErrorCode.InvalidParams } });
+      expect(errors[0]!.error.message).toContain('Unknown tool jira_nö_such_tool');
+      // In a batch, a plain call keeps its place among the requests the SDK answers.
+      const batch = (await (
+        await rawMcp(svc.url, [{ jsonrpc: '2.0', id: 'p', method: 'ping' }, { ...listProjects, id: 'c' }, { jsonrpc: '2.0', id: 'l', method: 'tools/list' }], { 'x-tenant-id': 'acme' })
+      ).json()) as Array<{ id: string; result: CallToolResult }>;
+      expect(batch.map((m) => m.id)).toEqual(['p', 'c', 'l']);
+      expect(batch[1]!.result).toEqual(plain!.result);
+    });
+
     it('an unknown method is JSON-RPC error -32601; an unsupported MCP-Protocol-Version or a batch of 101 is 400 VALIDATION naming why', async () => {
       const unknown = (await (await rawMcp(svc.url, { jsonrpc: '2.0', id: 3, method: 'no/such' }, { 'x-tenant-id': 'acme' })).json()) as {
         id: number;

@@ -4,7 +4,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { openCaller, type Caller } from '../../domain/caller.js';
 import { AppError, errorBody } from '../../domain/errors.js';
-import { createMcpServer, type KeptJson, type McpServerOptions } from './mcp-server.js';
+import { answerToolCall, createMcpServerWithCalls, plainToolCall, type CallTool, type KeptJson, type McpServerOptions } from './mcp-server.js';
 
 /** What the SDK's Streamable HTTP transport allows in one batch. */
 const MAX_BATCH = 100;
@@ -34,6 +34,9 @@ class ExchangeTransport implements Transport {
   onerror?: (error: Error) => void;
   private readonly waiting = new Map<RequestId, (message: JSONRPCMessage) => void>();
 
+  /** The server's own `tools/call` handler, which answers a plain call (see `exchange`). */
+  constructor(private readonly callTool: CallTool) {}
+
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -56,16 +59,27 @@ class ExchangeTransport implements Transport {
     return Promise.resolve();
   }
 
-  /** Hands the messages to the server and answers the responses to its requests, in order. */
+  /**
+   * Hands the messages to the server and answers the responses to its requests, in order. A
+   * plain `tools/call` (`plainToolCall`: one the SDK's schemas take as it is) goes straight to
+   * the server's handler, answered as the protocol layer would answer it: its three parses of
+   * the request, its dispatch and its check of our own result cost a tool call about a tenth
+   * of its CPU. Every other message goes through the SDK.
+   */
   exchange(messages: readonly JSONRPCMessage[], headers: IncomingMessage['headers']): Promise<JSONRPCMessage[]> {
     const answers: Promise<JSONRPCMessage>[] = [];
+    const toServer: JSONRPCMessage[] = [];
     for (const m of messages) {
-      if ('method' in m && 'id' in m && m.id !== undefined) {
-        const id = m.id;
-        answers.push(new Promise((resolve) => this.waiting.set(id, resolve)));
+      if (plainToolCall(m)) answers.push(answerToolCall(this.callTool, m));
+      else {
+        toServer.push(m);
+        if ('method' in m && 'id' in m && m.id !== undefined) {
+          const id = m.id;
+          answers.push(new Promise((resolve) => this.waiting.set(id, resolve)));
+        }
       }
     }
-    for (const m of messages) this.onmessage?.(m, { requestInfo: { headers } });
+    for (const m of toServer) this.onmessage?.(m, { requestInfo: { headers } });
     return Promise.all(answers);
   }
 }
@@ -87,8 +101,8 @@ async function checkOut(opts: McpServerOptions): Promise<PooledServer> {
   const reused = idle?.pop();
   if (reused) return reused;
   const exchange: Exchange = { caller: undefined, requestId: undefined, kept: new Map() };
-  const server = createMcpServer({ ...opts, current: () => exchange });
-  const transport = new ExchangeTransport();
+  const { server, callTool } = createMcpServerWithCalls({ ...opts, current: () => exchange });
+  const transport = new ExchangeTransport(callTool);
   await server.connect(transport);
   return { server, transport, exchange };
 }
@@ -105,9 +119,11 @@ function checkIn(opts: McpServerOptions, pooled: PooledServer): void {
   else void pooled.server.close();
 }
 
-/** Stands in for a structuredContent whose JSON text is known, then replaced by that text. */
+/** Stand in for a structuredContent whose JSON text is known, and for its text content, then replaced by those texts. */
 const SPLICE = '\u0000structured-content\u0000';
 const SPLICED = JSON.stringify(SPLICE);
+const TEXT_SPLICE = '\u0000text-content\u0000';
+const TEXT_SPLICED = JSON.stringify(TEXT_SPLICE);
 
 /** The same own fields, in the same order, with the same values (not copies): their JSON is the same. */
 const sameFields = (a: unknown, b: Readonly<Record<string, unknown>>): boolean => {
@@ -123,19 +139,96 @@ const sameFields = (a: unknown, b: Readonly<Record<string, unknown>>): boolean =
 };
 
 /**
- * A response as JSON; a tool result's structuredContent is spliced in from the text the tool
+ * A tool result's JSON text as the response carries it twice, in UTF-8: as structuredContent,
+ * and quoted (escaped) as the text content. Quoting a search's 50 KB of JSON and encoding
+ * the 100 KB answer cost more than anything else a tool call adds to its REST route.
+ */
+interface ResultBytes {
+  readonly json: string;
+  readonly asJson: Buffer;
+  readonly quoted: Buffer;
+}
+
+/**
+ * The last few results' bytes, most recent first, found again by their whole text: an agent
+ * that asks again what it asked before (the same search, an issue it re-reads) and gets the
+ * same result is answered from the bytes made the first time. A result is only ever matched
+ * by its complete JSON text, so whose call made the bytes cannot matter; results over
+ * `RECENT_MAX_CHARS` are not kept.
+ */
+const recentResults: ResultBytes[] = [];
+const RECENT_RESULTS = 8;
+const RECENT_MAX_CHARS = 512 * 1024;
+
+const resultBytes = (json: string): ResultBytes => {
+  for (let i = 0; i < recentResults.length; i += 1) {
+    const seen = recentResults[i]!;
+    if (seen.json === json) {
+      if (i > 0) recentResults.unshift(...recentResults.splice(i, 1));
+      return seen;
+    }
+  }
+  const made = { json, asJson: Buffer.from(json, 'utf8'), quoted: Buffer.from(JSON.stringify(json), 'utf8') };
+  if (json.length <= RECENT_MAX_CHARS) {
+    recentResults.unshift(made);
+    if (recentResults.length > RECENT_RESULTS) recentResults.pop();
+  }
+  return made;
+};
+
+/** Replaces a mark that occurs exactly once; undefined when it does not (a request id spelled like it). */
+const spliceOnce = (chunks: ReadonlyArray<string | Buffer>, mark: string, by: Buffer): Array<string | Buffer> | undefined => {
+  const out: Array<string | Buffer> = [];
+  let found = 0;
+  for (const chunk of chunks) {
+    if (typeof chunk !== 'string') {
+      out.push(chunk);
+      continue;
+    }
+    const at = chunk.indexOf(mark);
+    if (at < 0) {
+      out.push(chunk);
+      continue;
+    }
+    if (chunk.indexOf(mark, at + 1) >= 0) return undefined;
+    found += 1;
+    out.push(chunk.slice(0, at), by, chunk.slice(at + mark.length));
+  }
+  return found === 1 ? out : undefined;
+};
+
+/**
+ * A response as JSON, in pieces to be written in turn: a tool result's structuredContent (and
+ * its text content, when that is the same JSON) comes from the bytes of the text the tool
  * already made, when the answer still holds the same fields the text was made from.
  */
-const serialize = (answer: JSONRPCMessage, kept: ReadonlyMap<RequestId, KeptJson>): string => {
-  const result = 'result' in answer ? (answer.result as { structuredContent?: unknown }) : undefined;
+const serialize = (answer: JSONRPCMessage, kept: ReadonlyMap<RequestId, KeptJson>): ReadonlyArray<string | Buffer> => {
+  const result = 'result' in answer ? (answer.result as { structuredContent?: unknown; content?: unknown }) : undefined;
   const mine = result && 'id' in answer && answer.id !== undefined ? kept.get(answer.id) : undefined;
   const known = mine && sameFields(result?.structuredContent, mine.source) ? mine.json : undefined;
-  if (known === undefined) return JSON.stringify(answer);
-  const json = JSON.stringify({ ...answer, result: { ...result, structuredContent: SPLICE } });
-  const at = json.indexOf(SPLICED);
-  // Anywhere else too (a client's request id spelled like it): serialize plainly.
-  if (at < 0 || json.indexOf(SPLICED, at + 1) >= 0) return JSON.stringify(answer);
-  return `${json.slice(0, at)}${known}${json.slice(at + SPLICED.length)}`;
+  if (known === undefined) return [JSON.stringify(answer)];
+  const bytes = resultBytes(known);
+  const { content } = result!;
+  const textIsJson = Array.isArray(content) && content.length === 1 && sameFields(content[0], { type: 'text', text: known });
+  const shell = JSON.stringify({
+    ...answer,
+    result: { ...result, ...(textIsJson ? { content: [{ type: 'text', text: TEXT_SPLICE }] } : {}), structuredContent: SPLICE },
+  });
+  const withContent = spliceOnce([shell], SPLICED, bytes.asJson);
+  const whole = withContent && textIsJson ? spliceOnce(withContent, TEXT_SPLICED, bytes.quoted) : withContent;
+  // A mark anywhere else too (a client's request id spelled like it): serialize plainly.
+  return whole ?? [JSON.stringify(answer)];
+};
+
+/** Writes the pieces as one answer with its length, in one write to the socket. */
+const writeJson = (res: ServerResponse, chunks: ReadonlyArray<string | Buffer>): void => {
+  let length = 0;
+  for (const chunk of chunks) length += typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': length });
+  res.cork();
+  for (let i = 0; i < chunks.length - 1; i += 1) res.write(chunks[i]);
+  // end() uncorks the whole socket: the pieces go out together.
+  res.end(chunks[chunks.length - 1]);
 };
 
 /**
@@ -165,7 +258,8 @@ export async function serveMcpRequest(opts: McpServerOptions, req: IncomingMessa
   }
   if (!isJsonType(req.headers['content-type'])) return refuse(res, 400, 'Content-Type must be application/json (MCP Streamable HTTP).');
   if (Array.isArray(body) && body.length > MAX_BATCH) return refuse(res, 400, `A batch may hold at most ${MAX_BATCH} JSON-RPC messages.`);
-  const parsed = (Array.isArray(body) ? body : [body]).map((m) => JSONRPCMessageSchema.safeParse(m));
+  // A plain tool call is a JSON-RPC request as it is; anything else is read by the SDK's schema.
+  const parsed = (Array.isArray(body) ? body : [body]).map((m) => (plainToolCall(m) ? { success: true as const, data: m as JSONRPCMessage } : JSONRPCMessageSchema.safeParse(m)));
   if (!parsed.every((p) => p.success)) return refuse(res, 400, 'The body must be a JSON-RPC 2.0 message (jsonrpc "2.0" with a method, or a response), or a batch of them.');
   // A cancellation can only name a request of its own batch here (each HTTP request has a
   // server of its own), and the SDK never answers a cancelled request: the exchange would
@@ -189,9 +283,12 @@ export async function serveMcpRequest(opts: McpServerOptions, req: IncomingMessa
       res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' });
     const { kept } = pooled.exchange;
-    res.end(Array.isArray(body) ? `[${answers.map((a) => serialize(a, kept)).join(',')}]` : serialize(answers[0]!, kept));
+    if (!Array.isArray(body)) return writeJson(res, serialize(answers[0]!, kept));
+    const batch: Array<string | Buffer> = ['['];
+    answers.forEach((a, i) => batch.push(...(i > 0 ? [','] : []), ...serialize(a, kept)));
+    batch.push(']');
+    writeJson(res, batch);
   } finally {
     checkIn(opts, pooled);
   }

@@ -107,7 +107,7 @@ const REQUEST_SCHEMAS: ReadonlyMap<string, RequestSchema> = new Map<string, Requ
  * error with the validator's raw dump, which blames the server for a fault of the client.
  */
 export function invalidParamsAnswer(message: JSONRPCMessage): JSONRPCMessage | undefined {
-  if (!('method' in message) || !('id' in message) || message.id === undefined) return undefined;
+  if (!('method' in message) || !('id' in message) || message.id === undefined || plainToolCall(message)) return undefined;
   const parsed = REQUEST_SCHEMAS.get(message.method)?.safeParse(message);
   if (parsed === undefined || parsed.success) return undefined;
   const problems = parsed.error.issues
@@ -127,12 +127,75 @@ const refuseInvalidParams = (transport: Transport): void => {
   };
 };
 
+/** A `tools/call` request's params that need no schema to be read: a name, and arguments as an object if any. */
+// A type, not an interface: it then fits the SDK's params with their index signature.
+export type PlainToolCallParams = {
+  readonly name: string;
+  readonly arguments?: Record<string, unknown>;
+};
+
+/** A JSON-RPC `tools/call` request that `CallToolRequestSchema` takes as it is (see `plainToolCall`). */
+export interface PlainToolCall {
+  readonly jsonrpc: '2.0';
+  readonly id: RequestId;
+  readonly method: 'tools/call';
+  readonly params: PlainToolCallParams;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const onlyKeys = (v: Record<string, unknown>, allowed: ReadonlySet<string>): boolean => {
+  for (const key in v) if (!allowed.has(key)) return false;
+  return true;
+};
+const REQUEST_KEYS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method', 'params']);
+const CALL_KEYS: ReadonlySet<string> = new Set(['name', 'arguments']);
+
+/**
+ * A `tools/call` the SDK's schemas take exactly as it is (`JSONRPCRequestSchema`, then
+ * `CallToolRequestSchema`): only the four fields of a request, an id that is a string or a
+ * safe integer, params with a string `name` and `arguments` an object if present, and
+ * nothing else (no `_meta`, no `task`). Anything else is left to the schemas.
+ */
+export const plainToolCall = (m: unknown): m is PlainToolCall => {
+  if (!isObject(m) || m['jsonrpc'] !== '2.0' || m['method'] !== 'tools/call' || !onlyKeys(m, REQUEST_KEYS)) return false;
+  const id = m['id'];
+  if (typeof id !== 'string' && !Number.isSafeInteger(id)) return false;
+  const params = m['params'];
+  if (!isObject(params) || typeof params['name'] !== 'string' || !onlyKeys(params, CALL_KEYS)) return false;
+  return params['arguments'] === undefined || isObject(params['arguments']);
+};
+
+/** Runs one tool call for the server's caller of the moment: the `tools/call` handler itself. */
+export type CallTool = (params: PlainToolCallParams, requestId: RequestId) => Promise<CallToolResult>;
+
+/**
+ * The answer to a tool call as the SDK's protocol layer makes it: the handler's result, or
+ * a JSON-RPC error with the code the handler's error carries (-32603 when it has none).
+ */
+export async function answerToolCall(callTool: CallTool, request: PlainToolCall): Promise<JSONRPCMessage> {
+  try {
+    return { jsonrpc: '2.0', id: request.id, result: await callTool(request.params, request.id) };
+  } catch (err) {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    return {
+      jsonrpc: '2.0',
+      id: request.id,
+      error: { code: Number.isSafeInteger(code) ? (code as number) : ErrorCode.InternalError, message: typeof message === 'string' ? message : 'Internal error' },
+    };
+  }
+}
+
 /**
  * Builds an MCP server bound to one tenant. A use case that fails answers a tool result
  * with `isError: true` and the standard error body (code, message, retry_after), which an
  * agent can read and act on; only an unknown tool name is a protocol error.
  */
 export function createMcpServer(opts: McpServerOptions): Server {
+  return createMcpServerWithCalls(opts).server;
+}
+
+/** `createMcpServer`, with its `tools/call` handler for a transport that answers plain calls itself. */
+export function createMcpServerWithCalls(opts: McpServerOptions): { readonly server: Server; readonly callTool: CallTool } {
   // The low-level Server: McpServer only takes zod schemas, and the tools already have JSON Schemas.
   const server = new Server(
     { name: opts.name ?? 'integration-backend', version: opts.version },
@@ -159,8 +222,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
   };
   const requestIdNow = (): string | undefined => (opts.current ? opts.current().requestId : opts.requestId);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: opts.tools.list(callerNow()).map(toMcpTool) }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const { name, arguments: args } = request.params;
+  const callTool: CallTool = async ({ name, arguments: args }, requestId) => {
     if (!opts.tools.has(name)) {
       // A protocol error (-32602), as the MCP spec asks for unknown tools. A plain Error with a code,
       // because McpError would prefix its message twice on the way to the client.
@@ -174,8 +236,9 @@ export function createMcpServer(opts: McpServerOptions): Server {
     if (E.isLeft(outcome)) return { isError: true, content: text(errorBody(outcome.left)) };
     const { result, json } = outcome.right;
     const structuredContent = result as Record<string, unknown>;
-    if (json !== undefined && isPlainData(result)) opts.current?.().kept?.set(extra.requestId, { source: structuredContent, json });
+    if (json !== undefined && isPlainData(result)) opts.current?.().kept?.set(requestId, { source: structuredContent, json });
     return { content: text(result, json), structuredContent };
-  });
-  return server;
+  };
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => callTool(request.params, extra.requestId));
+  return { server, callTool };
 }
