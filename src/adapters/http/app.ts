@@ -15,6 +15,7 @@ import { decodeStrictWith, decodeWith } from '../../domain/decode.js';
 import { AppError } from '../../domain/errors.js';
 import { DEFAULT_TENANT, TenantId } from '../../domain/tenant.js';
 import { toHttpError } from './error-mapper.js';
+import { plainJsonLength, readPlainJson } from './json-body.js';
 import { readMultipart } from './multipart.js';
 import type { RouteInput, RouteResult, RouteSpec } from './route-spec.js';
 
@@ -400,7 +401,9 @@ export function createHttpApp(opts: HttpAppOptions): Koa {
       ctx.req.headers['content-encoding'] = normal;
     }
     try {
-      await bodyParserMiddleware(ctx, async () => undefined);
+      const plainLength = ctx.request.body === undefined ? plainJsonLength(ctx.req, opts.bodyLimitBytes) : undefined;
+      if (plainLength === undefined) await bodyParserMiddleware(ctx, async () => undefined);
+      else (ctx.request as { body?: unknown }).body = await readPlainJson(ctx.req, plainLength);
     } catch (err) {
       if (clientAborted(ctx)) {
         // The client left mid-body: nobody is there to answer; the log line says so.
