@@ -158,7 +158,7 @@ interface ResultBytes {
  */
 const recentResults: ResultBytes[] = [];
 const RECENT_RESULTS = 8;
-const RECENT_MAX_CHARS = 512 * 1024;
+const RECENT_MAX_CHARS = 256 * 1024;
 
 const resultBytes = (json: string): ResultBytes => {
   for (let i = 0; i < recentResults.length; i += 1) {
