@@ -170,17 +170,20 @@ export type CallTool = (params: PlainToolCallParams, requestId: RequestId) => Pr
 
 /**
  * The answer to a tool call as the SDK's protocol layer makes it: the handler's result, or
- * a JSON-RPC error with the code the handler's error carries (-32603 when it has none).
+ * a JSON-RPC error with the code and message the handler's error carries. An error with no
+ * code is a bug of ours, whose message is not the client's business: -32603 "Internal error"
+ * (the SDK would pass that message on).
  */
 export async function answerToolCall(callTool: CallTool, request: PlainToolCall): Promise<JSONRPCMessage> {
   try {
     return { jsonrpc: '2.0', id: request.id, result: await callTool(request.params, request.id) };
   } catch (err) {
-    const { code, message } = err as { code?: unknown; message?: unknown };
+    const { code, message } = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+    const ours = Number.isSafeInteger(code) && typeof message === 'string';
     return {
       jsonrpc: '2.0',
       id: request.id,
-      error: { code: Number.isSafeInteger(code) ? (code as number) : ErrorCode.InternalError, message: typeof message === 'string' ? message : 'Internal error' },
+      error: ours ? { code: code as number, message } : { code: ErrorCode.InternalError, message: 'Internal error' },
     };
   }
 }
