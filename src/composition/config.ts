@@ -91,6 +91,8 @@ export type DatabaseConfig =
       readonly display: string;
       /** INTEGRATION_DB_PREPARED_STATEMENTS: the hottest reads as named prepared statements. */
       readonly preparedStatements?: boolean;
+      /** INTEGRATION_DB_LISTEN: connection row changes heard by LISTEN, so the connection cache reads no stamp per request. */
+      readonly listen?: boolean;
     };
 
 const POSTGRES_SCHEME = /^(postgres|postgresql)(\+[a-z0-9_]+)?:\/\//i;
@@ -199,6 +201,7 @@ const spec = {
   NEXT_PUBLIC_BACKEND_CORS_ORIGINS: [csv, ''],
   INTEGRATION_DB_URL: [databaseUrl, 'sqlite:///./integration.db'],
   INTEGRATION_DB_PREPARED_STATEMENTS: [bool, 'true'],
+  INTEGRATION_DB_LISTEN: [bool, 'true'],
   BODY_LIMIT_BYTES: [intBetween(1024, 64 * 1024 * 1024), String(1024 * 1024)],
   APP_FRONTEND_URL: [httpUrl, 'http://localhost:3000'],
   JIRA_OAUTH_CLIENT_ID: [t.string, ''],
@@ -438,7 +441,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     corsOrigins: cors.filter((o) => o !== '*'),
     database:
       v.INTEGRATION_DB_URL.dialect === 'postgres'
-        ? { ...v.INTEGRATION_DB_URL, preparedStatements: v.INTEGRATION_DB_PREPARED_STATEMENTS }
+        ? { ...v.INTEGRATION_DB_URL, preparedStatements: v.INTEGRATION_DB_PREPARED_STATEMENTS, listen: v.INTEGRATION_DB_LISTEN }
         : v.INTEGRATION_DB_URL,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     frontendUrl: v.APP_FRONTEND_URL,

@@ -39,7 +39,7 @@ import type { AtlassianAuthorization, AtlassianTokenVerifier } from '../applicat
 import type { ConfluenceGateway, JiraGateway } from '../application/ports/atlassian-gateways.js';
 import type { Cipher } from '../application/ports/cipher.js';
 import type { Clock } from '../application/ports/clock.js';
-import type { ConnectionStore } from '../application/ports/connection-store.js';
+import type { ConnectionChanges, ConnectionStore } from '../application/ports/connection-store.js';
 import type { Logger } from '../application/ports/logger.js';
 import { NO_METRICS, type ServiceMetrics } from '../application/ports/metrics.js';
 import type { OAuthNonceStore } from '../application/ports/oauth-nonce-store.js';
@@ -99,6 +99,7 @@ import { mcpRoutes } from '../adapters/http/routes/mcp-routes.js';
 import { operationRoutes, toolRoutes } from '../adapters/http/routes/operation-routes.js';
 import { proxyRoutes } from '../adapters/http/routes/proxy-routes.js';
 import { openDatabase, type OpenedDatabase } from '../adapters/kysely/database.js';
+import { PostgresConnectionChanges } from '../adapters/kysely/postgres-connection-changes.js';
 import { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-store.js';
 import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
 import { KyselyIdempotencyStore } from '../adapters/kysely/kysely-idempotency-store.js';
@@ -271,7 +272,8 @@ export interface Drivers {
 }
 
 /** Reads of the store through the connection cache when the store can tell a row's stamp (the Kysely one can). */
-const cachedConnections = (store: ConnectionStore): Pick<ConnectionStore, 'find'> => (hasProbe(store) ? new ConnectionCache({ store }) : store);
+const cachedConnections = (store: ConnectionStore, changes: ConnectionChanges | undefined): Pick<ConnectionStore, 'find'> =>
+  hasProbe(store) ? new ConnectionCache({ store, ...(changes ? { changes } : {}) }) : store;
 
 const CONFIG = token<Config>('Config');
 const FACTS = token<ServiceFacts>('ServiceFacts');
@@ -280,6 +282,8 @@ const SCHEMA = token<SchemaCheck | undefined>('SchemaCheck');
 /** Set to draining on SIGTERM (Service.shutdown); readiness reads it. */
 const LIFECYCLE = token<{ draining: boolean } & Lifecycle>('Lifecycle');
 const OAUTH_SETTINGS = token<OAuthSettings>('OAuthSettings');
+/** PostgreSQL's LISTEN on connection rows (INTEGRATION_DB_LISTEN), for the connection cache; none on SQLite or with a store override. */
+const CONNECTION_CHANGES = token<ConnectionChanges | undefined>('ConnectionChanges');
 
 const ADAPTERS: TokensOf<Adapters> = {
   pino: token('Pino'),
@@ -535,7 +539,7 @@ function registerUseCases(c: DependencyContainer, config: Config, overrides: Ove
     u.access,
     (r) =>
       new StoredCredentialAccess({
-        connections: cachedConnections(r.get(a.connections)),
+        connections: cachedConnections(r.get(a.connections), r.get(CONNECTION_CHANGES)),
         refresher: r.get(u.refresher),
         credentials: r.get(u.credentials),
         clock: r.get(a.clock),
@@ -1015,7 +1019,14 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
         ...(config.metrics ? { observeQuery: (seconds: number) => metrics.dbQuery(seconds) } : {}),
         preparedStatementsOff: (reason) => preparedStatementsOff(reason),
       });
+  // Told when the LISTEN on connection rows starts or stops hearing; logged once the logger exists.
+  let changesState = (live: boolean, reason: string): void => void [live, reason];
+  const changes =
+    database && config.database.dialect === 'postgres' && config.database.listen !== false
+      ? new PostgresConnectionChanges({ url: config.database.url, db: database.db, onState: (live, reason) => changesState(live, reason) })
+      : undefined;
   const c = rootContainer.createChildContainer();
+  provide(c, CONNECTION_CHANGES, () => changes);
   registerAdapters(c, config, overrides, database, { metrics, budget });
   registerUseCases(c, config, overrides);
   if (withDrivers) registerDrivers(c, config);
@@ -1025,6 +1036,13 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
       { reason },
       'PostgreSQL refused a named prepared statement (a pooler in transaction mode?): the connection stamp is read as a plain statement from now on; set INTEGRATION_DB_PREPARED_STATEMENTS=false to start that way',
     );
+  changesState = (live, reason) =>
+    live
+      ? adapters.logger.info({}, 'Listening for changes to connection rows: the connection cache reads no stamp per request')
+      : adapters.logger.warn(
+          { reason },
+          'Not hearing changes to connection rows: the connection cache reads each row\'s stamp per request until listening again (INTEGRATION_DB_LISTEN=false starts that way)',
+        );
   const useCases = resolveAll(c, USE_CASES);
   // A key that cannot open the stored credentials stops the start, with a message saying why.
   const keyCheck = await useCases.ensureEncryptionKey.execute()();
@@ -1032,6 +1050,8 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
     await database?.close();
     throw new Error(keyCheck.left.message);
   }
+  // Resolves once listening, or after a first failed attempt (it then tries again in the background).
+  await changes?.start();
   let closing: Promise<void> | undefined;
   const core: Core = {
     config,
@@ -1042,6 +1062,7 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
       (closing ??= (async () => {
         if (!overrides.atlassianHttp) await adapters.http.close?.();
         await adapters.webhookSender.close?.();
+        await changes?.close();
         await database?.close();
         await c.dispose();
       })()),

@@ -183,7 +183,7 @@ describe('migrate', () => {
     const first = await cli(['migrate'], { env });
     expect(first).toEqual({
       code: 0,
-      stdout: `Migrated ${file}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases.\n`,
+      stdout: `Migrated ${file}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases, 0011_connection_changes.\n`,
       stderr: '',
     });
     expect(fs.existsSync(file)).toBe(true);
@@ -202,7 +202,7 @@ describe('migrate', () => {
         { name: '0007_events' },
         { name: '0008_event_deliveries' },
         { name: '0009_inbound_sync' },
-        { name: '0010_endpoint_leases' },
+        { name: '0010_endpoint_leases' },        { name: '0011_connection_changes' },
       ]);
     } finally {
       migrationsDb.close();
@@ -217,7 +217,7 @@ describe('migrate', () => {
     const r = await cli(['migrate'], { cwd: dir });
     expect(r).toEqual({
       code: 0,
-      stdout: `Migrated ${path.join(dir, 'integration.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases.\n`,
+      stdout: `Migrated ${path.join(dir, 'integration.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases, 0011_connection_changes.\n`,
       stderr: '',
     });
     expect(tablesOf(path.join(dir, 'integration.db'))).toEqual(
@@ -230,7 +230,7 @@ describe('migrate', () => {
     const r = await cli(['migrate'], { cwd: dir, env: { INTEGRATION_DB_URL: 'sqlite:///data/rel.db' } });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `Migrated ${path.join(dir, 'data', 'rel.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases.\n`,
+      `Migrated ${path.join(dir, 'data', 'rel.db')}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases, 0011_connection_changes.\n`,
     );
     expect(fs.existsSync(path.join(dir, 'data', 'rel.db'))).toBe(true);
   });

@@ -53,10 +53,10 @@ describe('migrate on a database that has been migrated before', () => {
   it('applies a migration the database lacks', async () => {
     await onFile(async (db) => {
       await sql`drop table webhook_endpoint_leases`.execute(db);
-      await sql`delete from kysely_migration where name = '0010_endpoint_leases'`.execute(db);
+      await sql`delete from kysely_migration where name in ('0010_endpoint_leases', '0011_connection_changes')`.execute(db);
     });
     const { applied, queries } = await migrateCounting();
-    expect(applied).toEqual(['0010_endpoint_leases']);
+    expect(applied).toEqual(['0010_endpoint_leases', '0011_connection_changes']);
     expect(queries).toBeGreaterThan(1);
     await onFile(async (db) => {
       const { rows } = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = 'webhook_endpoint_leases'`.execute(db);

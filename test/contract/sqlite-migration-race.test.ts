@@ -18,7 +18,7 @@ describe('migrations racing on a new SQLite file', () => {
       const outcomes = await Promise.allSettled(dbs.map((db) => migrate(db)));
       expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
       const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(dbs[0]!);
-      expect(rows.rows.map((r) => r.name)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
+      expect(rows.rows.map((r) => r.name)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases', '0011_connection_changes']);
     } finally {
       await Promise.all(dbs.map((db) => db.destroy()));
       fs.rmSync(dir, { recursive: true, force: true });

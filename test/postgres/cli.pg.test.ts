@@ -35,16 +35,16 @@ describe('migrate on PostgreSQL', () => {
     expect(await publicTables(url)).toEqual([]);
 
     const first = await cli(['migrate'], { INTEGRATION_DB_URL: url });
-    expect(first).toEqual({ code: 0, stdout: `Migrated ${redacted(url)}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases.\n`, stderr: '' });
+    expect(first).toEqual({ code: 0, stdout: `Migrated ${redacted(url)}: applied 0001_connections, 0002_oauth_nonces, 0003_api_keys, 0004_idempotency, 0005_audit, 0006_rate_limits, 0007_events, 0008_event_deliveries, 0009_inbound_sync, 0010_endpoint_leases, 0011_connection_changes.\n`, stderr: '' });
     expect(first.stdout).toContain(':***@');
     expect(first.stdout).not.toContain(passwordOf(url));
     expect(await publicTables(url)).toEqual(expect.arrayContaining(['connections', 'kysely_migration', 'oauth_nonces', 'service_meta']));
-    expect(await migrationNames(url)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
+    expect(await migrationNames(url)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases', '0011_connection_changes']);
 
     // postgres:// is the same database: nothing left to do.
     const second = await cli(['migrate'], { INTEGRATION_DB_URL: url.replace(/^postgresql:/, 'postgres:') });
     expect(second).toEqual({ code: 0, stdout: `${redacted(url)} is up to date; nothing to apply.\n`, stderr: '' });
-    expect(await migrationNames(url)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
+    expect(await migrationNames(url)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases', '0011_connection_changes']);
   });
 
   it('an unreachable server: exit 1, "Cannot reach PostgreSQL at" the URL without its password', async () => {
@@ -158,6 +158,6 @@ describe('connections list on PostgreSQL', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`integration-backend: ${redacted(behind)} needs migrations 0002_oauth_nonces; run "integration-backend migrate" first.\n`);
     expect(await publicTables(behind)).not.toContain('oauth_nonces');
-    expect(await migrationNames(behind)).toEqual(['0001_connections', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
+    expect(await migrationNames(behind)).toEqual(['0001_connections', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases', '0011_connection_changes']);
   });
 });

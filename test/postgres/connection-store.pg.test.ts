@@ -51,7 +51,7 @@ describe('PostgreSQL database', () => {
   it('creates the schema and applies every migration once, keeping data when opened again', async () => {
     const { url } = await fresh();
     const first = await open(url);
-    expect(first.applied).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
+    expect(first.applied).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases', '0011_connection_changes']);
     expect(await tableNames(first)).toEqual(expect.arrayContaining(['connections', 'service_meta', 'oauth_nonces', 'kysely_migration']));
     const saved = await ok(new KyselyConnectionStore(first.db).save(draft(), T0));
     expect(await migrate(first.db)).toEqual([]);
@@ -63,9 +63,9 @@ describe('PostgreSQL database', () => {
   it('five instances opening one new database at once all start, with the schema applied once', async () => {
     const { url } = await fresh();
     const all = await Promise.all([1, 2, 3, 4, 5].map(() => open(url)));
-    expect(all.flatMap((d) => d.applied).sort()).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
+    expect(all.flatMap((d) => d.applied).sort()).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases', '0011_connection_changes']);
     const { rows } = await sql<{ n: string }>`select count(*) as n from kysely_migration`.execute(all[0]!.db);
-    expect(Number(rows[0]!.n)).toBe(10);
+    expect(Number(rows[0]!.n)).toBe(11);
   });
 
   it('a nonce is consumed once, even by two stores racing on it', async () => {

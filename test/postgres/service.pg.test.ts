@@ -69,7 +69,15 @@ describe('two service processes on one PostgreSQL database', () => {
       expect.arrayContaining(['connections', 'kysely_migration', 'oauth_nonces', 'service_meta']),
     );
     const names = await withClient(database.url, async (c) => (await c.query<{ name: string }>('select name from kysely_migration order by name')).rows);
-    expect(names.map((r) => r.name)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases']);
+    expect(names.map((r) => r.name)).toEqual(['0001_connections', '0002_oauth_nonces', '0003_api_keys', '0004_idempotency', '0005_audit', '0006_rate_limits', '0007_events', '0008_event_deliveries', '0009_inbound_sync', '0010_endpoint_leases', '0011_connection_changes']);
+  });
+
+  it('each instance hears changes to connection rows before it listens (INTEGRATION_DB_LISTEN, on by default)', () => {
+    for (const i of [one!, two!]) {
+      const lines = i.output.join('\n');
+      expect(lines).toContain('Listening for changes to connection rows');
+      expect(lines).not.toContain('Not hearing changes to connection rows');
+    }
   });
 
   it('a sign-in started on one instance completes on the other; its replay on the first is refused (422)', async () => {

@@ -114,6 +114,18 @@ describe('configuration refusals', () => {
     expect(leftOf(loadConfig({ INTEGRATION_DB_PREPARED_STATEMENTS: 'sometimes' }))).toContain('INTEGRATION_DB_PREPARED_STATEMENTS');
   });
 
+  it('passes INTEGRATION_DB_LISTEN to a PostgreSQL database (on by default) and refuses a value that is not a boolean', () => {
+    const pgUrl = 'postgresql://app:s3cret@db.example:5432/integration';
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const on = loadConfig({ INTEGRATION_DB_URL: pgUrl, INTEGRATION_ENCRYPTION_KEY: key });
+    expect(E.isRight(on) && on.right.database).toMatchObject({ dialect: 'postgres', listen: true });
+    const off = loadConfig({ INTEGRATION_DB_URL: pgUrl, INTEGRATION_DB_LISTEN: 'false', INTEGRATION_ENCRYPTION_KEY: key });
+    expect(E.isRight(off) && off.right.database).toMatchObject({ dialect: 'postgres', listen: false });
+    const sqlite = loadConfig({ INTEGRATION_DB_LISTEN: 'false' });
+    expect(E.isRight(sqlite) && sqlite.right.database).not.toHaveProperty('listen');
+    expect(leftOf(loadConfig({ INTEGRATION_DB_LISTEN: 'maybe' }))).toContain('INTEGRATION_DB_LISTEN');
+  });
+
   it('throws from configFrom with the same message', () => {
     expect(() => configFrom({ PORT: 'abc' })).toThrow(/PORT must be an integer from 0 to 65535/);
   });

@@ -4,6 +4,22 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
  * Migrations live in code (not files found at run time) so they work the same from
  * `src` under tsx and from `dist`. Never edit a shipped migration: add a new one.
  */
+/** The channel PostgreSQL tells connection row changes on (migration 0011): `["tenant", "connector"]`, or `*` for a truncate. */
+export const CONNECTION_CHANGES_CHANNEL = 'integration_backend_connections';
+
+/**
+ * Whether the migration runs on PostgreSQL: `version()` is a function PostgreSQL has and SQLite
+ * has not. (A failed statement would abort a PostgreSQL transaction; in SQLite it only fails.)
+ */
+const isPostgres = async (db: Kysely<unknown>): Promise<boolean> => {
+  try {
+    const { rows } = await sql<{ v: unknown }>`select version() as v`.execute(db);
+    return typeof rows[0]?.v === 'string' && rows[0].v.startsWith('PostgreSQL');
+  } catch {
+    return false;
+  }
+};
+
 const migrations: Record<string, Migration> = {
   '0001_connections': {
     async up(db: Kysely<unknown>): Promise<void> {
@@ -271,6 +287,41 @@ const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>): Promise<void> {
       await db.schema.dropTable('webhook_endpoint_leases').ifExists().execute();
+    },
+  },
+  '0011_connection_changes': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // PostgreSQL only: every committed write of a connection row (ours, another instance's, an
+      // operator's by hand) is told on a channel, so the connection cache need not read a stamp
+      // per request (postgres-connection-changes.ts). SQLite has no such channel; nothing to do.
+      if (!(await isPostgres(db))) return;
+      await sql`
+        create or replace function integration_backend_connection_changed() returns trigger
+        language plpgsql as $$
+        begin
+          if tg_op = 'TRUNCATE' then
+            perform pg_notify(${sql.lit(CONNECTION_CHANGES_CHANNEL)}, '*');
+            return null;
+          end if;
+          if tg_op <> 'INSERT' then
+            perform pg_notify(${sql.lit(CONNECTION_CHANGES_CHANNEL)}, json_build_array(old.tenant_id, old.connector)::text);
+          end if;
+          if tg_op <> 'DELETE' then
+            perform pg_notify(${sql.lit(CONNECTION_CHANGES_CHANNEL)}, json_build_array(new.tenant_id, new.connector)::text);
+          end if;
+          return null;
+        end
+        $$`.execute(db);
+      await sql`drop trigger if exists connections_changed on connections`.execute(db);
+      await sql`create trigger connections_changed after insert or update or delete on connections for each row execute function integration_backend_connection_changed()`.execute(db);
+      await sql`drop trigger if exists connections_truncated on connections`.execute(db);
+      await sql`create trigger connections_truncated after truncate on connections for each statement execute function integration_backend_connection_changed()`.execute(db);
+    },
+    async down(db: Kysely<unknown>): Promise<void> {
+      if (!(await isPostgres(db))) return;
+      await sql`drop trigger if exists connections_truncated on connections`.execute(db);
+      await sql`drop trigger if exists connections_changed on connections`.execute(db);
+      await sql`drop function if exists integration_backend_connection_changed()`.execute(db);
     },
   },
 };

@@ -98,6 +98,25 @@ export interface ConnectionProbe {
   stampOf(tenantId: TenantId, connector: ConnectorId): TE.TaskEither<AppError, ConnectionStamp | undefined>;
 }
 
+/**
+ * Committed changes to stored connection rows, told as they happen (PostgreSQL's
+ * LISTEN/NOTIFY), so a cache can serve a row it has verified without asking the store for its
+ * stamp again. What the cache may trust rests on `lost`: it is called whenever changes may
+ * have gone untold (the feed stopped, or started listening), and `live` is false until the
+ * feed hears its own probe.
+ */
+export interface ConnectionChanges {
+  /** Whether every committed change is being told now. */
+  readonly live: boolean;
+  /** `changed` for a row written (saved, updated, deleted) by anyone; `lost` when changes may have been missed. */
+  watch(listener: ConnectionChangeListener): void;
+}
+
+export interface ConnectionChangeListener {
+  changed(tenantId: string, connector: string): void;
+  lost(): void;
+}
+
 /** Whether the database answers. */
 export interface StoreProbe {
   /** A real round trip to the database, for health checks. */
