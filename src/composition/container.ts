@@ -283,7 +283,7 @@ const SCHEMA = token<SchemaCheck | undefined>('SchemaCheck');
 const LIFECYCLE = token<{ draining: boolean } & Lifecycle>('Lifecycle');
 const OAUTH_SETTINGS = token<OAuthSettings>('OAuthSettings');
 /** PostgreSQL's LISTEN on connection rows (INTEGRATION_DB_LISTEN), for the connection cache; none on SQLite or with a store override. */
-const CONNECTION_CHANGES = token<ConnectionChanges | undefined>('ConnectionChanges');
+const CONNECTION_CHANGES = token<(ConnectionChanges & { writtenHere(): void }) | undefined>('ConnectionChanges');
 
 const ADAPTERS: TokensOf<Adapters> = {
   pino: token('Pino'),
@@ -394,7 +394,8 @@ function registerAdapters(
   provide(c, ADAPTERS.pino, () => overrides.log ?? createPinoLogger({ level: config.logLevel, pretty: config.logPretty ?? process.stdout.isTTY === true }));
   provide(c, ADAPTERS.logger, (r) => asLoggerPort(r.get(ADAPTERS.pino)));
   provide(c, ADAPTERS.clock, () => overrides.clock ?? systemClock);
-  provide(c, ADAPTERS.connections, () => overrides.connections ?? new KyselyConnectionStore(database!.db));
+  // This instance's own writes untrust the cached rows at once, before their notification comes back.
+  provide(c, ADAPTERS.connections, (r) => overrides.connections ?? new KyselyConnectionStore(database!.db, { wrote: () => r.get(CONNECTION_CHANGES)?.writtenHere() }));
   provide(c, SCHEMA, () => (database ? new KyselySchemaCheck(database.db) : undefined));
   provide(c, ADAPTERS.nonces, () => overrides.nonces ?? (database ? new KyselyOAuthNonceStore(database.db) : new InMemoryOAuthNonceStore()));
   provide(c, ADAPTERS.meta, () => overrides.meta ?? (database ? new KyselyServiceMetaStore(database.db) : new InMemoryServiceMetaStore()));

@@ -87,6 +87,19 @@ describe('connection changes heard by LISTEN on PostgreSQL', () => {
     expect(s.changes.live).toBe(true);
   });
 
+  it("this instance's own write is seen by its next read at once, before its notification comes back", async () => {
+    const s = await setUp();
+    const own = new KyselyConnectionStore(s.opened.db, { wrote: () => s.changes.writtenHere() });
+    const saved = await ok(own.save(draft(), T0));
+    await s.changes.start();
+    expect((await ok(s.cache.find(A, 'jira')))?.credentials).toBe(saved.credentials);
+    // No waiting anywhere: the update's own notice untrusts the row before the call returns.
+    await ok(own.update({ ...saved, credentials: 'v1.sealed.mine' }, new Date(T0.getTime() + 1_000)));
+    expect((await ok(s.cache.find(A, 'jira')))?.credentials).toBe('v1.sealed.mine');
+    await ok(own.delete(A, 'jira'));
+    expect(await ok(s.cache.find(A, 'jira'))).toBeUndefined();
+  });
+
   it('the listening connection cut: not live at once, every read verified by its stamp, then listening again', async () => {
     // Half a second before listening again: long enough to read while deaf.
     const s = await setUp({ retryMs: 500 });

@@ -162,3 +162,43 @@ describe('ConnectionCache with a change feed', () => {
     expect(reads.stamps).toBe(3);
   });
 });
+
+describe('KyselyConnectionStore telling its own writes (options.wrote)', () => {
+  it('is told after every write that can change a stamp, failed or not, and never after a read or a lease', async () => {
+    const tmp = tempDir('store-wrote-');
+    const opened = await openDatabase({ dialect: 'sqlite', filename: `${tmp.dir}/w.db` });
+    try {
+      let told = 0;
+      const store = new KyselyConnectionStore(opened.db, { wrote: () => (told += 1) });
+      const saved = await ok(store.save(draft(), T0));
+      expect(told).toBe(1);
+      await ok(store.find(A, 'jira'));
+      await ok(store.stampOf(A, 'jira'));
+      await ok(store.list(A));
+      const later = new Date(T0.getTime() + 60_000);
+      expect(await ok(store.tryAcquireRefreshLease(A, 'grant-1', 'me', later, new Date(later.getTime() + 5_000)))).toBe(true);
+      await ok(store.releaseRefreshLease(A, 'grant-1', 'me'));
+      expect(told).toBe(1);
+      await ok(store.tryAcquireRefreshLease(A, 'grant-1', 'me', later, new Date(later.getTime() + 5_000)));
+      await ok(store.completeRefresh(A, 'grant-1', 'me', { credentials: 'v1.sealed.new', expiresAt: null, refreshedAt: later }));
+      expect(told).toBe(2);
+      const current = await ok(store.find(A, 'jira'));
+      await ok(store.update(current!, later));
+      expect(told).toBe(3);
+      await ok(store.markNeedsReauth(A, 'grant-1', later));
+      expect(told).toBe(4);
+      // A stale version changes nothing but is still told (the cache only reads a stamp more).
+      expect(await ok(store.update(saved, later))).toBeUndefined();
+      expect(told).toBe(5);
+      await ok(store.delete(A, 'jira'));
+      expect(told).toBe(6);
+      await opened.close();
+      const failed = await store.save(draft(), T0)();
+      expect(failed._tag).toBe('Left');
+      expect(told).toBe(7);
+    } finally {
+      await opened.close().catch(() => undefined);
+      tmp.cleanup();
+    }
+  });
+});

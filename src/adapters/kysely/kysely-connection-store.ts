@@ -83,7 +83,13 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
   /** On PostgreSQL: the stamp read as a named prepared statement (see `stampOf`). */
   private readonly prepared: DirectPostgresReads | undefined;
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly options: {
+      /** Told after each write that can change a row's stamp (the change feed's own writes, see PostgresConnectionChanges.writtenHere). */
+      readonly wrote?: () => void;
+    } = {},
+  ) {
     this.direct = directSqliteReadsOf(db);
     this.prepared = directPostgresReadsOf(db);
     this.findQuery = db
@@ -168,7 +174,22 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
 
   /** Runs a write alone, or with its events in one transaction (inEventTransaction) when it has any. */
   private write<T>(events: unknown, work: (db: Kysely<Database>) => Promise<T>): TE.TaskEither<AppError, T> {
-    return TE.tryCatch(() => (events === undefined ? work(this.db) : inEventTransaction(this.db, work)), storageError);
+    return this.noticed(() => (events === undefined ? work(this.db) : inEventTransaction(this.db, work)));
+  }
+
+  /**
+   * Runs a write that may change a row's stamp, then tells `options.wrote` whatever the outcome
+   * (a failure after a statement committed may still have changed it): this instance's own
+   * writes are known here at once, before any notification of them comes back.
+   */
+  private noticed<T>(work: () => Promise<T>): TE.TaskEither<AppError, T> {
+    return TE.tryCatch(async () => {
+      try {
+        return await work();
+      } finally {
+        this.options.wrote?.();
+      }
+    }, storageError);
   }
 
   save(draft: ConnectionDraft, now: Date, events?: EventsOf<Connection>): TE.TaskEither<AppError, Connection> {
@@ -258,7 +279,7 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
   }
 
   completeRefresh(tenantId: TenantId, grantId: string, owner: string, refreshed: RefreshedCredentials): TE.TaskEither<AppError, boolean> {
-    return TE.tryCatch(async () => {
+    return this.noticed(async () => {
       const at = refreshed.refreshedAt.toISOString();
       const result = await this.db
         .updateTable('connections')
@@ -277,7 +298,7 @@ export class KyselyConnectionStore implements ConnectionStore, ConnectionProbe {
         .where('refresh_lease_owner', '=', owner)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
-    }, storageError);
+    });
   }
 
   releaseRefreshLease(tenantId: TenantId, grantId: string, owner: string): TE.TaskEither<AppError, void> {

@@ -58,6 +58,14 @@ export class PostgresConnectionChanges implements ConnectionChanges {
     this.listeners.push(listener);
   }
 
+  /**
+   * This instance has just written a connection row: until its notification comes back, no
+   * cached row is vouched for (told as `lost`), so a read after one's own write sees it at once.
+   */
+  writtenHere(): void {
+    for (const l of this.listeners) l.lost();
+  }
+
   /** Listens, and resolves once live or once the first attempt has failed (then it tries again in the background). Never rejects. */
   start(): Promise<void> {
     return this.listen();

@@ -102,8 +102,8 @@ export interface ConnectionProbe {
  * Committed changes to stored connection rows, told as they happen (PostgreSQL's
  * LISTEN/NOTIFY), so a cache can serve a row it has verified without asking the store for its
  * stamp again. What the cache may trust rests on `lost`: it is called whenever changes may
- * have gone untold (the feed stopped, or started listening), and `live` is false until the
- * feed hears its own probe.
+ * have gone untold (the feed stopped listening, or this instance wrote a row whose notification
+ * has not come back yet), and `live` is false until the feed hears its own probe.
  */
 export interface ConnectionChanges {
   /** Whether every committed change is being told now. */
