@@ -16,8 +16,16 @@ interface Exchange {
   /** Resolved per request: the tenant of a pooled server changes from one request to the next. */
   caller: Caller | undefined;
   requestId: string | undefined;
-  /** The JSON text of this exchange's tool results, by request id (emptied at check-in). */
-  readonly kept: Map<RequestId, KeptJson>;
+  /**
+   * The JSON text of this exchange's tool results, by request id: a new Map for each request,
+   * dropped at check-in. Not one Map per pooled server, cleared each time: such a Map and its
+   * tables outlive scavenges and end up in V8's old generation, `clear()` leaves the old table's
+   * slots as they were, and the scavenger takes every old-generation slot that points at a young
+   * object as a root until a full collection finds the table dead. So each result (its text, its
+   * records, the parsed Atlassian answer they share strings with) was copied and promoted: about
+   * 1.4 MB a scavenge against 40 KB now (docs/performance.md).
+   */
+  kept: Map<RequestId, KeptJson> | undefined;
 }
 
 /**
@@ -100,7 +108,7 @@ async function checkOut(opts: McpServerOptions): Promise<PooledServer> {
   const idle = byVersion.get(key);
   const reused = idle?.pop();
   if (reused) return reused;
-  const exchange: Exchange = { caller: undefined, requestId: undefined, kept: new Map() };
+  const exchange: Exchange = { caller: undefined, requestId: undefined, kept: undefined };
   const { server, callTool } = createMcpServerWithCalls({ ...opts, current: () => exchange });
   const transport = new ExchangeTransport(callTool);
   await server.connect(transport);
@@ -110,7 +118,7 @@ async function checkOut(opts: McpServerOptions): Promise<PooledServer> {
 function checkIn(opts: McpServerOptions, pooled: PooledServer): void {
   pooled.exchange.caller = undefined;
   pooled.exchange.requestId = undefined;
-  pooled.exchange.kept.clear();
+  pooled.exchange.kept = undefined;
   const byVersion = pools.get(opts.tools);
   const key = `${opts.name ?? ''}\u0000${opts.version}`;
   const idle = byVersion?.get(key) ?? [];
@@ -202,9 +210,9 @@ const spliceOnce = (chunks: ReadonlyArray<string | Buffer>, mark: string, by: Bu
  * its text content, when that is the same JSON) comes from the bytes of the text the tool
  * already made, when the answer still holds the same fields the text was made from.
  */
-const serialize = (answer: JSONRPCMessage, kept: ReadonlyMap<RequestId, KeptJson>): ReadonlyArray<string | Buffer> => {
+const serialize = (answer: JSONRPCMessage, kept: ReadonlyMap<RequestId, KeptJson> | undefined): ReadonlyArray<string | Buffer> => {
   const result = 'result' in answer ? (answer.result as { structuredContent?: unknown; content?: unknown }) : undefined;
-  const mine = result && 'id' in answer && answer.id !== undefined ? kept.get(answer.id) : undefined;
+  const mine = result && 'id' in answer && answer.id !== undefined ? kept?.get(answer.id) : undefined;
   const known = mine && sameFields(result?.structuredContent, mine.source) ? mine.json : undefined;
   if (known === undefined) return [JSON.stringify(answer)];
   const bytes = resultBytes(known);
@@ -276,6 +284,7 @@ export async function serveMcpRequest(opts: McpServerOptions, req: IncomingMessa
   const pooled = await checkOut(opts);
   pooled.exchange.caller = opts.caller ?? openCaller(opts.tenantId);
   pooled.exchange.requestId = opts.requestId;
+  pooled.exchange.kept = new Map();
   try {
     const answers = await pooled.transport.exchange(messages, req.headers);
     if (answers.length === 0) {
