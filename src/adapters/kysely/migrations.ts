@@ -1,9 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 
-/**
- * Migrations live in code (not files found at run time) so they work the same from
- * `src` under tsx and from `dist`. Never edit a shipped migration: add a new one.
- */
 /** The channel PostgreSQL tells connection row changes on (migration 0011): `["tenant", "connector"]`, or `*` for a truncate. */
 export const CONNECTION_CHANGES_CHANNEL = 'integration_backend_connections';
 
@@ -20,6 +16,10 @@ const isPostgres = async (db: Kysely<unknown>): Promise<boolean> => {
   }
 };
 
+/**
+ * Migrations live in code (not files found at run time) so they work the same from
+ * `src` under tsx and from `dist`. Never edit a shipped migration: add a new one.
+ */
 const migrations: Record<string, Migration> = {
   '0001_connections': {
     async up(db: Kysely<unknown>): Promise<void> {

@@ -85,6 +85,7 @@ export class PostgresConnectionChanges implements ConnectionChanges {
   private async listen(): Promise<void> {
     if (this.closed) return;
     const { default: pgModule } = await import('pg');
+    if (this.closed) return;
     const client = new pgModule.Client({ connectionString: this.options.url, keepAlive: true, connectionTimeoutMillis: 10_000 });
     this.client = client;
     client.on('error', (err) => this.drop(client, `the listening connection failed: ${err.message}`));
