@@ -108,7 +108,15 @@ const children = new Set();
 
 function start(core, cmd, args, env, { quiet = true } = {}) {
   const [c, a] = pinned(core, cmd, args);
-  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'inherit'] });
+  // BENCH_STDOUT_DIR=dir keeps what the quiet processes write (V8's --trace-gc-nvp lines, the
+  // log) in dir/<script>.<pid>, with `.otel` for a service started with an OpenTelemetry setup.
+  const keep = quiet && process.env.BENCH_STDOUT_DIR;
+  const child = spawn(c, a, { env: { ...process.env, ...env }, stdio: ['ignore', keep ? 'pipe' : quiet ? 'ignore' : 'pipe', 'inherit'] });
+  if (keep) {
+    const script = path.basename(args.findLast((x) => x.endsWith('.mjs') || x.endsWith('.js')) ?? cmd);
+    const file = path.join(keep, `${script}${args.some((x) => x.startsWith(path.join(here, 'otel'))) ? '.otel' : ''}.${child.pid}`);
+    child.stdout.pipe(fs.createWriteStream(file));
+  }
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
@@ -282,7 +290,8 @@ async function observabilityBench(tmp) {
   const withMetrics = watch !== 'tracing';
   const watched = await startServiceWithUpstream(tmp, 'watched', {
     env: withMetrics ? { METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1' } : {},
-    nodeArgs: watch !== 'metrics' ? ['--import', path.join(here, 'otel-setup.mjs')] : [],
+    // BENCH_OTEL_SETUP=another file of bench/ to start it with (bench/otel-load-only.mjs).
+    nodeArgs: watch !== 'metrics' ? ['--import', path.join(here, process.env.BENCH_OTEL_SETUP ?? 'otel-setup.mjs')] : [],
   });
   const query = '/connectors/jira/search?q=cache%20invalidation&limit=50';
   for (const s of [plain, watched]) {
