@@ -82,7 +82,12 @@ const logLevel = t.keyof(
 );
 
 export type DatabaseConfig =
-  | { readonly dialect: 'sqlite'; readonly filename: string }
+  | {
+      readonly dialect: 'sqlite';
+      readonly filename: string;
+      /** INTEGRATION_DB_LISTEN: other connections' commits seen by SQLite's data version, so the connection cache reads no stamp per request. */
+      readonly listen?: boolean;
+    }
   | {
       readonly dialect: 'postgres';
       /** A libpq connection URL (`postgresql://user:password@host:5432/db?sslmode=require`). */
@@ -442,7 +447,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): E
     database:
       v.INTEGRATION_DB_URL.dialect === 'postgres'
         ? { ...v.INTEGRATION_DB_URL, preparedStatements: v.INTEGRATION_DB_PREPARED_STATEMENTS, listen: v.INTEGRATION_DB_LISTEN }
-        : v.INTEGRATION_DB_URL,
+        : { ...v.INTEGRATION_DB_URL, listen: v.INTEGRATION_DB_LISTEN },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     frontendUrl: v.APP_FRONTEND_URL,
     oauth: {

@@ -98,8 +98,9 @@ import { healthRoutes } from '../adapters/http/routes/health-routes.js';
 import { mcpRoutes } from '../adapters/http/routes/mcp-routes.js';
 import { operationRoutes, toolRoutes } from '../adapters/http/routes/operation-routes.js';
 import { proxyRoutes } from '../adapters/http/routes/proxy-routes.js';
-import { openDatabase, type OpenedDatabase } from '../adapters/kysely/database.js';
+import { directSqliteReadsOf, openDatabase, type OpenedDatabase } from '../adapters/kysely/database.js';
 import { PostgresConnectionChanges } from '../adapters/kysely/postgres-connection-changes.js';
+import { SqliteConnectionChanges } from '../adapters/kysely/sqlite-connection-changes.js';
 import { KyselyConnectionStore } from '../adapters/kysely/kysely-connection-store.js';
 import { KyselyOAuthNonceStore } from '../adapters/kysely/kysely-oauth-nonce-store.js';
 import { KyselyIdempotencyStore } from '../adapters/kysely/kysely-idempotency-store.js';
@@ -282,7 +283,7 @@ const SCHEMA = token<SchemaCheck | undefined>('SchemaCheck');
 /** Set to draining on SIGTERM (Service.shutdown); readiness reads it. */
 const LIFECYCLE = token<{ draining: boolean } & Lifecycle>('Lifecycle');
 const OAUTH_SETTINGS = token<OAuthSettings>('OAuthSettings');
-/** PostgreSQL's LISTEN on connection rows (INTEGRATION_DB_LISTEN), for the connection cache; none on SQLite or with a store override. */
+/** What tells the connection cache of changes to connection rows (INTEGRATION_DB_LISTEN): PostgreSQL's LISTEN, SQLite's data version; none with a store override. */
 const CONNECTION_CHANGES = token<(ConnectionChanges & { writtenHere(): void }) | undefined>('ConnectionChanges');
 
 const ADAPTERS: TokensOf<Adapters> = {
@@ -1022,10 +1023,14 @@ async function compose(config: Config, overrides: Overrides, withDrivers: boolea
       });
   // Told when the LISTEN on connection rows starts or stops hearing; logged once the logger exists.
   let changesState = (live: boolean, reason: string): void => void [live, reason];
+  // INTEGRATION_DB_LISTEN: PostgreSQL's LISTEN, or SQLite's data version read per request, spares the stamp read.
+  const sqliteReads = database && config.database.dialect === 'sqlite' ? directSqliteReadsOf(database.db) : undefined;
   const changes =
-    database && config.database.dialect === 'postgres' && config.database.listen !== false
-      ? new PostgresConnectionChanges({ url: config.database.url, db: database.db, onState: (live, reason) => changesState(live, reason) })
-      : undefined;
+    !database || config.database.listen === false
+      ? undefined
+      : config.database.dialect === 'postgres'
+        ? new PostgresConnectionChanges({ url: config.database.url, db: database.db, onState: (live, reason) => changesState(live, reason) })
+        : sqliteReads && new SqliteConnectionChanges(sqliteReads);
   const c = rootContainer.createChildContainer();
   provide(c, CONNECTION_CHANGES, () => changes);
   registerAdapters(c, config, overrides, database, { metrics, budget });

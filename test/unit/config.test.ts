@@ -20,7 +20,7 @@ describe('configuration defaults', () => {
     const c = r.right;
     expect(c.port).toBe(3001);
     expect(c.host).toBe('0.0.0.0');
-    expect(c.database).toEqual({ dialect: 'sqlite', filename: path.resolve('integration.db') });
+    expect(c.database).toEqual({ dialect: 'sqlite', filename: path.resolve('integration.db'), listen: true });
     expect(c.database.dialect === 'sqlite' && path.isAbsolute(c.database.filename)).toBe(true);
     expect(c.bodyLimitBytes).toBe(1024 * 1024);
     expect(c.logLevel).toBe('info');
@@ -114,7 +114,7 @@ describe('configuration refusals', () => {
     expect(leftOf(loadConfig({ INTEGRATION_DB_PREPARED_STATEMENTS: 'sometimes' }))).toContain('INTEGRATION_DB_PREPARED_STATEMENTS');
   });
 
-  it('passes INTEGRATION_DB_LISTEN to a PostgreSQL database (on by default) and refuses a value that is not a boolean', () => {
+  it('passes INTEGRATION_DB_LISTEN to a PostgreSQL or SQLite database (on by default) and refuses a value that is not a boolean', () => {
     const pgUrl = 'postgresql://app:s3cret@db.example:5432/integration';
     const key = Buffer.alloc(32, 7).toString('base64');
     const on = loadConfig({ INTEGRATION_DB_URL: pgUrl, INTEGRATION_ENCRYPTION_KEY: key });
@@ -122,7 +122,7 @@ describe('configuration refusals', () => {
     const off = loadConfig({ INTEGRATION_DB_URL: pgUrl, INTEGRATION_DB_LISTEN: 'false', INTEGRATION_ENCRYPTION_KEY: key });
     expect(E.isRight(off) && off.right.database).toMatchObject({ dialect: 'postgres', listen: false });
     const sqlite = loadConfig({ INTEGRATION_DB_LISTEN: 'false' });
-    expect(E.isRight(sqlite) && sqlite.right.database).not.toHaveProperty('listen');
+    expect(E.isRight(sqlite) && sqlite.right.database).toMatchObject({ dialect: 'sqlite', listen: false });
     expect(leftOf(loadConfig({ INTEGRATION_DB_LISTEN: 'maybe' }))).toContain('INTEGRATION_DB_LISTEN');
   });
 
