@@ -30,7 +30,7 @@ interface Cached {
  * Because the same Connection object comes back, what is derived from it (the opened
  * credentials, the access context) is found again without work.
  *
- * With a live change feed (`changes`, PostgreSQL's LISTEN/NOTIFY) a row is served without the
+ * With a live change feed (`changes`: PostgreSQL's LISTEN/NOTIFY, SQLite's data version) a row is served without the
  * stamp read once it is *trusted*: read or verified while the feed was live, with no change of
  * any row told between the start of that read and its end. A change told for the row, or the
  * feed losing track (`lost`), takes the trust away, and the next read asks for the stamp again.

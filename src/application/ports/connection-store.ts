@@ -100,13 +100,15 @@ export interface ConnectionProbe {
 
 /**
  * Committed changes to stored connection rows, told as they happen (PostgreSQL's
- * LISTEN/NOTIFY), so a cache can serve a row it has verified without asking the store for its
- * stamp again. What the cache may trust rests on `lost`: it is called whenever changes may
- * have gone untold (the feed stopped listening, or this instance wrote a row whose notification
- * has not come back yet), and `live` is false until the feed hears its own probe.
+ * LISTEN/NOTIFY) or found when asked (SQLite's data version, read each time `live` is), so a
+ * cache can serve a row it has verified without asking the store for its stamp again. What the
+ * cache may trust rests on `lost`: it is called whenever changes may have gone untold (the feed
+ * stopped listening, this instance wrote a row whose notification has not come back yet,
+ * another connection committed to the SQLite file), and `live` is false until the feed hears
+ * its own probe. Reading `live` may tell `lost` before it answers.
  */
 export interface ConnectionChanges {
-  /** Whether every committed change is being told now. */
+  /** Whether every committed change has been told by now (a feed that checks on demand tells what it finds first). */
   readonly live: boolean;
   /** `changed` for a row written (saved, updated, deleted) by anyone; `lost` when changes may have been missed. */
   watch(listener: ConnectionChangeListener): void;
