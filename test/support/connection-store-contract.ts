@@ -6,7 +6,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConnectionDraft, ConnectionStore } from '../../src/application/ports/connection-store.js';
+import type { ConnectionDraft, ConnectionProbe, ConnectionRepository, ConnectionStore } from '../../src/application/ports/connection-store.js';
+import type { ConnectorId } from '../../src/domain/connector.js';
 import type { Connection } from '../../src/domain/connection.js';
 import type { AppError } from '../../src/domain/errors.js';
 import type { EventOutbox } from '../../src/application/ports/event-outbox.js';
@@ -16,6 +17,31 @@ import type { TenantId } from '../../src/domain/tenant.js';
 export const A = 'tenant-a' as TenantId;
 const B = 'tenant-b' as TenantId;
 export const T0 = new Date('2025-03-04T05:06:07.123Z');
+
+/**
+ * The two reads the connection cache makes of a store, counted, for the cache's tests: `reads`
+ * says how many of each, and `duringStamp`, when set, runs once a stamp has been read and before
+ * the cache sees it (a change made or told while that read is under way).
+ */
+export const countedReads = (store: Pick<ConnectionRepository, 'find'> & ConnectionProbe) => {
+  const counted = {
+    reads: { stamps: 0, rows: 0 },
+    duringStamp: undefined as (() => unknown) | undefined,
+    store: {
+      stampOf: (tenantId: TenantId, connector: ConnectorId) => async () => {
+        counted.reads.stamps += 1;
+        const stamp = await store.stampOf(tenantId, connector)();
+        await counted.duringStamp?.();
+        return stamp;
+      },
+      find: (tenantId: TenantId, connector: ConnectorId) => () => {
+        counted.reads.rows += 1;
+        return store.find(tenantId, connector)();
+      },
+    },
+  };
+  return counted;
+};
 const T1 = new Date('2025-03-04T06:00:00.456Z');
 const T2 = new Date('2025-03-04T07:00:00.789Z');
 

@@ -10,7 +10,7 @@ import { openDatabase, type OpenedDatabase } from '../../src/adapters/kysely/dat
 import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
 import { ConnectionCache } from '../../src/application/connection-cache.js';
 import type { ConnectionChangeListener, ConnectionChanges } from '../../src/application/ports/connection-store.js';
-import { A, draft, ok, T0 } from '../support/connection-store-contract.js';
+import { A, countedReads, draft, ok, T0 } from '../support/connection-store-contract.js';
 import { tempDir } from '../oauth/support.js';
 
 /** A feed told by the test. */
@@ -33,32 +33,17 @@ describe('ConnectionCache with a change feed', () => {
   let opened: OpenedDatabase;
   let tmp: ReturnType<typeof tempDir>;
   let store: KyselyConnectionStore;
-  let reads: { stamps: number; rows: number };
+  let counted: ReturnType<typeof countedReads>;
   let feed: HandFeed;
   let cache: ConnectionCache;
-  /** Runs between a stamp read and its answer (a change told while the read is under way). */
-  let duringStamp: (() => void) | undefined;
 
   beforeEach(async () => {
     tmp = tempDir('cache-changes-');
     opened = await openDatabase({ dialect: 'sqlite', filename: `${tmp.dir}/c.db` });
     store = new KyselyConnectionStore(opened.db);
-    reads = { stamps: 0, rows: 0 };
-    duringStamp = undefined;
     feed = new HandFeed();
-    const counted = {
-      stampOf: (t: typeof A, c: 'jira') => async () => {
-        reads.stamps += 1;
-        const r = await store.stampOf(t, c)();
-        duringStamp?.();
-        return r;
-      },
-      find: (t: typeof A, c: 'jira') => () => {
-        reads.rows += 1;
-        return store.find(t, c)();
-      },
-    };
-    cache = new ConnectionCache({ store: counted, changes: feed });
+    counted = countedReads(store);
+    cache = new ConnectionCache({ store: counted.store, changes: feed });
     await ok(store.save(draft(), T0));
   });
   afterEach(async () => {
@@ -71,9 +56,9 @@ describe('ConnectionCache with a change feed', () => {
 
   it('serves a row it verified while live with no read at all, however often it is asked', async () => {
     const first = await ok(cache.find(A, 'jira'));
-    expect(reads).toEqual({ stamps: 1, rows: 1 });
+    expect(counted.reads).toEqual({ stamps: 1, rows: 1 });
     for (let i = 0; i < 5; i += 1) expect(await ok(cache.find(A, 'jira'))).toBe(first);
-    expect(reads).toEqual({ stamps: 1, rows: 1 });
+    expect(counted.reads).toEqual({ stamps: 1, rows: 1 });
   });
 
   it('a change told for the row: the next read asks the stamp and reads the new row', async () => {
@@ -83,10 +68,10 @@ describe('ConnectionCache with a change feed', () => {
     expect((await ok(cache.find(A, 'jira')))?.status).toBe('active');
     feed.changed(A, 'jira');
     expect((await ok(cache.find(A, 'jira')))?.status).toBe('needs_reauth');
-    expect(reads).toEqual({ stamps: 2, rows: 2 });
+    expect(counted.reads).toEqual({ stamps: 2, rows: 2 });
     // Verified again: trusted again.
     await ok(cache.find(A, 'jira'));
-    expect(reads).toEqual({ stamps: 2, rows: 2 });
+    expect(counted.reads).toEqual({ stamps: 2, rows: 2 });
   });
 
   it('a change told for another row leaves this one trusted; a row told changed but not changed is verified by its stamp alone', async () => {
@@ -94,10 +79,10 @@ describe('ConnectionCache with a change feed', () => {
     feed.changed('tenant-b', 'jira');
     feed.changed(A, 'confluence');
     await ok(cache.find(A, 'jira'));
-    expect(reads).toEqual({ stamps: 1, rows: 1 });
+    expect(counted.reads).toEqual({ stamps: 1, rows: 1 });
     feed.changed(A, 'jira');
     await ok(cache.find(A, 'jira'));
-    expect(reads).toEqual({ stamps: 2, rows: 1 });
+    expect(counted.reads).toEqual({ stamps: 2, rows: 1 });
   });
 
   it('a deleted row told: the next read answers none', async () => {
@@ -111,13 +96,13 @@ describe('ConnectionCache with a change feed', () => {
     await ok(cache.find(A, 'jira'));
     feed.changed(A, 'jira');
     // The stamp read sees the row as it was; the change is told before it answers.
-    duringStamp = () => feed.changed(A, 'jira');
+    counted.duringStamp = () => feed.changed(A, 'jira');
     await ok(cache.find(A, 'jira'));
-    duringStamp = undefined;
-    expect(reads.stamps).toBe(2);
+    counted.duringStamp = undefined;
+    expect(counted.reads.stamps).toBe(2);
     await editBehindTheCache('needs_reauth');
     expect((await ok(cache.find(A, 'jira')))?.status).toBe('needs_reauth');
-    expect(reads.stamps).toBe(3);
+    expect(counted.reads.stamps).toBe(3);
   });
 
   it('the feed losing track: every row is verified again, by its stamp on every read until it is live again', async () => {
@@ -127,25 +112,25 @@ describe('ConnectionCache with a change feed', () => {
     expect((await ok(cache.find(A, 'jira')))?.status).toBe('needs_reauth');
     await ok(cache.find(A, 'jira'));
     await ok(cache.find(A, 'jira'));
-    expect(reads.stamps).toBe(4);
+    expect(counted.reads.stamps).toBe(4);
     // Read while not live: not trusted even once the feed is live again, until verified live.
     feed.live = true;
     await ok(cache.find(A, 'jira'));
-    expect(reads.stamps).toBe(5);
+    expect(counted.reads.stamps).toBe(5);
     await ok(cache.find(A, 'jira'));
-    expect(reads.stamps).toBe(5);
+    expect(counted.reads.stamps).toBe(5);
   });
 
   it('a loss while a read is under way: what that read found is not trusted', async () => {
     feed.changed(A, 'jira');
-    duringStamp = () => {
+    counted.duringStamp = () => {
       feed.lose();
       feed.live = true;
     };
     await ok(cache.find(A, 'jira'));
-    duringStamp = undefined;
+    counted.duringStamp = undefined;
     await ok(cache.find(A, 'jira'));
-    expect(reads.stamps).toBe(2);
+    expect(counted.reads.stamps).toBe(2);
   });
 
   it('without a feed, or with one that is not live, every read asks the stamp', async () => {
@@ -159,7 +144,7 @@ describe('ConnectionCache with a change feed', () => {
     expect((await ok(plain.find(A, 'jira')))?.status).toBe('active');
     feed.live = false;
     for (let i = 0; i < 3; i += 1) await ok(cache.find(A, 'jira'));
-    expect(reads.stamps).toBe(3);
+    expect(counted.reads.stamps).toBe(3);
   });
 });
 

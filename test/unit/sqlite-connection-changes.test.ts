@@ -12,7 +12,7 @@ import { directSqliteReadsOf, openDatabase, type OpenedDatabase } from '../../sr
 import { KyselyConnectionStore } from '../../src/adapters/kysely/kysely-connection-store.js';
 import { SqliteConnectionChanges } from '../../src/adapters/kysely/sqlite-connection-changes.js';
 import { ConnectionCache } from '../../src/application/connection-cache.js';
-import { A, draft, ok, T0 } from '../support/connection-store-contract.js';
+import { A, countedReads, draft, ok, T0 } from '../support/connection-store-contract.js';
 import { tempDir } from '../oauth/support.js';
 
 describe('ConnectionCache on SQLite, told by the data version', () => {
@@ -23,9 +23,7 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
   let store: KyselyConnectionStore;
   let feed: SqliteConnectionChanges;
   let cache: ConnectionCache;
-  let reads: { stamps: number; rows: number };
-  /** Runs once a stamp has been read, before its answer is used (a commit elsewhere while the read is under way). */
-  let duringStamp: (() => Promise<unknown>) | undefined;
+  let counted: ReturnType<typeof countedReads>;
 
   beforeEach(async () => {
     tmp = tempDir('sqlite-changes-');
@@ -34,23 +32,8 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
     other = await openDatabase({ dialect: 'sqlite', filename });
     feed = new SqliteConnectionChanges(directSqliteReadsOf(opened.db)!);
     store = new KyselyConnectionStore(opened.db, { wrote: () => feed.writtenHere() });
-    reads = { stamps: 0, rows: 0 };
-    duringStamp = undefined;
-    const counted = {
-      stampOf: (t: typeof A, c: 'jira') => async () => {
-        reads.stamps += 1;
-        const r = await store.stampOf(t, c)();
-        const hook = duringStamp;
-        duringStamp = undefined;
-        await hook?.();
-        return r;
-      },
-      find: (t: typeof A, c: 'jira') => () => {
-        reads.rows += 1;
-        return store.find(t, c)();
-      },
-    };
-    cache = new ConnectionCache({ store: counted, changes: feed });
+    counted = countedReads(store);
+    cache = new ConnectionCache({ store: counted.store, changes: feed });
     await ok(store.save(draft(), T0));
   });
   afterEach(async () => {
@@ -66,9 +49,9 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
 
   it('serves a row it verified with no read at all while nobody else commits', async () => {
     const first = await ok(cache.find(A, 'jira'));
-    expect(reads).toEqual({ stamps: 1, rows: 1 });
+    expect(counted.reads).toEqual({ stamps: 1, rows: 1 });
     for (let i = 0; i < 20; i += 1) expect(await ok(cache.find(A, 'jira'))).toBe(first);
-    expect(reads).toEqual({ stamps: 1, rows: 1 });
+    expect(counted.reads).toEqual({ stamps: 1, rows: 1 });
   });
 
   it("another connection's commit to the row is seen by the next read", async () => {
@@ -76,10 +59,10 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
     await editElsewhere('needs_reauth');
     const after = await ok(cache.find(A, 'jira'));
     expect(after?.status).toBe('needs_reauth');
-    expect(reads).toEqual({ stamps: 2, rows: 2 });
+    expect(counted.reads).toEqual({ stamps: 2, rows: 2 });
     // Verified again: trusted from here on.
     await ok(cache.find(A, 'jira'));
-    expect(reads).toEqual({ stamps: 2, rows: 2 });
+    expect(counted.reads).toEqual({ stamps: 2, rows: 2 });
   });
 
   it("another connection's delete is seen by the next read", async () => {
@@ -94,17 +77,20 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
     await sql`update connections set status = status where tenant_id = 'nobody'`.execute(other.db);
     expect(await ok(cache.find(A, 'jira'))).toBe(first);
     expect(await ok(cache.find(A, 'jira'))).toBe(first);
-    expect(reads).toEqual({ stamps: 2, rows: 1 });
+    expect(counted.reads).toEqual({ stamps: 2, rows: 1 });
   });
 
   it('a commit elsewhere while a read is under way is seen by the read after it', async () => {
     await ok(cache.find(A, 'jira'));
     // Something else is committed, so the next read checks the stamp; the row changes just after that check.
     await sql`delete from oauth_nonces`.execute(other.db);
-    duringStamp = () => editElsewhere('needs_reauth');
+    counted.duringStamp = () => {
+      counted.duringStamp = undefined;
+      return editElsewhere('needs_reauth');
+    };
     expect((await ok(cache.find(A, 'jira')))?.status).toBe('active');
     expect((await ok(cache.find(A, 'jira')))?.status).toBe('needs_reauth');
-    expect(reads).toEqual({ stamps: 3, rows: 2 });
+    expect(counted.reads).toEqual({ stamps: 3, rows: 2 });
   });
 
   it("this instance's own writes (told by the store's `wrote`) are seen by the next read", async () => {
@@ -122,7 +108,7 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
     expect(feed.live).toBe(false);
     await ok(cache.find(A, 'jira'));
     await ok(cache.find(A, 'jira'));
-    expect(reads.stamps).toBe(3);
+    expect(counted.reads.stamps).toBe(3);
   });
 
   it('a database that is closed under it answers not live rather than throwing', async () => {
