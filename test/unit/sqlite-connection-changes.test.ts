@@ -43,6 +43,12 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
     tmp.cleanup();
   });
 
+  let nonces = 0;
+  /** A commit on the other connection that leaves connection rows alone. */
+  const commitElsewhere = () =>
+    sql`insert into oauth_nonces (nonce, expires_at) values (${`n-${(nonces += 1)}`}, '2030-01-01T00:00:00.000Z')`.execute(
+      other.db,
+    );
   /** A hand edit on the other connection, committed before it returns. */
   const editElsewhere = (status: string) =>
     sql`update connections set status = ${status}, version = version + 1`.execute(other.db);
@@ -73,8 +79,8 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
 
   it('a commit elsewhere that leaves the row as it was costs one stamp read, not a row read', async () => {
     const first = await ok(cache.find(A, 'jira'));
-    await sql`delete from oauth_nonces`.execute(other.db);
-    await sql`update connections set status = status where tenant_id = 'nobody'`.execute(other.db);
+    await commitElsewhere();
+    await commitElsewhere();
     expect(await ok(cache.find(A, 'jira'))).toBe(first);
     expect(await ok(cache.find(A, 'jira'))).toBe(first);
     expect(counted.reads).toEqual({ stamps: 2, rows: 1 });
@@ -83,7 +89,7 @@ describe('ConnectionCache on SQLite, told by the data version', () => {
   it('a commit elsewhere while a read is under way is seen by the read after it', async () => {
     await ok(cache.find(A, 'jira'));
     // Something else is committed, so the next read checks the stamp; the row changes just after that check.
-    await sql`delete from oauth_nonces`.execute(other.db);
+    await commitElsewhere();
     counted.duringStamp = () => {
       counted.duringStamp = undefined;
       return editElsewhere('needs_reauth');
