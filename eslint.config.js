@@ -113,4 +113,10 @@ export default tseslint.config(
     files: ['src/adapters/**/*.ts'],
     rules: { 'boundaries/adapter-isolation': 'error' },
   },
+  {
+    // CommonJS files the bundle takes in place of a package (scripts/bundle/lazy-mime-types.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -30,7 +30,9 @@ export const bundleOptions = (root) => ({
   // type wins for an extension that several types claim (`.mp4`, `.rtf`...); these packages
   // look up only the shorthands Koa and the routes pass (`json`, `urlencoded`, `text`,
   // `multipart`), which both versions answer alike (test/unit/mime-types-alias.test.ts).
-  alias: { 'mime-db': path.join(root, 'node_modules', 'mime-db'), 'mime-types': path.join(root, 'node_modules', 'mime-types') },
+  // That one copy is reached through scripts/bundle/lazy-mime-types.cjs, which loads it on the
+  // first lookup instead of at start.
+  alias: { 'mime-db': path.join(root, 'node_modules', 'mime-db'), 'mime-types': path.join(root, 'scripts', 'bundle', 'lazy-mime-types.cjs') },
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -43,3 +43,52 @@ describe('mime-types 3 in place of the pinned mime-types 2', () => {
     }
   });
 });
+
+/**
+ * The bundle reaches that mime-types through scripts/bundle/lazy-mime-types.cjs, which loads
+ * it on the first lookup: a start that answers only JSON (Content-Type written out in
+ * src/adapters/http/app.ts) never builds its tables.
+ */
+describe('the lazy mime-types of the bundle', () => {
+  const realPath = require.resolve(path.join(root, 'node_modules/mime-types'));
+  const lazy = require(path.join(root, 'scripts/bundle/lazy-mime-types.cjs')) as MimeTypes & {
+    charsets: { lookup(type: string): string | false };
+    extensions: Record<string, string[]>;
+    types: Record<string, string>;
+  };
+
+  it('loads mime-types on the first lookup, not when it is required', () => {
+    // This file loaded both already: out of the cache with them, so the shim is required anew.
+    const shimPath = require.resolve(path.join(root, 'scripts/bundle/lazy-mime-types.cjs'));
+    delete require.cache[realPath];
+    delete require.cache[shimPath];
+    const fresh = require(shimPath) as MimeTypes;
+    expect(require.cache[realPath]).toBeUndefined();
+    expect(fresh.contentType('json')).toBe('application/json; charset=utf-8');
+    expect(require.cache[realPath]).toBeDefined();
+  });
+
+  it('answers as mime-types 3 does', () => {
+    const full = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'text/css', 'multipart/form-data', 'application/octet-stream'];
+    for (const value of [...SHORTHANDS, ...full, 'a/b/report.pdf', 'nothing-known']) {
+      expect([value, lazy.lookup(value), lazy.contentType(value), lazy.charset(value), lazy.charsets.lookup(value)]).toEqual([
+        value,
+        v3.lookup(value),
+        v3.contentType(value),
+        v3.charset(value),
+        v3.charset(value),
+      ]);
+    }
+    for (const type of full) expect([type, lazy.extension(type)]).toEqual([type, v3.extension(type)]);
+    const tables = require(path.join(root, 'node_modules/mime-types')) as { extensions: Record<string, string[]>; types: Record<string, string> };
+    expect(lazy.types.json).toBe('application/json');
+    expect(lazy.types).toEqual(tables.types);
+    expect(lazy.extensions['application/json']).toEqual(['json', 'map']);
+    expect(lazy.extensions).toEqual(tables.extensions);
+  });
+
+  it('is the bundle alias of mime-types', async () => {
+    const { bundleOptions } = (await import(path.join(root, 'scripts/bundle-options.mjs'))) as { bundleOptions(root: string): { alias: Record<string, string> } };
+    expect(bundleOptions(root).alias['mime-types']).toBe(path.join(root, 'scripts/bundle/lazy-mime-types.cjs'));
+  });
+});

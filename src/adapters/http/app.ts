@@ -184,7 +184,7 @@ function sendResult(ctx: Context, result: RouteResult): void {
     }
   } else if (typeof result.body === 'object' && result.body !== null && Object.isFrozen(result.body)) {
     // The type first: a Buffer body would otherwise be sent as application/octet-stream.
-    ctx.type = 'json';
+    ctx.set('Content-Type', JSON_TYPE);
     ctx.body = encodedOnce(result.body);
   } else if (result.body !== undefined) {
     setBody(ctx, result.body);
@@ -221,6 +221,13 @@ function sendError(ctx: Context, error: AppError, challenge?: string): void {
 }
 
 /**
+ * What Koa's `ctx.type = 'json'` sets, written out: Koa would look `json` up in mime-types,
+ * which the bundle loads on the first lookup (scripts/bundle/lazy-mime-types.cjs), so a JSON
+ * answer, the first after start among them, needs no type table.
+ */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
  * A body as Koa would send it, with a JSON value encoded here. Koa tests an object body
  * against the ReadableStream, Blob and Response globals twice before encoding it, and the
  * first test against Response loads Node's fetch (about 5 ms, on the first answer after
@@ -228,7 +235,7 @@ function sendError(ctx: Context, error: AppError, challenge?: string): void {
  */
 function setBody(ctx: Context, body: unknown): void {
   if (typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && !(body instanceof Readable) && !ArrayBuffer.isView(body)) {
-    if (!/\bjson\b/i.test(ctx.type)) ctx.type = 'json';
+    if (!/\bjson\b/i.test(ctx.type)) ctx.set('Content-Type', JSON_TYPE);
     ctx.body = JSON.stringify(body);
   } else {
     ctx.body = body;
