@@ -43,7 +43,7 @@ const mediaTypes = (spec: ResponseSpec): readonly string[] =>
 
 const response = (status: number, spec: ResponseSpec): Record<string, unknown> => {
   const error = status >= 400;
-  const schema = spec.schema ?? (error ? ERROR_REF : undefined);
+  const schema = (typeof spec.schema === 'function' ? spec.schema() : spec.schema) ?? (error ? ERROR_REF : undefined);
   const headers = { ...(status === 429 ? RETRY_AFTER : {}), ...spec.headers };
   return {
     description: spec.description,

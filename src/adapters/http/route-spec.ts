@@ -65,8 +65,12 @@ export interface ParamSpec {
 
 export interface ResponseSpec {
   readonly description: string;
-  /** The body's schema. An error status (4xx, 5xx) without one documents the standard error body. */
-  readonly schema?: JsonSchema;
+  /**
+   * The body's schema. An error status (4xx, 5xx) without one documents the standard error body.
+   * A function is called when the OpenAPI document is built: an operation's output schema is
+   * worked out from its codec then, not at every start.
+   */
+  readonly schema?: JsonSchema | (() => JsonSchema);
   /** The body's media type (default application/json), or several for a route that serves files. */
   readonly contentType?: string | readonly string[];
   readonly headers?: Readonly<Record<string, { description: string; schema: JsonSchema }>>;

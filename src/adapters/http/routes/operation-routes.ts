@@ -137,7 +137,7 @@ const successOf = (spec: BoundOperation['spec']): ResponseSpec => {
   const status = spec.http.status ?? 200;
   return status === 204
     ? { description: SUCCESS[204]! }
-    : { description: SUCCESS[status] ?? 'The result.', schema: toJsonSchema(spec.output), ...(spec.example ? { example: spec.example.output } : {}) };
+    : { description: SUCCESS[status] ?? 'The result.', schema: () => toJsonSchema(spec.output), ...(spec.example ? { example: spec.example.output } : {}) };
 };
 
 function jsonRoute({ spec, execute }: BoundOperation, idempotency: IdempotentWrites | undefined): RouteSpec {
