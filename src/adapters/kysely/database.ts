@@ -166,10 +166,25 @@ const directReads = new WeakMap<Kysely<Database>, DirectSqliteReads>();
 export const directSqliteReadsOf = (db: Kysely<Database>): DirectSqliteReads | undefined => directReads.get(db);
 
 /** better-sqlite3, a native addon, loaded with the first SQLite database opened: a PostgreSQL service never loads it. */
-let sqliteModule: typeof SQLite | undefined;
+let sqliteModule: { readonly Database: typeof SQLite; readonly addon: string | undefined } | undefined;
+
+/**
+ * better-sqlite3 finds its compiled addon with the `bindings` package, which works out the
+ * caller's file from a stack trace, walks up to the package root and tries `require` on
+ * build directories until one loads (two failures first): about 3 ms of the first open, on
+ * every start. The addon is where npm puts it, `build/Release`, so better-sqlite3 is told so
+ * (`nativeBinding`); a package built elsewhere (a Debug build) is still found by `bindings`.
+ */
+const loadSqlite = (): NonNullable<typeof sqliteModule> => {
+  const require = createRequire(import.meta.url);
+  const Database = require('better-sqlite3') as typeof SQLite;
+  const built = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+  return { Database, addon: fs.existsSync(built) ? built : undefined };
+};
+
 const openSqlite = (filename: string, options: SQLite.Options): SQLite.Database => {
-  sqliteModule ??= createRequire(import.meta.url)('better-sqlite3') as typeof SQLite;
-  return new sqliteModule(filename, options);
+  const { Database, addon } = (sqliteModule ??= loadSqlite());
+  return new Database(filename, addon ? { ...options, nativeBinding: addon } : options);
 };
 
 /** A Kysely instance on a SQLite file with the service's pragmas, not yet migrated. */
