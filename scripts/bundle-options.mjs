@@ -32,7 +32,12 @@ export const bundleOptions = (root) => ({
   // `multipart`), which both versions answer alike (test/unit/mime-types-alias.test.ts).
   // That one copy is reached through scripts/bundle/lazy-mime-types.cjs, which loads it on the
   // first lookup instead of at start.
-  alias: { 'mime-db': path.join(root, 'node_modules', 'mime-db'), 'mime-types': path.join(root, 'scripts', 'bundle', 'lazy-mime-types.cjs') },
+  // qs, for co-body's form bodies, the same way (scripts/bundle/lazy-qs.cjs).
+  alias: {
+    'mime-db': path.join(root, 'node_modules', 'mime-db'),
+    'mime-types': path.join(root, 'scripts', 'bundle', 'lazy-mime-types.cjs'),
+    qs: path.join(root, 'scripts', 'bundle', 'lazy-qs.cjs'),
+  },
   bundle: true,
   platform: 'node',
   format: 'esm',
