@@ -114,7 +114,7 @@ export default tseslint.config(
     rules: { 'boundaries/adapter-isolation': 'error' },
   },
   {
-    // CommonJS files the bundle takes in place of a package (scripts/bundle/lazy-mime-types.cjs).
+    // CommonJS files the bundle takes in place of a package (scripts/bundle/lazy-mime-types.cjs, lazy-qs.cjs).
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

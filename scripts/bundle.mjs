@@ -3,7 +3,7 @@
 // bin, ES modules). Loading one file instead of a few hundred modules halves start-up time,
 // and the code cache takes off a further quarter (see docs/performance.md). The command line
 // is code split: what only one command needs (the MCP SDK, the CLI's commands) loads when that
-// command runs. Native and worker-thread packages stay external. The options every bundle of
+// command runs. Worker-thread packages and native addons stay outside it. The options every bundle of
 // the service takes are in scripts/bundle-options.mjs.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,9 +17,12 @@ import { BUILD_MARK, SERVICE_WRAPPER } from './bundle/load-service.mjs';
 // Chunk names carry content hashes: clear the last build so no stale chunk (or cache) is shipped.
 fs.rmSync('dist/bundle', { recursive: true, force: true });
 
-// better-sqlite3 is a native addon; pino-pretty, a development dependency, is required
-// only when LOG_PRETTY asks for it (pino itself is bundled: the service starts no transport).
-const external = ['better-sqlite3', 'pino-pretty'];
+// pino-pretty, a development dependency, is required only when LOG_PRETTY asks for it (pino
+// itself is bundled: the service starts no transport). better-sqlite3's JavaScript is bundled
+// too, through scripts/bundle/bundled-sqlite.mjs, still loaded with the first SQLite database
+// opened; its native addon is loaded from node_modules by path (nativeBinding, in
+// src/adapters/kysely/database.ts), never through the `bindings` package the bundle takes in.
+const external = ['pino-pretty'];
 const common = {
   ...bundleOptions(process.cwd()),
   outdir: 'dist/bundle',
@@ -28,6 +31,7 @@ const common = {
   // the code V8 keeps in memory.
   legalComments: 'linked',
   external,
+  inject: ['scripts/bundle/bundled-sqlite.mjs'],
 };
 
 await build({

@@ -165,21 +165,29 @@ const directReads = new WeakMap<Kysely<Database>, DirectSqliteReads>();
 /** The direct reads of a database `connectSqlite` opened; undefined for any other (PostgreSQL, read-only opens). */
 export const directSqliteReadsOf = (db: Kysely<Database>): DirectSqliteReads | undefined => directReads.get(db);
 
-/** better-sqlite3, a native addon, loaded with the first SQLite database opened: a PostgreSQL service never loads it. */
-let sqliteModule: { readonly Database: typeof SQLite; readonly addon: string | undefined } | undefined;
+/**
+ * In the bundle (scripts/bundle.mjs injects it), better-sqlite3's JavaScript as bundled: held
+ * with the rest and compiled in its code cache, instead of Node's loader reading and
+ * compiling its files at start. Elsewhere (the compiled library, the tests) not defined.
+ */
+declare const __bundledSqlite: (() => typeof SQLite) | undefined;
 
 /**
- * better-sqlite3 finds its compiled addon with the `bindings` package, which works out the
- * caller's file from a stack trace, walks up to the package root and tries `require` on
- * build directories until one loads (two failures first): about 3 ms of the first open, on
- * every start. The addon is where npm puts it, `build/Release`, so better-sqlite3 is told so
- * (`nativeBinding`); a package built elsewhere (a Debug build) is still found by `bindings`.
+ * better-sqlite3 and its addon, loaded with the first SQLite database opened: a PostgreSQL
+ * service never loads them. better-sqlite3 would find the addon with the `bindings`
+ * package, which works out the caller's file from a stack trace, walks up to the package
+ * root and tries `require` on build directories until one loads (two failures first): about
+ * 3 ms of the first open, and no use in the bundle, whose stack names the bundle. It is told
+ * where the addon is (`nativeBinding`): where npm builds it, `build/Release`, or a
+ * `build/Debug` of one's own; found in neither, `bindings` still searches.
  */
+let sqliteModule: { readonly Database: typeof SQLite; readonly addon: string | undefined } | undefined;
 const loadSqlite = (): NonNullable<typeof sqliteModule> => {
   const require = createRequire(import.meta.url);
-  const Database = require('better-sqlite3') as typeof SQLite;
-  const built = path.join(path.dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
-  return { Database, addon: fs.existsSync(built) ? built : undefined };
+  const Database = typeof __bundledSqlite === 'function' ? __bundledSqlite() : (require('better-sqlite3') as typeof SQLite);
+  const root = path.dirname(require.resolve('better-sqlite3/package.json'));
+  const addon = ['Release', 'Debug'].map((kind) => path.join(root, 'build', kind, 'better_sqlite3.node')).find((file) => fs.existsSync(file));
+  return { Database, addon };
 };
 
 const openSqlite = (filename: string, options: SQLite.Options): SQLite.Database => {
